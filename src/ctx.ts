@@ -1,0 +1,156 @@
+/**
+ * The one context every command receives (the style card's `Ctx`). Commands use neither
+ * process.*, console.*, Date.now() nor a global chalk: all of it comes from here, so tests run a
+ * command with memory streams, a fixed clock, a temporary config folder and fake factories.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { UsageError } from './errors.js';
+import type { Credentials } from './twilio/credentials.js';
+import { parseEnvFile, resolveCredentials } from './twilio/credentials.js';
+import type { TwilioPort } from './twilio/port.js';
+import type { TunnelFactory } from './tunnel/types.js';
+import { SecretRedactor } from './ui/mask.js';
+import { Output } from './ui/output.js';
+import { inquirerPrompter, type Prompter } from './ui/prompter.js';
+
+export interface Io {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  isStdinTTY: boolean;
+  isStdoutTTY: boolean;
+  isStderrTTY: boolean;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/** The global options, parsed by commander before or after the command name. */
+export interface GlobalOptions {
+  json?: boolean;
+  color?: boolean;
+  accountSid?: string;
+  authToken?: string[];
+  apiKey?: string;
+  apiSecret?: string;
+  envFile?: string;
+  apiUrl?: string;
+  debug?: boolean;
+}
+
+export interface TwilioFactoryOptions {
+  credentials: Credentials;
+  /** Base URL replacing api.twilio.com and events.twilio.com (an emulator, a test server). */
+  apiUrl?: string;
+  env: Record<string, string | undefined>;
+}
+
+export type TwilioFactory = (options: TwilioFactoryOptions) => Promise<TwilioPort>;
+
+/** What the process (or a test) provides; `makeCtx` adds the parsed global options. */
+export interface Deps {
+  io: Io;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  clock: Clock;
+  signal: AbortSignal;
+  /** Where backups and journals live; default XDG_CONFIG_HOME/twhook or ~/.config/twhook. */
+  configDir?: string;
+  twilioFactory?: TwilioFactory;
+  tunnelFactory?: TunnelFactory;
+  prompter?: Prompter;
+}
+
+export interface Ctx {
+  readonly io: Io;
+  /** The environment: process variables over those of the env file. */
+  readonly env: Record<string, string | undefined>;
+  readonly cwd: string;
+  readonly clock: Clock;
+  readonly signal: AbortSignal;
+  readonly configDir: string;
+  readonly globals: GlobalOptions;
+  readonly out: Output;
+  /** True when a prompt can be shown: stdin and stderr are terminals and --json is off. */
+  readonly canPrompt: boolean;
+  credentials(): Credentials;
+  twilio(): Promise<TwilioPort>;
+  readonly tunnel: TunnelFactory;
+  readonly prompter: Prompter;
+}
+
+export function defaultConfigDir(env: Record<string, string | undefined>, platform = process.platform): string {
+  if (env.TWHOOK_CONFIG_DIR) return env.TWHOOK_CONFIG_DIR;
+  if (platform === 'win32' && env.APPDATA) return join(env.APPDATA, 'twhook');
+  if (env.XDG_CONFIG_HOME) return join(env.XDG_CONFIG_HOME, 'twhook');
+  return join(env.HOME || homedir(), '.config', 'twhook');
+}
+
+function readEnvFile(cwd: string, explicit: string | undefined): { path?: string; values: Record<string, string> } {
+  const path = explicit ? resolve(cwd, explicit) : join(cwd, '.env');
+  if (!explicit && !existsSync(path)) return { values: {} };
+  try {
+    return { path, values: parseEnvFile(readFileSync(path, 'utf8')) };
+  } catch (err) {
+    throw new UsageError(`cannot read the env file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+export function makeCtx(deps: Deps, globals: GlobalOptions): Ctx {
+  const envFile = readEnvFile(deps.cwd, globals.envFile);
+  const env = { ...envFile.values, ...deps.env };
+  const noColor = globals.color === false || (env.NO_COLOR !== undefined && env.NO_COLOR !== '');
+  const forceColor = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== '';
+  const redactor = new SecretRedactor();
+  const out = new Output(deps.io, {
+    json: !!globals.json,
+    color: !noColor && (forceColor || deps.io.isStdoutTTY),
+    redactor,
+  });
+  let credentials: Credentials | undefined;
+  const getCredentials = () => {
+    credentials ??= resolveCredentials(globals, deps.env, envFile.values, envFile.path);
+    return credentials;
+  };
+  // Every secret the process knows of is redacted from all output, whatever path it takes.
+  const creds = getCredentials();
+  for (const token of creds.authTokens) redactor.add(token.value);
+  redactor.add(creds.apiSecret?.value);
+  redactor.add(env.NGROK_AUTHTOKEN);
+
+  let port: Promise<TwilioPort> | undefined;
+  const apiUrl = globals.apiUrl ?? env.TWHOOK_API_URL;
+  const canPrompt = deps.io.isStdinTTY && deps.io.isStderrTTY && !globals.json;
+  return {
+    io: deps.io,
+    env,
+    cwd: deps.cwd,
+    clock: deps.clock,
+    signal: deps.signal,
+    configDir: deps.configDir ?? defaultConfigDir(env),
+    globals,
+    out,
+    canPrompt,
+    credentials: getCredentials,
+    twilio() {
+      port ??= (deps.twilioFactory ?? defaultTwilioFactory)({ credentials: getCredentials(), apiUrl, env });
+      return port;
+    },
+    tunnel: deps.tunnelFactory ?? defaultTunnelFactory,
+    prompter: deps.prompter ?? inquirerPrompter(deps.io, deps.signal),
+  };
+}
+
+const defaultTwilioFactory: TwilioFactory = async (options) => {
+  const { createTwilioPort } = await import('./twilio/client.js');
+  return createTwilioPort(options);
+};
+
+const defaultTunnelFactory: TunnelFactory = async (request) => {
+  const { openTunnel } = await import('./tunnel/index.js');
+  return openTunnel(request);
+};

@@ -1,0 +1,35 @@
+/**
+ * The real process as `Deps`. Kept apart from ctx.ts, and free of imports beyond Node's, so that
+ * `twhook --help` and `--version` load nothing but commander.
+ */
+import { getEventListeners } from 'node:events';
+import type { Deps } from './ctx.js';
+
+export function systemDeps(): Deps {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    signals += 1;
+    // Nobody listening (a command with nothing to clean up), or a second Ctrl-C while cleanup
+    // runs: stop now, as a program without handlers would.
+    if (signals > 1 || getEventListeners(controller.signal, 'abort').length === 0) {
+      process.exit(name === 'SIGINT' ? 130 : name === 'SIGTERM' ? 143 : 129);
+    }
+    controller.abort(new Error(name));
+  };
+  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(name, onSignal);
+  return {
+    io: {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      isStdinTTY: !!process.stdin.isTTY,
+      isStdoutTTY: !!process.stdout.isTTY,
+      isStderrTTY: !!process.stderr.isTTY,
+    },
+    env: process.env,
+    cwd: process.cwd(),
+    clock: { now: () => new Date() },
+    signal: controller.signal,
+  };
+}
