@@ -27,6 +27,12 @@ export interface CommandEntry {
 
 /** Every command that works, in the order `--help` lists them. */
 export const COMMANDS: CommandEntry[] = [
+  // numbers, doctor
+  // configure, restore
+  // dev
+  // verify, sign
+  // replay, trigger
+  // sinks, subscriptions, event-types
 ];
 
 /** Global options that take a value: needed to find the command name in argv before parsing. */
