@@ -12,3 +12,9 @@ export interface MessagingApi {
   /** The phone numbers (PN SIDs and E.164) in a service's sender pool. */
   listServicePhoneNumbers(serviceSid: string): Promise<{ sid: string; phoneNumber: string }[]>;
 }
+
+/** Built by src/twilio/client.ts from the SDK client. */
+export function createMessagingApi(_client: import('twilio').Twilio): MessagingApi {
+  const pending = () => Promise.reject(new Error('Messaging Services support is not built yet'));
+  return { listServices: pending, listServicePhoneNumbers: pending };
+}
