@@ -33,6 +33,12 @@ export const COMMANDS: CommandEntry[] = [
   // verify, sign
   // replay, trigger
   // sinks, subscriptions, event-types
+  {
+    name: 'completion',
+    summary: 'Print a shell completion script (bash, zsh, fish)',
+    example: 'twhook completion bash > /etc/bash_completion.d/twhook',
+    load: () => import('./commands/completion.js'),
+  },
 ];
 
 /** Global options that take a value: needed to find the command name in argv before parsing. */
