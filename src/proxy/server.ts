@@ -1,0 +1,508 @@
+/**
+ * The inspecting forwarder: listens on loopback, passes each request to the local app byte for
+ * byte (plus X-Forwarded-*), streams the answer back unchanged, and reports every exchange as a
+ * `request` event. It never throws for a failed forward: the app being down, slow or broken is
+ * something to show, and the session goes on.
+ */
+import { isUtf8 } from 'node:buffer';
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher, Pool } from 'undici';
+import { checkTwimlAnswer, twilioErrorRef } from '../webhooks/twiml.js';
+import type { ExchangeResponse, HttpMessage, Outcome, RequestEvent, SignatureVerdict } from './events.js';
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/** Twilio waits 15 s for an answer unless the URL's rt/tt overrides say otherwise. */
+export const TWILIO_TIMEOUT_MS = 15_000;
+
+export interface Timeouts {
+  /** Time allowed until the app's first byte (Twilio's rt). */
+  readMs: number;
+  /** Time allowed for the whole answer (Twilio's tt). */
+  totalMs: number;
+}
+
+/** What the proxy gives the payload classifier. */
+export interface InspectInput {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface Inspection {
+  kind: string;
+  gist: string;
+  expectsTwiml: boolean;
+  /** Which TwiML the answer must be, when known. */
+  channel?: 'voice' | 'messaging';
+}
+
+/** What the proxy gives the signature check. */
+export interface VerifyInput {
+  method: string;
+  /** The public URL Twilio requested, without credentials. */
+  url: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface ProxyOptions {
+  /** The app: an origin, optionally with a base path (http://localhost:3000/api). */
+  target: string;
+  /** How the view names the app: "localhost:3000". */
+  targetLabel?: string;
+  /** Loopback only by default: the tunnel is the only way in. */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  bodyLimit?: number;
+  /** How much of each body events keep (the capture); the forward is always whole. */
+  keepBytes?: number;
+  /** Twilio's timeouts for a path (from the rt/tt overrides set on the URL that leads there). */
+  timeoutsFor?: (path: string) => Timeouts;
+  /** Refuse (403) requests whose verdict is not `valid`. Needs `verify`. */
+  enforceSignatures?: boolean;
+  basicAuth?: { username: string; password: string };
+  inspect?: (input: InspectInput) => Inspection;
+  /** Absent: every verdict is `unchecked`. */
+  verify?: (input: VerifyInput) => SignatureVerdict;
+  /** Wall clock for event times. */
+  now?: () => Date;
+  onEvent: (event: RequestEvent) => void;
+}
+
+export interface ProxyServer {
+  /** http://127.0.0.1:PORT */
+  readonly url: string;
+  readonly port: number;
+  /** The public base URL (tunnel), for X-Forwarded-* and signature URLs. */
+  setPublicUrl(url: string): void;
+  /** Requests not yet answered. */
+  inFlight(): number;
+  /** Stops accepting, lets requests in flight finish for up to `graceMs`, then cuts them. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const DROP_REQUEST_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-for',
+]);
+const DROP_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection']);
+const IDEMPOTENCY_HEADER = 'i-twilio-idempotency-token';
+const MAX_REMEMBERED_TOKENS = 10_000;
+
+class TotalTimeout extends Error {
+  override readonly name = 'TotalTimeout';
+}
+
+export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
+  const { Pool: PoolClass } = await import('undici');
+  const target = new URL(options.target);
+  const basePath = target.pathname.replace(/\/+$/, '');
+  const targetLabel = options.targetLabel ?? target.host;
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const keepBytes = options.keepBytes ?? Math.max(bodyLimit, DEFAULT_BODY_LIMIT);
+  const now = options.now ?? (() => new Date());
+  const timeoutsFor = options.timeoutsFor ?? (() => ({ readMs: TWILIO_TIMEOUT_MS, totalMs: TWILIO_TIMEOUT_MS }));
+  const pool: Pool = new PoolClass(target.origin, { autoSelectFamily: true, keepAliveTimeout: 4_000 });
+  const basic = options.basicAuth
+    ? Buffer.from('Basic ' + Buffer.from(`${options.basicAuth.username}:${options.basicAuth.password}`).toString('base64'))
+    : undefined;
+
+  let publicUrl: URL | undefined;
+  let nextId = 1;
+  let inFlight = 0;
+  const tokens = new Map<string, number>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    const id = nextId++;
+    const time = now().toISOString();
+    const path = req.url ?? '/';
+    const method = req.method ?? 'GET';
+    const publicBase = publicUrl ? publicUrl.href.replace(/\/+$/, '') : `http://${req.headers.host ?? '127.0.0.1'}`;
+    const url = publicBase + path;
+
+    let body: Buffer;
+    let tooLarge = false;
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > bodyLimit) {
+      tooLarge = true;
+      body = Buffer.alloc(0);
+    } else {
+      body = await readBody(req, bodyLimit).catch((err: Error) => {
+        if (err instanceof BodyTooLarge) tooLarge = true;
+        return Buffer.alloc(0);
+      });
+    }
+
+    const inspection = safeInspect(options.inspect, { method, path, headers: req.headers, body });
+    const token = headerValue(req.headers[IDEMPOTENCY_HEADER]);
+    let retryOf: number | undefined;
+    if (token) {
+      retryOf = tokens.get(token);
+      if (retryOf === undefined) {
+        if (tokens.size >= MAX_REMEMBERED_TOKENS) tokens.delete(tokens.keys().next().value!);
+        tokens.set(token, id);
+      }
+    }
+
+    const base = {
+      type: 'request' as const,
+      id,
+      time,
+      kind: inspection.kind,
+      gist: inspection.gist,
+      expectsTwiml: inspection.expectsTwiml,
+      idempotencyToken: token,
+      retryOf,
+      warnings: [] as string[],
+    };
+    const requestRecord = () => ({
+      method,
+      path,
+      url,
+      remoteAddress: req.socket.remoteAddress,
+      ...message(pairs(req.rawHeaders), body, keepBytes),
+    });
+    const finish = (fields: { outcome: Outcome; status: number; response?: ExchangeResponse; failure?: string; verdict: SignatureVerdict }) => {
+      const event: RequestEvent = {
+        ...base,
+        request: requestRecord(),
+        ...fields,
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+      };
+      if (fields.outcome !== 'answered' && fields.outcome !== 'challenged') {
+        event.twilioError = twilioErrorRef(11200);
+      }
+      options.onEvent(event);
+    };
+
+    if (tooLarge) {
+      const limit = formatBytes(bodyLimit);
+      reply(res, 413, `twhook: request body over ${limit}\n`, true);
+      finish({ outcome: 'too-large', status: 413, failure: `body over the ${limit} limit: refused with 413`, verdict: uncheckedVerdict('the body was refused') });
+      return;
+    }
+
+    if (basic) {
+      const given = headerValue(req.headers.authorization);
+      if (!given || !safeEqual(Buffer.from(given), basic)) {
+        res.setHeader('WWW-Authenticate', 'Basic realm="twhook"');
+        reply(res, 401, 'twhook: credentials required\n');
+        finish({
+          outcome: 'challenged',
+          status: 401,
+          failure: given ? 'wrong basic-auth credentials: 401' : 'no credentials: 401 (Twilio retries with those in the URL)',
+          verdict: verdictOf(options.verify, { method, url, path, headers: req.headers, body }),
+        });
+        return;
+      }
+    }
+
+    const verdict = verdictOf(options.verify, { method, url, path, headers: req.headers, body });
+    if (options.enforceSignatures && verdict.status !== 'valid') {
+      reply(res, 403, 'twhook: invalid or missing X-Twilio-Signature\n');
+      finish({ outcome: 'forbidden', status: 403, failure: `refused with 403: ${verdict.reason}`, verdict });
+      return;
+    }
+
+    const timeouts = timeoutsFor(path);
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new TotalTimeout()), timeouts.totalMs);
+    let callerGone = false;
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        callerGone = true;
+        abort.abort(new Error('caller went away'));
+      }
+    });
+
+    let upstream: Dispatcher.ResponseData | undefined;
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    let responseBytes = 0;
+    try {
+      upstream = await pool.request({
+        method: method as Dispatcher.HttpMethod,
+        path: basePath + path,
+        headers: forwardHeaders(req, publicUrl, publicBase),
+        body: body.length || !['GET', 'HEAD'].includes(method) ? body : null,
+        signal: abort.signal,
+        headersTimeout: timeouts.readMs,
+        bodyTimeout: timeouts.readMs,
+        responseHeaders: 'raw',
+      });
+      const rawHeaders = (upstream.headers as unknown as string[]).filter((_, i, all) => {
+        const name = i % 2 === 0 ? all[i]! : all[i - 1]!;
+        return !DROP_RESPONSE_HEADERS.has(name.toLowerCase());
+      });
+      res.writeHead(upstream.statusCode, upstream.statusText || undefined, rawHeaders);
+      for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+        responseBytes += chunk.length;
+        if (keptBytes < keepBytes) {
+          const part = keptBytes + chunk.length > keepBytes ? chunk.subarray(0, keepBytes - keptBytes) : chunk;
+          kept.push(part);
+          keptBytes += part.length;
+        }
+        if (!res.write(chunk)) await drained(res);
+      }
+      clearTimeout(timer);
+      // The event goes out in the same tick as the end of the answer, so whoever got the answer
+      // can rely on the event being there.
+      res.end();
+      const headers = pairs(upstream.headers as unknown as string[]);
+      const contentType = headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1];
+      const responseBody = Buffer.concat(kept, keptBytes);
+      const response: ExchangeResponse = {
+        status: upstream.statusCode,
+        contentType,
+        ...message(headers, responseBody, keepBytes, responseBytes),
+      };
+      const event: Parameters<typeof finish>[0] = { outcome: 'answered', status: upstream.statusCode, response, verdict };
+      finishAnswered(event, inspection, responseBody, responseBytes > keptBytes);
+    } catch (err) {
+      clearTimeout(timer);
+      upstream?.body.destroy();
+      const failure = describeFailure(err, abort.signal.reason, callerGone, targetLabel, timeouts, path);
+      if (res.headersSent) res.destroy();
+      else reply(res, failure.status, `twhook: ${failure.message}\n`);
+      const response = upstream
+        ? { status: upstream.statusCode, ...message(pairs(upstream.headers as unknown as string[]), Buffer.concat(kept, keptBytes), keepBytes, responseBytes) }
+        : undefined;
+      finish({ outcome: failure.outcome, status: res.headersSent && upstream ? upstream.statusCode : failure.status, response, failure: failure.message, verdict });
+    }
+
+    function finishAnswered(fields: Parameters<typeof finish>[0], inspection: Inspection, responseBody: Buffer, truncated: boolean) {
+      const latency = performance.now() - started;
+      const event: RequestEvent = { ...base, request: requestRecord(), ...fields, latencyMs: Math.round(latency * 10) / 10 };
+      const status = fields.status;
+      if (inspection.expectsTwiml && !truncated) {
+        event.twiml = checkTwimlAnswer({ status, contentType: fields.response?.contentType, body: responseBody, channel: inspection.channel });
+        if (event.twiml.twilioError) event.twilioError = event.twiml.twilioError;
+      } else if (status >= 400) {
+        event.twilioError = twilioErrorRef(11200);
+      }
+      const limit = Math.min(timeouts.readMs, timeouts.totalMs);
+      if (latency > limit / 2) {
+        event.warnings.push(`slow: ${formatMs(latency)} of the ${formatMs(limit)} Twilio waits`);
+      }
+      options.onEvent(event);
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    inFlight++;
+    handle(req, res)
+      .catch((err: Error) => {
+        // A bug in the proxy itself: answer something rather than hang the caller.
+        if (!res.headersSent) reply(res, 500, `twhook: proxy failure: ${err.message}\n`);
+        else res.destroy();
+      })
+      .finally(() => inFlight--);
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host ?? '127.0.0.1';
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    setPublicUrl(value) {
+      publicUrl = new URL(value);
+      publicUrl.username = '';
+      publicUrl.password = '';
+    },
+    inFlight: () => inFlight,
+    async close(graceMs = 2_000) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = performance.now() + graceMs;
+      while (inFlight > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      server.closeAllConnections();
+      await closed;
+      await pool.destroy().catch(() => undefined);
+    },
+  };
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+function forwardHeaders(req: IncomingMessage, publicUrl: URL | undefined, publicBase: string): string[] {
+  const raw = req.rawHeaders;
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    if (!DROP_REQUEST_HEADERS.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
+  }
+  const base = publicUrl ?? new URL(publicBase);
+  const priorFor = headerValue(req.headers['x-forwarded-for']);
+  const remote = req.socket.remoteAddress ?? '127.0.0.1';
+  out.push(
+    'X-Forwarded-Proto', base.protocol.replace(/:$/, ''),
+    'X-Forwarded-Host', base.host,
+    'X-Forwarded-For', priorFor ? `${priorFor}, ${remote}` : remote,
+  );
+  return out;
+}
+
+function reply(res: ServerResponse, status: number, text: string, close = false): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  if (close) res.setHeader('Connection', 'close');
+  res.end(text);
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      res.off('close', onClose);
+      resolve();
+    };
+    const onClose = () => {
+      res.off('drain', onDrain);
+      reject(new Error('caller went away'));
+    };
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+  });
+}
+
+function describeFailure(
+  err: unknown,
+  abortReason: unknown,
+  callerGone: boolean,
+  target: string,
+  timeouts: Timeouts,
+  path: string,
+): { outcome: Outcome; status: number; message: string } {
+  if (callerGone) return { outcome: 'caller-gone', status: 499, message: 'the caller hung up before the answer was complete' };
+  const code = errorCode(err);
+  if (abortReason instanceof TotalTimeout) {
+    return { outcome: 'timeout', status: 504, message: `the app took longer than ${formatMs(timeouts.totalMs)} (Twilio's total timeout for ${path}): Twilio gives up` };
+  }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return { outcome: 'timeout', status: 504, message: `the app took longer than ${formatMs(timeouts.readMs)} (Twilio's read timeout for ${path}): Twilio gives up` };
+  }
+  if (code === 'ECONNREFUSED' || code === 'EADDRNOTAVAIL') {
+    return { outcome: 'app-down', status: 502, message: `nothing listening on ${target}` };
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { outcome: 'app-down', status: 502, message: `cannot resolve ${target}` };
+  const text = err instanceof Error ? err.message : String(err);
+  return { outcome: 'app-error', status: 502, message: `the connection to ${target} failed: ${code ? `${code} ` : ''}${text}`.trim() };
+}
+
+function errorCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    // Happy eyeballs: every address refused.
+    const inner = (current as { errors?: unknown[] }).errors?.[0];
+    current = (current as { cause?: unknown }).cause ?? inner;
+  }
+  return undefined;
+}
+
+function verdictOf(verify: ProxyOptions['verify'], input: VerifyInput): SignatureVerdict {
+  if (!verify) return uncheckedVerdict('unchecked (set TWILIO_AUTH_TOKEN)');
+  try {
+    return verify(input);
+  } catch (err) {
+    return { status: 'invalid', reason: `could not check: ${(err as Error).message}` };
+  }
+}
+
+function uncheckedVerdict(reason: string): SignatureVerdict {
+  return { status: 'unchecked', reason };
+}
+
+function safeInspect(inspect: ProxyOptions['inspect'], input: InspectInput): Inspection {
+  if (!inspect) return { kind: 'unknown', gist: '', expectsTwiml: false };
+  try {
+    return inspect(input);
+  } catch {
+    return { kind: 'unknown', gist: '', expectsTwiml: false };
+  }
+}
+
+function message(headers: [string, string][], body: Buffer, keepBytes: number, bytes = body.length): HttpMessage {
+  const kept = body.length > keepBytes ? body.subarray(0, keepBytes) : body;
+  const utf8 = isUtf8(kept);
+  return {
+    headers: headers.map(([n, v]) => [n, n.toLowerCase() === 'authorization' ? maskAuthorization(v) : v]),
+    body: kept.toString(utf8 ? 'utf8' : 'base64'),
+    bodyEncoding: utf8 ? 'utf8' : 'base64',
+    bytes,
+    truncated: bytes > kept.length,
+  };
+}
+
+function maskAuthorization(value: string): string {
+  const scheme = value.split(' ')[0];
+  return `${scheme} [redacted]`;
+}
+
+function pairs(raw: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+  return out;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function safeEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 10_000 ? 0 : 1)} s` : `${Math.round(ms)} ms`;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
