@@ -1,0 +1,110 @@
+/**
+ * Changing a number's webhook fields with a write-ahead backup: the journal entry (with the
+ * values from before) is on disk before the API call, and marked applied after it. Used by
+ * `configure` and `dev`.
+ */
+import type { IncomingNumber, NumberField, NumberUpdate, NumberWebhooks, TwilioPort } from '../twilio/port.js';
+import { NUMBER_FIELDS } from '../twilio/port.js';
+import type { EntryOrigin, EntryOwner, Journal, NumberEntry } from './journal.js';
+
+export interface NumberChange {
+  port: TwilioPort;
+  journal: Journal;
+  /** The number as fetched just before the change: its fields are the values recorded as `before`. */
+  number: IncomingNumber;
+  /** The fields to set; `''` clears a URL. */
+  update: NumberUpdate;
+  origin: EntryOrigin;
+  /** One id per command run (newBatchId()). */
+  batch: string;
+  session?: string;
+  /** The live process that will restore this change itself (dev). */
+  owner?: EntryOwner;
+}
+
+export interface AppliedChange {
+  entry: NumberEntry;
+  /** The number as Twilio returned it after the update. */
+  number: IncomingNumber;
+}
+
+/** Twilio reports a cleared URL as null; an update clears it with ''. */
+export function fieldValue(value: string | null | undefined): string | null {
+  return value === undefined || value === '' ? null : value;
+}
+
+export function pickFields(number: NumberWebhooks, fields: readonly NumberField[]): Partial<NumberWebhooks> {
+  const out: Record<string, string | null> = {};
+  for (const f of fields) out[f] = fieldValue(number[f]);
+  return out as Partial<NumberWebhooks>;
+}
+
+/** The fields an update touches, in Twilio's order. */
+export function updateFields(update: NumberUpdate): NumberField[] {
+  return NUMBER_FIELDS.filter((f) => update[f] !== undefined);
+}
+
+/**
+ * The values to record as `before`: the number's current values, except where the current value
+ * is one an unrestored `dev` session set. There the value from before that session is recorded,
+ * so a restore never puts back a tunnel URL of a session that has ended (or will end).
+ */
+export function chainedBefore(journal: Journal, number: IncomingNumber, fields: readonly NumberField[], session?: string): Partial<NumberWebhooks> {
+  const before = pickFields(number, fields) as Record<NumberField, string | null>;
+  const devEntries = journal
+    .unrestored({ kind: 'number', numberSid: number.sid, origin: 'dev' })
+    .filter((e): e is NumberEntry => e.kind === 'number' && (!session || e.session !== session))
+    .reverse();
+  for (const f of fields) {
+    const setter = devEntries.find((e) => f in e.after && f in e.before && fieldValue(e.after[f]) === before[f]);
+    if (setter) before[f] = fieldValue(setter.before[f]);
+  }
+  return before as Partial<NumberWebhooks>;
+}
+
+function sameValues(number: NumberWebhooks, values: Partial<NumberWebhooks>): boolean {
+  return (Object.keys(values) as NumberField[]).every((f) => fieldValue(number[f]) === fieldValue(values[f]));
+}
+
+/**
+ * Records the change, makes it, marks it applied. When the API call fails, the number is
+ * fetched again to learn what happened: unchanged, the entry is removed (nothing half-written);
+ * changed, it is marked applied (a restore undoes it); unknown (the fetch fails too), it stays
+ * pending with a note, and a restore puts the old values back either way. The error is rethrown.
+ */
+export async function applyNumberChange(change: NumberChange): Promise<AppliedChange> {
+  const { port, journal, number, update } = change;
+  const fields = updateFields(update);
+  const before = chainedBefore(journal, number, fields, change.session);
+  const requested = Object.fromEntries(fields.map((f) => [f, fieldValue(update[f])])) as Partial<NumberWebhooks>;
+  const entry = journal.begin({
+    kind: 'number',
+    accountSid: number.accountSid || port.accountSid,
+    numberSid: number.sid,
+    phoneNumber: number.phoneNumber,
+    friendlyName: number.friendlyName,
+    before,
+    after: requested,
+    origin: change.origin,
+    batch: change.batch,
+    ...(change.session ? { session: change.session } : {}),
+    ...(change.owner ? { owner: change.owner } : {}),
+  }) as NumberEntry;
+  let updated: IncomingNumber;
+  try {
+    updated = await port.numbers.update(number.sid, update);
+  } catch (err) {
+    let now: IncomingNumber | undefined;
+    try {
+      now = await port.numbers.fetch(number.sid);
+    } catch {
+      /* outcome unknown */
+    }
+    if (now && sameValues(now, pickFields(number, fields))) journal.discard(entry.id);
+    else if (now && sameValues(now, requested)) journal.markApplied(entry.id, { after: pickFields(now, fields) });
+    else journal.update(entry.id, { note: `outcome unknown: ${(err as Error).message}`.slice(0, 300) });
+    throw err;
+  }
+  const applied = journal.markApplied(entry.id, { after: pickFields(updated, fields) }) as NumberEntry;
+  return { entry: applied, number: updated };
+}
