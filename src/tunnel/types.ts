@@ -2,6 +2,8 @@
 export interface Tunnel {
   /** The public base URL, e.g. https://abc123.ngrok.app (no trailing slash). */
   readonly url: string;
+  /** Which provider: 'ngrok', 'public-url' (the user runs their own tunnel). */
+  readonly provider?: string;
   close(): Promise<void>;
   /** Called when the tunnel drops for good (the provider did not bring it back). */
   onLost(listener: (reason: string) => void): void;
