@@ -160,11 +160,13 @@ export class Journal {
   readonly secretsPath: string;
   readonly lockPath: string;
   private readonly now: () => Date;
+  private readonly lockWaitMs: number;
 
   constructor(
     readonly configDir: string,
-    options: { now?: () => Date } = {},
+    options: { now?: () => Date; lockWaitMs?: number } = {},
   ) {
+    this.lockWaitMs = options.lockWaitMs ?? LOCK_WAIT_MS;
     this.path = join(configDir, 'journal.json');
     this.secretsPath = join(configDir, 'journal-secrets.json');
     this.lockPath = join(configDir, 'journal.lock');
@@ -335,8 +337,8 @@ export class Journal {
   /** Takes the lock file, waiting for another process to release it; returns the release. */
   private lock(): () => void {
     const nonce = randomBytes(8).toString('hex');
-    const mine = JSON.stringify({ ...currentOwner(), nonce, at: this.now().toISOString() });
-    const deadline = performance.now() + LOCK_WAIT_MS;
+    const mine = JSON.stringify({ ...currentOwner(), nonce });
+    const deadline = performance.now() + this.lockWaitMs;
     let delay = 5;
     for (;;) {
       try {
