@@ -1,7 +1,352 @@
-import type { TwilioFactory } from '../ctx.js';
+/**
+ * The SDK-backed TwilioPort. The only module that loads `twilio` at run time (lazily: it costs
+ * ~130 ms), so commands that never call the API, and --help, stay fast.
+ *
+ * Every request goes through TwhookRequestClient (a subclass of the SDK's RequestClient):
+ * - with --api-url / TWHOOK_API_URL it sends api/events/messaging.twilio.com (and their region
+ *   and edge forms) to that base URL and refuses any other twilio.com host, so a test or a demo
+ *   never reaches Twilio by accident; `edge: ''` and `region: ''` keep TWILIO_EDGE/TWILIO_REGION
+ *   from rewriting the host before it sees it;
+ * - it retries 429 and 5xx (never a 5xx to a POST that creates something) with backoff;
+ * - it turns HTTP errors and network failures into RemoteError (exit 3) with Twilio's code,
+ *   status and more_info, or a plain sentence naming the host. It never copies the request
+ *   options into an error: the SDK puts the credentials there.
+ *
+ * Env knobs (read from ctx.env): TWHOOK_HTTP_TIMEOUT_MS (default 30000), TWHOOK_RETRY_BASE_MS
+ * (500), TWHOOK_RETRY_MAX_MS (cap of one wait, 10000), TWHOOK_MAX_RETRIES (3), TWHOOK_PAGE_SIZE.
+ */
+import type { TwilioFactoryOptions } from '../ctx.js';
+import { RemoteError, TwhookError, UsageError } from '../errors.js';
+import { maskSid } from '../ui/mask.js';
+import type { Credentials } from './credentials.js';
+import { restAuth, type RestAuth } from './credentials.js';
 import type { TwilioPort } from './port.js';
 
-// Placeholder until the SDK-backed port lands (issue 2).
-export const createTwilioPort: TwilioFactory = async (): Promise<TwilioPort> => {
-  throw new Error('the Twilio client is not built yet');
+import type SdkRequestClient from 'twilio/lib/base/RequestClient.js';
+
+type SdkResponse<T> = import('twilio/lib/http/response.js').default<T>;
+
+type RequestClientClass = typeof SdkRequestClient;
+
+/** Hosts --api-url stands in for: product.[edge.][region.]twilio.com. */
+const REWRITTEN_HOST = /^(api|events|messaging)(\.[a-z0-9-]+){0,2}\.twilio\.com$/i;
+
+/** Checks --api-url / TWHOOK_API_URL and returns it without a trailing slash. */
+export function parseApiUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--api-url (or TWHOOK_API_URL) is not a URL: "${value}"; pass a base URL like http://127.0.0.1:4010`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--api-url (or TWHOOK_API_URL) must be an http:// or https:// URL, not ${url.protocol}//…`);
+  }
+  if (url.username || url.password) {
+    throw new UsageError('--api-url (or TWHOOK_API_URL) must not carry credentials: use TWILIO_AUTH_TOKEN or an API key');
+  }
+  if (url.search || url.hash) throw new UsageError('--api-url (or TWHOOK_API_URL) must be a base URL, without ?query or #fragment');
+  return url.href.replace(/\/+$/, '');
+}
+
+/**
+ * The URL a request to `uri` goes to when the base URL replaces Twilio: api, events and
+ * messaging hosts (any region/edge form) move to `baseUrl`, keeping path and query; any other
+ * twilio.com host is refused; other hosts (the emulator's own page links) pass through.
+ */
+export function rewriteTwilioUrl(uri: string, baseUrl: string): string {
+  const url = new URL(uri);
+  const host = url.hostname.toLowerCase();
+  if (host !== 'twilio.com' && !host.endsWith('.twilio.com')) return uri;
+  if (!REWRITTEN_HOST.test(host)) {
+    throw new UsageError(
+      `refusing to send a request to ${host} while --api-url is set: only api, events and messaging.twilio.com go to ${baseUrl}`,
+    );
+  }
+  const base = new URL(baseUrl);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  return `${base.origin}${prefix}${url.pathname}${url.search}`;
+}
+
+/** Whether a failed attempt may be sent again without risking a duplicate. */
+export function isRetryable(method: string, uri: string, status: number): boolean {
+  if (status === 429) return true; // Twilio did not process it.
+  if (status < 500) return false;
+  const verb = method.toUpperCase();
+  if (verb === 'GET' || verb === 'DELETE' || verb === 'HEAD') return true;
+  // A POST to an instance (…/PNxxxx.json, /v1/Sinks/DGxxxx) updates it: repeating it is harmless.
+  // A POST to a collection or an action may have created something before the 5xx.
+  const last = new URL(uri).pathname.split('/').pop() ?? '';
+  return verb === 'POST' && /^[A-Z]{2}[0-9a-f]{32}(\.json)?$/.test(last);
+}
+
+/** Milliseconds to wait from a Retry-After header (seconds or an HTTP date), if any. */
+export function retryAfterMs(value: unknown, now = Date.now()): number | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  const text = String(value).trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export interface HttpSettings {
+  /** Replaces Twilio's hosts (see rewriteTwilioUrl). */
+  baseUrl?: string;
+  timeoutMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxRetries: number;
+  /** How the credentials were given, to name them when Twilio rejects them. */
+  auth: Pick<RestAuth, 'method' | 'accountSid'>;
+  credentials?: Credentials;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+function envInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new UsageError(`${name} must be a whole number of milliseconds or a count, not "${raw}"`);
+  return Number(raw);
+}
+
+export function httpSettingsFromEnv(env: Record<string, string | undefined>): Omit<HttpSettings, 'auth'> {
+  return {
+    timeoutMs: envInt(env, 'TWHOOK_HTTP_TIMEOUT_MS', 30_000) || 30_000,
+    retryBaseMs: envInt(env, 'TWHOOK_RETRY_BASE_MS', 500),
+    retryMaxMs: envInt(env, 'TWHOOK_RETRY_MAX_MS', 10_000),
+    maxRetries: envInt(env, 'TWHOOK_MAX_RETRIES', 3),
+  };
+}
+
+const maskAccounts = (text: string) => text.replace(/AC[0-9a-fA-F]{32}/g, (sid) => maskSid(sid));
+
+function hostOf(uri: string): string {
+  try {
+    const url = new URL(uri);
+    return `${url.protocol}//${url.host}`;
+  } catch {
+    return uri;
+  }
+}
+
+function pathOf(uri: string): string {
+  try {
+    return new URL(uri).pathname;
+  } catch {
+    return uri;
+  }
+}
+
+function parseBody(body: unknown): Record<string, unknown> | undefined {
+  if (body && typeof body === 'object') return body as Record<string, unknown>;
+  if (typeof body === 'string' && body.trim().startsWith('{')) {
+    try {
+      return JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+const sourceName = (credentials: Credentials | undefined, key: 'accountSid' | 'authToken' | 'apiKey' | 'apiSecret') => {
+  const names = {
+    accountSid: ['--account-sid', 'TWILIO_ACCOUNT_SID'],
+    authToken: ['--auth-token', 'TWILIO_AUTH_TOKEN'],
+    apiKey: ['--api-key', 'TWILIO_API_KEY'],
+    apiSecret: ['--api-secret', 'TWILIO_API_SECRET'],
+  }[key];
+  const sourced = key === 'authToken' ? credentials?.authTokens[0] : credentials?.[key];
+  if (sourced?.source === 'flag') return names[0];
+  if (sourced?.source === 'env-file') return `${names[1]} (in ${credentials?.envFile ?? 'the env file'})`;
+  return names[1];
+};
+
+/** The RemoteError for an HTTP error answer. Exported for tests. */
+export function httpError(
+  response: { statusCode: number; body: unknown },
+  method: string,
+  uri: string,
+  settings: Pick<HttpSettings, 'auth' | 'credentials'>,
+  attempts = 1,
+): RemoteError {
+  const status = response.statusCode;
+  const body = parseBody(response.body);
+  const code = typeof body?.code === 'number' || typeof body?.code === 'string' ? body.code : undefined;
+  const moreInfo = typeof body?.more_info === 'string' ? body.more_info : undefined;
+  const twilioMessage = typeof body?.message === 'string' && body.message ? maskAccounts(body.message) : `HTTP ${status}`;
+  const info = { code, status, moreInfo, service: 'twilio' };
+  const link = moreInfo ? `; ${moreInfo}` : '';
+  if (status === 401 || code === 20003) {
+    const creds = settings.credentials;
+    const check =
+      settings.auth.method === 'api-key'
+        ? `check ${sourceName(creds, 'apiKey')} and ${sourceName(creds, 'apiSecret')}, and that the key belongs to account ${maskSid(settings.auth.accountSid)}`
+        : `check ${sourceName(creds, 'accountSid')} and ${sourceName(creds, 'authToken')}`;
+    return new RemoteError(`Twilio rejected the credentials (${code ?? status}): ${twilioMessage} — ${check}${link}`, info);
+  }
+  const what = `${method.toUpperCase()} ${maskAccounts(pathOf(uri))}`;
+  const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+  const label = code !== undefined ? `HTTP ${status}, ${code}` : `HTTP ${status}`;
+  if (status === 429) return new RemoteError(`Twilio rate-limited ${what} (${label})${tries}: ${twilioMessage}; wait a moment and run it again${link}`, info);
+  if (status >= 500) return new RemoteError(`Twilio failed ${what} (${label})${tries}: ${twilioMessage}${link}`, info);
+  return new RemoteError(`Twilio refused ${what} (${label}): ${twilioMessage}${link}`, info);
+}
+
+const NETWORK_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'the connection was refused',
+  ENOTFOUND: 'the host name does not resolve (DNS)',
+  EAI_AGAIN: 'the host name could not be resolved right now (DNS)',
+  ECONNRESET: 'the connection was closed before an answer',
+  EPIPE: 'the connection was closed while sending',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  ECONNABORTED: 'no answer in time',
+  ETIMEDOUT: 'no answer in time',
+  ERR_SOCKET_CONNECTION_TIMEOUT: 'no answer in time',
+  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate cannot be verified (set TWILIO_CA_BUNDLE or NODE_EXTRA_CA_CERTS behind a proxy)',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate chain is self-signed (set TWILIO_CA_BUNDLE or NODE_EXTRA_CA_CERTS behind a proxy)',
+};
+
+/** The underlying error code of an axios/node network failure. */
+export function networkCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown }; message?: unknown } | null;
+  if (!e) return undefined;
+  if (typeof e.code === 'string' && e.code !== 'ERR_BAD_RESPONSE' && e.code !== 'ERR_NETWORK') return e.code;
+  if (typeof e.cause?.code === 'string') return e.cause.code;
+  if (typeof e.message === 'string' && /socket hang up/i.test(e.message)) return 'ECONNRESET';
+  return typeof e.code === 'string' ? e.code : undefined;
+}
+
+/** The RemoteError for a request that got no HTTP answer: names the host, never the credentials. */
+export function networkError(err: unknown, uri: string, settings: Pick<HttpSettings, 'baseUrl' | 'timeoutMs'>): RemoteError {
+  const code = networkCode(err) ?? 'ENETWORK';
+  const host = hostOf(uri);
+  const origin = settings.baseUrl && uri.startsWith(settings.baseUrl) ? ' (the --api-url / TWHOOK_API_URL server)' : '';
+  let reason = NETWORK_TEXT[code] ?? `the request failed (${code})`;
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_SOCKET_CONNECTION_TIMEOUT') {
+    reason = `no answer within ${Math.round(settings.timeoutMs / 100) / 10} s (TWHOOK_HTTP_TIMEOUT_MS)`;
+  }
+  const hint = code === 'ECONNREFUSED' && origin ? ': is it running?' : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? ': check the network connection' : '';
+  return new RemoteError(`cannot reach ${host}${origin}: ${reason}${hint}`, { code, service: 'network' });
+}
+
+/** Network failures after which the request was certainly not processed, or is safe to resend. */
+function retryableNetwork(code: string | undefined, method: string, uri: string): boolean {
+  if (code !== 'ECONNRESET' && code !== 'EPIPE') return false;
+  return isRetryable(method, uri, 503);
+}
+
+export function backoffMs(attempt: number, settings: Pick<HttpSettings, 'retryBaseMs' | 'retryMaxMs'>, retryAfter?: number): number {
+  const exponential = settings.retryBaseMs * 2 ** attempt;
+  return Math.min(settings.retryMaxMs, retryAfter ?? exponential);
+}
+
+/** The SDK's RequestClient with twhook's host rewriting, retries and errors. */
+export function defineRequestClient(Base: RequestClientClass) {
+  return class TwhookRequestClient extends Base {
+    readonly settings: HttpSettings;
+
+    constructor(settings: HttpSettings) {
+      super({ timeout: settings.timeoutMs, autoRetry: false });
+      this.settings = settings;
+    }
+
+    override async request<TData>(opts: SdkRequestClient.RequestOptions<TData>): Promise<SdkResponse<TData>> {
+      const settings = this.settings;
+      const uri = settings.baseUrl ? rewriteTwilioUrl(opts.uri, settings.baseUrl) : opts.uri;
+      const method = String(opts.method);
+      const sleep = settings.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+      for (let attempt = 0; ; attempt++) {
+        let response: SdkResponse<TData>;
+        try {
+          response = await super.request<TData>({ ...opts, uri });
+        } catch (err) {
+          if (err instanceof TwhookError) throw err;
+          const code = networkCode(err);
+          if (attempt < settings.maxRetries && retryableNetwork(code, method, uri)) {
+            await sleep(backoffMs(attempt, settings));
+            continue;
+          }
+          throw networkError(err, uri, settings);
+        }
+        if (response.statusCode < 400) return response;
+        if (attempt < settings.maxRetries && isRetryable(method, uri, response.statusCode)) {
+          await sleep(backoffMs(attempt, settings, retryAfterMs(headerValue(response.headers, 'retry-after'))));
+          continue;
+        }
+        throw httpError(response, method, uri, settings, attempt + 1);
+      }
+    }
+  };
+}
+
+function headerValue(headers: Record<string, unknown> | undefined, name: string): unknown {
+  if (!headers) return undefined;
+  const h = headers as { get?: (n: string) => unknown };
+  if (typeof h.get === 'function') return h.get(name);
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key ? headers[key] : undefined;
+}
+
+/**
+ * Maps what an SDK call throws (an SDK RestException for an answer the client let through, such
+ * as a 3xx) to RemoteError; TwhookErrors pass unchanged.
+ */
+export function toRemoteError(err: unknown): unknown {
+  if (err instanceof TwhookError) return err;
+  const e = err as { status?: unknown; code?: unknown; moreInfo?: unknown; message?: unknown } | null;
+  if (e && typeof e.status === 'number') {
+    const code = typeof e.code === 'number' || typeof e.code === 'string' ? e.code : undefined;
+    const message = typeof e.message === 'string' && e.message ? maskAccounts(e.message) : `HTTP ${e.status}`;
+    return new RemoteError(`Twilio answered HTTP ${e.status}${code ? ` (${code})` : ''}: ${message}`, {
+      code,
+      status: e.status,
+      moreInfo: typeof e.moreInfo === 'string' ? e.moreInfo : undefined,
+      service: 'twilio',
+    });
+  }
+  return err;
+}
+
+export const createTwilioPort = async (options: TwilioFactoryOptions): Promise<TwilioPort> => {
+  const auth = restAuth(options.credentials);
+  const baseUrl = options.apiUrl ? parseApiUrl(options.apiUrl) : undefined;
+  const settings: HttpSettings = { ...httpSettingsFromEnv(options.env), baseUrl, auth, credentials: options.credentials };
+  const pageSize = envInt(options.env, 'TWHOOK_PAGE_SIZE', 0) || undefined;
+
+  const [{ default: twilio }, { createNumbersApi }, { createMessagingApi }, { createEventsApi }] = await Promise.all([
+    import('twilio'),
+    import('./numbers.js'),
+    import('./messaging.js'),
+    import('./events.js'),
+  ]);
+  const HttpClient = defineRequestClient(twilio.RequestClient);
+  const client = twilio(auth.username, auth.password, {
+    accountSid: auth.accountSid,
+    httpClient: new HttpClient(settings),
+    // Empty, not undefined: the SDK falls back to TWILIO_EDGE/TWILIO_REGION only on undefined.
+    edge: '',
+    region: '',
+    // The SDK's debug logging prints request details to stdout; never let the env turn it on.
+    logLevel: 'info',
+    env: {},
+    autoRetry: false,
+  });
+
+  return {
+    accountSid: auth.accountSid,
+    async fetchAccount() {
+      try {
+        const account = await client.api.v2010.accounts(auth.accountSid).fetch();
+        return { sid: account.sid, friendlyName: account.friendlyName, status: account.status, type: account.type };
+      } catch (err) {
+        throw toRemoteError(err);
+      }
+    },
+    numbers: createNumbersApi(client, { pageSize }),
+    messaging: createMessagingApi(client),
+    events: createEventsApi(client),
+  };
 };
