@@ -1,0 +1,95 @@
+/**
+ * application/x-www-form-urlencoded, the way Twilio sends webhook bodies and the way the twilio
+ * SDK's validateRequest expects the parsed parameters: names and values decoded ('+' is a space),
+ * a name given more than once becomes an array of its values in order.
+ */
+import { unescape as legacyUnescape } from 'node:querystring';
+
+/** Parsed form parameters, as Express's urlencoded parser (and validateRequest) see them. */
+export type FormParams = Record<string, string | string[]>;
+
+/** Parameters to encode: a record (arrays repeat the name) or ordered [name, value] pairs. */
+export type FormInput = FormParams | ReadonlyArray<readonly [string, string]>;
+
+function decode(text: string): string {
+  // Most webhook fields (SIDs, statuses, E.164 numbers with %2B) take the cheap path or none.
+  if (text.indexOf('+') !== -1) text = text.replace(/\+/g, ' ');
+  if (text.indexOf('%') === -1) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    // A malformed escape (%E9 alone, a stray %): decode what can be decoded, like Node's
+    // querystring and body-parser do, rather than reject the whole body.
+    return legacyUnescape(text);
+  }
+}
+
+/**
+ * Parses a form body. A null-prototype object, so parameter names such as `__proto__` or
+ * `constructor` are plain keys. Empty segments (`a=1&&b=2`) are skipped; `a` alone is `a=''`.
+ */
+export function parseForm(body: string): FormParams {
+  const params: FormParams = Object.create(null) as FormParams;
+  if (!body) return params;
+  let start = 0;
+  const length = body.length;
+  while (start <= length) {
+    let end = body.indexOf('&', start);
+    if (end === -1) end = length;
+    if (end > start) {
+      const eq = body.indexOf('=', start);
+      let name: string;
+      let value: string;
+      if (eq === -1 || eq > end) {
+        name = decode(body.slice(start, end));
+        value = '';
+      } else {
+        name = decode(body.slice(start, eq));
+        value = decode(body.slice(eq + 1, end));
+      }
+      const previous = params[name];
+      if (previous === undefined) params[name] = value;
+      else if (typeof previous === 'string') params[name] = [previous, value];
+      else previous.push(value);
+    }
+    start = end + 1;
+  }
+  return params;
+}
+
+/** Percent-encodes like Twilio's form bodies: UTF-8, spaces as '+'. */
+export function encodeFormComponent(text: string): string {
+  return encodeURIComponent(text).replace(/%20/g, '+');
+}
+
+/** Encodes parameters as a form body, in the order given; arrays repeat the name. */
+export function encodeForm(params: FormInput): string {
+  const parts: string[] = [];
+  const pairs: Iterable<readonly [string, string | string[]]> = Array.isArray(params)
+    ? (params as ReadonlyArray<readonly [string, string]>)
+    : Object.entries(params as FormParams);
+  for (const [name, value] of pairs) {
+    const key = encodeFormComponent(name);
+    if (Array.isArray(value)) for (const v of value) parts.push(`${key}=${encodeFormComponent(v)}`);
+    else parts.push(`${key}=${encodeFormComponent(value)}`);
+  }
+  return parts.join('&');
+}
+
+/** Turns ordered pairs into FormParams (repeated names become arrays, in order). */
+export function pairsToParams(pairs: ReadonlyArray<readonly [string, string]>): FormParams {
+  const params: FormParams = Object.create(null) as FormParams;
+  for (const [name, value] of pairs) {
+    const previous = params[name];
+    if (previous === undefined) params[name] = value;
+    else if (typeof previous === 'string') params[name] = [previous, value];
+    else previous.push(value);
+  }
+  return params;
+}
+
+/** The first value of a parameter (or undefined): for reading fields whatever their repetition. */
+export function firstParam(params: FormParams, name: string): string | undefined {
+  const value = params[name];
+  return Array.isArray(value) ? value[0] : value;
+}
