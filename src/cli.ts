@@ -32,6 +32,12 @@ export const COMMANDS: CommandEntry[] = [
   // dev
   // verify, sign
   // replay, trigger
+  {
+    name: 'trigger',
+    summary: 'send a synthetic, correctly signed webhook (sms, call, status sequences...) to your app',
+    example: 'twhook trigger sms --to http://localhost:3000/sms --body "hello"',
+    load: () => import('./commands/trigger.js'),
+  },
   // sinks, subscriptions, event-types
   {
     name: 'completion',
