@@ -28,6 +28,18 @@ export interface CommandEntry {
 /** Every command that works, in the order `--help` lists them. */
 export const COMMANDS: CommandEntry[] = [
   // numbers, doctor
+  {
+    name: 'numbers',
+    summary: "list the account's incoming numbers and their webhooks, or show one",
+    example: 'twhook numbers list',
+    load: () => import('./commands/numbers.js'),
+  },
+  {
+    name: 'doctor',
+    summary: 'check credentials, the Twilio API, ngrok and Node',
+    example: 'twhook doctor',
+    load: () => import('./commands/doctor.js'),
+  },
   // configure, restore
   // dev
   // verify, sign
@@ -39,6 +51,24 @@ export const COMMANDS: CommandEntry[] = [
     load: () => import('./commands/trigger.js'),
   },
   // sinks, subscriptions, event-types
+  {
+    name: 'sinks',
+    summary: 'Event Streams sinks: create (webhook, Kinesis, Segment), list, show, test, validate, delete',
+    example: 'twhook sinks create --type webhook --destination https://example.com/events --subscribe com.twilio.messaging.message.delivered',
+    load: () => import('./commands/sinks.js'),
+  },
+  {
+    name: 'subscriptions',
+    summary: 'Event Streams subscriptions: which event types go to which sink',
+    example: 'twhook subscriptions create --sink DG0123… --type com.twilio.messaging.message.failed@3',
+    load: () => import('./commands/subscriptions.js'),
+  },
+  {
+    name: 'event-types',
+    summary: 'the Event Streams catalogue of event types',
+    example: 'twhook event-types list --filter messaging',
+    load: () => import('./commands/event-types.js'),
+  },
   {
     name: 'completion',
     summary: 'Print a shell completion script (bash, zsh, fish)',
