@@ -243,8 +243,10 @@ export function backoffMs(attempt: number, settings: Pick<HttpSettings, 'retryBa
   return Math.min(settings.retryMaxMs, retryAfter ?? exponential);
 }
 
+export type TwhookRequestClient = SdkRequestClient & { readonly settings: HttpSettings };
+
 /** The SDK's RequestClient with twhook's host rewriting, retries and errors. */
-export function defineRequestClient(Base: RequestClientClass) {
+export function defineRequestClient(Base: RequestClientClass): new (settings: HttpSettings) => TwhookRequestClient {
   return class TwhookRequestClient extends Base {
     readonly settings: HttpSettings;
 
