@@ -11,6 +11,8 @@ export interface Choice<T> {
 export interface Prompter {
   input(opts: { message: string; default?: string; validate?: (value: string) => true | string }): Promise<string>;
   confirm(opts: { message: string; default?: boolean }): Promise<boolean>;
+  /** Input shown masked (secrets such as a Segment write key); optional for prompters that cannot hide input. */
+  password?(opts: { message: string; validate?: (value: string) => true | string }): Promise<string>;
   select<T>(opts: { message: string; choices: Choice<T>[] }): Promise<T>;
   checkbox<T>(opts: { message: string; choices: Choice<T>[]; required?: boolean }): Promise<T[]>;
   /** A filtered pick-one list: `source` gets what the user typed so far. */
@@ -36,6 +38,7 @@ export function inquirerPrompter(io: Io, signal: AbortSignal): Prompter {
   return {
     input: (opts) => guard(async () => (await load()).input(opts, context)),
     confirm: (opts) => guard(async () => (await load()).confirm(opts, context)),
+    password: (opts) => guard(async () => (await load()).password({ ...opts, mask: true }, context)),
     select: (opts) => guard(async () => (await load()).select(opts as never, context) as never),
     checkbox: (opts) => guard(async () => (await load()).checkbox(opts as never, context) as never),
     search: (opts) => guard(async () => (await load()).search(opts as never, context) as never),

@@ -27,6 +27,12 @@ export function scriptedPrompter(answers: unknown[]): Prompter & { asked: Prompt
       return value;
     },
     confirm: (opts) => next('confirm', opts.message),
+    async password(opts) {
+      const value = await next<string>('password', opts.message);
+      const verdict = opts.validate?.(value);
+      if (typeof verdict === 'string') throw new Error(`scripted password rejected: ${verdict}`);
+      return value;
+    },
     select: (opts) => next('select', opts.message, opts.choices),
     checkbox: (opts) => next('checkbox', opts.message, opts.choices) as never,
     async search(opts) {
