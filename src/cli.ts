@@ -70,6 +70,24 @@ export const COMMANDS: CommandEntry[] = [
     load: () => import('./commands/event-types.js'),
   },
   {
+    name: 'sinks',
+    summary: 'Event Streams sinks: create (webhook, Kinesis, Segment), list, show, test, validate, delete',
+    example: 'twhook sinks create --type webhook --destination https://example.com/events --subscribe com.twilio.messaging.message.delivered',
+    load: () => import('./commands/sinks.js'),
+  },
+  {
+    name: 'subscriptions',
+    summary: 'Event Streams subscriptions: which event types go to which sink',
+    example: 'twhook subscriptions create --sink DG0123… --type com.twilio.messaging.message.failed@3',
+    load: () => import('./commands/subscriptions.js'),
+  },
+  {
+    name: 'event-types',
+    summary: 'the Event Streams catalogue of event types',
+    example: 'twhook event-types list --filter messaging',
+    load: () => import('./commands/event-types.js'),
+  },
+  {
     name: 'completion',
     summary: 'Print a shell completion script (bash, zsh, fish)',
     example: 'twhook completion bash > /etc/bash_completion.d/twhook',
