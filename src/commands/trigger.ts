@@ -267,8 +267,8 @@ export function eventFlags(fixture: Fixture): string[] {
   return VARIABLE_FLAGS.filter((f) => vars.has(f.variable)).map((f) => flagName(f.variable));
 }
 
-function lowerHeaders(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
+function lowerHeaders(headers: Record<string, string | string[]>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
   return out;
 }

@@ -35,7 +35,8 @@ export function compareWithCapture(
   captured: { status: number; body?: Buffer | string } | undefined,
 ): Comparison {
   if (!captured) return { capturedStatus: null, statusSame: null, bodySame: null };
-  if (!answer) return { capturedStatus: captured.status, statusSame: false, bodySame: false };
+  // No answer (the connection failed): nothing to compare.
+  if (!answer) return { capturedStatus: captured.status, statusSame: null, bodySame: null };
   const capturedBody = captured.body === undefined ? undefined : typeof captured.body === 'string' ? Buffer.from(captured.body) : captured.body;
   return {
     capturedStatus: captured.status,

@@ -10,7 +10,8 @@ export interface OutgoingRequest {
   method: string;
   /** The URL the request is sent to (query string included). */
   url: string;
-  headers: Record<string, string>;
+  /** Header values as sent; a header repeated in the capture stays an array. */
+  headers: Record<string, string | string[]>;
   body?: string | Uint8Array;
   /** The URL the X-Twilio-Signature was computed for, when signed. */
   signedFor?: string;

@@ -1,0 +1,107 @@
+/**
+ * The replay engine: prepares each selected request (signing per mode), sends it through one
+ * keep-alive pool with the given concurrency and rate, checks the answer (TwiML where Twilio
+ * expects it) and compares it with the captured one. Results come back in capture order.
+ */
+import { randomUUID } from 'node:crypto';
+import { bodyBytes } from '../capture/index.js';
+import { checkTwimlAnswer, type TwimlCheck } from '../webhooks/twiml.js';
+import { compareWithCapture, isAnswerOk, type Comparison } from './compare.js';
+import { createSender, type Answer, type SendFailure, type Sender } from './http.js';
+import { runOrdered } from './pool.js';
+import { prepareReplay, type PreparedRequest, type PrepareOptions } from './prepare.js';
+import type { Selected } from './select.js';
+
+export interface ReplayOptions extends Omit<PrepareOptions, 'newIdempotencyToken'> {
+  /** New I-Twilio-Idempotency-Token values instead of the captured ones. */
+  newIdempotency?: boolean;
+  concurrency: number;
+  ratePerSecond?: number;
+  timeoutMs?: number;
+  /** A different status or body from the captured answer is a failure too. */
+  failOnDiff?: boolean;
+  signal?: AbortSignal;
+  /** Send through this sender instead of a new one (tests, benchmarks); not closed here. */
+  sender?: Sender;
+}
+
+export interface ReplayResult {
+  index: number;
+  selected: Selected;
+  request: PreparedRequest;
+  answer?: Answer;
+  failure?: SendFailure;
+  twiml?: TwimlCheck;
+  comparison: Comparison;
+  ok: boolean;
+}
+
+export interface ReplaySummary {
+  total: number;
+  sent: number;
+  ok: number;
+  failed: number;
+  /** Answers whose status differs from the captured response's. */
+  statusDiffers: number;
+  /** Answers whose body differs from the captured response's. */
+  bodyDiffers: number;
+  /** Set when the replay stopped early because nothing answered at the target. */
+  unreachable?: SendFailure;
+  elapsedMs: number;
+}
+
+/** Connection failures that mean nobody is there: the rest would fail the same way. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
+
+export async function replay(selected: readonly Selected[], options: ReplayOptions, onResult: (result: ReplayResult) => void): Promise<ReplaySummary> {
+  const started = performance.now();
+  const sender = options.sender ?? (await createSender({ connections: options.concurrency, timeoutMs: options.timeoutMs }));
+  const prepare: PrepareOptions = {
+    to: options.to,
+    mode: options.mode,
+    signFor: options.signFor,
+    authToken: options.authToken,
+    newIdempotencyToken: options.newIdempotency ? randomUUID : undefined,
+  };
+  const summary: ReplaySummary = { total: selected.length, sent: 0, ok: 0, failed: 0, statusDiffers: 0, bodyDiffers: 0, elapsedMs: 0 };
+  try {
+    await runOrdered(
+      selected,
+      { concurrency: options.concurrency, ratePerSecond: options.ratePerSecond, signal: options.signal },
+      async (item, index): Promise<ReplayResult> => {
+        const request = prepareReplay(item.record, prepare);
+        const sent = await sender.send(request, options.signal);
+        const captured = item.record.response;
+        const capturedAnswer = captured ? { status: captured.status, body: captured.body !== undefined || captured.bodyBase64 !== undefined ? bodyBytes(captured) : undefined } : undefined;
+        if (sent.failure) {
+          return { index, selected: item, request, failure: sent.failure, comparison: compareWithCapture(undefined, capturedAnswer), ok: false };
+        }
+        const answer = sent.answer;
+        const twiml = item.expectsTwiml
+          ? checkTwimlAnswer({ status: answer.status, contentType: answer.contentType, body: answer.body, channel: item.expectsTwiml })
+          : undefined;
+        const comparison = compareWithCapture(answer, capturedAnswer);
+        const differs = comparison.statusSame === false || comparison.bodySame === false;
+        const ok = isAnswerOk(answer.status, twiml) && !(options.failOnDiff && differs);
+        return { index, selected: item, request, answer, twiml, comparison, ok };
+      },
+      (result) => {
+        summary.sent++;
+        if (result.ok) summary.ok++;
+        else summary.failed++;
+        if (result.comparison.statusSame === false && result.answer) summary.statusDiffers++;
+        if (result.comparison.bodySame === false && result.answer) summary.bodyDiffers++;
+        onResult(result);
+        if (result.failure && UNREACHABLE.has(result.failure.code) && summary.ok === 0) {
+          summary.unreachable = result.failure;
+          return true;
+        }
+        return false;
+      },
+    );
+  } finally {
+    if (!options.sender) await sender.close();
+  }
+  summary.elapsedMs = performance.now() - started;
+  return summary;
+}
