@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EmulatorOptions } from '../../src/emulator/server.js';
 import type { Choice } from '../../src/ui/prompter.js';
 import { useEmulator } from '../support/emulator.js';
-import { eventsPortFactory } from '../support/events-port.js';
 import { scriptedPrompter } from '../support/prompter.js';
 import { runCli, type RunOptions } from '../support/run-cli.js';
 
@@ -25,7 +24,7 @@ const FAILED = 'com.twilio.messaging.message.failed';
 async function setup(options: EmulatorOptions = {}) {
   const emu = await useEmulator(options);
   const run = (argv: string[], extra: RunOptions = {}) =>
-    runCli(argv, { env: emu.env, twilioFactory: eventsPortFactory(emu.url), ...extra });
+    runCli(argv, { env: emu.env, ...extra });
   const webhook = async (destination = 'https://example.com/events', ...more: string[]) => {
     const r = await run(['sinks', 'create', '--type', 'webhook', '--destination', destination, ...more, '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -97,7 +96,7 @@ describe('twhook sinks create', () => {
 
   it('checks every shape before any call', async () => {
     const { emu, run } = await setup();
-    const env = { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken }; // Twilio itself, not a local API
+    const env = { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken }; // as for Twilio itself: no local API
     const cases: [string[], RegExp][] = [
       [['--type', 'webhook', '--destination', 'http://example.com/e'], /https:\/\/ URL/],
       [['--type', 'webhook', '--destination', 'https://127.0.0.1:3000/e'], /Twilio cannot reach it.*dev --events/],
@@ -116,12 +115,15 @@ describe('twhook sinks create', () => {
       [['--type', 'webhook', '--destination', 'https://example.com/e', '--subscribe', `${DELIVERED}@1,${DELIVERED}@2`], /twice/],
       [[], /pass --type webhook/],
     ];
+    let calls = 0;
     for (const [args, message] of cases) {
-      const r = await runCli(['sinks', 'create', ...args], { env, twilioFactory: eventsPortFactory(emu.url) });
+      // No local API: a call would go to Twilio, so the factory refuses and counts instead.
+      const r = await runCli(['sinks', 'create', ...args], { env, twilioFactory: async () => { calls++; throw new Error('no call expected'); } });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+    expect(calls).toBe(0);
     expect(emu.requests).toEqual([]);
   });
 
