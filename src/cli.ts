@@ -41,38 +41,8 @@ export const COMMANDS: CommandEntry[] = [
     load: () => import('./commands/doctor.js'),
   },
   // configure, restore
-  {
-    name: 'configure',
-    summary: "set a number's webhook URLs, methods and connection overrides (backed up first)",
-    example: 'twhook configure +15551234567 --sms-url https://app.example.com/sms --ct 2000 --rc 2',
-    load: () => import('./commands/configure.js'),
-  },
-  {
-    name: 'restore',
-    summary: 'put back the webhook settings twhook changed, from its backups',
-    example: 'twhook restore +15551234567',
-    load: () => import('./commands/restore.js'),
-  },
   // dev
-  {
-    name: 'dev',
-    summary: 'tunnel to your local app, point numbers at it, show every webhook live, restore them on exit',
-    example: 'twhook dev 3000 --number +15017122661',
-    load: () => import('./commands/dev.js'),
-  },
   // verify, sign
-  {
-    name: 'verify',
-    summary: 'check webhook signatures in captures (JSONL, HAR), of one request, or prove an endpoint refuses forgeries',
-    example: 'twhook verify captures/today.jsonl --public-url-base https://abc123.ngrok.app',
-    load: () => import('./commands/verify.js'),
-  },
-  {
-    name: 'sign',
-    summary: 'print the X-Twilio-Signature Twilio would send for a URL and body',
-    example: 'twhook sign --url https://abc123.ngrok.app/sms --param Body=Hello',
-    load: () => import('./commands/sign.js'),
-  },
   // replay, trigger
   {
     name: 'replay',
