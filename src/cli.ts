@@ -41,6 +41,18 @@ export const COMMANDS: CommandEntry[] = [
     load: () => import('./commands/doctor.js'),
   },
   // configure, restore
+  {
+    name: 'configure',
+    summary: "set a number's webhook URLs, methods and connection overrides (backed up first)",
+    example: 'twhook configure +15551234567 --sms-url https://app.example.com/sms --ct 2000 --rc 2',
+    load: () => import('./commands/configure.js'),
+  },
+  {
+    name: 'restore',
+    summary: 'put back the webhook settings twhook changed, from its backups',
+    example: 'twhook restore +15551234567',
+    load: () => import('./commands/restore.js'),
+  },
   // dev
   // verify, sign
   // replay, trigger
