@@ -54,6 +54,12 @@ export const COMMANDS: CommandEntry[] = [
     load: () => import('./commands/restore.js'),
   },
   // dev
+  {
+    name: 'dev',
+    summary: 'tunnel to your local app, point numbers at it, show every webhook live, restore them on exit',
+    example: 'twhook dev 3000 --number +15017122661',
+    load: () => import('./commands/dev.js'),
+  },
   // verify, sign
   // replay, trigger
   {

@@ -1,0 +1,243 @@
+/**
+ * `twhook dev <port|local URL>`: parses flags into a session and renders its events. The engine
+ * is src/proxy/session.ts; the renderers are src/ui/live-view.ts.
+ */
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import type { Wire } from '../cli.js';
+import type { Ctx } from '../ctx.js';
+import { RemoteError, UsageError } from '../errors.js';
+import { addOverrideOptions, overridesFromOptions, type OverrideOptionValues } from './shared/override-options.js';
+import type { DevSessionOptions, SessionExtension, SessionSummary } from '../proxy/session.js';
+
+export interface DevFlags extends OverrideOptionValues {
+  number?: string[];
+  sms?: string | false;
+  voice?: string | false;
+  voiceStatus?: string;
+  smsFallback?: string;
+  voiceFallback?: string;
+  publicUrl?: string;
+  listen?: string;
+  ngrokDomain?: string;
+  verbose?: boolean;
+  capture?: string | false;
+  enforceSignatures?: boolean;
+  basicAuth?: string;
+  exec?: string;
+  bodyLimit?: string;
+}
+
+export interface DevRunOptions {
+  session: DevSessionOptions;
+  verbose: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * Options other features add to `dev`, each with the session step it makes: its setup runs once
+ * the tunnel is up and the numbers are pointed at it, its teardown in the session's `finally`
+ * (journal what you create: a SIGKILLed session is cleaned up by the next `dev` or `restore`).
+ * The module is loaded only when one of its options is given.
+ */
+export interface DevExtensionEntry {
+  options: { flags: string; description: string; parse?: (value: string, previous: unknown) => unknown }[];
+  load: () => Promise<{ createExtension(ctx: Ctx, flags: Record<string, unknown>): SessionExtension | undefined | Promise<SessionExtension | undefined> }>;
+}
+
+/** One line per feature. */
+export const DEV_EXTENSIONS: DevExtensionEntry[] = [
+  // events (--events TYPE...)
+];
+
+export function register(cmd: Command, wire: Wire): void {
+  cmd
+    .argument('<app>', 'your app: a port (3000) or a local URL (http://localhost:3000/api)')
+    .option('--number <number>', 'point this number (+E.164 or PN SID) at the session; repeat for several', collect)
+    .option('--sms <path>', 'path for incoming messages', '/sms')
+    .option('--no-sms', 'leave the numbers\' SMS URL alone')
+    .option('--voice <path>', 'path for incoming calls', '/voice')
+    .option('--no-voice', 'leave the numbers\' voice URL alone')
+    .option('--voice-status <path>', 'path for call status callbacks (sets the number\'s StatusCallback)')
+    .option('--sms-fallback <path>', 'path for the SMS fallback URL')
+    .option('--voice-fallback <path>', 'path for the voice fallback URL');
+  addOverrideOptions(cmd);
+  cmd
+    .option('--public-url <url>', 'start no tunnel: your own tunnel (cloudflared, a reverse proxy) reaches the proxy at this URL')
+    .option('--listen <port>', 'the proxy\'s port on 127.0.0.1 (default: a free one), for --public-url tunnels')
+    .option('--ngrok-domain <domain>', 'your reserved ngrok domain')
+    .option('--verbose', 'show headers and bodies')
+    .option('--capture <file>', 'append requests and answers to this file (default .twhook/captures/<date>.jsonl)')
+    .option('--no-capture', 'capture nothing')
+    .option('--enforce-signatures', 'refuse requests with an invalid or no signature (403): they never reach the app')
+    .option('--basic-auth <user:pass>', 'require these credentials; the numbers\' URLs carry them')
+    .option('--exec <command>', 'start the app with this command (TWHOOK_PUBLIC_URL set); stopped on exit')
+    .option('--body-limit <bytes>', 'refuse bodies larger than this with 413 (default 1mb)');
+  for (const extension of DEV_EXTENSIONS) {
+    for (const o of extension.options) {
+      const option = new Option(o.flags, o.description);
+      if (o.parse) option.argParser(o.parse);
+      cmd.addOption(option);
+    }
+  }
+  cmd
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ twhook dev 3000 --number +15017122661
+  $ twhook dev http://localhost:8080/twilio --number +15017122661 --no-voice --rt 5000
+  $ twhook dev 3000 --public-url https://dev.example.com --listen 4040 --enforce-signatures
+  $ twhook dev 3000 --number +15017122661 --exec "npm run dev" --json
+`,
+    )
+    .action(
+      wire(async (ctx: Ctx, app: string, flags: DevFlags) => {
+        const options = devOptions(ctx, app, flags);
+        options.session.extensions = await extensionsFor(ctx, flags as DevFlags & Record<string, unknown>);
+        return runDev(ctx, options);
+      }),
+    );
+}
+
+/** Turns the flags into session options; every bad flag is a UsageError naming the fix. */
+export function devOptions(ctx: Ctx, app: string, flags: DevFlags): DevRunOptions {
+  const target = parseTarget(app);
+  const overrides = overridesFromOptions(flags as OverrideOptionValues & Record<string, unknown>);
+  const paths = {
+    sms: flags.sms === false ? null : checkPath('--sms', flags.sms ?? '/sms'),
+    voice: flags.voice === false ? null : checkPath('--voice', flags.voice ?? '/voice'),
+    ...(flags.voiceStatus ? { voiceStatus: checkPath('--voice-status', flags.voiceStatus) } : {}),
+    ...(flags.smsFallback ? { smsFallback: checkPath('--sms-fallback', flags.smsFallback) } : {}),
+    ...(flags.voiceFallback ? { voiceFallback: checkPath('--voice-fallback', flags.voiceFallback) } : {}),
+  };
+  const numbers = flags.number ?? [];
+  if (numbers.length && paths.sms === null && paths.voice === null && !paths.voiceStatus && !paths.smsFallback && !paths.voiceFallback) {
+    throw new UsageError('--no-sms and --no-voice leave nothing to point at the session: drop one, or add --voice-status');
+  }
+
+  let tunnel: DevSessionOptions['tunnel'];
+  if (flags.publicUrl !== undefined) {
+    if (flags.ngrokDomain) throw new UsageError('--ngrok-domain is for the ngrok tunnel; --public-url starts none: pass one of them');
+    tunnel = { kind: 'public-url', url: flags.publicUrl };
+  } else {
+    const token = ctx.env.NGROK_AUTHTOKEN?.trim();
+    if (!token) {
+      throw new UsageError(
+        'ngrok needs an authtoken: set NGROK_AUTHTOKEN (free at https://dashboard.ngrok.com/get-started/your-authtoken), or run your own tunnel to the proxy and pass --public-url URL',
+      );
+    }
+    tunnel = { kind: 'ngrok', authtoken: token, ...(flags.ngrokDomain ? { domain: flags.ngrokDomain } : {}) };
+  }
+
+  let listenPort: number | undefined;
+  if (flags.listen !== undefined) {
+    listenPort = Number(flags.listen);
+    if (!/^\d+$/.test(flags.listen) || listenPort < 1 || listenPort > 65535) throw new UsageError(`--listen ${flags.listen}: give a port from 1 to 65535`);
+  }
+
+  let basicAuth: DevSessionOptions['basicAuth'];
+  if (flags.basicAuth !== undefined) {
+    const colon = flags.basicAuth.indexOf(':');
+    const username = colon > 0 ? flags.basicAuth.slice(0, colon) : '';
+    const password = colon > 0 ? flags.basicAuth.slice(colon + 1) : '';
+    if (!username || !password) throw new UsageError('--basic-auth takes USER:PASS (both non-empty)');
+    ctx.out.redactor.add(password);
+    ctx.out.redactor.add(Buffer.from(`${username}:${password}`).toString('base64'));
+    basicAuth = { username, password };
+  }
+
+  const authTokens = ctx.credentials().authTokens.map((t) => t.value);
+  if (flags.enforceSignatures && !authTokens.length) {
+    throw new UsageError('--enforce-signatures needs the auth token to check signatures: set TWILIO_AUTH_TOKEN or pass --auth-token');
+  }
+
+  const capture = flags.capture === false ? null : flags.capture ? resolve(ctx.cwd, flags.capture) : defaultCapture(ctx);
+
+  return {
+    verbose: !!flags.verbose,
+    session: {
+      target: target.url,
+      targetLabel: target.label,
+      numbers,
+      paths,
+      ...(overrides ? { overrides } : {}),
+      tunnel,
+      ...(listenPort !== undefined ? { listenPort } : {}),
+      ...(flags.bodyLimit !== undefined ? { bodyLimit: parseSize('--body-limit', flags.bodyLimit) } : {}),
+      capture,
+      enforceSignatures: !!flags.enforceSignatures,
+      ...(basicAuth ? { basicAuth } : {}),
+      authTokens,
+      ...(flags.exec ? { exec: flags.exec } : {}),
+    },
+  };
+}
+
+/** The session steps of the extensions whose options were given. */
+export async function extensionsFor(ctx: Ctx, flags: Record<string, unknown>, entries: DevExtensionEntry[] = DEV_EXTENSIONS): Promise<SessionExtension[]> {
+  const out: SessionExtension[] = [];
+  for (const entry of entries) {
+    const used = entry.options.some((o) => flags[new Option(o.flags).attributeName()] !== undefined);
+    if (!used) continue;
+    const extension = await (await entry.load()).createExtension(ctx, flags);
+    if (extension) out.push(extension);
+  }
+  return out;
+}
+
+/** Runs the session until Ctrl-C, the tunnel is lost or a fatal error, rendering each event. */
+export async function runDev(ctx: Ctx, options: DevRunOptions): Promise<number> {
+  const [{ startDevSession }, { createRenderer }] = await Promise.all([import('../proxy/session.js'), import('../ui/live-view.js')]);
+  const session = startDevSession(options.session, ctx);
+  const render = createRenderer(ctx.out, { verbose: options.verbose });
+  for await (const event of session.events) render(event);
+  const summary: SessionSummary = await session.done;
+  const failed = summary.restore.failed;
+  if (failed.length) {
+    const names = failed.map((r) => (r.kind === 'number' ? r.phoneNumber : `${r.kind} ${r.sid ?? ''}`.trim())).join(', ');
+    throw new RemoteError(`could not restore ${names}: the journal keeps them; run \`twhook restore\``, { service: 'twilio' });
+  }
+  return 0;
+}
+
+export function parseTarget(app: string): { url: string; label: string } {
+  const text = app.trim();
+  if (/^\d+$/.test(text)) {
+    const port = Number(text);
+    if (port < 1 || port > 65535) throw new UsageError(`${app} is not a port: give 1 to 65535 or a URL like http://localhost:3000`);
+    return { url: `http://localhost:${port}`, label: `localhost:${port}` };
+  }
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new UsageError(`${JSON.stringify(app)} is neither a port nor a URL: give 3000 or http://localhost:3000`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`the app must be reached over http or https, not ${url.protocol.replace(/:$/, '')}`);
+  if (url.search || url.hash) throw new UsageError('give the app as a base URL without a query or fragment');
+  if (url.username || url.password) throw new UsageError('the app URL must not carry credentials');
+  return { url: url.href.replace(/\/+$/, ''), label: url.host + url.pathname.replace(/\/+$/, '') };
+}
+
+function checkPath(flag: string, path: string): string {
+  if (!path || /[\s#]/.test(path) || /^[a-z]+:\/\//i.test(path)) throw new UsageError(`${flag} ${JSON.stringify(path)}: give a path like /sms (no spaces, no #, not a URL)`);
+  return path.startsWith('/') ? path : `/${path}`;
+}
+
+function parseSize(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|k|kib|mb|m|mib)?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`${flag} ${text}: give a size like 1mb, 512kb or 65536`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const factor = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : 1;
+  const n = Math.floor(Number(m[1]) * factor);
+  if (n < 1) throw new UsageError(`${flag} must be at least 1 byte`);
+  return n;
+}
+
+function defaultCapture(ctx: Ctx): string {
+  const date = ctx.clock.now().toISOString().slice(0, 10);
+  return resolve(ctx.cwd, '.twhook', 'captures', `${date}.jsonl`);
+}

@@ -1,0 +1,504 @@
+/**
+ * A whole `twhook dev` session as an engine: restore what an earlier session left, start the
+ * proxy, open the tunnel, point the numbers at it (journaled first), run extensions and the app,
+ * emit events until stopped, then undo everything in a `finally`. The command (src/commands/dev.ts)
+ * only parses flags and renders; `twhook demo` runs the same engine in-process against the
+ * emulator with a `public-url` tunnel.
+ */
+import { join } from 'node:path';
+import type { Clock } from '../ctx.js';
+import { RemoteError, UsageError } from '../errors.js';
+import { resolveNumber } from '../twilio/resolve-number.js';
+import { CaptureWriter } from '../capture/writer.js';
+import { newCaptureId, normalizeHeaders, type CaptureRecord } from '../capture/format.js';
+import { currentOwner, isOwnerAlive, Journal, newBatchId, type JournalEntry } from '../state/journal.js';
+import { applyNumberChange } from '../state/number-change.js';
+import { prepareNumbersForSession, restoreEntries, type RestoreReport } from '../state/restore.js';
+import type { IncomingNumber, NumberField, NumberUpdate, TwilioPort } from '../twilio/port.js';
+import type { Tunnel, TunnelFactory, TunnelRequest } from '../tunnel/types.js';
+import { classify } from '../webhooks/kinds.js';
+import { withOverrides, type Overrides } from '../webhooks/overrides.js';
+import { verifyRequest } from '../webhooks/signature.js';
+import { EventChannel } from './channel.js';
+import type { DevEvent, ReadyNumber, RequestEvent, RestoredNumber, SignatureVerdict } from './events.js';
+import { startApp, type AppProcess } from './exec.js';
+import { DEFAULT_BODY_LIMIT, startProxy, TWILIO_TIMEOUT_MS, type Inspection, type ProxyServer, type VerifyInput } from './server.js';
+
+/** Where each kind of webhook goes on the app. `null` leaves that field of the number alone. */
+export interface DevPaths {
+  sms: string | null;
+  voice: string | null;
+  voiceStatus?: string;
+  smsFallback?: string;
+  voiceFallback?: string;
+}
+
+export interface DevSessionOptions {
+  /** The app: http://localhost:3000 (with a base path if it has one). */
+  target: string;
+  /** How to name the app in messages: "localhost:3000". */
+  targetLabel?: string;
+  /** +E164 numbers or PN SIDs to point at the session. */
+  numbers: string[];
+  paths: DevPaths;
+  overrides?: Overrides;
+  tunnel: { kind: 'ngrok'; domain?: string; authtoken?: string } | { kind: 'public-url'; url: string };
+  /** The proxy's port; 0 or absent picks a free one. */
+  listenPort?: number;
+  bodyLimit?: number;
+  /** The capture file; null for none. */
+  capture: string | null;
+  enforceSignatures?: boolean;
+  basicAuth?: { username: string; password: string };
+  /** The auth tokens that sign webhooks; none: verdicts are "unchecked". */
+  authTokens: string[];
+  /** Starts the app as a child with TWHOOK_PUBLIC_URL. */
+  exec?: string;
+  /** Extra setup and teardown steps (e.g. `--events`: a temporary sink and subscription). */
+  extensions?: SessionExtension[];
+  /** How long requests in flight may finish when the session stops. */
+  drainMs?: number;
+}
+
+/** What an extension's setup receives: everything it needs to change the account safely. */
+export interface ExtensionContext {
+  publicUrl: string;
+  proxyUrl: string;
+  /** The REST port (lazy: calling it loads the SDK). */
+  twilio(): Promise<TwilioPort>;
+  /** The write-ahead journal: journal every change before making it, with these ids. */
+  journal: Journal;
+  batch: string;
+  session: string;
+  owner: ReturnType<typeof currentOwner>;
+  signal: AbortSignal;
+  emit(event: DevEvent): void;
+  now(): Date;
+}
+
+export interface ExtensionHandle {
+  /** Fields added to the `ready` event (under the extension's name). */
+  ready?: Record<string, unknown>;
+  /** Undoes the setup; runs in the session's `finally`, in reverse order of setup. */
+  teardown(): Promise<void>;
+}
+
+export interface SessionExtension {
+  name: string;
+  setup(context: ExtensionContext): Promise<ExtensionHandle | void>;
+}
+
+/** What the engine needs from the context (a subset of Ctx, so demo can build one). */
+export interface SessionDeps {
+  twilio(): Promise<TwilioPort>;
+  tunnel: TunnelFactory;
+  configDir: string;
+  cwd: string;
+  clock: Clock;
+  signal: AbortSignal;
+  env: Record<string, string | undefined>;
+}
+
+export interface SessionSummary {
+  /** Why it ended: interrupted, stopped, tunnel lost... */
+  reason: string;
+  requests: number;
+  restore: RestoreReport;
+}
+
+export interface DevSession {
+  /** Every event, in order, ending after the session's last one. Read it once. */
+  readonly events: AsyncIterable<DevEvent>;
+  /** Resolves when the session has ended and restored everything; rejects on a fatal error (after restoring). */
+  readonly done: Promise<SessionSummary>;
+  /** Ends the session (restores, closes); resolves like `done`. */
+  stop(reason?: string): Promise<SessionSummary>;
+  /** Calls `listener` synchronously with each event as it is emitted (in addition to `events`). */
+  subscribe(listener: (event: DevEvent) => void): void;
+}
+
+/** The default capture file: .twhook/captures/<date>.jsonl in the working folder. */
+export function defaultCapturePath(cwd: string, now: Date): string {
+  return join(cwd, '.twhook', 'captures', `${now.toISOString().slice(0, 10)}.jsonl`);
+}
+
+/** Which number fields a session sets, and the path each points at. */
+export function numberUpdateFor(publicUrl: string, paths: DevPaths, overrides: Overrides | undefined, basicAuth?: { username: string; password: string }): { update: NumberUpdate; urls: Partial<Record<NumberField, string>> } {
+  const base = new URL(publicUrl);
+  const shown = publicUrl.replace(/\/+$/, '');
+  if (basicAuth) {
+    base.username = encodeURIComponent(basicAuth.username);
+    base.password = encodeURIComponent(basicAuth.password);
+  }
+  const withCredentials = base.href.replace(/\/+$/, '');
+  const url = (path: string, root: string) => withOverrides(root + normalizePath(path), overrides ?? {});
+  const update: NumberUpdate = {};
+  const urls: Partial<Record<NumberField, string>> = {};
+  const set = (field: NumberField, method: NumberField | undefined, path: string | null | undefined) => {
+    if (path === null || path === undefined) return;
+    update[field] = url(path, withCredentials);
+    urls[field] = url(path, shown);
+    if (method) update[method] = 'POST';
+  };
+  set('smsUrl', 'smsMethod', paths.sms);
+  set('smsFallbackUrl', 'smsFallbackMethod', paths.smsFallback);
+  set('voiceUrl', 'voiceMethod', paths.voice);
+  set('voiceFallbackUrl', 'voiceFallbackMethod', paths.voiceFallback);
+  set('statusCallback', 'statusCallbackMethod', paths.voiceStatus);
+  return { update, urls };
+}
+
+export function normalizePath(path: string): string {
+  return path.startsWith('/') ? path : `/${path}`;
+}
+
+/**
+ * Starts a session. Setup failures (a number not found, ngrok refusing) reject `done` after
+ * whatever was already changed is put back; nothing is left changed whatever happens.
+ */
+export function startDevSession(options: DevSessionOptions, deps: SessionDeps): DevSession {
+  const channel = new EventChannel<DevEvent>();
+  const now = () => deps.clock.now();
+  const time = () => now().toISOString();
+  const emit = (event: DevEvent) => channel.push(event);
+  const stopController = new AbortController();
+  let stopReason = 'stopped';
+  const stop = (reason: string) => {
+    if (stopController.signal.aborted) return;
+    stopReason = reason;
+    stopController.abort();
+  };
+  const onSignal = () => stop('interrupted');
+  if (deps.signal.aborted) stop('interrupted');
+  else deps.signal.addEventListener('abort', onSignal, { once: true });
+
+  const done = run().finally(() => {
+    deps.signal.removeEventListener('abort', onSignal);
+    channel.close();
+  });
+  // `done` is also returned; this keeps an unobserved rejection from crashing the process.
+  done.catch(() => undefined);
+
+  return {
+    events: channel,
+    done,
+    async stop(reason = 'stopped') {
+      stop(reason);
+      return done;
+    },
+    subscribe: (listener) => channel.subscribe(listener),
+  };
+
+  async function run(): Promise<SessionSummary> {
+    const journal = new Journal(deps.configDir, { now });
+    const batch = newBatchId();
+    const session = newBatchId();
+    const owner = currentOwner();
+    let port: TwilioPort | undefined;
+    const twilio = async () => (port ??= await deps.twilio());
+    let proxy: ProxyServer | undefined;
+    let tunnel: Tunnel | undefined;
+    let capture: CaptureWriter | undefined;
+    let app: AppProcess | undefined;
+    const teardowns: { name: string; teardown: () => Promise<void> }[] = [];
+    let requests = 0;
+    let fatal: unknown;
+    let restore: RestoreReport = { results: [], restored: [], failed: [] };
+
+    try {
+      await recoverEndedSessions(journal, twilio, options.numbers.length > 0);
+      const numbers: IncomingNumber[] = [];
+      if (options.numbers.length) {
+        const api = await twilio();
+        for (const given of options.numbers) {
+          const number = await resolveNumber(api.numbers, api.accountSid, given);
+          if (!numbers.some((n) => n.sid === number.sid)) numbers.push(number);
+        }
+        const report = await prepareNumbersForSession(api, journal, numbers, { signal: deps.signal });
+        reportRecovery(report);
+        // Fetch again: the recovery may have changed them.
+        for (let i = 0; i < numbers.length; i++) numbers[i] = await api.numbers.fetch(numbers[i]!.sid);
+      }
+      checkStopped();
+
+      if (options.capture) capture = await CaptureWriter.open(options.capture);
+      const captureIds = new Map<number, string>();
+      const timeouts = {
+        readMs: Math.min(options.overrides?.readTimeout ?? TWILIO_TIMEOUT_MS, TWILIO_TIMEOUT_MS),
+        totalMs: Math.min(options.overrides?.totalTimeout ?? TWILIO_TIMEOUT_MS, TWILIO_TIMEOUT_MS),
+      };
+      const verify = options.authTokens.length ? verifier(options.authTokens, options.basicAuth) : undefined;
+      if (options.enforceSignatures && !verify) {
+        throw new UsageError('--enforce-signatures needs the auth token to check signatures: set TWILIO_AUTH_TOKEN or pass --auth-token');
+      }
+      proxy = await startProxy({
+        target: options.target,
+        targetLabel: options.targetLabel,
+        port: options.listenPort ?? 0,
+        bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+        timeoutsFor: () => timeouts,
+        enforceSignatures: options.enforceSignatures,
+        basicAuth: options.basicAuth,
+        inspect,
+        verify,
+        now,
+        onEvent: (event) => {
+          requests++;
+          if (capture) {
+            const id = newCaptureId(new Date(event.time));
+            captureIds.set(event.id, id);
+            capture.append(captureRecord(event, id, event.retryOf !== undefined ? captureIds.get(event.retryOf) : undefined)).catch((err: Error) => {
+              emit({ type: 'warning', time: time(), message: `cannot write to the capture file ${capture!.path}: ${err.message}` });
+            });
+          }
+          emit(event);
+        },
+      }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') throw new UsageError(`port ${options.listenPort} is in use: pick another --listen port`);
+        throw err;
+      });
+      checkStopped();
+
+      tunnel = await deps.tunnel(tunnelRequest(options.tunnel, proxy.url));
+      const publicUrl = tunnel.url;
+      proxy.setPublicUrl(publicUrl);
+      const lostTunnel = new Promise<string>((resolve) => tunnel!.onLost(resolve));
+      void lostTunnel.then((reason) => {
+        fatal = new RemoteError(`the tunnel was lost: ${reason}`, { service: 'ngrok' });
+        emit({ type: 'error', time: time(), message: `the tunnel was lost: ${reason}`, fatal: true });
+        stop('tunnel lost');
+      });
+      checkStopped();
+
+      if (options.exec) {
+        app = startApp({
+          command: options.exec,
+          cwd: deps.cwd,
+          env: { ...deps.env, TWHOOK_PUBLIC_URL: publicUrl },
+          onLine: (stream, line) => emit({ type: 'app-output', time: time(), stream, line }),
+        });
+        void app.exited.then(({ code, signal }) => {
+          if (stopController.signal.aborted) return;
+          emit({ type: 'warning', time: time(), message: `the app (${options.exec}) exited ${signal ? `on ${signal}` : `with code ${code}`}: requests now get 502 until it is back` });
+        });
+      }
+
+      const readyNumbers: ReadyNumber[] = [];
+      for (const number of numbers) {
+        checkStopped();
+        warnApplications(number);
+        const { update, urls } = numberUpdateFor(publicUrl, options.paths, options.overrides, options.basicAuth);
+        await applyNumberChange({ port: await twilio(), journal, number, update, origin: 'dev', batch, session, owner });
+        readyNumbers.push({ sid: number.sid, phoneNumber: number.phoneNumber, urls: paramNames(urls) });
+      }
+
+      const readyExtras: Record<string, unknown> = {};
+      for (const extension of options.extensions ?? []) {
+        checkStopped();
+        const handle = await extension.setup({ publicUrl, proxyUrl: proxy.url, twilio, journal, batch, session, owner, signal: stopController.signal, emit, now });
+        if (handle) {
+          teardowns.push({ name: extension.name, teardown: handle.teardown });
+          if (handle.ready) readyExtras[extension.name] = handle.ready;
+        }
+      }
+      checkStopped();
+
+      emit({
+        type: 'ready',
+        time: time(),
+        publicUrl,
+        proxyUrl: proxy.url,
+        target: options.target,
+        tunnel: tunnel.provider ?? options.tunnel.kind,
+        numbers: readyNumbers,
+        capture: capture?.path ?? null,
+        signatures: verify ? 'checked' : 'unchecked',
+        enforceSignatures: !!options.enforceSignatures,
+        basicAuth: !!options.basicAuth,
+        ...readyExtras,
+      });
+
+      await new Promise<void>((resolve) => {
+        if (stopController.signal.aborted) resolve();
+        else stopController.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      if (fatal) throw fatal;
+      return { reason: stopReason, requests, restore };
+    } catch (err) {
+      if (err instanceof Stopped) {
+        if (fatal) throw fatal;
+        return { reason: stopReason, requests, restore };
+      }
+      fatal = err;
+      throw err;
+    } finally {
+      // Everything below runs whatever happened above; each step on its own, so one failing
+      // never keeps the next (above all the restore) from running.
+      for (const { name, teardown } of teardowns.reverse()) {
+        await teardown().catch((err: Error) => emit({ type: 'error', time: time(), message: `${name}: cleanup failed: ${err.message} (run \`twhook restore\`)`, fatal: false }));
+      }
+      const reason = fatal ? (stopReason === 'tunnel lost' ? 'tunnel lost' : 'fatal error') : stopReason;
+      restore = await restoreSession(journal, twilio, session, reason);
+      if (proxy) await proxy.close(options.drainMs ?? 2_000).catch(() => undefined);
+      if (tunnel) await tunnel.close().catch((err: Error) => emit({ type: 'warning', time: time(), message: `closing the tunnel: ${err.message}` }));
+      if (app) await app.stop().catch(() => undefined);
+      if (capture) await capture.close().catch(() => undefined);
+    }
+  }
+
+  function checkStopped(): void {
+    if (stopController.signal.aborted) throw new Stopped();
+  }
+
+  /** Puts back what sessions that ended without restoring (SIGKILL, power cut) left. */
+  async function recoverEndedSessions(journal: Journal, twilio: () => Promise<TwilioPort>, haveCredentials: boolean): Promise<void> {
+    const me = currentOwner();
+    const ended = journal.unrestored({ origin: 'dev' }).filter((e) => !(e.owner && e.owner.pid === me.pid && e.owner.host === me.host) && !isOwnerAlive(e.owner));
+    if (!ended.length) return;
+    let api: TwilioPort;
+    try {
+      api = await twilio();
+    } catch (err) {
+      if (haveCredentials) throw err;
+      emit({ type: 'warning', time: time(), message: `an earlier dev session ended without restoring ${describeEntries(ended)}; run \`twhook restore\` with the account's credentials (${(err as Error).message})` });
+      return;
+    }
+    const mine = ended.filter((e) => e.accountSid === api.accountSid);
+    if (!mine.length) return;
+    const report = await restoreEntries(api, journal, mine, { mode: 'if-unchanged', note: 'restored by the next dev session (the previous one ended without restoring)', signal: deps.signal });
+    reportRecovery(report);
+  }
+
+  function reportRecovery(report: RestoreReport): void {
+    for (const r of report.restored) {
+      const what = r.kind === 'number' ? r.phoneNumber : `${r.kind} ${r.sid ?? ''}`.trim();
+      emit({ type: 'warning', time: time(), message: `restored ${what}, left changed by an earlier dev session that did not end cleanly` });
+    }
+    for (const r of report.failed) {
+      const what = r.kind === 'number' ? r.phoneNumber : `${r.kind} ${r.sid ?? ''}`.trim();
+      emit({ type: 'warning', time: time(), message: `could not restore ${what} left by an earlier dev session: ${r.error} (run \`twhook restore\`)` });
+    }
+  }
+
+  async function restoreSession(journal: Journal, twilio: () => Promise<TwilioPort>, session: string, reason: string): Promise<RestoreReport> {
+    let entries: JournalEntry[];
+    try {
+      entries = journal.unrestored({ session });
+    } catch (err) {
+      emit({ type: 'error', time: time(), message: `cannot read the journal to restore: ${(err as Error).message}; run \`twhook restore\``, fatal: false });
+      return { results: [], restored: [], failed: [] };
+    }
+    let report: RestoreReport = { results: [], restored: [], failed: [] };
+    if (entries.length) {
+      try {
+        report = await restoreEntries(await twilio(), journal, entries, { note: `restored at the end of dev session ${session} (${reason})` });
+      } catch (err) {
+        emit({ type: 'error', time: time(), message: `restoring failed: ${(err as Error).message}; run \`twhook restore\``, fatal: false });
+      }
+    }
+    const numbers: RestoredNumber[] = [];
+    for (const r of report.results) {
+      if (r.kind !== 'number') continue;
+      const fields: Record<string, string | null> = {};
+      for (const change of r.changes) fields[change.field] = change.to;
+      numbers.push({ sid: r.numberSid, phoneNumber: r.phoneNumber, fields, ...(r.error ? { error: `${r.error} (run \`twhook restore\`)` } : {}) });
+      for (const kept of r.kept) {
+        emit({ type: 'warning', time: time(), message: `${r.phoneNumber}: ${kept.field} was changed by someone else during the session; left as it is` });
+      }
+    }
+    emit({ type: 'restored', time: time(), numbers, reason });
+    return report;
+  }
+
+  function warnApplications(number: IncomingNumber): void {
+    if (number.smsApplicationSid && options.paths.sms !== null) {
+      emit({ type: 'warning', time: time(), message: `${number.phoneNumber} sends SMS to TwiML app ${number.smsApplicationSid}: Twilio ignores its SMS URL, so messages will not reach this session` });
+    }
+    if (number.voiceApplicationSid && options.paths.voice !== null) {
+      emit({ type: 'warning', time: time(), message: `${number.phoneNumber} sends calls to TwiML app ${number.voiceApplicationSid}: Twilio ignores its voice URL, so calls will not reach this session` });
+    }
+  }
+}
+
+class Stopped extends Error {}
+
+function tunnelRequest(tunnel: DevSessionOptions['tunnel'], proxyUrl: string): TunnelRequest {
+  if (tunnel.kind === 'public-url') return { kind: 'public-url', url: tunnel.url };
+  return { kind: 'ngrok', addr: proxyUrl, ...(tunnel.domain ? { domain: tunnel.domain } : {}), ...(tunnel.authtoken ? { authtoken: tunnel.authtoken } : {}) };
+}
+
+const PARAM_NAMES: Record<string, string> = {
+  smsUrl: 'SmsUrl',
+  smsFallbackUrl: 'SmsFallbackUrl',
+  voiceUrl: 'VoiceUrl',
+  voiceFallbackUrl: 'VoiceFallbackUrl',
+  statusCallback: 'StatusCallback',
+};
+
+function paramNames(urls: Partial<Record<NumberField, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(urls).map(([field, url]) => [PARAM_NAMES[field] ?? field, url]));
+}
+
+function describeEntries(entries: JournalEntry[]): string {
+  const names = [...new Set(entries.map((e) => (e.kind === 'number' ? e.phoneNumber : e.kind)))];
+  return names.join(', ');
+}
+
+function inspect(input: { method: string; path: string; headers: Record<string, string | string[] | undefined>; body: Buffer }): Inspection {
+  const c = classify({ method: input.method, url: input.path, headers: input.headers, body: input.body.toString('utf8') });
+  const channel = c.kind === 'inbound-sms' || c.kind === 'inbound-mms' ? 'messaging' : c.kind === 'inbound-call' || c.kind === 'gather' ? 'voice' : undefined;
+  return { kind: c.kind, gist: c.gist, expectsTwiml: c.expectsTwiml, ...(channel ? { channel } : {}) };
+}
+
+/** The signature check: the SDK's verdict, with the URL with and without basic-auth credentials. */
+function verifier(authTokens: string[], basicAuth: DevSessionOptions['basicAuth']): (input: VerifyInput) => SignatureVerdict {
+  return (input) => {
+    const signature = firstValue(input.headers['x-twilio-signature']);
+    const check = (url: string, explain: boolean) =>
+      verifyRequest({ url, signature, body: input.body, headers: input.headers, authTokens, method: input.method, explain });
+    if (!basicAuth) {
+      const v = check(input.url, true);
+      return { status: v.verdict, reason: v.reason ?? (v.valid ? 'signature matches' : 'invalid signature') };
+    }
+    const withCredentials = new URL(input.url);
+    withCredentials.username = encodeURIComponent(basicAuth.username);
+    withCredentials.password = encodeURIComponent(basicAuth.password);
+    const first = check(withCredentials.href, false);
+    if (first.valid) return { status: 'valid', reason: 'signature matches the URL with the basic-auth credentials', matchedUrl: 'with-credentials' };
+    if (first.verdict === 'unsigned') return { status: 'unsigned', reason: first.reason ?? 'no X-Twilio-Signature header' };
+    const second = check(input.url, true);
+    if (second.valid) return { status: 'valid', reason: 'signature matches the URL without the basic-auth credentials', matchedUrl: 'without-credentials' };
+    return { status: second.verdict, reason: `${second.reason ?? 'invalid signature'} (checked the URL with and without the basic-auth credentials)` };
+  };
+}
+
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function captureRecord(event: RequestEvent, id: string, retryOf: string | undefined): CaptureRecord {
+  const request = event.request;
+  const record: CaptureRecord = {
+    v: 1,
+    id,
+    receivedAt: event.time,
+    method: request.method,
+    url: request.url,
+    headers: normalizeHeaders(request.headers),
+    ...(request.bodyEncoding === 'base64' ? { bodyBase64: request.body } : request.body ? { body: request.body } : {}),
+  };
+  if (event.response) {
+    const r = event.response;
+    record.response = {
+      status: event.status,
+      headers: normalizeHeaders(r.headers),
+      ...(r.bodyEncoding === 'base64' ? { bodyBase64: r.body } : r.body ? { body: r.body } : {}),
+      ms: event.latencyMs,
+    };
+  } else {
+    record.response = { status: event.status, ms: event.latencyMs };
+  }
+  if (retryOf) record.retryOf = retryOf;
+  if (event.outcome !== 'answered') record.note = event.failure ?? event.outcome;
+  return record;
+}
