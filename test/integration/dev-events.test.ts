@@ -171,7 +171,7 @@ describe('cleanup after a killed dev --events', () => {
     });
     const orphan = emu.state.events.addSink({
       sinkType: 'webhook',
-      description: pending.description!,
+      description: (pending as ResourceEntry).description!,
       configuration: { destination: 'https://def456.ngrok.app/events', method: 'POST', batch_events: false },
     });
     expect(emu.state.events.sinks.size).toBe(2);
@@ -183,7 +183,7 @@ describe('cleanup after a killed dev --events', () => {
     const report = await restoreEntries(await portFor(emu), journal, open, { note: 'restored after a killed session' });
     expect(report.failed).toEqual([]);
     expect(report.results.map((r) => r.kind)).toEqual(['event-subscription', 'event-sink', 'event-sink']);
-    expect(report.results.find((r) => r.entryIds.includes(pending.id))!.sid).toBe(orphan.sid);
+    expect((report.results.find((r) => r.entryIds.includes(pending.id)) as { sid?: string }).sid).toBe(orphan.sid);
     expect(emu.state.events.sinks.size + emu.state.events.subscriptions.size).toBe(0);
     expect(journal.unrestored()).toEqual([]);
   });
