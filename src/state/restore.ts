@@ -19,8 +19,10 @@ export type RestoreMode = 'force' | 'if-unchanged';
 
 export interface RestoreOptions {
   /**
-   * `force` (default) puts every recorded field back. `if-unchanged` leaves a field that no longer
-   * holds what twhook set (someone changed it since) and reports it as kept.
+   * `force` puts every recorded field back. `if-unchanged` leaves a field that no longer holds what
+   * twhook set (someone changed it since: the Console, a `configure` during a `dev` session) and
+   * reports it as kept. Default: `if-unchanged` for a number whose entries are all from `dev`
+   * (temporary changes must not undo lasting ones), `force` otherwise.
    */
   mode?: RestoreMode;
   /** Work out and report what would change; change nothing. */
@@ -130,6 +132,7 @@ function isNotFound(err: unknown): boolean {
 async function restoreNumber(port: TwilioPort, journal: Journal, entries: NumberEntry[], options: RestoreOptions): Promise<NumberRestore> {
   const sorted = [...entries].sort(newestFirst);
   const first = sorted[0]!;
+  const mode: RestoreMode = options.mode ?? (sorted.every((e) => e.origin === 'dev') ? 'if-unchanged' : 'force');
   const result: NumberRestore = {
     kind: 'number',
     accountSid: first.accountSid,
@@ -165,7 +168,7 @@ async function restoreNumber(port: TwilioPort, journal: Journal, entries: Number
   for (const [field, to] of target) {
     const from = fieldValue(current[field]);
     if (from === to) continue;
-    if (options.mode === 'if-unchanged' && lastSet.has(field) && from !== lastSet.get(field)) {
+    if (mode === 'if-unchanged' && lastSet.has(field) && from !== lastSet.get(field)) {
       result.kept.push({ field, current: from, original: to });
       continue;
     }

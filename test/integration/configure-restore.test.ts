@@ -173,7 +173,7 @@ describe('twhook configure', () => {
     const { emu, run } = await setup();
     const unknown = await run(['configure', '+15559999999', '--sms-url', 'https://x.example.com/', '--yes']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe(`error: no number +15559999999 on account AC…${emu.accountSid.slice(-4)}: run \`twhook numbers list\` to see the account's numbers\n`);
+    expect(unknown.stderr).toBe(`error: no number +15559999999 on account AC…${emu.accountSid.slice(-4)}: \`twhook numbers list\` shows the account's numbers\n`);
     const two = await run(['configure', '41555501', '--sms-url', 'https://x.example.com/', '--yes']);
     expect(two.code).toBe(2);
     expect(two.stderr).toContain('matches 2 numbers');
@@ -450,6 +450,14 @@ describe('dev sessions and the journal', () => {
     const during = await port.numbers.fetch(n.sid);
     const { entry } = await applyNumberChange({ port, journal, number: during, update: { smsUrl: 'https://prod.example.com/sms' }, origin: 'configure', batch: newBatchId() });
     expect((entry as NumberEntry).before.smsUrl).toBe('https://app.example.com/sms');
+    // The session's own restore at its end keeps that lasting change (dev entries restore only what still holds their URLs).
+    const end = await restoreEntries(port, journal, journal.unrestored({ session: 'live' }));
+    expect(end.failed).toEqual([]);
+    expect(end.results[0]).toMatchObject({ status: 'unchanged', kept: [{ field: 'smsUrl', current: 'https://prod.example.com/sms', original: 'https://app.example.com/sms' }] });
+    expect(numberOf(emu, SUPPORT).sms_url).toBe('https://prod.example.com/sms');
+    // And restoring the configure puts back the value from before the dev session, not its tunnel URL.
+    await restoreEntries(port, journal, [entry]);
+    expect(numberOf(emu, SUPPORT).sms_url).toBe('https://app.example.com/sms');
   });
 });
 

@@ -1,51 +1,34 @@
 /**
- * Turns what a user types for a number (+E.164, a PN SID, some digits, or part of its name) into
- * the account's IncomingPhoneNumbers: exactly one each, or a UsageError that names the account
- * and lists the candidates.
+ * Numbers as users type them, for `configure`: +E.164, PN SID or digits go through the shared
+ * resolver (src/twilio/resolve-number.ts); anything else is looked for in the numbers' friendly
+ * names ("support", "London line").
  */
-import { RemoteError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
+import { parseNumberQuery, resolveNumber } from '../../twilio/resolve-number.js';
 import type { IncomingNumber, TwilioPort } from '../../twilio/port.js';
 import { maskSid } from '../../ui/mask.js';
 
-const PN_SID = /^PN[0-9a-fA-F]{32}$/;
-
-function candidates(list: IncomingNumber[]): string {
-  const shown = list.slice(0, 10).map((n) => `${n.phoneNumber}${n.friendlyName && n.friendlyName !== n.phoneNumber ? ` (${n.friendlyName})` : ''}`);
-  return shown.join(', ') + (list.length > 10 ? `, and ${list.length - 10} more` : '');
+function looksLikeNumber(ref: string): boolean {
+  try {
+    parseNumberQuery(ref);
+    return true;
+  } catch {
+    return /^PN/i.test(ref.trim()) || /^[+\d\s().-]+$/.test(ref.trim());
+  }
 }
 
-/** Resolves one reference; `all` is the account's number list when already fetched. */
-export async function resolveNumber(port: TwilioPort, ref: string, all?: () => Promise<IncomingNumber[]>): Promise<IncomingNumber> {
-  const account = maskSid(port.accountSid);
-  const text = ref.trim();
-  if (PN_SID.test(text)) {
-    try {
-      return await port.numbers.fetch(text);
-    } catch (err) {
-      if (err instanceof RemoteError && (err.info.status === 404 || err.info.code === 20404)) {
-        throw new UsageError(`no number ${text} on account ${account}: run \`twhook numbers list\` to see the account's numbers`);
-      }
-      throw err;
-    }
-  }
-  const compact = text.replace(/[\s().-]/g, '');
-  if (/^\+?\d+$/.test(compact)) {
-    if (compact.replace('+', '').length < 3) throw new UsageError(`"${ref}" is too short to find a number: give it in E.164 (+15551234567), a PN SID, or at least 3 digits`);
-    const list = await port.numbers.list({ phoneNumber: compact });
-    const exact = list.filter((n) => n.phoneNumber === compact || n.phoneNumber === `+${compact}`);
-    if (exact.length === 1) return exact[0]!;
-    if (list.length === 1) return list[0]!;
-    if (list.length > 1) throw new UsageError(`"${ref}" matches ${list.length} numbers on account ${account}: ${candidates(list)}; give the whole number`);
-    throw new UsageError(`no number ${compact} on account ${account}: run \`twhook numbers list\` to see the account's numbers`);
-  }
-  const wanted = text.toLowerCase();
-  const numbers = all ? await all() : await port.numbers.list();
-  const named = numbers.filter((n) => n.friendlyName.toLowerCase().includes(wanted));
+async function byName(port: TwilioPort, ref: string, all: () => Promise<IncomingNumber[]>): Promise<IncomingNumber> {
+  const wanted = ref.trim().toLowerCase();
+  const named = (await all()).filter((n) => n.friendlyName.toLowerCase().includes(wanted));
   const exact = named.filter((n) => n.friendlyName.toLowerCase() === wanted);
   if (exact.length === 1) return exact[0]!;
   if (named.length === 1) return named[0]!;
-  if (named.length > 1) throw new UsageError(`"${ref}" matches ${named.length} numbers on account ${account}: ${candidates(named)}; give the number itself`);
-  throw new UsageError(`no number "${ref}" on account ${account}: give it in E.164 (+15551234567) or as a PN SID; \`twhook numbers list\` shows them`);
+  const account = maskSid(port.accountSid);
+  if (named.length > 1) {
+    const listed = named.slice(0, 10).map((n) => `${n.phoneNumber} (${n.friendlyName})`).join(', ');
+    throw new UsageError(`"${ref.trim()}" matches ${named.length} numbers by name: ${listed}; pass the full +E.164 number or the PN SID`);
+  }
+  throw new UsageError(`no number named "${ref.trim()}" on account ${account}: give it as +E.164, PN SID or digits; \`twhook numbers list\` shows the account's numbers`);
 }
 
 /** Resolves several references, in order, without duplicates. */
@@ -54,7 +37,7 @@ export async function resolveNumbers(port: TwilioPort, refs: string[]): Promise<
   const all = () => (cached ??= port.numbers.list());
   const out: IncomingNumber[] = [];
   for (const ref of refs) {
-    const number = await resolveNumber(port, ref, all);
+    const number = looksLikeNumber(ref) ? await resolveNumber(port.numbers, port.accountSid, ref) : await byName(port, ref, all);
     if (!out.some((n) => n.sid === number.sid)) out.push(number);
   }
   return out;
