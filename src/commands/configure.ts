@@ -176,6 +176,22 @@ export function planFor(number: IncomingNumber, options: ConfigureOptions): Numb
   return update;
 }
 
+/** "+1… x is plain http" for several numbers with the same URL: one line naming them all. */
+function groupByNumber(warnings: string[], phoneNumbers: string[]): string[] {
+  const groups = new Map<string, string[]>();
+  const loose: string[] = [];
+  for (const w of warnings) {
+    const phone = phoneNumbers.find((n) => w.startsWith(`${n} `));
+    if (!phone) {
+      loose.push(w);
+      continue;
+    }
+    const rest = w.slice(phone.length);
+    groups.set(rest, [...(groups.get(rest) ?? []), phone]);
+  }
+  return [...[...groups].map(([rest, phones]) => `${phones.join(', ')}${rest}`), ...loose];
+}
+
 function warningsFor(number: IncomingNumber, update: NumberUpdate, service: MessagingService | undefined): string[] {
   const warnings: string[] = [];
   for (const f of URL_FIELDS) {
@@ -336,8 +352,9 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
     }
   }
   const journal = new Journal(ctx.configDir, { now: () => ctx.clock.now() });
+  const urlWarnings: string[] = [];
   for (const p of plans) {
-    warnings.push(...warningsFor(p.number, p.update, services.get(p.number.sid)));
+    urlWarnings.push(...warningsFor(p.number, p.update, services.get(p.number.sid)));
     const open = journal.unrestored({ kind: 'number', numberSid: p.number.sid, origin: 'dev' });
     const live = liveEntries(open);
     if (live.length) {
@@ -346,6 +363,8 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
       warnings.push(`${p.number.phoneNumber} still has URLs from a twhook dev session that ended without restoring: \`twhook restore ${p.number.phoneNumber}\` puts back the values from before it`);
     }
   }
+
+  warnings.push(...groupByNumber(urlWarnings, plans.map((p) => p.number.phoneNumber)));
 
   const todo = plans.filter((p) => Object.keys(p.update).length > 0);
   for (const p of plans) if (!todo.includes(p)) p.view.status = 'unchanged';

@@ -162,9 +162,11 @@ describe('twhook configure', () => {
 
   it('warns on plain http and on overrides that cannot take effect', async () => {
     const { run } = await setup();
-    const r = await run(['configure', SALES, '--voice-url', 'http://v.example.com/voice', '--ct', '6000', '--rt', '12000', '--tt', '5000', '--yes']);
+    const r = await run(['configure', SALES, SUPPORT, '--voice-url', 'http://v.example.com/voice', '--ct', '6000', '--rt', '12000', '--tt', '5000', '--yes']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('voice-url is plain http');
+    // One line per warning, naming every number it concerns.
+    expect(r.stderr).toContain(`warning: ${SALES}, ${SUPPORT} voice-url is plain http`);
+    expect(r.stderr.match(/plain http/g)).toHaveLength(1);
     expect(r.stderr).toContain('tt=5000 is below ct=6000');
     expect(r.stderr).toContain('15 s ceiling');
   });
