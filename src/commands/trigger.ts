@@ -225,7 +225,7 @@ export async function runTrigger(ctx: Ctx, event: string | undefined, flags: Tri
     failed,
   };
   if (ctx.out.json) ctx.out.emit({ summary });
-  else if (signed.length > 1) ctx.out.note(`${results.length} of ${signed.length} sent to ${to}: ${summary.ok} ok, ${failed} failed`);
+  else if (signed.length > 1 && !unreachable) ctx.out.note(`${results.length} of ${signed.length} sent to ${to}: ${summary.ok} ok, ${failed} failed`);
   if (unreachable?.failure) {
     throw new RemoteError(unreachable.failure.message, { code: unreachable.failure.code, service: 'app' });
   }

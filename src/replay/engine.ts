@@ -72,7 +72,8 @@ export async function replay(selected: readonly Selected[], options: ReplayOptio
         const request = prepareReplay(item.record, prepare);
         const sent = await sender.send(request, options.signal);
         const captured = item.record.response;
-        const capturedAnswer = captured ? { status: captured.status, body: captured.body !== undefined || captured.bodyBase64 !== undefined ? bodyBytes(captured) : undefined } : undefined;
+        // A capture stores an empty body as no body field at all.
+        const capturedAnswer = captured ? { status: captured.status, body: bodyBytes(captured) } : undefined;
         if (sent.failure) {
           return { index, selected: item, request, failure: sent.failure, comparison: compareWithCapture(undefined, capturedAnswer), ok: false };
         }

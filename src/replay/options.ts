@@ -5,6 +5,8 @@ import { UsageError } from '../errors.js';
 export function checkHttpUrl(value: string, flag: string): string {
   let url: URL;
   try {
+    // "localhost:3000" parses as a URL of scheme "localhost:": ask for the scheme.
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw new TypeError('no scheme');
     url = new URL(value);
   } catch {
     throw new UsageError(`${flag} needs an absolute URL such as http://localhost:3000/sms, not "${value}"`);
