@@ -49,6 +49,13 @@ export interface DevExtensionEntry {
 /** One line per feature. */
 export const DEV_EXTENSIONS: DevExtensionEntry[] = [
   // events (--events TYPE...)
+  {
+    options: [
+      { flags: '--events <type[@version]>', description: 'also receive these Event Streams types at the tunnel through a temporary sink (repeat, or comma-separate)', parse: (v, prev) => [...((prev as string[] | undefined) ?? []), v] },
+      { flags: '--events-path <path>', description: 'path the --events sink delivers to (default /events)' },
+    ],
+    load: () => import('../events/dev-events.js'),
+  },
 ];
 
 export function register(cmd: Command, wire: Wire): void {

@@ -11,7 +11,8 @@ import { currentOwner, Journal, newBatchId, type ResourceEntry } from '../../src
 import { restoreEntries } from '../../src/state/restore.js';
 import { createTwilioPort } from '../../src/twilio/client.js';
 import { useEmulator } from '../support/emulator.js';
-import { tempDir } from '../support/run-cli.js';
+import { startApp, startCli, waitFor } from '../support/dev-session.js';
+import { runCli, tempDir } from '../support/run-cli.js';
 
 type Emu = Awaited<ReturnType<typeof useEmulator>>;
 
@@ -186,5 +187,57 @@ describe('cleanup after a killed dev --events', () => {
     expect((report.results.find((r) => r.entryIds.includes(pending.id)) as { sid?: string }).sid).toBe(orphan.sid);
     expect(emu.state.events.sinks.size + emu.state.events.subscriptions.size).toBe(0);
     expect(journal.unrestored()).toEqual([]);
+  });
+});
+
+/** A port nothing listens on now, for --listen (so --public-url can name the proxy's address). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('twhook dev --events', () => {
+  it('subscribes a temporary sink to the session, shows signed deliveries as Event Streams requests, deletes both on exit', async () => {
+    const emu = await useEmulator();
+    const app = await startApp((_req, res) => res.writeHead(204).end());
+    const listen = await freePort();
+    const publicUrl = `http://127.0.0.1:${listen}`;
+    const cli = startCli(
+      ['dev', String(app.port), '--public-url', publicUrl, '--listen', String(listen), '--events', `${DELIVERED},${FAILED}@2`, '--events-path', '/twilio/events', '--no-capture', '--json'],
+      { env: emu.env },
+    );
+    const ready = await waitFor('the ready event', () => cli.json().find((e) => e.type === 'ready'));
+    const [sink] = emu.state.events.sinks.values();
+    const [sub] = emu.state.events.subscriptions.values();
+    expect(ready.events).toEqual({ url: `${publicUrl}/twilio/events`, sink: sink!.sid, subscription: sub!.sid, types: [DELIVERED, `${FAILED}@2`] });
+    expect(sink!.configuration.destination).toBe(`${publicUrl}/twilio/events`);
+
+    await emu.state.events.publish(DELIVERED, { messageSid: 'SM1', messageStatus: 'delivered' });
+    const request = await waitFor('the delivery', () => cli.json().find((e) => e.type === 'request'));
+    expect(request).toMatchObject({ kind: 'event-streams', status: 204, verdict: { status: 'valid' } });
+    expect(request.gist).toContain(DELIVERED);
+    expect(app.seen[0]!.url).toMatch(/^\/twilio\/events\?bodySHA256=/);
+
+    cli.interrupt();
+    expect(await cli.exit).toBe(0);
+    expect(emu.state.events.sinks.size + emu.state.events.subscriptions.size).toBe(0);
+    // Nothing left for `twhook restore`: both entries ended restored.
+    const journal = new Journal(cli.configDir);
+    expect(journal.unrestored()).toEqual([]);
+    expect(journal.entries().map((e) => [e.kind, e.state])).toEqual([
+      ['event-sink', 'restored'],
+      ['event-subscription', 'restored'],
+    ]);
+  });
+
+  it('refuses bad --events before creating anything', async () => {
+    const emu = await useEmulator();
+    const cli = startCli(['dev', '3000', '--public-url', 'https://dev.example.com', '--events', 'delivered'], { env: emu.env });
+    expect(await cli.exit).toBe(2);
+    expect(cli.stderr.text()).toMatch(/"delivered" is not an event type/);
+    expect(emu.requests.filter((r) => r.path.startsWith('/v1/'))).toEqual([]);
   });
 });
