@@ -61,6 +61,18 @@ export const COMMANDS: CommandEntry[] = [
     load: () => import('./commands/dev.js'),
   },
   // verify, sign
+  {
+    name: 'verify',
+    summary: 'check webhook signatures in captures (JSONL, HAR), of one request, or prove an endpoint refuses forgeries',
+    example: 'twhook verify captures/today.jsonl --public-url-base https://abc123.ngrok.app',
+    load: () => import('./commands/verify.js'),
+  },
+  {
+    name: 'sign',
+    summary: 'print the X-Twilio-Signature Twilio would send for a URL and body',
+    example: 'twhook sign --url https://abc123.ngrok.app/sms --param Body=Hello',
+    load: () => import('./commands/sign.js'),
+  },
   // replay, trigger
   {
     name: 'replay',

@@ -3,7 +3,7 @@
  * loaded whole, so memory stays flat whatever its size. Lines that cannot be read become
  * `{ file, line, error }` items and reading goes on.
  */
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { CaptureFormatError, checkRecord, type CaptureItem } from './format.js';
@@ -13,7 +13,7 @@ import { harEntryToRecord } from './har.js';
 export type CaptureSource = string | { name: string; stream: Readable };
 
 export interface ReadCapturesOptions {
-  /** Longest line (or HAR entry) accepted, in characters; longer ones become errors. Default 32 Mi. */
+  /** Longest JSONL line (bytes) or HAR entry (characters) accepted; longer ones become errors. Default 32 Mi. */
   maxRecordChars?: number;
   signal?: AbortSignal;
 }
@@ -30,7 +30,7 @@ export class CaptureFileError extends Error {
 }
 
 const DEFAULT_MAX = 32 * 1024 * 1024;
-const CHUNK = 1 << 20;
+const CHUNK = 256 * 1024;
 
 /** Every record of every source, in order. */
 export async function* readCaptures(sources: CaptureSource | CaptureSource[], options: ReadCapturesOptions = {}): AsyncGenerator<CaptureItem> {
@@ -47,11 +47,6 @@ export async function* readCaptureBatches(sources: CaptureSource | CaptureSource
   }
 }
 
-function openSource(source: CaptureSource): { name: string; stream: Readable } {
-  if (typeof source !== 'string') return source;
-  return { name: source, stream: createReadStream(source, { highWaterMark: CHUNK }) };
-}
-
 function fileError(name: string, err: unknown): CaptureFileError {
   const code = (err as NodeJS.ErrnoException).code;
   const why =
@@ -59,44 +54,77 @@ function fileError(name: string, err: unknown): CaptureFileError {
   return new CaptureFileError(name, code, `cannot read ${name}: ${why}`);
 }
 
-async function* readSource(source: CaptureSource, options: ReadCapturesOptions): AsyncGenerator<CaptureItem[]> {
-  const { name, stream } = openSource(source);
-  const max = options.maxRecordChars ?? DEFAULT_MAX;
-  const decoder = new StringDecoder('utf8');
-  let parser: ((text: string, last: boolean) => CaptureItem[]) | undefined;
-  let head = '';
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-      if (options.signal?.aborted) return;
-      let text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
-      if (!parser) {
-        head += text;
-        const kind = detect(head);
-        if (kind === undefined) continue;
-        parser = kind === 'har' ? harParser(name, max) : jsonlParser(name, max);
-        text = head;
-        head = '';
+/**
+ * The bytes of a source, chunk by chunk. Files are read into one reused buffer (a stream would
+ * allocate a new buffer per chunk, and on a 90 MB file those dead buffers alone, freed only at
+ * the next full GC, would add tens of MiB to the peak RSS): a consumer must copy what it keeps
+ * of a chunk before asking for the next.
+ */
+async function* byteChunks(source: CaptureSource): AsyncGenerator<Buffer> {
+  if (typeof source !== 'string') {
+    try {
+      for await (const chunk of source.stream as AsyncIterable<Buffer | string>) {
+        yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
       }
-      const items = parser(text, false);
+    } finally {
+      source.stream.destroy();
+    }
+    return;
+  }
+  const handle = await open(source, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+type Parser = (chunk: Buffer, last: boolean) => CaptureItem[];
+
+async function* readSource(source: CaptureSource, options: ReadCapturesOptions): AsyncGenerator<CaptureItem[]> {
+  const name = typeof source === 'string' ? source : source.name;
+  const max = options.maxRecordChars ?? DEFAULT_MAX;
+  let parser: Parser | undefined;
+  let head: Buffer[] = [];
+  let headLength = 0;
+  try {
+    for await (const chunk of byteChunks(source)) {
+      if (options.signal?.aborted) return;
+      if (!parser) {
+        // The reused buffer is overwritten by the next read: keep a copy until the format is known.
+        head.push(Buffer.from(chunk));
+        headLength += chunk.length;
+        const kind = detect(Buffer.concat(head).toString('utf8', 0, Math.min(headLength, 4096)));
+        if (kind === undefined && headLength < 4096) continue;
+        parser = kind === 'har' ? harParser(name, max) : jsonlParser(name, max);
+        const text = Buffer.concat(head);
+        head = [];
+        const items = parser(text, false);
+        if (items.length) yield items;
+        continue;
+      }
+      const items = parser(chunk, false);
       if (items.length) yield items;
     }
-    const rest = decoder.end();
-    if (!parser) {
-      head += rest;
-      if (!head.trim()) return;
-      parser = detect(head) === 'har' ? harParser(name, max) : jsonlParser(name, max);
-      const items = parser(head, true);
-      if (items.length) yield items;
-      return;
-    }
-    const items = parser(rest, true);
-    if (items.length) yield items;
   } catch (err) {
     if (err instanceof CaptureFileError) throw err;
     throw fileError(name, err);
-  } finally {
-    stream.destroy();
   }
+  if (!parser) {
+    const text = Buffer.concat(head);
+    if (!text.toString('utf8').trim()) return;
+    parser = detect(text.toString('utf8', 0, 4096)) === 'har' ? harParser(name, max) : jsonlParser(name, max);
+    const items = parser(text, true);
+    if (items.length) yield items;
+    return;
+  }
+  const items = parser(Buffer.alloc(0), true);
+  if (items.length) yield items;
 }
 
 /** 'har' when the first key of the top object is "log"; undefined until enough text is seen. */
@@ -105,26 +133,28 @@ function detect(head: string): 'har' | 'jsonl' | undefined {
   const seen = m?.[0] ?? '';
   if (/\{\s*"log"\s*:/.test(seen)) return 'har';
   // Still a possible prefix of `{ "log":` at the end of what was read: wait for more.
-  if (seen.length === head.length && head.length < 4096) return undefined;
+  if (seen.length === head.length) return undefined;
   return 'jsonl';
 }
 
-function jsonlParser(file: string, max: number): (text: string, last: boolean) => CaptureItem[] {
-  let pending = '';
+/**
+ * JSON Lines, split on the bytes: each line is decoded on its own, so the (usual) ASCII lines
+ * become one-byte strings even when a few others hold emoji, and nothing is decoded twice.
+ */
+function jsonlParser(file: string, max: number): Parser {
+  let carry: Buffer[] = [];
+  let carryLength = 0;
   let line = 0;
-  let skipping = false; // inside a line longer than max: dropping text up to its newline
+  let skipping = false; // inside a line longer than max: dropping bytes up to its newline
   let skippedLine = 0;
-  const parse = (text: string, lineNo: number, items: CaptureItem[]) => {
-    let start = 0;
-    let end = text.length;
-    if (end && text.charCodeAt(end - 1) === 13) end--;
-    while (start < end && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++;
-    if (start === end) return;
-    if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) start++;
-    const body = start === 0 && end === text.length ? text : text.slice(start, end);
+  const parse = (bytes: Buffer, from: number, to: number, lineNo: number, items: CaptureItem[]) => {
+    if (to > from && bytes[to - 1] === 13) to--;
+    while (from < to && (bytes[from] === 32 || bytes[from] === 9)) from++;
+    if (lineNo === 1 && to - from >= 3 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf) from += 3;
+    if (from >= to) return;
     let value: unknown;
     try {
-      value = JSON.parse(body);
+      value = JSON.parse(bytes.toString('utf8', from, to));
     } catch (err) {
       items.push({ file, line: lineNo, error: `not JSON (${(err as Error).message})` });
       return;
@@ -135,36 +165,45 @@ function jsonlParser(file: string, max: number): (text: string, last: boolean) =
       items.push({ file, line: lineNo, error: err instanceof CaptureFormatError ? err.message : String(err) });
     }
   };
-  return (text, last) => {
+  const tooLong = (items: CaptureItem[]) => items.push({ file, line: skippedLine, error: `line longer than ${max} bytes: skipped` });
+  return (chunk, last) => {
     const items: CaptureItem[] = [];
     let start = 0;
     for (;;) {
-      const nl = text.indexOf('\n', start);
+      const nl = chunk.indexOf(10, start);
       if (nl === -1) break;
       line++;
       if (skipping) {
         skipping = false;
-        items.push({ file, line: skippedLine, error: `line longer than ${max} characters: skipped` });
-      } else if (pending) {
-        parse(pending + text.slice(start, nl), line, items);
-        pending = '';
+        tooLong(items);
+      } else if (carryLength) {
+        carry.push(chunk.subarray(start, nl));
+        const whole = Buffer.concat(carry);
+        carry = [];
+        carryLength = 0;
+        parse(whole, 0, whole.length, line, items);
       } else {
-        parse(text.slice(start, nl), line, items);
+        parse(chunk, start, nl, line, items);
       }
       start = nl + 1;
     }
-    if (!skipping && start < text.length) {
-      pending = pending ? pending + text.slice(start) : text.slice(start);
-      if (pending.length > max) {
+    if (!skipping && start < chunk.length) {
+      carryLength += chunk.length - start;
+      if (carryLength > max) {
         skipping = true;
         skippedLine = line + 1;
-        pending = '';
-      }
+        carry = [];
+        carryLength = 0;
+      } else carry.push(Buffer.from(chunk.subarray(start)));
     }
     if (last) {
-      if (skipping) items.push({ file, line: skippedLine, error: `line longer than ${max} characters: skipped` });
-      else if (pending) parse(pending, line + 1, items);
-      pending = '';
+      if (skipping) tooLong(items);
+      else if (carryLength) {
+        const whole = Buffer.concat(carry);
+        parse(whole, 0, whole.length, line + 1, items);
+      }
+      carry = [];
+      carryLength = 0;
     }
     return items;
   };
@@ -175,7 +214,8 @@ function jsonlParser(file: string, max: number): (text: string, last: boolean) =
  * `log.entries`, and hands each entry's text to JSON.parse once the entry is complete. Memory is
  * bounded by the largest entry, not the file.
  */
-function harParser(file: string, max: number): (text: string, last: boolean) => CaptureItem[] {
+function harParser(file: string, max: number): Parser {
+  const decoder = new StringDecoder('utf8');
   const keys: string[] = []; // the key each open container was opened under
   const types: number[] = []; // 123 '{' or 91 '['
   let inString = false;
@@ -192,7 +232,8 @@ function harParser(file: string, max: number): (text: string, last: boolean) => 
   let line = 1;
   let sawEntries = false;
 
-  return (text, last) => {
+  return (chunk, last) => {
+    const text = decoder.write(chunk) + (last ? decoder.end() : '');
     const items: CaptureItem[] = [];
     let captureFrom = 0;
     for (let i = 0; i < text.length; i++) {

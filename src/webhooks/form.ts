@@ -13,7 +13,7 @@ export type FormInput = FormParams | ReadonlyArray<readonly [string, string]>;
 
 function decode(text: string): string {
   // Most webhook fields (SIDs, statuses, E.164 numbers with %2B) take the cheap path or none.
-  if (text.indexOf('+') !== -1) text = text.replace(/\+/g, ' ');
+  if (text.indexOf('+') !== -1) text = text.replaceAll('+', ' ');
   if (text.indexOf('%') === -1) return text;
   try {
     return decodeURIComponent(text);

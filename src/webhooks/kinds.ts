@@ -71,7 +71,8 @@ function shortSid(value: string | undefined): string {
 }
 
 function clip(text: string, max = 40): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  // Cut before collapsing whitespace: a 1,600-character body costs no more than a short one.
+  const flat = (text.length > max * 4 ? text.slice(0, max * 4) : text).replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 

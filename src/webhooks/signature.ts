@@ -366,6 +366,8 @@ export function verifyRequest(options: VerifyRequestOptions): Verdict {
     return {
       verdict: 'unsigned',
       valid: false,
+      sdkValid: false,
+      strictValid: false,
       reason: 'no X-Twilio-Signature header: Twilio did not send this request (or a proxy dropped the header)',
     };
   }
@@ -758,5 +760,5 @@ function explainFailure(r: Request, headers: HeaderValues): Explanation {
 
 function noMatchReason(tokenCount: number): string {
   const which = tokenCount > 1 ? `none of the ${tokenCount} auth tokens` : 'the auth token';
-  return `no nearby URL, body or token matches with ${which}: it was signed with another auth token (check the account or subaccount, or add the secondary with another --auth-token) or forged`;
+  return `no nearby URL, parameters or token match with ${which}: the body was changed after signing, it was signed with another auth token (check the account or subaccount, or add the secondary with another --auth-token), or it is forged`;
 }

@@ -1,0 +1,616 @@
+/**
+ * `twhook verify`: checks X-Twilio-Signature on captured requests (JSONL or HAR), on one request
+ * given on the command line, or proves that a running endpoint refuses forged webhooks.
+ */
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import type { Command } from 'commander';
+import type { Wire } from '../cli.js';
+import type { Ctx } from '../ctx.js';
+import { RemoteError, UsageError } from '../errors.js';
+import { signingTokens } from '../twilio/credentials.js';
+import { CaptureFileError, readCaptureBatches, type CaptureSource } from '../capture/reader.js';
+import type { CaptureItem, CaptureRecord } from '../capture/format.js';
+import { classify, type WebhookKind } from '../webhooks/kinds.js';
+import { encodeForm } from '../webhooks/form.js';
+import {
+  maskUrl,
+  rebaseUrl,
+  signRequest,
+  splitUrl,
+  stripFragment,
+  urlPassword,
+  verifyRequest,
+  type ContentType,
+  type Verdict,
+} from '../webhooks/signature.js';
+
+export interface VerifyFlags {
+  url?: string;
+  signature?: string;
+  body?: string;
+  bodyFile?: string;
+  contentType?: string;
+  endpoint?: string;
+  kind?: string;
+  publicUrl?: string;
+  publicUrlBase?: string;
+  strict?: boolean;
+  junit?: string;
+  allowUnsigned?: boolean;
+}
+
+export function register(cmd: Command, wire: Wire): void {
+  cmd
+    .description('check X-Twilio-Signature on captured requests, on one request, or prove an endpoint refuses forgeries')
+    .argument('[captures...]', 'capture files (twhook JSONL or HAR 1.2; - reads stdin)')
+    .option('--public-url-base <url>', 'verify as if the requests were received at this base URL (captures recorded behind a proxy)')
+    .option('--strict', "accept only the exact URL string Twilio signs (the default is the twilio SDK's verdict)")
+    .option('--allow-unsigned', 'requests without X-Twilio-Signature do not fail the run')
+    .option('--junit <file>', 'also write a JUnit XML report (one test case per request)')
+    .option('--url <url>', 'one request: the full URL the app received (with the query string)')
+    .option('--signature <sig>', 'one request: the X-Twilio-Signature header value')
+    .option('--body <string>', 'one request: the raw body (form-encoded, or the JSON text)')
+    .option('--body-file <path>', 'one request: read the raw body from a file (- for stdin)')
+    .option('--content-type <type>', 'one request: form or json (default: json when the URL has bodySHA256)')
+    .option('--endpoint <url>', 'probe a running endpoint: a signed request must be accepted, forged ones refused')
+    .option('--kind <kind>', 'probe: sms, voice, status or event-streams', 'sms')
+    .option('--public-url <url>', 'probe: sign for this URL (what Twilio calls) while sending to --endpoint')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 all valid; 1 an invalid (or unsigned, unless --allow-unsigned) request, a
+malformed line, or an endpoint that accepts forgeries; 2 bad usage or an unreadable file;
+3 the endpoint cannot be reached.
+
+Examples:
+  $ twhook verify captures/today.jsonl
+  $ twhook verify traffic.har --public-url-base https://abc123.ngrok.app --json
+  $ twhook verify captures/*.jsonl --auth-token $PRIMARY --auth-token $SECONDARY --junit verify.xml
+  $ twhook verify --url https://abc123.ngrok.app/sms --signature 'tNs…=' --body 'Body=Hi&From=%2B15551234567'
+  $ twhook verify --endpoint http://localhost:3000/sms --public-url https://abc123.ngrok.app/sms
+`,
+    )
+    .action(wire(async (ctx, captures: string[], flags: VerifyFlags) => runVerify(ctx, { ...flags, captures })));
+}
+
+export interface VerifyOptions extends VerifyFlags {
+  captures?: string[];
+}
+
+export async function runVerify(ctx: Ctx, options: VerifyOptions): Promise<number> {
+  const captures = options.captures ?? [];
+  const modes = [captures.length > 0, options.url !== undefined, options.endpoint !== undefined].filter(Boolean).length;
+  if (modes === 0) throw new UsageError('nothing to verify: give capture files, --url with --signature, or --endpoint URL');
+  if (modes > 1) throw new UsageError('use one of: capture files, --url (one request), --endpoint (probe)');
+  const contentType = parseContentType(options.contentType);
+  const tokens = signingTokens(ctx.credentials());
+  for (const url of [options.url, options.endpoint, options.publicUrl, options.publicUrlBase]) {
+    const password = url ? urlPassword(url) : undefined;
+    if (password) ctx.out.redactor.add(password);
+  }
+  if (options.endpoint !== undefined) return runProbe(ctx, options, tokens);
+  if (options.url !== undefined) return runOne(ctx, options, tokens, contentType);
+  for (const flag of ['signature', 'body', 'bodyFile'] as const) {
+    if (options[flag] !== undefined) throw new UsageError(`--${flag === 'bodyFile' ? 'body-file' : flag} is for one request: use it with --url`);
+  }
+  return runFiles(ctx, captures, options, tokens);
+}
+
+function parseContentType(value: string | undefined): ContentType | undefined {
+  if (value === undefined) return undefined;
+  const v = value.toLowerCase();
+  if (v === 'form' || v === 'application/x-www-form-urlencoded') return 'form';
+  if (v === 'json' || v === 'application/json') return 'json';
+  throw new UsageError(`--content-type is form or json, not "${value}"`);
+}
+
+function checkAbsoluteUrl(value: string, flag: string): string {
+  const parts = splitUrl(value);
+  if (!parts || !/^https?:\/\/$/i.test(parts.scheme) || !parts.host) {
+    throw new UsageError(`${flag} needs an absolute http(s) URL such as https://abc123.ngrok.app/sms, not "${maskUrl(value)}"`);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One request
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+async function runOne(ctx: Ctx, options: VerifyOptions, tokens: string[], contentType: ContentType | undefined): Promise<number> {
+  const url = checkAbsoluteUrl(options.url!, '--url');
+  if (options.signature === undefined) throw new UsageError('--url needs --signature SIG (the X-Twilio-Signature header value)');
+  if (options.body !== undefined && options.bodyFile !== undefined) throw new UsageError('give the body once: --body or --body-file');
+  let body: string | Buffer = options.body ?? '';
+  if (options.bodyFile !== undefined) {
+    try {
+      body = options.bodyFile === '-' ? await readAll(ctx.io.stdin) : await readFile(resolvePath(ctx, options.bodyFile));
+    } catch (err) {
+      throw new UsageError(`cannot read --body-file ${options.bodyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  const headers = contentType === 'json' ? { 'content-type': 'application/json' } : {};
+  const { kind } = classify({ method: 'POST', url, headers, body: text });
+  const verdict = verifyRequest({ url, signature: options.signature, body, contentType, authTokens: tokens, strict: options.strict });
+  ctx.out.result(
+    { valid: verdict.valid, verdict: verdict.verdict, reason: verdict.reason ?? null, kind, ...extraFields(verdict) },
+    () => {
+      const c = ctx.out.c;
+      const head = verdict.valid ? c.green('valid') : c.red(verdict.verdict);
+      const token = verdict.valid && tokens.length > 1 ? ` (auth token #${verdict.tokenIndex})` : '';
+      ctx.out.print(`${head}${token}${verdict.reason ? `: ${verdict.reason}` : ''}`);
+      if (verdict.disagreement) ctx.out.print(`${c.yellow('note:')} ${verdict.disagreement}`);
+    },
+  );
+  return verdict.valid ? 0 : 1;
+}
+
+function resolvePath(ctx: Ctx, path: string): string {
+  return path.startsWith('/') ? path : `${ctx.cwd}/${path}`;
+}
+
+function extraFields(v: Verdict): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (v.tokenIndex !== undefined) out.tokenIndex = v.tokenIndex;
+  if (v.matchedUrl !== undefined) out.matchedUrl = v.matchedUrl;
+  if (v.sdkValid !== undefined) out.sdkValid = v.sdkValid;
+  if (v.strictValid !== undefined) out.strictValid = v.strictValid;
+  if (v.disagreement !== undefined) out.disagreement = v.disagreement;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capture files
+
+/** How many failures get an explanation: past that, a file of forgeries would take minutes. */
+const EXPLAIN_LIMIT = 2000;
+
+interface Counts {
+  total: number;
+  valid: number;
+  invalid: number;
+  unsigned: number;
+  malformed: number;
+  disagreements: number;
+}
+
+async function runFiles(ctx: Ctx, captures: string[], options: VerifyOptions, tokens: string[]): Promise<number> {
+  const base = options.publicUrlBase !== undefined ? checkAbsoluteUrl(options.publicUrlBase, '--public-url-base') : undefined;
+  const sources: CaptureSource[] = [];
+  let stdinUsed = false;
+  for (const file of captures) {
+    if (file === '-') {
+      if (stdinUsed) throw new UsageError('stdin (-) can be read only once');
+      stdinUsed = true;
+      sources.push({ name: '-', stream: ctx.io.stdin as Readable });
+      continue;
+    }
+    const path = resolvePath(ctx, file);
+    try {
+      const s = await stat(path);
+      if (s.isDirectory()) throw new UsageError(`cannot read ${file}: it is a folder (give the capture files in it)`);
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code}`);
+    }
+    sources.push(path);
+  }
+  const displayName = new Map<string, string>(sources.map((s, i) => [typeof s === 'string' ? s : s.name, captures[i]!]));
+
+  const junit = options.junit ? await JunitWriter.open(resolvePath(ctx, options.junit)) : undefined;
+  const counts: Counts = { total: 0, valid: 0, invalid: 0, unsigned: 0, malformed: 0, disagreements: 0 };
+  const json = ctx.out.json;
+  const tty = ctx.io.isStdoutTTY;
+  const c = ctx.out.c;
+  let explained = 0;
+  if (!json && tty) ctx.out.print(c.bold(`${pad('ID', 22)}  ${pad('KIND', 16)}  ${pad('VERDICT', 8)}  DETAIL`));
+
+  try {
+    for await (const batch of readCaptureBatches(sources, { signal: ctx.signal })) {
+      const lines: string[] = [];
+      for (const item of batch) {
+        const file = displayName.get(item.file) ?? item.file;
+        if (item.error !== undefined) {
+          counts.malformed++;
+          const where = `${file}:${item.line}`;
+          if (json) lines.push(JSON.stringify({ file, line: item.line, error: item.error }));
+          else ctx.out.warn(`${where}: ${item.error}`);
+          junit?.error(file, `${where}`, item.error);
+          continue;
+        }
+        const row = verifyCapture(item, file, tokens, base, options, explained < EXPLAIN_LIMIT);
+        if (!row.verdict.valid && row.verdict.verdict === 'invalid') explained++;
+        counts.total++;
+        if (row.verdict.valid) counts.valid++;
+        else if (row.verdict.verdict === 'unsigned') counts.unsigned++;
+        else counts.invalid++;
+        if (row.verdict.disagreement) counts.disagreements++;
+        lines.push(json ? jsonRow(row) : tty ? ttyRow(row, c, tokens.length) : tsvRow(row, tokens.length));
+        junit?.request(row, !!options.allowUnsigned);
+      }
+      if (lines.length) ctx.out.print(lines.join('\n'));
+      if (ctx.signal.aborted) break;
+    }
+  } catch (err) {
+    await junit?.abort();
+    if (err instanceof CaptureFileError) throw new UsageError(err.message);
+    throw err;
+  }
+
+  const failed = counts.invalid + counts.malformed + (options.allowUnsigned ? 0 : counts.unsigned);
+  const ok = failed === 0;
+  if (junit) await junit.close(counts, !!options.allowUnsigned);
+  if (json) {
+    ctx.out.emit({ summary: { ...counts, ok, strict: !!options.strict, tokens: tokens.length } });
+  } else {
+    const parts = [`${counts.valid} valid`, `${counts.invalid} invalid`, `${counts.unsigned} unsigned${options.allowUnsigned && counts.unsigned ? ' (allowed)' : ''}`];
+    if (counts.malformed) parts.push(`${counts.malformed} malformed line${counts.malformed === 1 ? '' : 's'}`);
+    if (counts.disagreements) parts.push(`${counts.disagreements} where the SDK and --strict disagree`);
+    const summary = `${counts.total} request${counts.total === 1 ? '' : 's'}: ${parts.join(', ')}`;
+    ctx.io.stderr.write(ctx.out.redactor.redact(`${ok ? c.green('✓') : c.red('✗')} ${summary}`) + '\n');
+    if (explained > EXPLAIN_LIMIT) ctx.out.note(`only the first ${EXPLAIN_LIMIT} invalid requests were explained`);
+    if (counts.total === 0 && !counts.malformed) ctx.out.warn('no requests in the capture files');
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+interface Row {
+  id: string;
+  file: string;
+  line: number;
+  kind: WebhookKind;
+  gist: string;
+  verdict: Verdict;
+}
+
+function verifyCapture(item: CaptureItem & { record: CaptureRecord }, file: string, tokens: string[], base: string | undefined, options: VerifyOptions, explain: boolean): Row {
+  const record = item.record;
+  const url = base ? rebaseUrl(record.url, base) : record.url;
+  const headers = record.headers;
+  let signature = headers['x-twilio-signature'];
+  if (Array.isArray(signature)) signature = signature[0];
+  const bytes = record.bodyBase64 !== undefined ? Buffer.from(record.bodyBase64, 'base64') : undefined;
+  const text = bytes ? bytes.toString('utf8') : (record.body ?? '');
+  const { kind, gist, params } = classify({ method: record.method, url, headers, body: text });
+  const verdict = verifyRequest({
+    url,
+    signature,
+    body: bytes ?? text,
+    headers,
+    params,
+    method: record.method,
+    authTokens: tokens,
+    strict: options.strict,
+    explain,
+  });
+  return { id: record.id || `${file}:${item.line}`, file, line: item.line, kind, gist, verdict };
+}
+
+function jsonRow(row: Row): string {
+  const v = row.verdict;
+  return JSON.stringify({
+    id: row.id,
+    valid: v.valid,
+    verdict: v.verdict,
+    reason: v.reason ?? null,
+    kind: row.kind,
+    gist: row.gist,
+    file: row.file,
+    line: row.line,
+    ...extraFields(v),
+  });
+}
+
+function detail(row: Row, tokenCount: number): string {
+  const v = row.verdict;
+  const parts: string[] = [];
+  if (v.valid) {
+    parts.push(row.gist);
+    if (tokenCount > 1) parts.push(`auth token #${v.tokenIndex}`);
+    if (v.reason) parts.push(v.reason);
+  } else {
+    parts.push(v.reason ?? 'invalid signature');
+  }
+  if (v.disagreement) parts.push(`SDK and strict disagree: ${v.disagreement}`);
+  return parts.join(' · ');
+}
+
+function tsvRow(row: Row, tokenCount: number): string {
+  return `${row.id}\t${row.kind}\t${row.verdict.verdict}\t${clean(detail(row, tokenCount))}`;
+}
+
+function ttyRow(row: Row, c: Ctx['out']['c'], tokenCount: number): string {
+  const v = row.verdict;
+  const verdict = v.valid ? c.green(pad('valid', 8)) : v.verdict === 'unsigned' ? c.yellow(pad('unsigned', 8)) : c.red(pad('invalid', 8));
+  return `${pad(row.id, 22)}  ${pad(row.kind, 16)}  ${verdict}  ${clean(detail(row, tokenCount))}`;
+}
+
+function pad(text: string, width: number): string {
+  if (text.length > width) return `${text.slice(0, width - 1)}…`;
+  return text + ' '.repeat(width - text.length);
+}
+
+function clean(text: string): string {
+  return text.replace(/[\t\r\n]+/g, ' ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// JUnit: test cases stream to a side file (the suite's counts go in its opening tag, known only
+// at the end), then the report is assembled and renamed into place.
+
+const xml = (text: string) =>
+  text
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+
+class JunitWriter {
+  private constructor(
+    private readonly path: string,
+    private readonly partPath: string,
+    private readonly stream: WriteStream,
+  ) {}
+
+  static async open(path: string): Promise<JunitWriter> {
+    const partPath = `${path}.${randomUUID().slice(0, 8)}.part`;
+    const stream = createWriteStream(partPath, { mode: 0o644 });
+    try {
+      await once(stream, 'open');
+    } catch (err) {
+      throw new UsageError(`cannot write --junit ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    return new JunitWriter(path, partPath, stream);
+  }
+
+  private write(text: string): void {
+    this.stream.write(text);
+  }
+
+  request(row: Row, allowUnsigned: boolean): void {
+    const v = row.verdict;
+    const name = xml(`${row.id} ${row.kind}`);
+    const cls = xml(row.file);
+    if (v.valid) this.write(`    <testcase classname="${cls}" name="${name}"/>\n`);
+    else if (v.verdict === 'unsigned' && allowUnsigned) this.write(`    <testcase classname="${cls}" name="${name}"><skipped message="${xml(v.reason ?? 'unsigned')}"/></testcase>\n`);
+    else {
+      const message = xml(v.reason ?? 'invalid signature');
+      this.write(`    <testcase classname="${cls}" name="${name}"><failure message="${message}" type="${v.verdict}">${message}</failure></testcase>\n`);
+    }
+  }
+
+  error(file: string, where: string, message: string): void {
+    this.write(`    <testcase classname="${xml(file)}" name="${xml(where)}"><error message="${xml(message)}" type="malformed"/></testcase>\n`);
+  }
+
+  async close(counts: Counts, allowUnsigned: boolean): Promise<void> {
+    this.stream.end();
+    await once(this.stream, 'close');
+    const failures = counts.invalid + (allowUnsigned ? 0 : counts.unsigned);
+    const skipped = allowUnsigned ? counts.unsigned : 0;
+    const tests = counts.total + counts.malformed;
+    const head =
+      `<?xml version="1.0" encoding="UTF-8"?>\n` +
+      `<testsuites name="twhook verify" tests="${tests}" failures="${failures}" errors="${counts.malformed}" skipped="${skipped}">\n` +
+      `  <testsuite name="twhook verify" tests="${tests}" failures="${failures}" errors="${counts.malformed}" skipped="${skipped}">\n`;
+    const tmp = `${this.path}.${randomUUID().slice(0, 8)}.tmp`;
+    const out = createWriteStream(tmp, { mode: 0o644 });
+    out.write(head);
+    for await (const chunk of createReadStream(this.partPath)) {
+      if (!out.write(chunk)) await once(out, 'drain');
+    }
+    out.end('  </testsuite>\n</testsuites>\n');
+    await once(out, 'close');
+    await rename(tmp, this.path);
+    await unlink(this.partPath).catch(() => undefined);
+  }
+
+  async abort(): Promise<void> {
+    this.stream.destroy();
+    await unlink(this.partPath).catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Endpoint probe
+
+type ProbeKind = 'sms' | 'voice' | 'status' | 'event-streams';
+const PROBE_KINDS: readonly ProbeKind[] = ['sms', 'voice', 'status', 'event-streams'];
+
+interface ProbeCase {
+  name: string;
+  /** 'accept': must get 2xx; 'refuse': must get 4xx. */
+  expect: 'accept' | 'refuse';
+  url: string;
+  signature?: string;
+  body: string;
+}
+
+interface ProbeResult {
+  case: string;
+  expect: 'accept' | 'refuse';
+  status: number;
+  ok: boolean;
+}
+
+function hex(n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += '0123456789abcdef'[(i * 7 + 3) % 16];
+  return s;
+}
+
+function probeBody(kind: ProbeKind, accountSid: string): { contentType: ContentType; body: string } {
+  const sm = `SM${hex(32)}`;
+  const ca = `CA${hex(32)}`;
+  switch (kind) {
+    case 'sms':
+      return {
+        contentType: 'form',
+        body: encodeForm([
+          ['ToCountry', 'US'], ['ToState', 'CA'], ['SmsMessageSid', sm], ['NumMedia', '0'], ['ToCity', 'SAN FRANCISCO'],
+          ['FromZip', '98101'], ['SmsSid', sm], ['FromState', 'WA'], ['SmsStatus', 'received'], ['FromCity', 'SEATTLE'],
+          ['Body', 'twhook probe: is this signature checked?'], ['FromCountry', 'US'], ['To', '+15017122661'], ['ToZip', '94105'],
+          ['NumSegments', '1'], ['MessageSid', sm], ['AccountSid', accountSid], ['From', '+15558675310'], ['ApiVersion', '2010-04-01'],
+        ]),
+      };
+    case 'voice':
+      return {
+        contentType: 'form',
+        body: encodeForm([
+          ['AccountSid', accountSid], ['ApiVersion', '2010-04-01'], ['CallSid', ca], ['CallStatus', 'ringing'], ['Called', '+15017122661'],
+          ['CalledCity', 'SAN FRANCISCO'], ['CalledCountry', 'US'], ['CalledState', 'CA'], ['Caller', '+15558675310'], ['CallerCountry', 'US'],
+          ['Direction', 'inbound'], ['From', '+15558675310'], ['FromCountry', 'US'], ['To', '+15017122661'], ['ToCountry', 'US'],
+        ]),
+      };
+    case 'status':
+      return {
+        contentType: 'form',
+        body: encodeForm([
+          ['AccountSid', accountSid], ['ApiVersion', '2010-04-01'], ['From', '+15017122661'], ['MessageSid', sm], ['MessageStatus', 'delivered'],
+          ['SmsSid', sm], ['SmsStatus', 'delivered'], ['To', '+15558675310'],
+        ]),
+      };
+    case 'event-streams':
+      return {
+        contentType: 'json',
+        body: JSON.stringify([
+          {
+            specversion: '1.0',
+            type: 'com.twilio.messaging.message.delivered',
+            source: `/2010-04-01/Accounts/${accountSid}/Messages/${sm}.json`,
+            id: `EZ${hex(32)}`,
+            dataschema: 'https://events-schemas.twilio.com/Messaging.MessageStatus/4',
+            datacontenttype: 'application/json',
+            time: '2026-11-27T10:00:00.000Z',
+            data: { messageSid: sm, accountSid, to: '+15558675310', from: '+15017122661', messageStatus: 'DELIVERED' },
+          },
+        ]),
+      };
+  }
+}
+
+/** The URL to send to: the endpoint, with the query string the signed URL gained (bodySHA256). */
+function sendUrl(endpoint: string, signedFor: string, signed: string): string {
+  const base = stripFragment(endpoint);
+  const added = signed.slice(stripFragment(signedFor).length); // '' or '?bodySHA256=…' / '&bodySHA256=…'
+  return added ? `${base}${base.includes('?') ? '&' : '?'}${added.slice(1)}` : base;
+}
+
+function otherUrl(url: string): string {
+  const parts = splitUrl(url)!;
+  const q = parts.rest.search(/[?#]/);
+  const path = q === -1 ? parts.rest : parts.rest.slice(0, q);
+  const suffix = q === -1 ? '' : parts.rest.slice(q);
+  return parts.scheme + parts.userInfo + parts.host + parts.port + (path.endsWith('/') ? `${path}other` : `${path}-other`) + suffix;
+}
+
+function probeCases(endpoint: string, publicUrl: string, kind: ProbeKind, token: string, accountSid: string): { cases: ProbeCase[]; contentType: ContentType } {
+  const { contentType, body } = probeBody(kind, accountSid);
+  const signed = signRequest({ authToken: token, url: publicUrl, body, contentType });
+  const url = sendUrl(endpoint, publicUrl, signed.url);
+  // A signature from a token that is not the account's: right length and alphabet, wrong key.
+  const wrongToken = token.split('').reverse().join('') === token ? `${token}x` : token.split('').reverse().join('');
+  const wrong = signRequest({ authToken: wrongToken, url: publicUrl, body, contentType });
+  const forOther = signRequest({ authToken: token, url: otherUrl(publicUrl), body, contentType });
+  const changedBody =
+    contentType === 'json' ? body.replace('DELIVERED', 'UNDELIVERED') : body.replace(/(^|&)(Body|CallStatus|MessageStatus)=[^&]*/, (_m, amp: string, name: string) => `${amp}${name}=${name === 'Body' ? 'forged+text' : 'failed'}`);
+  const cases: ProbeCase[] = [
+    { name: 'correctly signed', expect: 'accept', url, signature: signed.signature, body },
+    { name: 'no signature', expect: 'refuse', url, body },
+    { name: 'wrong signature', expect: 'refuse', url, signature: wrong.signature, body },
+    { name: 'body changed after signing', expect: 'refuse', url, signature: signed.signature, body: changedBody },
+    { name: 'signed for another URL', expect: 'refuse', url, signature: forOther.signature, body },
+  ];
+  if (contentType === 'json') {
+    // The URL is signed correctly, but its bodySHA256 belongs to another body: an app that
+    // checks only the URL (validateRequest instead of validateRequestWithBody) accepts it.
+    const other = signRequest({ authToken: token, url: publicUrl, body: changedBody, contentType });
+    cases.push({ name: 'bodySHA256 of another body', expect: 'refuse', url: sendUrl(endpoint, publicUrl, other.url), signature: other.signature, body });
+  }
+  return { cases, contentType };
+}
+
+async function runProbe(ctx: Ctx, options: VerifyOptions, tokens: string[]): Promise<number> {
+  const endpoint = checkAbsoluteUrl(options.endpoint!, '--endpoint');
+  const publicUrl = options.publicUrl !== undefined ? checkAbsoluteUrl(options.publicUrl, '--public-url') : endpoint;
+  const kind = (options.kind ?? 'sms').toLowerCase() as ProbeKind;
+  if (!PROBE_KINDS.includes(kind)) throw new UsageError(`--kind is one of ${PROBE_KINDS.join(', ')}, not "${options.kind}"`);
+  const accountSid = ctx.credentials().accountSid?.value ?? `AC${hex(32)}`;
+  const { cases, contentType } = probeCases(endpoint, stripFragment(publicUrl), kind, tokens[0]!, accountSid);
+  const { request } = await import('undici');
+  const pub = splitUrl(publicUrl)!;
+  const results: ProbeResult[] = [];
+  for (const probe of cases) {
+    const headers: Record<string, string> = {
+      'content-type': contentType === 'json' ? 'application/json' : 'application/x-www-form-urlencoded',
+      'user-agent': 'TwilioProxy/1.1',
+      'i-twilio-idempotency-token': randomUUID(),
+      accept: '*/*',
+    };
+    if (probe.signature) headers['x-twilio-signature'] = probe.signature;
+    if (publicUrl !== endpoint) {
+      // An app behind a proxy rebuilds its public URL from these: send what the proxy would.
+      headers['x-forwarded-proto'] = pub.scheme.toLowerCase().replace('://', '');
+      headers['x-forwarded-host'] = pub.host + pub.port;
+    }
+    let status: number;
+    try {
+      const response = await request(probe.url, {
+        method: 'POST',
+        headers,
+        body: probe.body,
+        signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(15_000)]),
+        headersTimeout: 15_000,
+        bodyTimeout: 15_000,
+      });
+      status = response.statusCode;
+      await response.body.dump();
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name;
+      throw new RemoteError(`cannot reach ${maskUrl(endpoint)}: ${code} (is the app running?)`, { code, service: 'app' });
+    }
+    const ok = probe.expect === 'accept' ? status >= 200 && status < 300 : status >= 400 && status < 500;
+    results.push({ case: probe.name, expect: probe.expect, status, ok });
+  }
+
+  const acceptedForgeries = results.filter((r) => r.expect === 'refuse' && r.status >= 200 && r.status < 300);
+  const refusedValid = results.find((r) => r.expect === 'accept' && !r.ok);
+  const otherFailures = results.filter((r) => r.expect === 'refuse' && !r.ok && !(r.status >= 200 && r.status < 300));
+  const ok = results.every((r) => r.ok);
+  let verdict = 'the endpoint checks signatures';
+  if (acceptedForgeries.length) verdict = `the endpoint accepts forged webhooks (${acceptedForgeries.map((r) => r.case).join(', ')})`;
+  else if (refusedValid) verdict = `the endpoint accepts forged webhooks or none at all: it refused the correctly signed request (HTTP ${refusedValid.status}); if it sits behind a proxy, pass --public-url with the URL Twilio calls`;
+  else if (otherFailures.length) verdict = `forged requests must be refused with 4xx: got ${otherFailures.map((r) => `${r.status} for ${r.case}`).join(', ')}`;
+
+  ctx.out.result({ endpoint: maskUrl(endpoint), publicUrl: maskUrl(publicUrl), kind, ok, verdict, results }, () => {
+    const c = ctx.out.c;
+    ctx.out.table(
+      [
+        { header: 'REQUEST', value: (r: ProbeResult) => r.case },
+        { header: 'EXPECTED', value: (r: ProbeResult) => (r.expect === 'accept' ? '2xx' : '4xx') },
+        { header: 'GOT', value: (r: ProbeResult) => String(r.status) },
+        { header: 'RESULT', value: (r: ProbeResult) => (r.ok ? c.green('ok') : c.red(r.expect === 'refuse' && r.status < 300 ? 'ACCEPTED' : 'FAILED')) },
+      ],
+      results,
+    );
+  });
+  if (ok) {
+    ctx.out.note(`${ctx.out.c.green('✓')} ${verdict}: ${results.length - 1} forgeries refused`);
+    return 0;
+  }
+  ctx.out.error(verdict);
+  return 1;
+}
