@@ -5,7 +5,9 @@
 import type { Command } from 'commander';
 import type { Wire } from '../cli.js';
 import type { Ctx } from '../ctx.js';
-import type { IncomingNumber, NumberField } from '../twilio/port.js';
+import { TwhookError } from '../errors.js';
+import { servicesOfNumbers, smsUrlIgnoredWarning, type MessagingService } from '../twilio/messaging.js';
+import type { IncomingNumber, NumberField, TwilioPort } from '../twilio/port.js';
 import { resolveNumber } from '../twilio/resolve-number.js';
 import { maskSid } from '../ui/mask.js';
 import { describeOverrides, inspectOverrides, isEmptyOverrides, type Overrides } from '../webhooks/overrides.js';
@@ -24,13 +26,26 @@ export const HOOKS: { label: string; url: UrlField; method: NumberField }[] = [
 /** The overrides of one URL as --json shows them: the parsed settings, or why they are invalid. */
 export type OverridesJson = Overrides | { error: string; fragment: string };
 
+/** The Messaging Service a number is in; when `smsUrlIgnored`, the service answers its messages. */
+export interface NumberServiceJson {
+  sid: string;
+  friendlyName: string;
+  inboundRequestUrl: string | null;
+  smsUrlIgnored: boolean;
+}
+
 /** A number as `numbers list --json` / `numbers show --json` print it. */
 export interface NumberJson extends IncomingNumber {
   /** Per URL field with a fragment: its connection overrides. URLs without a fragment are absent. */
   overrides: Partial<Record<UrlField, OverridesJson>>;
+  /** null: in no service; absent: the services could not be read (a warning said why). */
+  messagingService?: NumberServiceJson | null;
 }
 
-export function numberJson(n: IncomingNumber): NumberJson {
+/** Service membership by PN SID, or undefined when it could not be read. */
+export type ServiceMap = Map<string, MessagingService> | undefined;
+
+export function numberJson(n: IncomingNumber, services?: ServiceMap): NumberJson {
   const overrides: NumberJson['overrides'] = {};
   for (const hook of HOOKS) {
     const url = n[hook.url];
@@ -38,7 +53,30 @@ export function numberJson(n: IncomingNumber): NumberJson {
     const inspected = inspectOverrides(url);
     overrides[hook.url] = inspected.error ? { error: inspected.error, fragment: inspected.fragment } : inspected.overrides!;
   }
-  return { ...n, overrides };
+  const json: NumberJson = { ...n, overrides };
+  if (services) {
+    const service = services.get(n.sid);
+    json.messagingService = service
+      ? { sid: service.sid, friendlyName: service.friendlyName, inboundRequestUrl: service.inboundRequestUrl, smsUrlIgnored: !service.useInboundWebhookOnNumber }
+      : null;
+  }
+  return json;
+}
+
+/**
+ * Which Messaging Service each number is in: a service that does not "use inbound webhook on
+ * number" answers the number's messages itself, so its SMS URL is never called. Best effort: a
+ * key without access to Messaging Services gets a warning, not a failure.
+ */
+export async function readServices(ctx: Ctx, twilio: TwilioPort, numbers: IncomingNumber[]): Promise<ServiceMap> {
+  if (!numbers.length) return new Map();
+  try {
+    return await servicesOfNumbers(twilio.messaging, numbers.map((n) => n.sid));
+  } catch (err) {
+    if (!(err instanceof TwhookError)) throw err;
+    ctx.out.warn(`could not read Messaging Services, so a number's SMS URL may be ignored without notice here: ${err.message}`);
+    return undefined;
+  }
 }
 
 /** "ct=1000 rc=2", "invalid: …", or '' for a URL without overrides. */
@@ -64,8 +102,24 @@ export const TSV_COLUMNS: { header: string; value: (n: IncomingNumber) => string
   { header: 'voice_application_sid', value: (n) => n.voiceApplicationSid ?? '' },
 ];
 
+/** TSV columns with the Messaging Service ones appended (empty when unknown). */
+function tsvColumns(services: ServiceMap): { header: string; value: (n: IncomingNumber) => string }[] {
+  return [
+    ...TSV_COLUMNS,
+    { header: 'messaging_service_sid', value: (n) => services?.get(n.sid)?.sid ?? '' },
+    {
+      header: 'sms_url_ignored',
+      value: (n) => {
+        if (!services) return '';
+        const service = services.get(n.sid);
+        return service && !service.useInboundWebhookOnNumber ? 'true' : 'false';
+      },
+    },
+  ];
+}
+
 /** The human block for one number: a title line and one line per webhook that is set. */
-function printNumber(ctx: Ctx, n: IncomingNumber, options: { fullSid: boolean }): void {
+function printNumber(ctx: Ctx, n: IncomingNumber, services: ServiceMap, options: { fullSid: boolean }): void {
   const c = ctx.out.c;
   const name = n.friendlyName && n.friendlyName !== n.phoneNumber ? `  ${n.friendlyName}` : '';
   ctx.out.print(`${c.bold(n.phoneNumber)}${name}  ${c.dim(options.fullSid ? n.sid : maskSid(n.sid))}`);
@@ -80,23 +134,31 @@ function printNumber(ctx: Ctx, n: IncomingNumber, options: { fullSid: boolean })
   if (!set.length) ctx.out.print(c.dim('  no webhooks set'));
   if (n.smsApplicationSid) ctx.out.print(`  ${'sms'.padEnd(width)}  handled by application ${n.smsApplicationSid}: Twilio ignores the SMS URLs above`);
   if (n.voiceApplicationSid) ctx.out.print(`  ${'voice'.padEnd(width)}  handled by application ${n.voiceApplicationSid}: Twilio ignores the voice URLs above`);
+  const service = services?.get(n.sid);
+  if (service) {
+    const what = service.useInboundWebhookOnNumber
+      ? 'uses the SMS URL above'
+      : c.yellow(`answers incoming messages itself (${service.inboundRequestUrl ?? 'no inbound URL'}): the SMS URL above is ignored`);
+    ctx.out.print(`  ${'service'.padEnd(width)}  ${service.friendlyName} ${c.dim(options.fullSid ? service.sid : maskSid(service.sid))} ${what}`);
+  }
 }
 
 export async function runNumbersList(ctx: Ctx, options: { filter?: string } = {}): Promise<IncomingNumber[]> {
   const twilio = await ctx.twilio();
   const numbers = await twilio.numbers.list(options.filter ? { phoneNumber: options.filter } : {});
-  ctx.out.result({ numbers: numbers.map(numberJson) }, () => {
+  const services = await readServices(ctx, twilio, numbers);
+  ctx.out.result({ numbers: numbers.map((n) => numberJson(n, services)) }, () => {
     if (!numbers.length) {
       ctx.out.note(`no incoming numbers${options.filter ? ` matching "${options.filter}"` : ''} on account ${maskSid(twilio.accountSid)}`);
       return;
     }
     if (!ctx.io.isStdoutTTY) {
-      ctx.out.table(TSV_COLUMNS, numbers);
+      ctx.out.table(tsvColumns(services), numbers);
       return;
     }
     numbers.forEach((n, i) => {
       if (i) ctx.out.print();
-      printNumber(ctx, n, { fullSid: false });
+      printNumber(ctx, n, services, { fullSid: false });
     });
     ctx.out.note(`\n${numbers.length} number${numbers.length === 1 ? '' : 's'} on account ${maskSid(twilio.accountSid)}`);
   });
@@ -106,8 +168,11 @@ export async function runNumbersList(ctx: Ctx, options: { filter?: string } = {}
 export async function runNumbersShow(ctx: Ctx, arg: string): Promise<IncomingNumber> {
   const twilio = await ctx.twilio();
   const number = await resolveNumber(twilio.numbers, twilio.accountSid, arg);
-  ctx.out.result({ number: numberJson(number) }, () => {
-    printNumber(ctx, number, { fullSid: true });
+  const services = await readServices(ctx, twilio, [number]);
+  const ignored = smsUrlIgnoredWarning(number.phoneNumber, services?.get(number.sid));
+  ctx.out.result({ number: numberJson(number, services) }, () => {
+    printNumber(ctx, number, services, { fullSid: true });
+    if (ignored) ctx.out.warn(ignored);
     for (const hook of HOOKS) {
       const url = number[hook.url];
       const inspected = url && url.includes('#') ? inspectOverrides(url) : undefined;
@@ -127,11 +192,12 @@ export function register(cmd: Command, wire: Wire): void {
       'after',
       `
 Output: a block per number on a terminal. Piped: one tab-separated line per number, columns
-  ${TSV_COLUMNS.map((c) => c.header).join(' ')}
+  ${tsvColumns(new Map()).map((c) => c.header).join(' ')}
   (a URL keeps its #fragment of connection overrides; an unset value is empty).
 --json: one object {"numbers": [{sid, phoneNumber, friendlyName, smsUrl, smsMethod, ...,
-  overrides: {voiceUrl: {connectTimeout, retryCount, ...}}}]}; a URL without a fragment has no
-  overrides entry, an invalid fragment gives {error, fragment}.
+  overrides: {voiceUrl: {connectTimeout, retryCount, ...}}, messagingService: {sid, ...,
+  smsUrlIgnored} | null}]}; a URL without a fragment has no overrides entry, an invalid
+  fragment gives {error, fragment}.
 
 Examples:
   $ twhook numbers list

@@ -14,7 +14,8 @@ describe('twhook numbers list', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines.map((l) => l.split('\t')[0])).toEqual(manyNumbers(5).map((n) => n.phoneNumber));
-    expect(lines[0]!.split('\t')).toHaveLength(15);
+    expect(lines[0]!.split('\t')).toHaveLength(17);
+    expect(lines[0]!.split('\t').slice(-2)).toEqual(['', 'false']);
     expect(emu.requests.filter((req) => req.path.endsWith('IncomingPhoneNumbers.json'))).toHaveLength(3);
   });
 
@@ -70,7 +71,7 @@ describe('twhook numbers list', () => {
     const r = await runCli(['numbers', 'list'], { env: { ...emu.env, ...FAST } });
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(3);
-    expect(emu.requests.map((q) => q.status)).toEqual([500, 200]);
+    expect(emu.requests.filter((q) => q.path.endsWith('IncomingPhoneNumbers.json')).map((q) => q.status)).toEqual([500, 200]);
   });
 
   it('connection refused: exit 3 naming the server', async () => {
@@ -93,6 +94,40 @@ describe('twhook numbers list', () => {
     const r = await runCli(['numbers', 'list', '--api-url', emu.url, '--account-sid', emu.accountSid, '--auth-token', emu.authToken, '--json']);
     expect(r.code).toBe(0);
     expect((r.json()[0] as { numbers: unknown[] }).numbers).toHaveLength(3);
+  });
+});
+
+describe('Messaging Services', () => {
+  it('says when a service ignores the SMS URL (list --json, TSV, show)', async () => {
+    const emu = await useEmulator();
+    const [support, sales] = emu.state.api2010.numbers.values();
+    emu.state.messaging.addService({ friendlyName: 'Alerts', inboundRequestUrl: 'https://svc.example/in', phoneNumberSids: [support!.sid] });
+    emu.state.messaging.addService({ friendlyName: 'Passthrough', useInboundWebhookOnNumber: true, phoneNumberSids: [sales!.sid] });
+    const json = await runCli(['numbers', 'list', '--json'], { env: emu.env });
+    const [out] = json.json() as [{ numbers: { messagingService: unknown }[] }];
+    expect(out.numbers.map((n) => n.messagingService)).toEqual([
+      { sid: expect.stringMatching(/^MG/), friendlyName: 'Alerts', inboundRequestUrl: 'https://svc.example/in', smsUrlIgnored: true },
+      { sid: expect.stringMatching(/^MG/), friendlyName: 'Passthrough', inboundRequestUrl: null, smsUrlIgnored: false },
+      null,
+    ]);
+    const tsv = await runCli(['numbers', 'list'], { env: emu.env });
+    expect(tsv.stdout.trim().split('\n').map((l) => l.split('\t').at(-1))).toEqual(['true', 'false', 'false']);
+    const show = await runCli(['numbers', 'show', '+14155550100'], { env: { ...emu.env, NO_COLOR: '1' }, tty: true });
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/service\s+Alerts MG[0-9a-f]{32} answers incoming messages itself \(https:\/\/svc\.example\/in\): the SMS URL above is ignored/);
+    expect(show.stderr).toContain('warning: +14155550100 is in Messaging Service "Alerts"');
+  });
+
+  it('warns, and still lists, when the services cannot be read', async () => {
+    const emu = await useEmulator();
+    emu.fault({ path: '/v1/Services', status: 403, body: { code: 20403, message: 'Forbidden', more_info: 'https://www.twilio.com/docs/errors/20403', status: 403 } });
+    const r = await runCli(['numbers', 'list', '--json'], { env: emu.env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: could not read Messaging Services');
+    expect(r.stderr).toContain('20403');
+    const [out] = r.json() as [{ numbers: Record<string, unknown>[] }];
+    expect(out.numbers).toHaveLength(3);
+    expect(out.numbers[0]).not.toHaveProperty('messagingService');
   });
 });
 
