@@ -160,6 +160,9 @@ function readyLines(e: ReadyEvent, c: Chalkish): string[] {
   if (!e.numbers.length) lines.push(`  no numbers changed: point webhooks at ${e.publicUrl}/… yourself (or pass --number)`);
   lines.push(`  signatures: ${e.signatures === 'checked' ? (e.enforceSignatures ? 'checked, invalid ones refused with 403' : 'checked') : c.yellow('unchecked (set TWILIO_AUTH_TOKEN)')}`);
   if (e.basicAuth) lines.push('  basic auth: required (credentials are in the numbers\' URLs)');
+  // Added by `dev --events` (src/events/dev-events.ts) under its extension name.
+  const events = (e as ReadyEvent & { events?: { url: string; sink: string; types: string[] } }).events;
+  if (events) lines.push(`  event streams: ${events.types.join(', ')} → ${events.url} (temporary sink ${events.sink}, deleted on exit)`);
   lines.push(`  capture: ${e.capture ?? 'off'}`);
   lines.push(c.dim(e.numbers.length ? 'Waiting for webhooks. Ctrl-C stops and restores the numbers.' : 'Waiting for webhooks. Ctrl-C stops.'));
   return lines;

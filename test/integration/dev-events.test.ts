@@ -233,6 +233,20 @@ describe('twhook dev --events', () => {
     ]);
   });
 
+  it('names the temporary sink and its types in the live view', async () => {
+    const emu = await useEmulator();
+    const cli = startCli(['dev', '3000', '--public-url', 'https://dev.example.com', '--events', DELIVERED, '--no-capture'], {
+      env: { ...emu.env, NO_COLOR: '1' },
+      tty: true,
+    });
+    const [sink] = await waitFor('the sink', () => emu.state.events.subscriptions.size === 1 && [...emu.state.events.sinks.values()]);
+    await waitFor('the ready lines', () => cli.stderr.text().includes('event streams:'));
+    expect(cli.stderr.text()).toContain(`  event streams: ${DELIVERED} → https://dev.example.com/events (temporary sink ${sink!.sid}, deleted on exit)`);
+    cli.interrupt();
+    expect(await cli.exit).toBe(0);
+    expect(emu.state.events.sinks.size).toBe(0);
+  });
+
   it('refuses bad --events before creating anything', async () => {
     const emu = await useEmulator();
     const cli = startCli(['dev', '3000', '--public-url', 'https://dev.example.com', '--events', 'delivered'], { env: emu.env });
