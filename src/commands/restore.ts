@@ -148,7 +148,10 @@ export async function runRestore(ctx: Ctx, options: RestoreCommandOptions): Prom
   }
   const entries = selectEntries(journal, options);
   if (!entries.length) {
-    ctx.out.result({ restored: [], failed: [] }, () => ctx.out.note('Nothing to restore: every backup is already restored (`twhook restore --list` shows them).'));
+    const empty = journal.entries().length === 0;
+    ctx.out.result({ restored: [], failed: [] }, () =>
+      ctx.out.note(empty ? 'Nothing to restore: no backups yet (`twhook configure` and `twhook dev` make one before every change).' : 'Nothing to restore: every backup is already restored (`twhook restore --list` shows them).'),
+    );
     return 0;
   }
   const live = liveEntries(entries);
