@@ -112,6 +112,7 @@ export function printSubscription(ctx: Ctx, sub: SubscriptionJson): void {
 }
 
 export async function runSubscriptionCreate(ctx: Ctx, opts: SubscriptionCreateOptions): Promise<void> {
+  if (!opts.sink) throw new UsageError('pass --sink DG… (the sink that receives the events; `twhook sinks list` shows them)');
   const sinkSid = checkSinkSid(opts.sink);
   const types = parseTypeSelections(opts.type ?? []);
   if (!types.length) throw new UsageError('pass at least one --type (see `twhook event-types list`)');

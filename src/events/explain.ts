@@ -39,7 +39,7 @@ export async function explainSinkCreateFailure(err: unknown, events: EventsApi):
   if (LIMIT_WORDS.test(err.message) || (count !== undefined && count >= SINK_LIMIT)) {
     return explained(
       err,
-      `Twilio refused a new sink: the account already has ${count ?? 'its maximum of'} sinks and Event Streams allows ${SINK_LIMIT} per account. ` +
+      `Twilio refused a new sink: the account already has ${count === undefined ? 'its maximum of sinks' : count === 1 ? '1 sink' : `${count} sinks`} and Event Streams allows ${SINK_LIMIT} per account. ` +
         'Delete unused ones (`twhook sinks list`, then `twhook sinks delete DG…`) and try again',
     );
   }
@@ -78,7 +78,7 @@ export async function explainSubscriptionCreateFailure(
   if (LIMIT_WORDS.test(err.message) || (subscriptions && subscriptions.length >= SUBSCRIPTION_LIMIT)) {
     return explained(
       err,
-      `Twilio refused a new subscription: the account already has ${subscriptions?.length ?? 'its maximum of'} subscriptions and Event Streams allows ${SUBSCRIPTION_LIMIT} per account. ` +
+      `Twilio refused a new subscription: the account already has ${!subscriptions ? 'its maximum of subscriptions' : subscriptions.length === 1 ? '1 subscription' : `${subscriptions.length} subscriptions`} and Event Streams allows ${SUBSCRIPTION_LIMIT} per account. ` +
         'Add types to an existing one (`twhook subscriptions add-types DF… TYPE`) or delete unused ones (`twhook subscriptions delete DF…`)',
     );
   }

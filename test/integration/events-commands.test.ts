@@ -162,7 +162,7 @@ describe("Twilio's limits and inactive sinks as sentences", () => {
     expect((await run(['subscriptions', 'create', '--sink', sink.sid, '--type', DELIVERED])).code).toBe(0);
     const again = await run(['subscriptions', 'create', '--sink', sink.sid, '--type', FAILED]);
     expect(again.code).toBe(3);
-    expect(again.stderr).toMatch(/already has 1 subscriptions and Event Streams allows 100 per account.*add-types/);
+    expect(again.stderr).toMatch(/already has 1 subscription and Event Streams allows 100 per account.*add-types/);
     const withSink = await run(['sinks', 'create', '--type', 'webhook', '--destination', 'https://example.com/2', '--subscribe', FAILED]);
     expect(withSink.code).toBe(3);
     expect(withSink.stderr).toMatch(/sink DG[0-9a-f]{32} was created, but not its subscription: Twilio refused a new subscription/);
@@ -300,7 +300,7 @@ describe('twhook subscriptions', () => {
 
   it('asks for --sink and a --type before any call', async () => {
     const { emu, run } = await setup();
-    expect((await run(['subscriptions', 'create', '--type', DELIVERED])).stderr).toMatch(/sink SID/);
+    expect((await run(['subscriptions', 'create', '--type', DELIVERED])).stderr).toMatch(/pass --sink DG…/);
     expect((await run(['subscriptions', 'create', '--sink', 'DG' + 'a'.repeat(32)])).stderr).toMatch(/at least one --type/);
     expect(emu.requests).toEqual([]);
   });
