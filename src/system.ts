@@ -18,6 +18,13 @@ export function systemDeps(): Deps {
     controller.abort(new Error(name));
   };
   for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(name, onSignal);
+  // `twhook ... | head` closes the pipe early: that is the reader saying "enough", not a failure.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   return {
     io: {
       stdin: process.stdin,
