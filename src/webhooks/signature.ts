@@ -287,12 +287,13 @@ function sdkMatch(r: Request): number {
   return -1;
 }
 
-/** Whether `signature` is the SDK's expected signature for this URL as received (± port). */
-function signsUrl(token: string, signature: string, url: string, params: FormParams): boolean {
+/** The URL (as received, port removed or default port added) whose SDK signature is `signature`. */
+function signedVariant(token: string, signature: string, url: string, params: FormParams): string | undefined {
   const without = removePort(url);
-  if (safeEqual(signature, getExpectedTwilioSignature(token, without, params))) return true;
+  if (safeEqual(signature, getExpectedTwilioSignature(token, without, params))) return without;
   const withPort = addPort(url);
-  return withPort !== without && safeEqual(signature, getExpectedTwilioSignature(token, withPort, params));
+  if (withPort !== without && safeEqual(signature, getExpectedTwilioSignature(token, withPort, params))) return withPort;
+  return undefined;
 }
 
 function bodyHashMatches(url: string, body: string | Uint8Array): boolean {
@@ -304,7 +305,7 @@ function bodyHashMatches(url: string, body: string | Uint8Array): boolean {
 function strictMatch(r: Request): number {
   if (r.contentType === 'json' && !bodyHashMatches(r.url, r.body)) return -1;
   const params = r.contentType === 'json' ? NO_PARAMS : r.params;
-  for (let i = 0; i < r.tokens.length; i++) if (signsUrl(r.tokens[i]!, r.signature, r.url, params)) return i;
+  for (let i = 0; i < r.tokens.length; i++) if (signedVariant(r.tokens[i]!, r.signature, r.url, params) !== undefined) return i;
   return -1;
 }
 
@@ -707,54 +708,70 @@ function explainFailure(r: Request, headers: HeaderValues): Explanation {
   const { tokens, signature } = r;
   const shown = maskUrl(r.url);
   const tokenNote = (i: number) => (i > 0 ? ` (with auth token ${ordinal(i + 1)})` : '');
-  const signs = (url: string, params: FormParams): number => {
-    for (let i = 0; i < tokens.length; i++) if (signsUrl(tokens[i]!, signature, url, params)) return i;
-    return -1;
+  const signs = (url: string, params: FormParams): { index: number; signed: string } | undefined => {
+    for (let index = 0; index < tokens.length; index++) {
+      const signed = signedVariant(tokens[index]!, signature, url, params);
+      if (signed !== undefined) return { index, signed };
+    }
+    return undefined;
+  };
+  const receivedPort = splitUrl(r.url)?.port ?? '';
+  const urlReason = (candidate: UrlCandidate, hit: { index: number; signed: string }, extra = ''): Explanation => {
+    const advice = [...candidate.advice];
+    // The port, when dropped on top of another change (the SDK alone would have dropped it).
+    const signedPort = splitUrl(hit.signed)?.port ?? '';
+    if (receivedPort && !signedPort && candidate.url.includes(receivedPort) && !advice.some((a) => a.includes('port'))) {
+      advice.push(`and without the port ${receivedPort}`);
+    }
+    return {
+      reason: `signed for ${maskUrl(hit.signed)}; your app saw ${shown} - ${advice.join('; ')}${extra}${tokenNote(hit.index)}`,
+      matchedUrl: hit.signed,
+      tokenIndex: hit.index + 1,
+    };
   };
 
   if (r.contentType === 'json') {
     const expected = rawQueryParam(r.url, 'bodySHA256');
-    const urlIndex = signs(r.url, NO_PARAMS);
+    const urlHit = signs(r.url, NO_PARAMS);
     if (expected === undefined) {
-      if (urlIndex >= 0) {
-        return { reason: `the URL has no bodySHA256 query parameter, so the JSON body is not covered: Twilio adds ?bodySHA256= to JSON webhooks, validate the full URL it called`, tokenIndex: urlIndex + 1 };
+      if (urlHit) {
+        return {
+          reason: `the URL has no bodySHA256 query parameter, so the JSON body is not covered: Twilio adds ?bodySHA256= to JSON webhooks, validate the full URL it called`,
+          tokenIndex: urlHit.index + 1,
+        };
       }
       const asForm = signs(r.url, parseForm(bodyText(r.body)));
-      if (asForm >= 0) return { reason: `this is a form-signed request: verify it as --content-type form${tokenNote(asForm)}`, tokenIndex: asForm + 1 };
+      if (asForm) return { reason: `this is a form-signed request: verify it as --content-type form${tokenNote(asForm.index)}`, tokenIndex: asForm.index + 1 };
       return { reason: `the URL has no bodySHA256 query parameter: a JSON webhook is signed over the URL with ?bodySHA256=<hex> (the SHA-256 of the body)` };
     }
-    if (urlIndex >= 0) {
+    if (urlHit) {
       const text = bodyText(r.body);
       for (const candidate of bodyCandidates(text)) {
-        if (safeEqual(expected, getExpectedBodyHash(candidate.body))) return { reason: candidate.reason, tokenIndex: urlIndex + 1 };
+        if (safeEqual(expected, getExpectedBodyHash(candidate.body))) return { reason: candidate.reason, tokenIndex: urlHit.index + 1 };
       }
       return {
-        reason: `the signature matches the URL${tokenNote(urlIndex)} but bodySHA256 does not match the body: the JSON body was changed after signing (validate the raw body, not a re-serialization)`,
-        tokenIndex: urlIndex + 1,
+        reason: `the signature matches the URL${tokenNote(urlHit.index)} but bodySHA256 does not match the body: the JSON body was changed after signing (validate the raw body, not a re-serialization)`,
+        tokenIndex: urlHit.index + 1,
+        matchedUrl: urlHit.signed,
       };
     }
     for (const candidate of urlCandidates(r.url, headers)) {
-      const i = signs(candidate.url, NO_PARAMS);
-      if (i >= 0) {
-        const hashNote = bodyHashMatches(r.url, r.body) ? '' : ' (and bodySHA256 does not match the body)';
-        return { reason: `signed for ${maskUrl(candidate.url)}; your app saw ${shown} - ${candidate.advice.join('; ')}${hashNote}${tokenNote(i)}`, matchedUrl: candidate.url, tokenIndex: i + 1 };
-      }
+      const hit = signs(candidate.url, NO_PARAMS);
+      if (hit) return urlReason(candidate, hit, bodyHashMatches(r.url, r.body) ? '' : ' (and bodySHA256 does not match the body)');
     }
     return { reason: noMatchReason(tokens.length) };
   }
 
   for (const candidate of urlCandidates(r.url, headers)) {
-    const i = signs(candidate.url, r.params);
-    if (i >= 0) {
-      return { reason: `signed for ${maskUrl(candidate.url)}; your app saw ${shown} - ${candidate.advice.join('; ')}${tokenNote(i)}`, matchedUrl: candidate.url, tokenIndex: i + 1 };
-    }
+    const hit = signs(candidate.url, r.params);
+    if (hit) return urlReason(candidate, hit);
   }
   for (const candidate of paramCandidates(r)) {
-    const i = signs(r.url, candidate.params);
-    if (i >= 0) return { reason: `${candidate.reason}${tokenNote(i)}`, matchedUrl: r.url, tokenIndex: i + 1 };
+    const hit = signs(r.url, candidate.params);
+    if (hit) return { reason: `${candidate.reason}${tokenNote(hit.index)}`, matchedUrl: hit.signed, tokenIndex: hit.index + 1 };
   }
-  const asJson = r.url.includes('bodySHA256=') ? -1 : signs(withQueryParam(r.url, 'bodySHA256', bodyHash(r.body)), NO_PARAMS);
-  if (asJson >= 0) return { reason: `this is a JSON-signed request: verify it as --content-type json${tokenNote(asJson)}`, tokenIndex: asJson + 1 };
+  const asJson = r.url.includes('bodySHA256=') ? undefined : signs(withQueryParam(r.url, 'bodySHA256', bodyHash(r.body)), NO_PARAMS);
+  if (asJson) return { reason: `this is a JSON-signed request: verify it as --content-type json${tokenNote(asJson.index)}`, tokenIndex: asJson.index + 1 };
   return { reason: noMatchReason(tokens.length) };
 }
 
