@@ -89,9 +89,18 @@ describe.runIf(built)('start-up', () => {
   }
 
   for (const args of [['--help'], ['--version']]) {
-    it(`twhook ${args[0]} loads neither twilio, @ngrok/ngrok, @inquirer/prompts, undici nor chalk`, async () => {
+    it(`twhook ${args[0]} answers from prebuilt files, loading no dependency at all`, async () => {
       const loads = await loadedBy(args);
-      // The recorder works: commander and the CLI module were seen.
+      // The recorder works: the bin itself was seen.
+      expect(loads.some((url) => url.endsWith('/bin/twhook.js'))).toBe(true);
+      expect(loads.filter((url) => url.includes('/node_modules/'))).toEqual([]);
+    });
+  }
+
+  // The same commands through the full CLI (any second argument routes there).
+  for (const args of [['help'], ['--version', '--no-color']]) {
+    it(`twhook ${args.join(' ')} loads neither twilio, @ngrok/ngrok, @inquirer/prompts, undici nor chalk`, async () => {
+      const loads = await loadedBy(args);
       expect(loads.some((url) => url.includes('/node_modules/commander/'))).toBe(true);
       expect(loads.some((url) => url.endsWith('/dist/cli.js'))).toBe(true);
       const heavy = loads.filter((url) => /\/node_modules\/(twilio|@ngrok|@inquirer|undici|chalk)\//.test(url));
