@@ -106,6 +106,101 @@ class TotalTimeout extends Error {
   override readonly name = 'TotalTimeout';
 }
 
+class CallerGone extends Error {
+  override readonly name = 'CallerGone';
+}
+
+interface Forwarded {
+  status?: number;
+  /** Response header names and values as received (latin1, byte for byte). */
+  rawHeaders?: string[];
+  /** The first `keepBytes` of the body, for the event. */
+  kept: Buffer[];
+  keptBytes: number;
+  /** Size of the whole body. */
+  bytes: number;
+  error?: unknown;
+  abortReason?: unknown;
+}
+
+/**
+ * Sends the request to the app and streams its answer into `res` as it comes (undici's dispatch
+ * API: no intermediate streams). Resolves when the answer is complete or failed; never rejects.
+ * The caller ends `res` on success.
+ */
+function forward(pool: Pool, options: Dispatcher.DispatchOptions, res: ServerResponse, keepBytes: number, totalMs: number): Promise<Forwarded> {
+  return new Promise((resolve) => {
+    const result: Forwarded = { kept: [], keptBytes: 0, bytes: 0 };
+    let controller: Dispatcher.DispatchController | undefined;
+    let settled = false;
+    const abort = (reason: Error) => {
+      if (settled || result.abortReason) return;
+      result.abortReason = reason;
+      controller?.abort(reason);
+    };
+    const timer = setTimeout(() => abort(new TotalTimeout()), totalMs);
+    const onClose = () => {
+      if (!res.writableFinished) abort(new CallerGone());
+    };
+    const onDrain = () => controller?.resume();
+    res.on('close', onClose);
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      res.off('close', onClose);
+      res.off('drain', onDrain);
+      if (error) result.error = error;
+      resolve(result);
+    };
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        if (result.abortReason) c.abort(result.abortReason as Error);
+      },
+      onResponseStart(c, statusCode, _headers, statusMessage) {
+        if (statusCode < 200) return;
+        const raw = (c.rawHeaders ?? []) as (Buffer | string)[];
+        const all = raw.map((v) => (typeof v === 'string' ? v : v.toString('latin1')));
+        const sent: string[] = [];
+        for (let i = 0; i + 1 < all.length; i += 2) {
+          if (!DROP_RESPONSE_HEADERS.has(all[i]!.toLowerCase())) sent.push(all[i]!, all[i + 1]!);
+        }
+        result.status = statusCode;
+        result.rawHeaders = all;
+        try {
+          res.writeHead(statusCode, statusMessage || undefined, sent);
+        } catch (err) {
+          c.abort(err as Error);
+        }
+      },
+      onResponseData(c, chunk) {
+        result.bytes += chunk.length;
+        if (result.keptBytes < keepBytes) {
+          const part = result.keptBytes + chunk.length > keepBytes ? chunk.subarray(0, keepBytes - result.keptBytes) : chunk;
+          result.kept.push(part);
+          result.keptBytes += part.length;
+        }
+        if (!res.write(chunk)) {
+          c.pause();
+          res.once('drain', onDrain);
+        }
+      },
+      onResponseEnd() {
+        settle();
+      },
+      onResponseError(_c, err) {
+        settle(err);
+      },
+    };
+    try {
+      pool.dispatch(options, handler);
+    } catch (err) {
+      settle(err);
+    }
+  });
+}
+
 export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const { Pool: PoolClass } = await import('undici');
   const target = new URL(options.target);
@@ -219,69 +314,35 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     }
 
     const timeouts = timeoutsFor(path);
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(new TotalTimeout()), timeouts.totalMs);
-    let callerGone = false;
-    res.on('close', () => {
-      if (!res.writableFinished) {
-        callerGone = true;
-        abort.abort(new Error('caller went away'));
-      }
-    });
-
-    let upstream: Dispatcher.ResponseData | undefined;
-    const kept: Buffer[] = [];
-    let keptBytes = 0;
-    let responseBytes = 0;
-    try {
-      upstream = await pool.request({
+    const result = await forward(
+      pool,
+      {
         method: method as Dispatcher.HttpMethod,
         path: basePath + path,
         headers: forwardHeaders(req, publicUrl, publicBase),
         body: body.length || !['GET', 'HEAD'].includes(method) ? body : null,
-        signal: abort.signal,
         headersTimeout: timeouts.readMs,
         bodyTimeout: timeouts.readMs,
-        responseHeaders: 'raw',
-      });
-      const rawHeaders = (upstream.headers as unknown as string[]).filter((_, i, all) => {
-        const name = i % 2 === 0 ? all[i]! : all[i - 1]!;
-        return !DROP_RESPONSE_HEADERS.has(name.toLowerCase());
-      });
-      res.writeHead(upstream.statusCode, upstream.statusText || undefined, rawHeaders);
-      for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-        responseBytes += chunk.length;
-        if (keptBytes < keepBytes) {
-          const part = keptBytes + chunk.length > keepBytes ? chunk.subarray(0, keepBytes - keptBytes) : chunk;
-          kept.push(part);
-          keptBytes += part.length;
-        }
-        if (!res.write(chunk)) await drained(res);
-      }
-      clearTimeout(timer);
+      },
+      res,
+      keepBytes,
+      timeouts.totalMs,
+    );
+    const responseBody = result.kept.length === 1 ? result.kept[0]! : Buffer.concat(result.kept, result.keptBytes);
+    const headers = result.rawHeaders ? pairs(result.rawHeaders) : undefined;
+    if (!result.error) {
       // The event goes out in the same tick as the end of the answer, so whoever got the answer
       // can rely on the event being there.
       res.end();
-      const headers = pairs(upstream.headers as unknown as string[]);
-      const contentType = headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1];
-      const responseBody = Buffer.concat(kept, keptBytes);
-      const response: ExchangeResponse = {
-        status: upstream.statusCode,
-        contentType,
-        ...message(headers, responseBody, keepBytes, responseBytes),
-      };
-      const event: Parameters<typeof finish>[0] = { outcome: 'answered', status: upstream.statusCode, response, verdict };
-      finishAnswered(event, inspection, responseBody, responseBytes > keptBytes);
-    } catch (err) {
-      clearTimeout(timer);
-      upstream?.body.destroy();
-      const failure = describeFailure(err, abort.signal.reason, callerGone, targetLabel, timeouts, path);
+      const contentType = headers!.find(([n]) => n.length === 12 && n.toLowerCase() === 'content-type')?.[1];
+      const response: ExchangeResponse = { status: result.status!, contentType, ...message(headers!, responseBody, keepBytes, result.bytes) };
+      finishAnswered({ outcome: 'answered', status: result.status!, response, verdict }, inspection, responseBody, result.bytes > result.keptBytes);
+    } else {
+      const failure = describeFailure(result.error, result.abortReason, targetLabel, timeouts, path);
       if (res.headersSent) res.destroy();
       else reply(res, failure.status, `twhook: ${failure.message}\n`);
-      const response = upstream
-        ? { status: upstream.statusCode, ...message(pairs(upstream.headers as unknown as string[]), Buffer.concat(kept, keptBytes), keepBytes, responseBytes) }
-        : undefined;
-      finish({ outcome: failure.outcome, status: res.headersSent && upstream ? upstream.statusCode : failure.status, response, failure: failure.message, verdict });
+      const response = headers ? { status: result.status!, ...message(headers, responseBody, keepBytes, result.bytes) } : undefined;
+      finish({ outcome: failure.outcome, status: result.status ?? failure.status, response, failure: failure.message, verdict });
     }
 
     function finishAnswered(fields: Parameters<typeof finish>[0], inspection: Inspection, responseBody: Buffer, truncated: boolean) {
@@ -393,30 +454,14 @@ function reply(res: ServerResponse, status: number, text: string, close = false)
   res.end(text);
 }
 
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onDrain = () => {
-      res.off('close', onClose);
-      resolve();
-    };
-    const onClose = () => {
-      res.off('drain', onDrain);
-      reject(new Error('caller went away'));
-    };
-    res.once('drain', onDrain);
-    res.once('close', onClose);
-  });
-}
-
 function describeFailure(
   err: unknown,
   abortReason: unknown,
-  callerGone: boolean,
   target: string,
   timeouts: Timeouts,
   path: string,
 ): { outcome: Outcome; status: number; message: string } {
-  if (callerGone) return { outcome: 'caller-gone', status: 499, message: 'the caller hung up before the answer was complete' };
+  if (abortReason instanceof CallerGone) return { outcome: 'caller-gone', status: 499, message: 'the caller hung up before the answer was complete' };
   const code = errorCode(err);
   if (abortReason instanceof TotalTimeout) {
     return { outcome: 'timeout', status: 504, message: `the app took longer than ${formatMs(timeouts.totalMs)} (Twilio's total timeout for ${path}): Twilio gives up` };

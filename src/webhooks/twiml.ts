@@ -57,6 +57,7 @@ const VOICE_VERBS = new Set([
   'Leave', 'Connect', 'Refer', 'Pay', 'Start', 'Stop', 'Echo', 'Sms',
 ]);
 const MESSAGING_VERBS = new Set(['Message', 'Redirect']);
+const ALL_VERBS = new Set([...VOICE_VERBS, ...MESSAGING_VERBS]);
 
 /** Elements allowed inside each verb or noun; anything else nested is a schema warning. */
 const CHILDREN: Record<string, ReadonlySet<string>> = {
@@ -145,10 +146,10 @@ function describeBody(text: string, mime: string): string {
 
 function schemaProblems(root: XmlElement, channel: TwimlAnswer['channel']): string[] {
   const problems: string[] = [];
-  const allowed = channel === 'voice' ? VOICE_VERBS : channel === 'messaging' ? MESSAGING_VERBS : new Set([...VOICE_VERBS, ...MESSAGING_VERBS]);
+  const allowed = channel === 'voice' ? VOICE_VERBS : channel === 'messaging' ? MESSAGING_VERBS : ALL_VERBS;
   for (const verb of root.children) {
     if (!allowed.has(verb.name)) {
-      const known = [...VOICE_VERBS, ...MESSAGING_VERBS].find((v) => v.toLowerCase() === verb.name.toLowerCase());
+      const known = [...ALL_VERBS].find((v) => v.toLowerCase() === verb.name.toLowerCase());
       if (known && known !== verb.name) problems.push(`unknown verb <${verb.name}>: verbs are case-sensitive, write <${known}>`);
       else if (known) problems.push(`<${verb.name}> is not a ${channel} verb`);
       else problems.push(`unknown verb <${verb.name}>`);
@@ -181,8 +182,10 @@ export interface XmlElement {
 
 export type XmlParse = { ok: true; root: XmlElement } | { ok: false; error: string };
 
-const NAME_START = /[A-Za-z_:\u00C0-\uFFFF]/;
-const NAME_CHAR = /[A-Za-z0-9_:.\-\u00B7\u00C0-\uFFFF]/;
+// Character classes by code (the parser runs on every answer the proxy sees: no regex per char).
+const isNameStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58 || c >= 0xc0;
+const isNameChar = (c: number) => isNameStart(c) || (c >= 48 && c <= 57) || c === 46 || c === 45 || c === 0xb7;
+const isSpace = (c: number) => c === 32 || c === 9 || c === 13 || c === 10;
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 /** Parses a whole document; the error names the line and column of the first fault. */
@@ -199,17 +202,18 @@ export function parseXml(source: string): XmlParse {
   const error = (message: string, at = pos): XmlParse => ({ ok: false, error: `${message} at ${where(at)}` });
 
   const readName = (): string | undefined => {
-    if (pos >= source.length || !NAME_START.test(source[pos]!)) return undefined;
+    if (pos >= source.length || !isNameStart(source.charCodeAt(pos))) return undefined;
     const start = pos;
     pos++;
-    while (pos < source.length && NAME_CHAR.test(source[pos]!)) pos++;
+    while (pos < source.length && isNameChar(source.charCodeAt(pos))) pos++;
     return source.slice(start, pos);
   };
   const skipSpace = () => {
-    while (pos < source.length && /[ \t\r\n]/.test(source[pos]!)) pos++;
+    while (pos < source.length && isSpace(source.charCodeAt(pos))) pos++;
   };
   /** Checks entity and character references in text or an attribute value; returns the decoded text or an error. */
   const decode = (raw: string, offset: number): string | { error: string; at: number } => {
+    if (raw.indexOf('&') < 0 && raw.indexOf('<') < 0) return raw;
     let out = '';
     let i = 0;
     while (i < raw.length) {
