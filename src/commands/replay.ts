@@ -11,9 +11,10 @@ import { signingTokens } from '../twilio/credentials.js';
 import { answerText } from '../replay/compare.js';
 import { replay, type ReplayResult, type ReplaySummary } from '../replay/engine.js';
 import { checkHttpUrl, parsePositiveInt, parseRate } from '../replay/options.js';
+import { Feed } from '../replay/pool.js';
 import { ProgressBar } from '../replay/progress.js';
 import type { SigningMode } from '../replay/prepare.js';
-import { parseFilters, selectRecords } from '../replay/select.js';
+import { parseFilters, selectRecords, type Selected } from '../replay/select.js';
 import type { CaptureSource } from '../capture/index.js';
 
 export interface ReplayFlags {
@@ -94,39 +95,51 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
   }
 
   const sources: CaptureSource[] = captures.map((c) => (c === '-' ? { name: 'stdin', stream: ctx.io.stdin } : c));
-  const { selected, read, unreadable } = await selectRecords(sources, { ids: flags.id, last, filters }, ctx.signal);
-  for (const line of unreadable.slice(0, 10)) ctx.out.warn(`skipped ${line}`);
-  if (unreadable.length > 10) ctx.out.warn(`skipped ${unreadable.length - 10} more unreadable lines`);
-  if (!selected.length) {
-    const what = read === 0 ? `${captures.join(', ')} holds no requests` : `none of the ${read} requests matches ${describeSelection(flags)}`;
-    throw new UsageError(`nothing to replay: ${what}`);
-  }
   if (mode === 'keep' && new URL(to).pathname.replace(/\/+$/, '') !== '') {
     ctx.out.warn(`--to has a path (${new URL(to).pathname}): the app sees another path than the one Twilio signed, so kept signatures fail`);
   }
-  if (selected.some((s) => s.record.headers['authorization'] !== undefined && String(s.record.headers['authorization']).includes('[redacted]'))) {
-    ctx.out.warn('captures keep no passwords: requests are sent without their Authorization header');
-  }
 
   const c = ctx.out.c;
-  const bar = ctx.io.isStderrTTY && selected.length > 1 ? new ProgressBar(ctx.io.stderr, selected.length, c) : undefined;
+  const bar = ctx.io.isStderrTTY ? new ProgressBar(ctx.io.stderr, c) : undefined;
   const shareTerminal = ctx.io.isStdoutTTY;
+  // Reading feeds the sender as it goes: sending starts at once, memory stays flat.
+  const feed = new Feed<Selected>();
+  const selection = selectRecords(sources, { ids: flags.id, last, filters }, ctx.signal, feed).then((result) => {
+    bar?.setTotal(result.count);
+    if (shareTerminal) bar?.clear();
+    for (const line of result.unreadable.slice(0, 10)) ctx.out.warn(`skipped ${line}`);
+    if (result.unreadable.length > 10) ctx.out.warn(`skipped ${result.unreadable.length - 10} more unreadable lines`);
+    return result;
+  });
+  // Awaited below, after the replay drains the feed (which the reader closes even on error).
+  selection.catch(() => {});
+  ctx.out.note(c.dim(`replaying ${captures.join(', ')} to ${to} (${modeLabel(mode, signFor)})`));
+
   let done = 0;
   let failed = 0;
-  ctx.out.note(c.dim(`replaying ${selected.length} request${selected.length === 1 ? '' : 's'} to ${to} (${modeLabel(mode, signFor)})`));
+  let warnedAuthorization = false;
   const summary = await replay(
-    selected,
+    feed,
     { to, mode, signFor, authToken, newIdempotency: flags.newIdempotency, concurrency, ratePerSecond, timeoutMs, failOnDiff: flags.failOnDiff, signal: ctx.signal },
     (result) => {
       done++;
       if (!result.ok) failed++;
       if (shareTerminal) bar?.clear();
+      if (result.request.droppedAuthorization && !warnedAuthorization) {
+        warnedAuthorization = true;
+        ctx.out.warn('captures keep no passwords: requests are sent without their Authorization header');
+      }
       if (ctx.out.json) ctx.out.emit(resultJson(result, mode));
       else printResult(ctx, result, flags.verbose ?? false);
       bar?.update(done, failed);
     },
   );
   bar?.finish();
+  const { count, read } = await selection;
+  if (!count) {
+    const what = read === 0 ? `${captures.join(', ')} holds no requests` : `none of the ${read} requests matches ${describeSelection(flags)}`;
+    throw new UsageError(`nothing to replay: ${what}`);
+  }
 
   const summaryJson = summaryObject(summary, to, mode);
   if (ctx.out.json) ctx.out.emit({ summary: summaryJson });

@@ -8,7 +8,7 @@ import { bodyBytes } from '../capture/index.js';
 import { checkTwimlAnswer, type TwimlCheck } from '../webhooks/twiml.js';
 import { compareWithCapture, isAnswerOk, type Comparison } from './compare.js';
 import { createSender, type Answer, type SendFailure, type Sender } from './http.js';
-import { runOrdered } from './pool.js';
+import { Feed, runOrdered } from './pool.js';
 import { prepareReplay, type PreparedRequest, type PrepareOptions } from './prepare.js';
 import type { Selected } from './select.js';
 
@@ -37,6 +37,7 @@ export interface ReplayResult {
 }
 
 export interface ReplaySummary {
+  /** Requests selected (read so far, when the replay stopped before the reader finished). */
   total: number;
   sent: number;
   ok: number;
@@ -53,7 +54,8 @@ export interface ReplaySummary {
 /** Connection failures that mean nobody is there: the rest would fail the same way. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
 
-export async function replay(selected: readonly Selected[], options: ReplayOptions, onResult: (result: ReplayResult) => void): Promise<ReplaySummary> {
+/** Replays a list, or a feed that the capture reader is still filling (sending starts at once). */
+export async function replay(selected: readonly Selected[] | Feed<Selected>, options: ReplayOptions, onResult: (result: ReplayResult) => void): Promise<ReplaySummary> {
   const started = performance.now();
   const sender = options.sender ?? (await createSender({ connections: options.concurrency, timeoutMs: options.timeoutMs }));
   const prepare: PrepareOptions = {
@@ -63,7 +65,7 @@ export async function replay(selected: readonly Selected[], options: ReplayOptio
     authToken: options.authToken,
     newIdempotencyToken: options.newIdempotency ? randomUUID : undefined,
   };
-  const summary: ReplaySummary = { total: selected.length, sent: 0, ok: 0, failed: 0, statusDiffers: 0, bodyDiffers: 0, elapsedMs: 0 };
+  const summary: ReplaySummary = { total: 0, sent: 0, ok: 0, failed: 0, statusDiffers: 0, bodyDiffers: 0, elapsedMs: 0 };
   try {
     await runOrdered(
       selected,
@@ -103,6 +105,7 @@ export async function replay(selected: readonly Selected[], options: ReplayOptio
   } finally {
     if (!options.sender) await sender.close();
   }
+  summary.total = selected.length;
   summary.elapsedMs = performance.now() - started;
   return summary;
 }

@@ -72,10 +72,27 @@ export async function createSender(options: SenderOptions = {}): Promise<Sender>
     return { origin: match[1]!, path: path.startsWith('/') ? path : `/${path}` };
   };
 
+  // One listener for the whole run (not one per request): an abort tears the pool down, and
+  // every request in flight fails at once.
+  let aborted: AbortSignal | undefined;
+  const watched = new Map<AbortSignal, () => void>();
+  const watch = (signal: AbortSignal | undefined) => {
+    if (!signal || watched.has(signal)) return;
+    const onAbort = () => {
+      aborted = signal;
+      void agent.destroy().catch(() => {});
+    };
+    watched.set(signal, onAbort);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  };
+
   return {
     async send(request, signal) {
       const started = performance.now();
+      watch(signal);
       try {
+        if (aborted) throw new Error('aborted');
         const { origin, path } = split(request.url);
         const response = await agent.request({
           origin,
@@ -83,7 +100,6 @@ export async function createSender(options: SenderOptions = {}): Promise<Sender>
           method: request.method as Dispatcher.HttpMethod,
           headers: request.headers,
           body: request.body,
-          signal,
         });
         const { body, truncated } = await readLimited(response.body, maxBodyBytes);
         const contentType = response.headers['content-type'];
@@ -98,31 +114,36 @@ export async function createSender(options: SenderOptions = {}): Promise<Sender>
           },
         };
       } catch (err) {
-        return { failure: describeFailure(err, request.url, timeoutMs, performance.now() - started, signal) };
+        return { failure: describeFailure(err, request.url, timeoutMs, performance.now() - started, aborted) };
       }
     },
     async close() {
-      await agent.close();
+      for (const [signal, onAbort] of watched) signal.removeEventListener('abort', onAbort);
+      watched.clear();
+      await (aborted ? Promise.resolve() : agent.close());
     },
   };
 }
 
-async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<{ body: Buffer; truncated: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let truncated = false;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    if (size + buffer.length > limit) {
-      truncated = true;
-      if (size < limit) chunks.push(buffer.subarray(0, limit - size));
-      size = limit;
-      continue; // keep draining, so the connection can be reused
-    }
-    chunks.push(buffer);
-    size += buffer.length;
-  }
-  return { body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), truncated };
+/** The body up to `limit` bytes; the rest is read and dropped, so the connection can be reused. */
+function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<{ body: Buffer; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    body.on('data', (chunk: Buffer) => {
+      if (size + chunk.length > limit) {
+        truncated = true;
+        if (size < limit) chunks.push(chunk.subarray(0, limit - size));
+        size = limit;
+        return;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    });
+    body.once('end', () => resolve({ body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), truncated }));
+    body.once('error', reject);
+  });
 }
 
 function describeFailure(err: unknown, url: string, timeoutMs: number, ms: number, signal?: AbortSignal): SendFailure {

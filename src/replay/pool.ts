@@ -1,8 +1,83 @@
 /**
- * Runs work over a list with at most `concurrency` in flight and at most `ratePerSecond` starts
- * per second, and hands the results back in the list's order (a reorder buffer), so output stays
- * deterministic whatever order the answers arrive in.
+ * Runs work over a list, or over a feed that is still being filled (the capture being read),
+ * with at most `concurrency` in flight and at most `ratePerSecond` starts per second, and hands
+ * the results back in the list's order (a reorder buffer), so output stays deterministic
+ * whatever order the answers arrive in.
  */
+
+/**
+ * Items arriving while work runs: the reader pushes, the workers take by index. Taken items are
+ * released, and `push` waits while too many are buffered, so memory stays flat however long
+ * the capture is.
+ */
+export class Feed<T> {
+  private readonly items: Array<T | undefined> = [];
+  private taken = 0;
+  private closedFlag = false;
+  private abandonedFlag = false;
+  private waitingForItems: Array<() => void> = [];
+  private waitingForRoom: Array<() => void> = [];
+
+  constructor(private readonly highWater = 10_000) {}
+
+  static of<T>(items: readonly T[]): Feed<T> {
+    const feed = new Feed<T>(Infinity);
+    for (const item of items) feed.items.push(item);
+    feed.close();
+    return feed;
+  }
+
+  /** Items pushed so far (all of them once closed). */
+  get length(): number {
+    return this.items.length;
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** True once the consumers stopped: the producer should stop too. */
+  get abandoned(): boolean {
+    return this.abandonedFlag;
+  }
+
+  async push(item: T): Promise<void> {
+    if (this.abandonedFlag) return;
+    this.items.push(item);
+    this.wake(this.waitingForItems);
+    if (this.items.length - this.taken > this.highWater && !this.abandonedFlag) await new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
+  }
+
+  close(): void {
+    this.closedFlag = true;
+    this.wake(this.waitingForItems);
+  }
+
+  /** The consumers are done: release a producer waiting for room, and drop what comes next. */
+  abandon(): void {
+    this.abandonedFlag = true;
+    this.wake(this.waitingForRoom);
+  }
+
+  /** The item at `index`, waiting for it to be pushed; undefined once the feed closed before it. */
+  async take(index: number): Promise<T | undefined> {
+    while (index >= this.items.length) {
+      if (this.closedFlag) return undefined;
+      await new Promise<void>((resolve) => this.waitingForItems.push(resolve));
+    }
+    const item = this.items[index];
+    this.items[index] = undefined;
+    this.taken++;
+    if (this.items.length - this.taken <= this.highWater) this.wake(this.waitingForRoom);
+    return item;
+  }
+
+  private wake(queue: Array<() => void>): void {
+    if (!queue.length) return;
+    for (const resolve of queue.splice(0)) resolve();
+  }
+}
+
 export interface PoolOptions {
   concurrency: number;
   /** Starts per second; undefined for as fast as the concurrency allows. */
@@ -14,18 +89,19 @@ export interface PoolOptions {
 export interface PoolRun {
   /** How many items were started. */
   started: number;
-  /** True when the signal or `stop()` ended the run before every item started. */
+  /** True when the signal or `emit` ended the run before every item started. */
   stopped: boolean;
 }
 
 /** `emit` returning true stops starting new work (the replay stops when nothing listens). */
 export async function runOrdered<T, R>(
-  items: readonly T[],
+  source: readonly T[] | Feed<T>,
   options: PoolOptions,
   work: (item: T, index: number) => Promise<R>,
   emit: (result: R, index: number) => boolean | void,
 ): Promise<PoolRun> {
-  const concurrency = Math.max(1, Math.min(options.concurrency, items.length || 1));
+  const feed = source instanceof Feed ? source : Feed.of(source);
+  const concurrency = Math.max(1, feed.closed ? Math.min(options.concurrency, feed.length || 1) : options.concurrency);
   const interval = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
   const done = new Map<number, R>();
   let next = 0;
@@ -52,21 +128,24 @@ export async function runOrdered<T, R>(
   };
 
   const worker = async () => {
-    while (!stopped && !options.signal?.aborted && next < items.length) {
+    while (!stopped && !options.signal?.aborted) {
       const index = next++;
+      const item = await feed.take(index);
+      if (item === undefined) return;
       await waitForSlot();
       if (stopped || options.signal?.aborted) return;
       started++;
-      const result = await work(items[index]!, index);
+      const result = await work(item, index);
       done.set(index, result);
       flush();
     }
   };
 
   await Promise.all(Array.from({ length: concurrency }, worker));
+  feed.abandon();
   // After a stop, items claimed but never started leave gaps: emit what finished, in order.
   for (const index of [...done.keys()].sort((a, b) => a - b)) emit(done.get(index)!, index);
-  return { started, stopped: started < items.length };
+  return { started, stopped: !feed.closed || started < feed.length };
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

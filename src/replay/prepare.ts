@@ -110,7 +110,7 @@ export function prepareReplay(record: CaptureRecord, options: PrepareOptions): P
     headers['x-twilio-signature'] = signed.signature;
     signedFor = signed.url;
     // A JSON body's hash rides in the URL; keep the sent URL's in step with the signed one.
-    if (json) url = signRequest({ authToken: options.authToken, url, body: text, contentType: 'json' }).url;
+    if (json) url = signUrl === url ? signed.url : signRequest({ authToken: options.authToken, url, body: text, contentType: 'json' }).url;
     if (options.mode === 'sign-for' && options.signFor) {
       const target = splitUrl(signUrl);
       if (target) {

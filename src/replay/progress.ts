@@ -17,12 +17,18 @@ export class ProgressBar {
   private done = 0;
   private failed = 0;
 
+  /** Unknown (shown as …) until the reader has seen the whole capture. */
+  private total: number | undefined;
+
   constructor(
     private readonly stream: Writable,
-    private readonly total: number,
     private readonly c: ChalkInstance,
     private readonly label = 'replaying',
   ) {}
+
+  setTotal(total: number): void {
+    this.total = total;
+  }
 
   update(done: number, failed: number): void {
     this.done = done;
@@ -50,13 +56,13 @@ export class ProgressBar {
 
   private draw(now: number): void {
     this.lastDraw = now;
-    const ratio = this.total ? Math.min(1, this.done / this.total) : 1;
+    const ratio = this.total === undefined ? 0 : this.total ? Math.min(1, this.done / this.total) : 1;
     const filled = Math.round(ratio * WIDTH);
     const bar = this.c.green('█'.repeat(filled)) + this.c.dim('░'.repeat(WIDTH - filled));
     const seconds = (now - this.started) / 1000;
     const rate = seconds > 0 ? Math.round(this.done / seconds) : 0;
     const failed = this.failed ? ` · ${this.c.red(`${this.failed} failed`)}` : '';
-    this.stream.write(`\r\u001b[2K${this.label} ${bar} ${this.done}/${this.total} · ${rate}/s${failed}`);
+    this.stream.write(`\r\u001b[2K${this.label} ${bar} ${this.done}/${this.total ?? '…'} · ${rate}/s${failed}`);
     this.drawn = true;
   }
 }

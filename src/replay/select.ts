@@ -5,6 +5,7 @@
 import { bodyText, header, readCaptureBatches, CaptureFileError, type CaptureRecord, type CaptureSource } from '../capture/index.js';
 import { UsageError } from '../errors.js';
 import { classify, WEBHOOK_KINDS, type WebhookKind } from '../webhooks/kinds.js';
+import type { Feed } from './pool.js';
 
 export const FILTER_KEYS = ['kind', 'path', 'method', 'status'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
@@ -33,7 +34,10 @@ export interface Selection {
 }
 
 export interface SelectResult {
+  /** The picks, unless they went to a feed as they were read. */
   selected: Selected[];
+  /** How many requests were picked. */
+  count: number;
   /** Records read (valid lines or entries). */
   read: number;
   /** Lines or entries that could not be read: `file:line: reason`. */
@@ -110,12 +114,18 @@ export function describeRecord(record: CaptureRecord): { kind: WebhookKind; gist
   return { kind, gist, expectsTwiml: expectsTwiml ? (twimlChannel(kind) || 'messaging') : false };
 }
 
-/** Reads the sources and keeps what the selection picks, in file order. */
-export async function selectRecords(sources: CaptureSource[], selection: Selection, signal?: AbortSignal): Promise<SelectResult> {
+/**
+ * Reads the sources and keeps what the selection picks, in file order. With a feed (and neither
+ * --id nor --last, which need the whole file first), each pick is pushed as soon as it is read,
+ * so sending starts at once and memory stays flat; the feed is closed at the end, even on error.
+ */
+export async function selectRecords(sources: CaptureSource[], selection: Selection, signal?: AbortSignal, feed?: Feed<Selected>): Promise<SelectResult> {
   const ids = selection.ids?.length ? new Set(selection.ids) : undefined;
   const filters = selection.filters ?? [];
   const last = selection.last;
-  const selected: Selected[] = [];
+  const stream = feed && !ids && last === undefined;
+  let selected: Selected[] = [];
+  let count = 0;
   const unreadable: string[] = [];
   const found = new Set<string>();
   let read = 0;
@@ -132,22 +142,33 @@ export async function selectRecords(sources: CaptureSource[], selection: Selecti
         const described = describeRecord(record);
         if (!filters.every((f) => filterMatches(f, record, described.kind))) continue;
         if (ids) found.add(record.id);
-        selected.push({ file: item.file, line: item.line, record, ...described });
+        const pick: Selected = { file: item.file, line: item.line, record, ...described };
+        count++;
+        if (stream) {
+          await feed.push(pick);
+          if (feed.abandoned) return { selected: [], count, read, unreadable };
+          continue;
+        }
+        selected.push(pick);
         // --last N keeps a bounded window rather than the whole file.
-        if (last !== undefined && selected.length > last * 2 + 1024) selected.splice(0, selected.length - last);
+        if (last !== undefined && selected.length > last * 2 + 1024) selected = selected.slice(-last);
       }
     }
+    if (ids) {
+      const missing = [...ids].filter((id) => !found.has(id));
+      if (missing.length) {
+        throw new UsageError(`no request with id ${missing.join(', ')} in ${sources.map(sourceName).join(', ')}${filters.length ? ' (that passes the filters)' : ''}`);
+      }
+    }
+    if (last !== undefined) selected = selected.slice(-last);
+    if (feed && !stream) for (const pick of selected) await feed.push(pick);
+    return { selected, count: stream ? count : selected.length, read, unreadable };
   } catch (err) {
     if (err instanceof CaptureFileError) throw new UsageError(err.message);
     throw err;
+  } finally {
+    feed?.close();
   }
-  if (ids) {
-    const missing = [...ids].filter((id) => !found.has(id));
-    if (missing.length) {
-      throw new UsageError(`no request with id ${missing.join(', ')} in ${sources.map(sourceName).join(', ')}${filters.length ? ' (that passes the filters)' : ''}`);
-    }
-  }
-  return { selected: last !== undefined ? selected.slice(-last) : selected, read, unreadable };
 }
 
 function sourceName(source: CaptureSource): string {

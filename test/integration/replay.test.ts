@@ -317,7 +317,7 @@ describe('twhook replay: answers', () => {
     expect(r.stderr).toBe(`error: nothing listening on 127.0.0.1:${port}: start your app, or point --to at it\n`);
     const lines = r.json() as Array<ResultLine | SummaryLine | { error: unknown }>;
     expect((lines[0] as ResultLine).error!.code).toBe('ECONNREFUSED');
-    expect((lines[1] as SummaryLine).summary).toMatchObject({ total: 7, sent: 1 });
+    expect((lines[1] as SummaryLine).summary).toMatchObject({ sent: 1, failed: 1, stopped: true });
   });
 });
 
@@ -348,6 +348,7 @@ describe('twhook replay: concurrency and rate', () => {
     const tty = await runCli(['replay', captureFile(records), '--to', (await slow()).url], { env: { ...env, NO_COLOR: '1' }, tty: true });
     expect(tty.code).toBe(0);
     expect(tty.stderr).toMatch(/\r\u001b\[2Kreplaying [█░]{24} \d+\/8 · \d+\/s/);
+    expect(tty.stderr).toContain('replayed 8 to');
     // The bar is erased before each result line, so stdout lines stay whole.
     expect(tty.stdout.trim().split('\n')).toHaveLength(8);
     const piped = await runCli(['replay', captureFile(records), '--to', (await slow()).url], { env });

@@ -1,0 +1,219 @@
+#!/usr/bin/env node
+// `twhook replay` throughput: 10,000 captured requests (inbound SMS, which get a TwiML check,
+// and message status callbacks) replayed to a local app at concurrency 50, against a plain
+// undici loop sending the same requests (same method, URL, headers and bodies, already built)
+// with the same concurrency, in the same run. Replay is measured end to end, in process:
+// reading the capture file, classifying, selecting, signing each request again, sending,
+// checking the TwiML, comparing with the captured answer and writing a --json line per request.
+// The app, the loop and the replay each run in their own process (so neither measurement carries
+// the other's heap), one after the other, alternating. Target: replay at least 70% of the plain
+// loop's requests/s.
+// Prints a markdown section.
+// Usage: node bench/replay.mjs [requests]   (build first: npx tsc -p tsconfig.build.json)
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+const self = fileURLToPath(import.meta.url);
+const dist = (path) => new URL(`../dist/${path}`, import.meta.url);
+const TOKEN = 'f00dfeedf00dfeedf00dfeedf00dfeed';
+const PUBLIC = 'https://abc123.ngrok.app';
+const TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Thanks, got it</Message></Response>';
+const CONCURRENCY = 50;
+
+/** The app: reads the body, answers TwiML to /sms and 204 to status callbacks. */
+function runApp() {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.url.startsWith('/sms')) {
+        res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(TWIML) });
+        res.end(TWIML);
+      } else {
+        res.writeHead(204);
+        res.end();
+      }
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+}
+
+function startApp() {
+  const child = spawn(process.execPath, [self, 'app'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the app exited with ${code}`)));
+    child.stdout.once('data', (d) => resolve({ child, port: Number(String(d).trim()) }));
+  });
+}
+
+/** Capture records as `dev` writes them: signed for the public URL, with the app's answer. */
+async function makeCapture(total) {
+  const { buildEvent, signSynthetic } = await import(dist('trigger/build.js').href);
+  const { findFixture } = await import(dist('trigger/fixtures.js').href);
+  const sms = findFixture('sms');
+  const status = findFixture('message-status');
+  const now = new Date('2026-11-27T10:00:00.000Z');
+  const lines = [];
+  for (let i = 0; lines.length < total; i++) {
+    // Three inbound messages, then the four status callbacks of one reply.
+    const built = i % 2 === 0 ? buildEvent(sms, { now, seed: i, vars: { body: `Hello from the benchmark, message ${i}` } }) : buildEvent(status, { now, seed: i });
+    const path = i % 2 === 0 ? '/sms' : '/status';
+    for (const request of built.requests) {
+      if (lines.length >= total) break;
+      const out = signSynthetic(request, { to: `${PUBLIC}${path}`, authToken: TOKEN });
+      const headers = { host: 'abc123.ngrok.app', 'x-forwarded-proto': 'https', 'x-forwarded-for': '54.172.60.1' };
+      for (const [name, value] of Object.entries(out.headers)) headers[name.toLowerCase()] = value;
+      const response = path === '/sms' ? { status: 200, headers: { 'content-type': 'text/xml' }, body: TWIML, ms: 4 } : { status: 204, headers: {}, ms: 2 };
+      lines.push(JSON.stringify({ v: 1, id: `req_${lines.length}`, receivedAt: now.toISOString(), method: out.method, url: out.url, headers, body: out.body, response }));
+    }
+  }
+  return lines;
+}
+
+/** The reference: the same requests, prepared beforehand, sent by CONCURRENCY workers over one pool. */
+async function plainLoop(Agent, requests) {
+  const agent = new Agent({ connections: CONCURRENCY });
+  let next = 0;
+  let failures = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= requests.length) return;
+      const res = await agent.request(requests[i]);
+      await res.body.text();
+      if (res.statusCode >= 400) failures++;
+    }
+  };
+  const start = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await agent.close();
+  if (failures) throw new Error(`plain loop: ${failures} requests failed`);
+  return requests.length / seconds;
+}
+
+/** Child role: the loop. Prepares the requests from the capture (untimed), warms up, prints req/s. */
+async function runLoop(file, port) {
+  const { Agent } = await import('undici');
+  const { rebaseUrl } = await import(dist('webhooks/signature.js').href);
+  const origin = `http://127.0.0.1:${port}`;
+  const { readFileSync } = await import('node:fs');
+  // The same requests as replay sends them (same URL, headers and body), built before timing.
+  const requests = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const r = JSON.parse(line);
+      const url = new URL(rebaseUrl(r.url, origin));
+      const headers = { ...r.headers };
+      for (const name of ['host', 'x-forwarded-proto', 'x-forwarded-for', 'x-forwarded-host']) delete headers[name];
+      return { origin, path: url.pathname + url.search, method: r.method, headers, body: r.body };
+    });
+  await plainLoop(Agent, requests);
+  await plainLoop(Agent, requests);
+  process.stdout.write(`${await plainLoop(Agent, requests)}\n`);
+}
+
+class Sink extends Writable {
+  lines = 0;
+  last = '';
+  _write(chunk, _enc, cb) {
+    this.lines++;
+    this.last = String(chunk);
+    cb();
+  }
+}
+
+/** `twhook replay FILE --to URL --concurrency 50 --json`, in process, output to a sink. */
+async function replayRun(main, file, port, total) {
+  const stdout = new Sink();
+  const deps = {
+    io: { stdin: new PassThrough(), stdout, stderr: new Sink(), isStdinTTY: false, isStdoutTTY: false, isStderrTTY: false },
+    env: { TWILIO_AUTH_TOKEN: TOKEN },
+    cwd: process.cwd(),
+    clock: { now: () => new Date() },
+    signal: new AbortController().signal,
+    configDir: mkdtempSync(join(tmpdir(), 'twhook-bench-config-')),
+  };
+  const start = process.hrtime.bigint();
+  const code = await main(['replay', file, '--to', `http://127.0.0.1:${port}`, '--concurrency', String(CONCURRENCY), '--json'], deps);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const summary = JSON.parse(stdout.last).summary;
+  if (code !== 0 || summary?.ok !== total) throw new Error(`replay: exit ${code}, ${JSON.stringify(summary)}`);
+  return total / seconds;
+}
+
+/** Child role: the replay. Two warm-up runs, then one timed run; prints req/s. */
+async function runReplayChild(file, port, total) {
+  const { main } = await import(dist('cli.js').href);
+  await replayRun(main, file, port, total);
+  await replayRun(main, file, port, total);
+  process.stdout.write(`${await replayRun(main, file, port, total)}\n`);
+}
+
+function measure(role, file, port, total) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [self, role, file, String(port), String(total)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`${role} exited with ${code}`))));
+  });
+}
+
+async function runBench(total) {
+  if (!existsSync(fileURLToPath(dist('cli.js')))) {
+    console.error('bench/replay: dist/ is missing; run `npx tsc -p tsconfig.build.json` first');
+    process.exit(1);
+  }
+  if (!Number.isInteger(total) || total < 100 || total > 200_000) {
+    console.error('bench/replay: give a request count from 100 to 200000');
+    process.exit(2);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'twhook-bench-replay-'));
+  const file = join(dir, 'capture.jsonl');
+  writeFileSync(file, (await makeCapture(total)).join('\n') + '\n');
+  const app = await startApp();
+  const plain = [];
+  const replayed = [];
+  try {
+    // Alternate, and keep the best of five of each: the machine may be shared, and the best run
+    // is the one least disturbed, for both.
+    for (let round = 0; round < 5; round++) {
+      plain.push(await measure('loop', file, app.port, total));
+      replayed.push(await measure('replay', file, app.port, total));
+    }
+  } finally {
+    app.child.removeAllListeners('exit');
+    app.child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const best = (xs) => Math.max(...xs);
+  const ratio = best(replayed) / best(plain);
+  const pass = ratio >= 0.7;
+  const lines = [
+    '## replay: `twhook replay` against a plain undici loop',
+    '',
+    `${total.toLocaleString('en-US')} captured requests (inbound SMS with a TwiML check, and message status callbacks) at concurrency ${CONCURRENCY}, loopback. The app, the loop and the replay each in their own process; each measurement after two warm-up runs in its process; best of 5 alternating rounds. Replay end to end (read and classify the capture, re-sign, send, check the TwiML, compare with the captured answer, a --json line each); the loop sends the same requests, prepared before timing. Target: ≥ 70% of the loop.`,
+    '',
+    '| plain undici loop req/s | twhook replay req/s | ratio | target |',
+    '|---:|---:|---:|:---|',
+    `| ${Math.round(best(plain))} | ${Math.round(best(replayed))} | ${(ratio * 100).toFixed(0)}% | ${pass ? 'met' : 'missed'} |`,
+    '',
+    `Runs (req/s): loop ${plain.map(Math.round).join(', ')}; replay ${replayed.map(Math.round).join(', ')}.`,
+  ];
+  console.log(lines.join('\n'));
+  process.exitCode = pass ? 0 : 1;
+}
+
+const [role, roleFile, rolePort, roleTotal] = process.argv.slice(2);
+if (role === 'app') runApp();
+else if (role === 'loop') await runLoop(roleFile, Number(rolePort));
+else if (role === 'replay') await runReplayChild(roleFile, Number(rolePort), Number(roleTotal));
+else await runBench(Number(role ?? 10_000));
