@@ -19,9 +19,18 @@ export function systemDeps(): Deps {
   };
   for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(name, onSignal);
   // `twhook ... | head` closes the pipe early: that is the reader saying "enough", not a failure.
+  // A command with cleanup to do (dev restoring numbers) is stopped like by Ctrl-C instead, and
+  // later write errors on the closed pipe are ignored so the cleanup can finish.
   for (const stream of [process.stdout, process.stderr]) {
+    let closed = false;
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (closed) return;
+      if (err.code === 'EPIPE') {
+        closed = true;
+        if (controller.signal.aborted) return;
+        if (getEventListeners(controller.signal, 'abort').length > 0) return controller.abort(new Error('EPIPE'));
+        process.exit(process.exitCode ?? 0);
+      }
       throw err;
     });
   }

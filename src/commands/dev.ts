@@ -199,7 +199,13 @@ export async function runDev(ctx: Ctx, options: DevRunOptions): Promise<number> 
   const [{ startDevSession }, { createRenderer }] = await Promise.all([import('../proxy/session.js'), import('../ui/live-view.js')]);
   const session = startDevSession(options.session, ctx);
   const render = createRenderer(ctx.out, { verbose: options.verbose });
-  for await (const event of session.events) render(event);
+  try {
+    for await (const event of session.events) render(event);
+  } catch (err) {
+    // Drawing failed (an output that went away): end the session, which restores the numbers.
+    await session.stop('fatal error').catch(() => undefined);
+    throw err;
+  }
   const summary: SessionSummary = await session.done;
   const failed = summary.restore.failed;
   if (failed.length) {

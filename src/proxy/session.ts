@@ -221,7 +221,12 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
       }
       checkStopped();
 
-      if (options.capture) capture = await CaptureWriter.open(options.capture);
+      if (options.capture) {
+        const path = options.capture;
+        capture = await CaptureWriter.open(path).catch((err: NodeJS.ErrnoException) => {
+          throw new UsageError(`cannot write the capture file ${path}: ${err.code ?? err.message}; pass --capture FILE elsewhere, or --no-capture`);
+        });
+      }
       const captureIds = new Map<number, string>();
       const timeouts = {
         readMs: Math.min(options.overrides?.readTimeout ?? TWILIO_TIMEOUT_MS, TWILIO_TIMEOUT_MS),

@@ -88,4 +88,33 @@ describe.runIf(built)('twhook dev (built bin)', () => {
     expect(support.sms_url).toBe(original);
     expect(stderr).toMatch(/✓ restored \+14155550101: smsUrl https:\/\/sales\.example\.com\/sms/);
   });
+
+  it('a reader that closes the pipe (| head) stops the session like Ctrl-C: the numbers are restored', async () => {
+    const emu = await useEmulator();
+    const app = await startApp((_req, res) => res.end('ok'));
+    const support = [...emu.state.api2010.numbers.values()][0]!;
+    const original = support.sms_url;
+    const home = tempDir('twhook-home-');
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', HOME: home, XDG_CONFIG_HOME: join(home, '.config'), TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken, TWHOOK_API_URL: emu.url };
+    const child = spawn(process.execPath, [BIN, 'dev', String(app.port), '--public-url', PUBLIC, '--number', support.phone_number, '--no-capture', '--json'], { cwd: tempDir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const ready = await new Promise<{ proxyUrl: string }>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        const line = stdout.split('\n').find((l) => l.includes('"type":"ready"'));
+        if (line) resolve(JSON.parse(line));
+      });
+    });
+    expect(support.sms_url).toBe(`${PUBLIC}/sms`);
+    child.stdout.destroy();
+    // The next event line hits the closed pipe.
+    await post(`${ready.proxyUrl}/sms`, 'a=b').catch(() => undefined);
+    await post(`${ready.proxyUrl}/sms`, 'a=b').catch(() => undefined);
+    expect(await exited).toBe(0);
+    expect(support.sms_url).toBe(original);
+    expect(stderr).not.toMatch(/unexpected failure/);
+  });
 });

@@ -1,10 +1,11 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyRequest } from '../../src/webhooks/signature.js';
 import { signRequest } from '../../src/webhooks/signature.js';
 import { useEmulator } from '../support/emulator.js';
 import { post, startApp, startCli, waitFor } from '../support/dev-session.js';
+import { tempDir } from '../support/run-cli.js';
 
 const PUBLIC = 'https://dev.example.test';
 const TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Got it</Message></Response>';
@@ -248,5 +249,14 @@ describe('twhook dev with --public-url and the fake API', () => {
     const cli = startCli(['dev', '3000'], { env: {} });
     expect(await cli.exit).toBe(2);
     expect(cli.stderr.text()).toMatch(/ngrok needs an authtoken: set NGROK_AUTHTOKEN .*--public-url/);
+  });
+
+  it('a capture file that cannot be written: exit 2 naming it', async () => {
+    const emu = await useEmulator();
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'a-file'), 'not a folder');
+    const cli = startCli(['dev', '3000', '--public-url', PUBLIC, '--capture', 'a-file/c.jsonl'], { env: emu.env, cwd });
+    expect(await cli.exit).toBe(2);
+    expect(cli.stderr.text()).toMatch(/cannot write the capture file .*a-file\/c\.jsonl: E[A-Z]+; .*--no-capture/);
   });
 });
