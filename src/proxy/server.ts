@@ -242,7 +242,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       });
     }
 
-    const inspection = safeInspect(options.inspect, { method, path, headers: req.headers, body });
+    // What the request is and whether its signature holds matter only to the event (and to
+    // --enforce-signatures): worked out while the app works on the request when possible.
+    let inspection: Inspection | undefined;
+    const inspected = () => (inspection ??= safeInspect(options.inspect, { method, path, headers: req.headers, body }));
     const token = headerValue(req.headers[IDEMPOTENCY_HEADER]);
     let retryOf: number | undefined;
     if (token) {
@@ -253,17 +256,17 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       }
     }
 
-    const base = {
+    const base = () => ({
       type: 'request' as const,
       id,
       time,
-      kind: inspection.kind,
-      gist: inspection.gist,
-      expectsTwiml: inspection.expectsTwiml,
+      kind: inspected().kind,
+      gist: inspected().gist,
+      expectsTwiml: inspected().expectsTwiml,
       idempotencyToken: token,
       retryOf,
       warnings: [] as string[],
-    };
+    });
     const requestRecord = () => ({
       method,
       path,
@@ -273,7 +276,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     });
     const finish = (fields: { outcome: Outcome; status: number; response?: ExchangeResponse; failure?: string; verdict: SignatureVerdict }) => {
       const event: RequestEvent = {
-        ...base,
+        ...base(),
         request: requestRecord(),
         ...fields,
         latencyMs: Math.round((performance.now() - started) * 10) / 10,
@@ -306,15 +309,18 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       }
     }
 
-    const verdict = verdictOf(options.verify, { method, url, path, headers: req.headers, body });
-    if (options.enforceSignatures && verdict.status !== 'valid') {
-      reply(res, 403, 'twhook: invalid or missing X-Twilio-Signature\n');
-      finish({ outcome: 'forbidden', status: 403, failure: `refused with 403: ${verdict.reason}`, verdict });
-      return;
+    let verdict: SignatureVerdict | undefined;
+    if (options.enforceSignatures) {
+      verdict = verdictOf(options.verify, { method, url, path, headers: req.headers, body });
+      if (verdict.status !== 'valid') {
+        reply(res, 403, 'twhook: invalid or missing X-Twilio-Signature\n');
+        finish({ outcome: 'forbidden', status: 403, failure: `refused with 403: ${verdict.reason}`, verdict });
+        return;
+      }
     }
 
     const timeouts = timeoutsFor(path);
-    const result = await forward(
+    const forwarding = forward(
       pool,
       {
         method: method as Dispatcher.HttpMethod,
@@ -328,6 +334,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       keepBytes,
       timeouts.totalMs,
     );
+    verdict ??= verdictOf(options.verify, { method, url, path, headers: req.headers, body });
+    inspected();
+    const result = await forwarding;
     const responseBody = result.kept.length === 1 ? result.kept[0]! : Buffer.concat(result.kept, result.keptBytes);
     const headers = result.rawHeaders ? pairs(result.rawHeaders) : undefined;
     if (!result.error) {
@@ -336,7 +345,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       res.end();
       const contentType = headers!.find(([n]) => n.length === 12 && n.toLowerCase() === 'content-type')?.[1];
       const response: ExchangeResponse = { status: result.status!, contentType, ...message(headers!, responseBody, keepBytes, result.bytes) };
-      finishAnswered({ outcome: 'answered', status: result.status!, response, verdict }, inspection, responseBody, result.bytes > result.keptBytes);
+      finishAnswered({ outcome: 'answered', status: result.status!, response, verdict }, inspected(), responseBody, result.bytes > result.keptBytes);
     } else {
       const failure = describeFailure(result.error, result.abortReason, targetLabel, timeouts, path);
       if (res.headersSent) res.destroy();
@@ -347,7 +356,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
 
     function finishAnswered(fields: Parameters<typeof finish>[0], inspection: Inspection, responseBody: Buffer, truncated: boolean) {
       const latency = performance.now() - started;
-      const event: RequestEvent = { ...base, request: requestRecord(), ...fields, latencyMs: Math.round(latency * 10) / 10 };
+      const event: RequestEvent = { ...base(), request: requestRecord(), ...fields, latencyMs: Math.round(latency * 10) / 10 };
       const status = fields.status;
       if (inspection.expectsTwiml && !truncated) {
         event.twiml = checkTwimlAnswer({ status, contentType: fields.response?.contentType, body: responseBody, channel: inspection.channel });
