@@ -9,7 +9,7 @@ import { checkTwimlAnswer, type TwimlCheck } from '../webhooks/twiml.js';
 import { compareWithCapture, isAnswerOk, type Comparison } from './compare.js';
 import { createSender, type Answer, type SendFailure, type Sender } from './http.js';
 import { Feed, runOrdered } from './pool.js';
-import { prepareReplay, type PreparedRequest, type PrepareOptions } from './prepare.js';
+import { createPreparer, type PreparedRequest, type PrepareOptions } from './prepare.js';
 import type { Selected } from './select.js';
 
 export interface ReplayOptions extends Omit<PrepareOptions, 'newIdempotencyToken'> {
@@ -58,20 +58,21 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_
 export async function replay(selected: readonly Selected[] | Feed<Selected>, options: ReplayOptions, onResult: (result: ReplayResult) => void): Promise<ReplaySummary> {
   const started = performance.now();
   const sender = options.sender ?? (await createSender({ connections: options.concurrency, timeoutMs: options.timeoutMs }));
-  const prepare: PrepareOptions = {
+  const prepareOptions: PrepareOptions = {
     to: options.to,
     mode: options.mode,
     signFor: options.signFor,
     authToken: options.authToken,
     newIdempotencyToken: options.newIdempotency ? randomUUID : undefined,
   };
+  const prepare = createPreparer(prepareOptions);
   const summary: ReplaySummary = { total: 0, sent: 0, ok: 0, failed: 0, statusDiffers: 0, bodyDiffers: 0, elapsedMs: 0 };
   try {
     await runOrdered(
       selected,
       { concurrency: options.concurrency, ratePerSecond: options.ratePerSecond, signal: options.signal },
       async (item, index): Promise<ReplayResult> => {
-        const request = prepareReplay(item.record, prepare);
+        const request = prepare(item.record);
         const sent = await sender.send(request, options.signal);
         const captured = item.record.response;
         // A capture stores an empty body as no body field at all.

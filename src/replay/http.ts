@@ -56,7 +56,7 @@ export const TWILIO_TIMEOUT_MS = 15_000;
 export async function createSender(options: SenderOptions = {}): Promise<Sender> {
   const { Agent } = await import('undici');
   const timeoutMs = options.timeoutMs ?? TWILIO_TIMEOUT_MS;
-  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const limit = options.maxBodyBytes ?? 1024 * 1024;
   const agent = new Agent({
     connections: options.connections ?? null,
     headersTimeout: timeoutMs,
@@ -88,34 +88,60 @@ export async function createSender(options: SenderOptions = {}): Promise<Sender>
   };
 
   return {
-    async send(request, signal) {
+    send(request, signal) {
       const started = performance.now();
       watch(signal);
-      try {
-        if (aborted) throw new Error('aborted');
-        const { origin, path } = split(request.url);
-        const response = await agent.request({
-          origin,
-          path,
-          method: request.method as Dispatcher.HttpMethod,
-          headers: request.headers,
-          body: request.body,
-        });
-        const { body, truncated } = await readLimited(response.body, maxBodyBytes);
-        const contentType = response.headers['content-type'];
-        return {
-          answer: {
-            status: response.statusCode,
-            headers: response.headers,
-            contentType: Array.isArray(contentType) ? contentType[0] : contentType,
-            body,
-            truncated,
-            ms: performance.now() - started,
+      return new Promise<SendResult>((resolve) => {
+        const fail = (err: unknown) => resolve({ failure: describeFailure(err, request.url, timeoutMs, performance.now() - started, aborted) });
+        if (aborted) return fail(new Error('aborted'));
+        // undici's dispatch API: no stream per answer, the chunks come straight to the handler.
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let truncated = false;
+        let status = 0;
+        let headers: Record<string, string | string[] | undefined> = {};
+        const handler: Dispatcher.DispatchHandler = {
+          // Its presence tells undici this handler speaks the controller API.
+          onRequestStart() {},
+          onResponseStart(_controller, statusCode, responseHeaders) {
+            if (statusCode < 200) return; // 100 Continue and other interim answers
+            status = statusCode;
+            headers = responseHeaders;
+          },
+          onResponseData(_controller, chunk) {
+            if (size + chunk.length > limit) {
+              truncated = true;
+              if (size < limit) chunks.push(chunk.subarray(0, limit - size));
+              size = limit;
+              return; // keep draining, so the connection can be reused
+            }
+            chunks.push(chunk);
+            size += chunk.length;
+          },
+          onResponseEnd() {
+            const contentType = headers['content-type'];
+            resolve({
+              answer: {
+                status,
+                headers,
+                contentType: Array.isArray(contentType) ? contentType[0] : contentType,
+                body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
+                truncated,
+                ms: performance.now() - started,
+              },
+            });
+          },
+          onResponseError(_controller, err) {
+            fail(err);
           },
         };
-      } catch (err) {
-        return { failure: describeFailure(err, request.url, timeoutMs, performance.now() - started, aborted) };
-      }
+        try {
+          const { origin, path } = split(request.url);
+          agent.dispatch({ origin, path, method: request.method as Dispatcher.HttpMethod, headers: request.headers, body: request.body }, handler);
+        } catch (err) {
+          fail(err);
+        }
+      });
     },
     async close() {
       for (const [signal, onAbort] of watched) signal.removeEventListener('abort', onAbort);
@@ -123,27 +149,6 @@ export async function createSender(options: SenderOptions = {}): Promise<Sender>
       await (aborted ? Promise.resolve() : agent.close());
     },
   };
-}
-
-/** The body up to `limit` bytes; the rest is read and dropped, so the connection can be reused. */
-function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<{ body: Buffer; truncated: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let truncated = false;
-    body.on('data', (chunk: Buffer) => {
-      if (size + chunk.length > limit) {
-        truncated = true;
-        if (size < limit) chunks.push(chunk.subarray(0, limit - size));
-        size = limit;
-        return;
-      }
-      chunks.push(chunk);
-      size += chunk.length;
-    });
-    body.once('end', () => resolve({ body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), truncated }));
-    body.once('error', reject);
-  });
 }
 
 function describeFailure(err: unknown, url: string, timeoutMs: number, ms: number, signal?: AbortSignal): SendFailure {

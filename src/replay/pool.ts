@@ -65,10 +65,16 @@ export class Feed<T> {
       if (this.closedFlag) return undefined;
       await new Promise<void>((resolve) => this.waitingForItems.push(resolve));
     }
+    return this.takeNow(index);
+  }
+
+  /** The item at `index` if it is already there (no promise on the hot path), else undefined. */
+  takeNow(index: number): T | undefined {
+    if (index >= this.items.length) return undefined;
     const item = this.items[index];
     this.items[index] = undefined;
     this.taken++;
-    if (this.items.length - this.taken <= this.highWater) this.wake(this.waitingForRoom);
+    if (this.waitingForRoom.length && this.items.length - this.taken <= this.highWater) this.wake(this.waitingForRoom);
     return item;
   }
 
@@ -130,7 +136,7 @@ export async function runOrdered<T, R>(
   const worker = async () => {
     while (!stopped && !options.signal?.aborted) {
       const index = next++;
-      const item = await feed.take(index);
+      const item = feed.takeNow(index) ?? (await feed.take(index));
       if (item === undefined) return;
       await waitForSlot();
       if (stopped || options.signal?.aborted) return;

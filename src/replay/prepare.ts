@@ -65,7 +65,32 @@ export function isJsonRequest(record: CaptureRecord): boolean {
   return record.url.includes('bodySHA256=');
 }
 
+/** Prepares one request (see createPreparer for many: it remembers rebased URLs). */
 export function prepareReplay(record: CaptureRecord, options: PrepareOptions): PreparedRequest {
+  return createPreparer(options)(record);
+}
+
+/**
+ * A preparer for a whole replay. Captures repeat the same few webhook URLs, so the rebased
+ * URL of each is computed once.
+ */
+export function createPreparer(options: PrepareOptions): (record: CaptureRecord) => PreparedRequest {
+  const rebased = new Map<string, string>();
+  const signedFor = new Map<string, string>();
+  const cached = (cache: Map<string, string>, url: string, base: string) => {
+    let out = cache.get(url);
+    if (out === undefined) {
+      out = rebaseUrl(url, base);
+      if (cache.size >= 4096) cache.clear();
+      cache.set(url, out);
+    }
+    return out;
+  };
+  return (record) =>
+    prepareWith(record, options, cached(rebased, record.url, options.to), options.mode === 'sign-for' && options.signFor ? cached(signedFor, record.url, options.signFor) : undefined);
+}
+
+function prepareWith(record: CaptureRecord, options: PrepareOptions, rebasedUrl: string, signForUrl: string | undefined): PreparedRequest {
   const headers: Record<string, string | string[]> = {};
   let droppedAuthorization = false;
   for (const [name, value] of Object.entries(record.headers)) {
@@ -84,7 +109,7 @@ export function prepareReplay(record: CaptureRecord, options: PrepareOptions): P
   const body: string | Buffer | undefined = record.bodyBase64 !== undefined ? bodyBytes(record) : record.body;
   const method = record.method.toUpperCase();
   const hasBody = body !== undefined && body.length > 0 && method !== 'GET' && method !== 'HEAD';
-  let url = rebaseUrl(record.url, options.to);
+  let url = rebasedUrl;
   let signedFor: string | undefined;
 
   if (options.mode === 'keep') {
@@ -101,7 +126,7 @@ export function prepareReplay(record: CaptureRecord, options: PrepareOptions): P
     signedFor = record.url;
   } else {
     if (!options.authToken) throw new TypeError('prepareReplay: resign and sign-for need an auth token');
-    const signUrl = options.mode === 'sign-for' && options.signFor ? rebaseUrl(record.url, options.signFor) : url;
+    const signUrl = signForUrl ?? url;
     const text = typeof body === 'string' ? body : body ? body.toString('utf8') : '';
     const json = isJsonRequest(record);
     const signed = json

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runOrdered } from '../../src/replay/pool.js';
+import { Feed, runOrdered } from '../../src/replay/pool.js';
 import { kindMatches, parseFilters } from '../../src/replay/select.js';
 import { parseRate } from '../../src/replay/options.js';
 import { UsageError } from '../../src/errors.js';
@@ -79,6 +79,63 @@ describe('runOrdered', () => {
       () => {},
     );
     expect(starts).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('Feed', () => {
+  it('hands items to consumers as they are pushed, and ends when closed', async () => {
+    const feed = new Feed<number>();
+    const results: number[] = [];
+    const run = runOrdered(feed, { concurrency: 3 }, async (item) => item * 2, (r) => void results.push(r));
+    for (let i = 0; i < 20; i++) {
+      await feed.push(i);
+      if (i % 5 === 0) await tick(1);
+    }
+    feed.close();
+    expect(await run).toEqual({ started: 20, stopped: false });
+    expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
+  });
+
+  it('push waits while more than the high-water mark is buffered, and releases taken items', async () => {
+    const feed = new Feed<string>(2);
+    await feed.push('a');
+    await feed.push('b');
+    let third = false;
+    const pushing = feed.push('c').then(() => (third = true));
+    await tick(5);
+    expect(third).toBe(false);
+    expect(await feed.take(0)).toBe('a');
+    await pushing;
+    expect(third).toBe(true);
+    expect(feed.takeNow(1)).toBe('b');
+    expect(feed.takeNow(5)).toBeUndefined();
+  });
+
+  it('abandon releases a waiting producer and drops what comes next', async () => {
+    const feed = new Feed<number>(1);
+    await feed.push(1);
+    const waiting = feed.push(2);
+    feed.abandon();
+    await waiting;
+    await feed.push(3);
+    expect(feed.abandoned).toBe(true);
+    expect(feed.length).toBe(2);
+  });
+
+  it('a stopped run abandons the feed, so the reader stops', async () => {
+    const feed = new Feed<number>(4);
+    const producer = (async () => {
+      let pushed = 0;
+      for (let i = 0; i < 1000 && !feed.abandoned; i++) {
+        await feed.push(i);
+        pushed++;
+      }
+      feed.close();
+      return pushed;
+    })();
+    const run = await runOrdered(feed, { concurrency: 2 }, async (i) => i, (i) => i === 3);
+    expect(run.stopped).toBe(true);
+    expect(await producer).toBeLessThan(1000);
   });
 });
 
