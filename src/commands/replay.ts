@@ -136,7 +136,7 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
   );
   bar?.finish();
   const { count, read } = await selection;
-  if (!count) {
+  if (!count && !ctx.signal.aborted) {
     const what = read === 0 ? `${captures.join(', ')} holds no requests` : `none of the ${read} requests matches ${describeSelection(flags)}`;
     throw new UsageError(`nothing to replay: ${what}`);
   }
@@ -144,6 +144,8 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
   const summaryJson = summaryObject(summary, to, mode);
   if (ctx.out.json) ctx.out.emit({ summary: summaryJson });
   else ctx.out.note(summaryLine(ctx, summary, to));
+  // Ctrl-C: what was sent is shown above; the exit says it was interrupted.
+  if (ctx.signal.aborted) return 130;
   if (summary.unreachable) {
     throw new RemoteError(`${summary.unreachable.message}: start your app, or point --to at it`, { code: summary.unreachable.code, service: 'app' });
   }

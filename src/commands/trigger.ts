@@ -226,6 +226,7 @@ export async function runTrigger(ctx: Ctx, event: string | undefined, flags: Tri
   };
   if (ctx.out.json) ctx.out.emit({ summary });
   else if (signed.length > 1 && !unreachable) ctx.out.note(`${results.length} of ${signed.length} sent to ${to}: ${summary.ok} ok, ${failed} failed`);
+  if (ctx.signal.aborted) return 130;
   if (unreachable?.failure) {
     throw new RemoteError(unreachable.failure.message, { code: unreachable.failure.code, service: 'app' });
   }

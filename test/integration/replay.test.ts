@@ -357,6 +357,21 @@ describe('twhook replay: concurrency and rate', () => {
     expect(piped.stderr).not.toContain('█');
   });
 
+  it('Ctrl-C stops the replay: requests in flight end, no new ones start, exit 130', async () => {
+    const controller = new AbortController();
+    // Every answer waits 5 s (in flight never reaches 99): the replay is stuck on the first one.
+    const a = await app({ holdUntilInFlight: 99, holdMs: 5000 });
+    const run = runCli(['replay', captureFile(many()), '--to', a.url, '--json'], { env, signal: controller.signal });
+    for (let i = 0; i < 200 && a.seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort(new Error('SIGINT'));
+    const r = await run;
+    expect(r.code).toBe(130);
+    expect(a.seen).toHaveLength(1);
+    const lines = r.json() as Array<ResultLine | SummaryLine>;
+    expect((lines[0] as ResultLine).error!.code).toBe('aborted');
+    expect((lines[1] as SummaryLine).summary).toMatchObject({ sent: 1, ok: 0, failed: 1, stopped: true });
+  });
+
   it('--rate bounds the pace and keeps the order', async () => {
     const a = await app();
     const records = many().slice(0, 5);

@@ -152,6 +152,18 @@ describe('twhook trigger against an app that validates signatures', () => {
     expect(r.stdout.match(/POST/g)).toHaveLength(1);
   });
 
+  it('Ctrl-C during a sequence: the step in flight ends, no further step is sent, exit 130', async () => {
+    const controller = new AbortController();
+    const a = await app({ holdUntilInFlight: 99, holdMs: 5000 });
+    const run = runCli(['trigger', 'call-status', '--to', `${a.url}/status`], { env, signal: controller.signal });
+    for (let i = 0; i < 200 && a.seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort(new Error('SIGINT'));
+    const r = await run;
+    expect(r.code).toBe(130);
+    expect(a.seen).toHaveLength(1);
+    expect(r.stdout).toContain('stopped before the answer came');
+  });
+
   it('bad usage exits 2 with one line naming the fix', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['trigger', 'fax', '--to', 'http://127.0.0.1/x'], /unknown event "fax": choose one of/],
