@@ -7,7 +7,8 @@
 //   npm run build && node bench/verify.mjs [--count 100000] [--runs 3]
 //
 // Each measurement runs in its own child process (the same node, same file, output to
-// /dev/null) so each peak RSS is its own: process.resourceUsage().maxRSS at exit.
+// /dev/null): verify is the built bin itself (`node bin/twhook.js verify FILE`), timed with
+// /usr/bin/time -v for its peak RSS (without /usr/bin/time: in-process, resourceUsage().maxRSS).
 import { spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
@@ -99,7 +100,7 @@ for (let i = 0; i < count; i++) {
   const [fromCity, fromState, fromZip] = CITIES[i % CITIES.length];
   const [toCity, toState, toZip] = CITIES[(i * 7 + 3) % CITIES.length];
   const words = [];
-  for (let w = 0; w < 3 + (i % 16); w++) words.push(WORDS[(i * 13 + w * 7) % WORDS.length]);
+  for (let w = 0; w < 2 + (i % 10); w++) words.push(WORDS[(i * 13 + w * 7) % WORDS.length]);
   const params = {
     ToCountry: 'US', ToState: toState, SmsMessageSid: sm, NumMedia: '0', ToCity: toCity, FromZip: fromZip, SmsSid: sm,
     FromState: fromState, SmsStatus: 'received', FromCity: fromCity, Body: words.join(' ') + (i % 11 === 0 ? ' 😀 café' : ''),
@@ -115,12 +116,10 @@ for (let i = 0; i < count; i++) {
     method: 'POST',
     url,
     headers: {
-      host: 'abc123.ngrok.app', 'user-agent': 'TwilioProxy/1.1', 'content-length': String(body.length),
-      'content-type': 'application/x-www-form-urlencoded', 'i-twilio-idempotency-token': randomBytes(16).toString('hex'),
+      host: 'abc123.ngrok.app', 'user-agent': 'TwilioProxy/1.1', 'content-type': 'application/x-www-form-urlencoded', 'i-twilio-idempotency-token': randomBytes(16).toString('hex'),
       'x-forwarded-proto': 'https', 'x-twilio-signature': sign(url, params),
     },
     body,
-    response: { status: 200, headers: { 'content-type': 'text/xml' }, body: '<Response/>', ms: 12 + (i % 30) },
   };
   buffer += JSON.stringify(record) + '\n';
   if (buffer.length > 1 << 20) {
@@ -136,13 +135,44 @@ if (args.includes('--generate-only')) {
   process.exit(0);
 }
 
-function child(mode, extra) {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), mode, file, ...(extra ? [extra] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const text = (mode === '--child-verify' ? r.stderr : r.stdout).trim().split('\n').pop();
+const TIME = '/usr/bin/time';
+const haveTime = existsSync(TIME);
+
+/**
+ * Runs one measurement in a child: wall time around the whole process (node start included, for
+ * both sides), peak RSS from /usr/bin/time -v (or from the child's own resourceUsage()).
+ */
+function child(kind, extra) {
+  const devnull = openSync('/dev/null', 'w');
+  const argv =
+    kind === 'verify' && haveTime
+      ? [join(root, 'bin/twhook.js'), 'verify', file, '--auth-token', TOKEN, ...(extra === 'json' ? ['--json'] : [])]
+      : [fileURLToPath(import.meta.url), kind === 'verify' ? '--child-verify' : '--child-baseline', file, ...(extra ? [extra] : [])];
+  const command = haveTime ? TIME : process.execPath;
+  const args = haveTime ? ['-v', process.execPath, ...argv] : argv;
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(command, args, {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    stdio: ['ignore', kind === 'verify' && haveTime ? devnull : 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  closeSync(devnull);
+  if (haveTime) {
+    const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+    const status = /Exit status: (\d+)/.exec(r.stderr);
+    if (!rss) throw new Error(`${kind} failed: ${r.stderr}`);
+    const out = kind === 'baseline' ? JSON.parse(r.stdout.trim().split('\n').pop()) : {};
+    const user = Number(/User time \(seconds\): ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN);
+    const sys = Number(/System time \(seconds\): ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN);
+    return { ...out, code: Number(status?.[1] ?? r.status), ms, cpuMs: (user + sys) * 1000, maxRssKb: Number(rss[1]) };
+  }
+  const text = (kind === 'verify' ? r.stderr : r.stdout).trim().split('\n').pop();
   try {
-    return JSON.parse(text);
+    return { ...JSON.parse(text), ms };
   } catch {
-    throw new Error(`${mode} failed: ${r.stderr || r.stdout}`);
+    throw new Error(`${kind} failed: ${r.stderr || r.stdout}`);
   }
 }
 
@@ -151,9 +181,9 @@ const base = [];
 const verify = [];
 const verifyJson = [];
 for (let r = 0; r < runs; r++) {
-  base.push(child('--child-baseline'));
-  verify.push(child('--child-verify'));
-  verifyJson.push(child('--child-verify', 'json'));
+  base.push(child('baseline'));
+  verify.push(child('verify'));
+  verifyJson.push(child('verify', 'json'));
 }
 rmSync(dir, { recursive: true, force: true });
 
@@ -166,9 +196,16 @@ const rate = (x) => (count / (x.ms / 1000));
 const mib = (kb) => (kb / 1024).toFixed(1);
 const pct = (x) => ((rate(x) / rate(b)) * 100).toFixed(1);
 console.log(`bench/verify: ${count} inbound-SMS captures, ${(size / 1e6).toFixed(1)} MB, best of ${runs} runs, node ${process.version}`);
+console.log(`  each side is a whole process (node start included), output to /dev/null; peak RSS from ${haveTime ? '/usr/bin/time -v' : 'process.resourceUsage()'}`);
 console.log(`  reference loop (readline + JSON.parse + URLSearchParams + HMAC-SHA1): ${Math.round(rate(b))} req/s, peak RSS ${mib(b.maxRssKb)} MiB`);
-console.log(`  twhook verify (table to /dev/null):                         ${Math.round(rate(v))} req/s, peak RSS ${mib(v.maxRssKb)} MiB, ${pct(v)}% of the reference`);
+console.log(`  twhook verify FILE (rows to /dev/null):                     ${Math.round(rate(v))} req/s, peak RSS ${mib(v.maxRssKb)} MiB, ${pct(v)}% of the reference`);
 console.log(`  twhook verify --json (to /dev/null):                        ${Math.round(rate(vj))} req/s, peak RSS ${mib(vj.maxRssKb)} MiB, ${pct(vj)}% of the reference`);
+if (haveTime) {
+  // On a shared machine wall time swings with the neighbours' load; CPU time much less.
+  const cpuBest = (list) => Math.min(...list.map((x) => x.cpuMs));
+  const cb = cpuBest(base);
+  console.log(`  by CPU time (user+sys, best of ${runs}): reference ${Math.round(cb)} ms, verify ${Math.round(cpuBest(verify))} ms (${((cb / cpuBest(verify)) * 100).toFixed(1)}%), verify --json ${Math.round(cpuBest(verifyJson))} ms (${((cb / cpuBest(verifyJson)) * 100).toFixed(1)}%)`);
+}
 const okRate = Number(pct(v)) >= 90 && Number(pct(vj)) >= 90;
 const okMem = v.maxRssKb < 128 * 1024 && vj.maxRssKb < 128 * 1024;
 console.log(`  targets: >= 90% of the reference ${okRate ? 'met' : 'NOT met'}; peak RSS < 128 MiB ${okMem ? 'met' : 'NOT met'}`);

@@ -3,7 +3,7 @@
  * loaded whole, so memory stays flat whatever its size. Lines that cannot be read become
  * `{ file, line, error }` items and reading goes on.
  */
-import { open } from 'node:fs/promises';
+import { closeSync, open as fsOpen, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { CaptureFormatError, checkRecord, type CaptureItem } from './format.js';
@@ -30,7 +30,7 @@ export class CaptureFileError extends Error {
 }
 
 const DEFAULT_MAX = 32 * 1024 * 1024;
-const CHUNK = 256 * 1024;
+const CHUNK = 64 * 1024;
 
 /** Every record of every source, in order. */
 export async function* readCaptures(sources: CaptureSource | CaptureSource[], options: ReadCapturesOptions = {}): AsyncGenerator<CaptureItem> {
@@ -58,7 +58,7 @@ function fileError(name: string, err: unknown): CaptureFileError {
  * The bytes of a source, chunk by chunk. Files are read into one reused buffer (a stream would
  * allocate a new buffer per chunk, and on a 90 MB file those dead buffers alone, freed only at
  * the next full GC, would add tens of MiB to the peak RSS): a consumer must copy what it keeps
- * of a chunk before asking for the next.
+ * of a chunk before it asks for the next.
  */
 async function* byteChunks(source: CaptureSource): AsyncGenerator<Buffer> {
   if (typeof source !== 'string') {
@@ -71,16 +71,20 @@ async function* byteChunks(source: CaptureSource): AsyncGenerator<Buffer> {
     }
     return;
   }
-  const handle = await open(source, 'r');
+  // Synchronous reads of one reused buffer: from the page cache each takes microseconds, where
+  // an async read costs a thread-pool round trip (about 10 times the CPU of the read itself on a
+  // 90 MB file). Every 16 chunks the loop yields to the event loop so signals still get through.
+  const fd = await new Promise<number>((resolve, reject) => fsOpen(source, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
   try {
     const buffer = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+    for (let n = 1; ; n++) {
+      const bytesRead = readSync(fd, buffer, 0, CHUNK, null);
       if (bytesRead === 0) break;
       yield buffer.subarray(0, bytesRead);
+      if (n % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -152,6 +156,10 @@ function jsonlParser(file: string, max: number): Parser {
     while (from < to && (bytes[from] === 32 || bytes[from] === 9)) from++;
     if (lineNo === 1 && to - from >= 3 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf) from += 3;
     if (from >= to) return;
+    if (to - from > max) {
+      items.push({ file, line: lineNo, error: `line longer than ${max} bytes: skipped` });
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(bytes.toString('utf8', from, to));

@@ -29,8 +29,55 @@ function decode(text: string): string {
  * `constructor` are plain keys. Empty segments (`a=1&&b=2`) are skipped; `a` alone is `a=''`.
  */
 export function parseForm(body: string): FormParams {
-  const params: FormParams = Object.create(null) as FormParams;
-  if (!body) return params;
+  if (!body) return new Params();
+  // Fast path: when no '&' or '=' is percent-encoded, decoding the whole body once (one native
+  // call instead of two per field) cannot change where fields split.
+  if (body.indexOf('%') === -1 || (body.indexOf('%26') === -1 && body.indexOf('%3D') === -1 && body.indexOf('%3d') === -1)) {
+    let decoded: string | undefined;
+    try {
+      decoded = decodeURIComponent(body.indexOf('+') === -1 ? body : body.replaceAll('+', ' '));
+    } catch {
+      decoded = undefined; // a malformed escape: field by field below
+    }
+    if (decoded !== undefined) return splitDecoded(decoded);
+  }
+  return split(body, decode);
+}
+
+
+/**
+ * The parameters object: no prototype properties (a name such as `constructor` or `__proto__`
+ * is a plain key), yet V8 keeps it in fast mode, unlike Object.create(null), which makes the
+ * stores here and Object.keys() in the SDK measurably cheaper.
+ */
+const Params = function Params() {} as unknown as { new (): FormParams };
+Params.prototype = Object.create(null);
+
+/** The fast path's split: the body is already decoded. */
+function splitDecoded(body: string): FormParams {
+  const params = new Params();
+  const length = body.length;
+  let start = 0;
+  while (start < length) {
+    let end = body.indexOf('&', start);
+    if (end === -1) end = length;
+    if (end > start) {
+      let eq = body.indexOf('=', start);
+      if (eq === -1 || eq > end) eq = end;
+      const name = body.slice(start, eq);
+      const value = eq < end ? body.slice(eq + 1, end) : '';
+      const previous = params[name];
+      if (previous === undefined) params[name] = value;
+      else if (typeof previous === 'string') params[name] = [previous, value];
+      else previous.push(value);
+    }
+    start = end + 1;
+  }
+  return params;
+}
+
+function split(body: string, decodeField: (text: string) => string): FormParams {
+  const params = new Params();
   let start = 0;
   const length = body.length;
   while (start <= length) {
@@ -41,11 +88,11 @@ export function parseForm(body: string): FormParams {
       let name: string;
       let value: string;
       if (eq === -1 || eq > end) {
-        name = decode(body.slice(start, end));
+        name = decodeField(body.slice(start, end));
         value = '';
       } else {
-        name = decode(body.slice(start, eq));
-        value = decode(body.slice(eq + 1, end));
+        name = decodeField(body.slice(start, eq));
+        value = decodeField(body.slice(eq + 1, end));
       }
       const previous = params[name];
       if (previous === undefined) params[name] = value;

@@ -72,7 +72,9 @@ function shortSid(value: string | undefined): string {
 
 function clip(text: string, max = 40): string {
   // Cut before collapsing whitespace: a 1,600-character body costs no more than a short one.
-  const flat = (text.length > max * 4 ? text.slice(0, max * 4) : text).replace(/\s+/g, ' ').trim();
+  let flat = text.length > max * 4 ? text.slice(0, max * 4) : text;
+  if (/\s\s|[^\S ]/.test(flat)) flat = flat.replace(/\s+/g, ' ');
+  flat = flat.trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 

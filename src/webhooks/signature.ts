@@ -8,7 +8,6 @@
  * default port added or any port removed). Explanations run only for failures: they recompute the
  * SDK's expected signature over nearby URLs, bodies and tokens and say which one matched.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
 import {
   getExpectedBodyHash,
@@ -216,10 +215,12 @@ function headerValue(headers: HeaderValues | undefined, name: string): string | 
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** Constant-time comparison of two signatures or hashes (no early exit on the first difference). */
 function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 function bodyText(body: string | Uint8Array | undefined): string {
@@ -271,9 +272,9 @@ interface Request {
   tokens: readonly string[];
 }
 
-/** 0-based index of the first token the SDK accepts, or -1. */
-function sdkMatch(r: Request): number {
-  for (let i = 0; i < r.tokens.length; i++) {
+/** 0-based index of the first token (before `limit`) the SDK accepts, or -1. */
+function sdkMatch(r: Request, limit = r.tokens.length): number {
+  for (let i = 0; i < limit; i++) {
     try {
       const ok =
         r.contentType === 'json'
@@ -289,11 +290,28 @@ function sdkMatch(r: Request): number {
 
 /** The URL (as received, port removed or default port added) whose SDK signature is `signature`. */
 function signedVariant(token: string, signature: string, url: string, params: FormParams): string | undefined {
-  const without = removePort(url);
+  const [without, withPort] = strictUrls(url);
   if (safeEqual(signature, getExpectedTwilioSignature(token, without, params))) return without;
-  const withPort = addPort(url);
-  if (withPort !== without && safeEqual(signature, getExpectedTwilioSignature(token, withPort, params))) return withPort;
+  if (withPort !== undefined && safeEqual(signature, getExpectedTwilioSignature(token, withPort, params))) return withPort;
   return undefined;
+}
+
+/**
+ * The strings Twilio may have signed for a URL as received: without its port, and with the
+ * default port added (undefined when that is the same string). Cached: captures repeat the
+ * same few webhook URLs.
+ */
+const strictUrlCache = new Map<string, readonly [string, string | undefined]>();
+function strictUrls(url: string): readonly [string, string | undefined] {
+  let urls = strictUrlCache.get(url);
+  if (urls === undefined) {
+    const without = removePort(url);
+    const withPort = addPort(url);
+    urls = [without, withPort === without ? undefined : withPort];
+    if (strictUrlCache.size >= 1024) strictUrlCache.clear();
+    strictUrlCache.set(url, urls);
+  }
+  return urls;
 }
 
 function bodyHashMatches(url: string, body: string | Uint8Array): boolean {
@@ -326,24 +344,6 @@ function sdkFallbackUrls(url: string): string[] {
   const without = removePort(normalized);
   const withPort = addPort(normalized);
   return [without, withPort, legacyQuerystring(without), legacyQuerystring(withPort)];
-}
-
-/**
- * For form requests the SDK first tries exactly the strict URLs, then the URL re-serialized by
- * new URL(). When the re-serializations are the same strings (most URLs), the SDK's verdict is the
- * strict one and the strict check need not be computed again. Cached per URL: captures repeat
- * the same few webhook URLs.
- */
-const sameAsStrictCache = new Map<string, boolean>();
-function sdkTriesOnlyStrictUrls(url: string): boolean {
-  let same = sameAsStrictCache.get(url);
-  if (same === undefined) {
-    const strict = new Set([removePort(url), addPort(url)]);
-    same = sdkFallbackUrls(url).every((candidate) => strict.has(candidate));
-    if (sameAsStrictCache.size >= 1024) sameAsStrictCache.clear();
-    sameAsStrictCache.set(url, same);
-  }
-  return same;
 }
 
 function resolveContentType(options: VerifyRequestOptions): ContentType {
@@ -379,15 +379,17 @@ export function verifyRequest(options: VerifyRequestOptions): Verdict {
     contentType === 'json' || method === 'GET' || method === 'HEAD' ? NO_PARAMS : (options.params ?? parseForm(bodyText(body)));
   const r: Request = { url: options.url, signature, contentType, params, body, tokens };
 
+  const strictIndex = strictMatch(r);
   let sdkIndex: number;
-  let strictIndex: number;
-  if (options.strict) {
-    strictIndex = strictMatch(r);
-    // A form request that matches the strict strings matches the SDK's first candidates too.
-    sdkIndex = strictIndex >= 0 && contentType === 'form' ? strictIndex : sdkMatch(r);
+  if (contentType === 'form' && strictIndex >= 0) {
+    // validateRequest tries exactly these strings first (the URL as received without its port,
+    // then with the default port), with getExpectedTwilioSignature: it accepts whatever they
+    // match. Only an earlier token could still pass through its re-serialized URLs. This saves
+    // the SDK's second pass over the valid requests, the bulk of any capture file.
+    const earlier = strictIndex > 0 ? sdkMatch(r, strictIndex) : -1;
+    sdkIndex = earlier >= 0 ? earlier : strictIndex;
   } else {
     sdkIndex = sdkMatch(r);
-    strictIndex = sdkIndex >= 0 && contentType === 'form' && sdkTriesOnlyStrictUrls(r.url) ? sdkIndex : strictMatch(r);
   }
   const sdkValid = sdkIndex >= 0;
   const strictValid = strictIndex >= 0;
@@ -401,7 +403,7 @@ export function verifyRequest(options: VerifyRequestOptions): Verdict {
     if (index > 0) {
       notes.push(`signed with auth token ${ordinal(index + 1)} of ${tokens.length}: an app that checks only the first token rejects it`);
     }
-    if (splitUrl(r.url)?.userInfo) {
+    if (r.url.indexOf('@') !== -1 && splitUrl(r.url)?.userInfo) {
       notes.push(`the signature covers the URL with its basic-auth credentials (${maskUrl(r.url)})`);
     }
     if (notes.length) result.reason = notes.join('; ');
