@@ -27,6 +27,12 @@ export interface CommandEntry {
 
 /** Every command that works, in the order `--help` lists them. */
 export const COMMANDS: CommandEntry[] = [
+  {
+    name: 'demo',
+    summary: 'See it all work offline, no Twilio account needed: dev session, live view, capture, verify',
+    example: 'twhook demo',
+    load: () => import('./commands/demo.js'),
+  },
   // numbers, doctor
   {
     name: 'numbers',
