@@ -29,7 +29,7 @@ export interface CommandEntry {
 export const COMMANDS: CommandEntry[] = [
   {
     name: 'demo',
-    summary: 'See it all work offline, no Twilio account needed: dev session, live view, capture, verify',
+    summary: 'see it all work offline, no Twilio account needed: dev session, live view, capture, verify',
     example: 'twhook demo',
     load: () => import('./commands/demo.js'),
   },
@@ -113,7 +113,7 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'completion',
-    summary: 'Print a shell completion script (bash, zsh, fish)',
+    summary: 'print a shell completion script (bash, zsh or fish)',
     example: 'twhook completion bash > /etc/bash_completion.d/twhook',
     load: () => import('./commands/completion.js'),
   },
