@@ -2,7 +2,7 @@
  * `twhook verify`: checks X-Twilio-Signature on captured requests (JSONL or HAR), on one request
  * given on the command line, or proves that a running endpoint refuses forged webhooks.
  */
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readSync, writeSync, type WriteStream } from 'node:fs';
 import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import type { Wire } from '../cli.js';
 import type { Ctx } from '../ctx.js';
-import { RemoteError, UsageError } from '../errors.js';
+import { CancelError, RemoteError, UsageError } from '../errors.js';
 import { signingTokens } from '../twilio/credentials.js';
 import { CaptureFileError, readCaptureBatches, type CaptureSource } from '../capture/reader.js';
 import type { CaptureItem, CaptureRecord } from '../capture/format.js';
@@ -208,6 +208,10 @@ async function runFiles(ctx: Ctx, captures: string[], options: VerifyOptions, to
   const displayName = new Map<string, string>(sources.map((s, i) => [typeof s === 'string' ? s : s.name, captures[i]!]));
 
   const junit = options.junit ? await JunitWriter.open(resolvePath(ctx, options.junit)) : undefined;
+  // With a report being written, Ctrl-C stops the loop (instead of the process) so the
+  // half-written report is removed.
+  const onAbort = () => undefined;
+  if (junit) ctx.signal.addEventListener('abort', onAbort);
   const counts: Counts = { total: 0, valid: 0, invalid: 0, unsigned: 0, malformed: 0, disagreements: 0 };
   const json = ctx.out.json;
   const tty = ctx.io.isStdoutTTY;
@@ -245,12 +249,19 @@ async function runFiles(ctx: Ctx, captures: string[], options: VerifyOptions, to
         junit?.request(row, !!options.allowUnsigned);
       }
       if (lines.length) ctx.out.print(lines.join('\n'));
+      if (junit) await junit.drained();
       if (ctx.signal.aborted) break;
     }
   } catch (err) {
     await junit?.abort();
     if (err instanceof CaptureFileError) throw new UsageError(err.message);
     throw err;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+  if (ctx.signal.aborted) {
+    await junit?.abort();
+    throw new CancelError('interrupted: the capture files were not all checked');
   }
 
   const failed = counts.invalid + counts.malformed + (options.allowUnsigned ? 0 : counts.unsigned);
@@ -388,6 +399,11 @@ class JunitWriter {
     this.stream.write(text);
   }
 
+  /** Waits while the report's buffer is full: the capture files are read faster than it is written. */
+  async drained(): Promise<void> {
+    if (this.stream.writableNeedDrain) await once(this.stream, 'drain');
+  }
+
   request(row: Row, allowUnsigned: boolean): void {
     const v = row.verdict;
     const name = xml(`${row.id} ${row.kind}`);
@@ -414,14 +430,20 @@ class JunitWriter {
       `<?xml version="1.0" encoding="UTF-8"?>\n` +
       `<testsuites name="twhook verify" tests="${tests}" failures="${failures}" errors="${counts.malformed}" skipped="${skipped}">\n` +
       `  <testsuite name="twhook verify" tests="${tests}" failures="${failures}" errors="${counts.malformed}" skipped="${skipped}">\n`;
+    // Copied through one reused buffer: a read stream's fresh buffer per chunk would add the
+    // report's size to the peak RSS until the next full GC.
     const tmp = `${this.path}.${randomUUID().slice(0, 8)}.tmp`;
-    const out = createWriteStream(tmp, { mode: 0o644 });
-    out.write(head);
-    for await (const chunk of createReadStream(this.partPath)) {
-      if (!out.write(chunk)) await once(out, 'drain');
+    const out = openSync(tmp, 'w', 0o644);
+    const part = openSync(this.partPath, 'r');
+    try {
+      writeSync(out, head);
+      const buffer = Buffer.allocUnsafe(64 * 1024);
+      for (let n; (n = readSync(part, buffer, 0, buffer.length, null)) > 0; ) writeSync(out, buffer, 0, n);
+      writeSync(out, '  </testsuite>\n</testsuites>\n');
+    } finally {
+      closeSync(part);
+      closeSync(out);
     }
-    out.end('  </testsuite>\n</testsuites>\n');
-    await once(out, 'close');
     await rename(tmp, this.path);
     await unlink(this.partPath).catch(() => undefined);
   }

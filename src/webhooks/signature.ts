@@ -2,11 +2,13 @@
  * Signing and verifying Twilio webhook requests (X-Twilio-Signature), and explaining failures.
  *
  * Every verdict comes from the twilio SDK's own functions (twilio/lib/webhooks/webhooks.js, a cheap
- * module, unlike `twilio` itself): the default verdict is exactly what a Node app using
- * validateRequest / validateRequestWithBody accepts. The strict verdict uses the SDK's
- * getExpectedTwilioSignature over only the strings Twilio signs (the URL as received, with the
- * default port added or any port removed). Explanations run only for failures: they recompute the
- * SDK's expected signature over nearby URLs, bodies and tokens and say which one matched.
+ * module, unlike `twilio` itself), never from an HMAC of twhook's. The default verdict is exactly
+ * what a Node app using validateRequest / validateRequestWithBody accepts; the strict verdict is
+ * the SDK's getExpectedTwilioSignature over only the strings Twilio signs (the URL as received,
+ * with the default port added or any port removed). validateRequest tries those same strings
+ * first, so a strict match settles both verdicts with one HMAC; validateRequest itself runs only
+ * for the rest. Explanations run only for failures: they recompute the SDK's expected signature
+ * over nearby URLs, bodies and tokens and say which one matched.
  */
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
 import {
@@ -487,6 +489,22 @@ function basicAuthUser(headers: HeaderValues): string | undefined {
  * credentials, trailing slash, query string, fragment), then two changes. Each comes with the
  * advice that fixes the app.
  */
+const CANDIDATE_HEADERS = ['host', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded', 'x-original-host', 'authorization'];
+const candidateCache = new Map<string, UrlCandidate[]>();
+
+/** urlCandidates, cached: the failures of a capture file mostly share their URL and headers. */
+function cachedUrlCandidates(received: string, headers: HeaderValues): UrlCandidate[] {
+  let key = received;
+  for (const name of CANDIDATE_HEADERS) key += `\n${headerValue(headers, name) ?? ''}`;
+  let candidates = candidateCache.get(key);
+  if (candidates === undefined) {
+    candidates = urlCandidates(received, headers);
+    if (candidateCache.size >= 64) candidateCache.clear();
+    candidateCache.set(key, candidates);
+  }
+  return candidates;
+}
+
 function urlCandidates(received: string, headers: HeaderValues): UrlCandidate[] {
   const parts = splitUrl(stripFragment(received));
   if (!parts) return [];
@@ -643,25 +661,28 @@ function urlCandidates(received: string, headers: HeaderValues): UrlCandidate[] 
   return out;
 }
 
-function paramCandidates(r: Request): Array<{ params: FormParams; reason: string }> {
-  const out: Array<{ params: FormParams; reason: string }> = [];
+/** Parameter sets near the received ones, most likely first; generated one at a time. */
+function* paramCandidates(r: Request): Generator<{ params: FormParams; reason: string }> {
   const names = Object.keys(r.params);
   if (names.length) {
-    out.push({ params: NO_PARAMS, reason: 'signed for the URL alone, without the POST parameters: the body was added or changed after signing' });
+    yield { params: NO_PARAMS, reason: 'signed for the URL alone, without the POST parameters: the body was added or changed after signing' };
   }
   if (names.length <= 64) {
+    // One copy, each parameter taken out and put back in turn.
+    const params = { ...r.params };
     for (const name of names) {
-      const params = { ...r.params };
+      const value = params[name]!;
       delete params[name];
-      out.push({ params, reason: `the body was changed after signing: the signature matches without the parameter ${name}` });
+      yield { params, reason: `the body was changed after signing: the signature matches without the parameter ${name}` };
+      params[name] = value;
     }
   }
   const raw = typeof r.body === 'string' ? r.body : bodyText(r.body);
   if (raw.includes('+')) {
-    out.push({
+    yield {
       params: parseForm(raw.replace(/\+/g, '%2B')),
       reason: "the sender signed a literal '+' but sent it unencoded, which decodes to a space: encode '+' as %2B in the body",
-    });
+    };
   }
   const repeated = names.filter((n) => Array.isArray(r.params[n]));
   if (repeated.length) {
@@ -671,10 +692,10 @@ function paramCandidates(r: Request): Array<{ params: FormParams; reason: string
         const values = params[n] as string[];
         params[n] = pick === 'last' ? values[values.length - 1]! : values[0]!;
       }
-      out.push({ params, reason: `the signer kept only the ${pick} value of the repeated parameter ${repeated[0]}: every value is signed` });
+      yield { params, reason: `the signer kept only the ${pick} value of the repeated parameter ${repeated[0]}: every value is signed` };
     }
   }
-  const trimmed: FormParams = {};
+  const trimmed: FormParams = Object.create(null) as FormParams;
   let changed = false;
   for (const n of names) {
     const v = r.params[n]!;
@@ -682,13 +703,12 @@ function paramCandidates(r: Request): Array<{ params: FormParams; reason: string
     if (JSON.stringify(t) !== JSON.stringify(v)) changed = true;
     trimmed[n] = t;
   }
-  if (changed) out.push({ params: trimmed, reason: 'signed with the values trimmed: something added or kept whitespace the signer removed' });
+  if (changed) yield { params: trimmed, reason: 'signed with the values trimmed: something added or kept whitespace the signer removed' };
   const queryAt = stripFragment(r.url).indexOf('?');
   if (queryAt !== -1) {
     const merged: FormParams = { ...parseForm(stripFragment(r.url).slice(queryAt + 1)), ...r.params };
-    out.push({ params: merged, reason: 'the signer added the query string parameters to the POST parameters: only the body parameters are signed' });
+    yield { params: merged, reason: 'the signer added the query string parameters to the POST parameters: only the body parameters are signed' };
   }
-  return out;
 }
 
 function bodyCandidates(body: string): Array<{ body: string; reason: string }> {
@@ -757,14 +777,14 @@ function explainFailure(r: Request, headers: HeaderValues): Explanation {
         matchedUrl: urlHit.signed,
       };
     }
-    for (const candidate of urlCandidates(r.url, headers)) {
+    for (const candidate of cachedUrlCandidates(r.url, headers)) {
       const hit = signs(candidate.url, NO_PARAMS);
       if (hit) return urlReason(candidate, hit, bodyHashMatches(r.url, r.body) ? '' : ' (and bodySHA256 does not match the body)');
     }
     return { reason: noMatchReason(tokens.length) };
   }
 
-  for (const candidate of urlCandidates(r.url, headers)) {
+  for (const candidate of cachedUrlCandidates(r.url, headers)) {
     const hit = signs(candidate.url, r.params);
     if (hit) return urlReason(candidate, hit);
   }

@@ -179,6 +179,17 @@ describe('twhook verify <captures>', () => {
     expect(xml.match(/<testcase /g)).toHaveLength(4);
   });
 
+  it('Ctrl-C stops with exit 130 and leaves no half-written report', async () => {
+    const dir = tempDir();
+    const path = file([capture('a'), capture('b')]);
+    const controller = new AbortController();
+    controller.abort();
+    const r = await runCli(['verify', path, '--auth-token', TOKEN, '--junit', join(dir, 'junit.xml')], { signal: controller.signal });
+    expect(r.code).toBe(130);
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('exit 2 for an unreadable file or bad usage', async () => {
     const missing = await runCli(['verify', join(tempDir(), 'nope.jsonl'), '--auth-token', TOKEN]);
     expect(missing.code).toBe(2);
