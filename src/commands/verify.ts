@@ -3,7 +3,8 @@
  * given on the command line, or proves that a running endpoint refuses forged webhooks.
  */
 import { closeSync, createWriteStream, openSync, readSync, writeSync, type WriteStream } from 'node:fs';
-import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, unlink } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
@@ -155,7 +156,7 @@ async function runOne(ctx: Ctx, options: VerifyOptions, tokens: string[], conten
 }
 
 function resolvePath(ctx: Ctx, path: string): string {
-  return path.startsWith('/') ? path : `${ctx.cwd}/${path}`;
+  return resolve(ctx.cwd, path);
 }
 
 function extraFields(v: Verdict): Record<string, unknown> {
@@ -216,7 +217,7 @@ async function runFiles(ctx: Ctx, captures: string[], options: VerifyOptions, to
   const json = ctx.out.json;
   const tty = ctx.io.isStdoutTTY;
   const c = ctx.out.c;
-  let explained = 0;
+  let invalidSeen = 0;
   let lastFile = '';
   let lastFileJson = '""';
   if (!json && tty) ctx.out.print(c.bold(`${pad('ID', 22)}  ${pad('KIND', 16)}  ${pad('VERDICT', 8)}  DETAIL`));
@@ -234,8 +235,8 @@ async function runFiles(ctx: Ctx, captures: string[], options: VerifyOptions, to
           junit?.error(file, `${where}`, item.error);
           continue;
         }
-        const row = verifyCapture(item, file, tokens, base, options, explained < EXPLAIN_LIMIT);
-        if (!row.verdict.valid && row.verdict.verdict === 'invalid') explained++;
+        const row = verifyCapture(item, file, tokens, base, options, invalidSeen < EXPLAIN_LIMIT);
+        if (row.verdict.verdict === 'invalid') invalidSeen++;
         counts.total++;
         if (row.verdict.valid) counts.valid++;
         else if (row.verdict.verdict === 'unsigned') counts.unsigned++;
@@ -274,8 +275,8 @@ async function runFiles(ctx: Ctx, captures: string[], options: VerifyOptions, to
     if (counts.malformed) parts.push(`${counts.malformed} malformed line${counts.malformed === 1 ? '' : 's'}`);
     if (counts.disagreements) parts.push(`${counts.disagreements} where the SDK and --strict disagree`);
     const summary = `${counts.total} request${counts.total === 1 ? '' : 's'}: ${parts.join(', ')}`;
-    ctx.io.stderr.write(ctx.out.redactor.redact(`${ok ? c.green('✓') : c.red('✗')} ${summary}`) + '\n');
-    if (explained > EXPLAIN_LIMIT) ctx.out.note(`only the first ${EXPLAIN_LIMIT} invalid requests were explained`);
+    ctx.out.note(`${ok ? c.green('✓') : c.red('✗')} ${summary}`);
+    if (invalidSeen > EXPLAIN_LIMIT) ctx.out.note(`only the first ${EXPLAIN_LIMIT} invalid requests were explained`);
     if (counts.total === 0 && !counts.malformed) ctx.out.warn('no requests in the capture files');
   }
   return failed === 0 ? 0 : 1;
@@ -310,6 +311,9 @@ function verifyCapture(item: CaptureItem & { record: CaptureRecord }, file: stri
     strict: options.strict,
     explain,
   });
+  if (verdict.verdict === 'invalid' && !splitUrl(url)) {
+    verdict.reason = `the captured url "${maskUrl(url)}" is not absolute: give the public base it was received at with --public-url-base https://…`;
+  }
   return { id: record.id || `${file}:${item.line}`, file, line: item.line, kind, gist, verdict };
 }
 

@@ -112,6 +112,13 @@ describe('twhook verify <captures>', () => {
     expect(rebased.code).toBe(0);
   });
 
+  it('a relative captured url asks for --public-url-base', async () => {
+    const path = file([capture('rel', { url: '/sms', signedFor: PUBLIC })]);
+    const r = await runCli(['verify', path, '--auth-token', TOKEN, '--json']);
+    expect((r.json() as Row[])[0]!.reason).toMatch(/not absolute: .*--public-url-base/);
+    expect((await runCli(['verify', path, '--auth-token', TOKEN, '--public-url-base', 'https://abc123.ngrok.app'])).code).toBe(0);
+  });
+
   it('--strict accepts only the exact string, and the disagreement is shown', async () => {
     const received = "https://abc123.ngrok.app/sms?name=O'Hara";
     const path = file([capture('q', { url: received, signedFor: 'https://abc123.ngrok.app/sms?name=O%27Hara' })]);
