@@ -59,7 +59,7 @@ export function harEntryToRecord(value: unknown, n: number): CaptureRecord {
     } else if (Array.isArray(post.params)) {
       // Only the decoded parameters were exported: re-encode them (the signature covers the
       // decoded values, so it is unaffected).
-      record.body = encodeForm(post.params.map((p) => [String(p.name ?? ''), String(p.value ?? '')] as [string, string]));
+      record.body = encodeForm(post.params.map((p) => [String(p?.name ?? ''), String(p?.value ?? '')] as [string, string]));
     }
   }
   const response = entry.response;

@@ -295,10 +295,17 @@ function harParser(file: string, max: number): Parser {
           captureParts.push(text.slice(captureFrom, i + 1));
           const json = captureParts.length === 1 ? captureParts[0]! : captureParts.join('');
           captureParts = [];
+          let entry: unknown;
           try {
-            items.push({ file, line: entryLine, record: harEntryToRecord(JSON.parse(json), entryCount) });
+            entry = JSON.parse(json);
+          } catch {
+            items.push({ file, line: entryLine, error: `HAR entry ${entryCount} is not JSON` });
+            continue;
+          }
+          try {
+            items.push({ file, line: entryLine, record: harEntryToRecord(entry, entryCount) });
           } catch (err) {
-            items.push({ file, line: entryLine, error: err instanceof CaptureFormatError ? `HAR entry ${entryCount}: ${err.message}` : `HAR entry ${entryCount} is not JSON` });
+            items.push({ file, line: entryLine, error: `HAR entry ${entryCount}: ${err instanceof CaptureFormatError ? err.message : String(err)}` });
           }
         }
       }

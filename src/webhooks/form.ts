@@ -106,7 +106,15 @@ function split(body: string, decodeField: (text: string) => string): FormParams 
 
 /** Percent-encodes like Twilio's form bodies: UTF-8, spaces as '+'. */
 export function encodeFormComponent(text: string): string {
-  return encodeURIComponent(text).replace(/%20/g, '+');
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(text);
+  } catch {
+    // A lone surrogate (a HAR file's "\ud800"): encoded as U+FFFD, the bytes Buffer.from gives it
+    // when the SDK hashes the parameters, instead of a URIError.
+    encoded = encodeURIComponent(text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));
+  }
+  return encoded.replace(/%20/g, '+');
 }
 
 /** Encodes parameters as a form body, in the order given; arrays repeat the name. */

@@ -186,7 +186,7 @@ function withQueryParam(url: string, name: string, value: string): string {
       parts[i] = `${name}=${value}`;
       return `${base.slice(0, q)}?${parts.join('&')}`;
     }
-    return `${base}${base.endsWith('?') || base.endsWith('&') ? '' : '&'}${name}=${value}`;
+    return `${base}${q === base.length - 1 || base.endsWith('&') ? '' : '&'}${name}=${value}`;
   }
   return `${base}?${name}=${value}`;
 }

@@ -341,7 +341,7 @@ export function parseXml(source: string): XmlParse {
       if (end < 0) return error(`unterminated value of ${attr} in <${name}>`, attrStart);
       const decoded = decode(source.slice(pos + 1, end), pos + 1);
       if (typeof decoded !== 'string') return error(decoded.error, decoded.at);
-      if (attr in element.attributes) return error(`attribute ${attr} repeated in <${name}>`, attrStart);
+      if (Object.hasOwn(element.attributes, attr)) return error(`attribute ${attr} repeated in <${name}>`, attrStart);
       element.attributes[attr] = decoded;
       pos = end + 1;
     }
