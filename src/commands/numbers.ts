@@ -8,6 +8,7 @@ import type { Ctx } from '../ctx.js';
 import { TwhookError } from '../errors.js';
 import { servicesOfNumbers, smsUrlIgnoredWarning, type MessagingService } from '../twilio/messaging.js';
 import type { IncomingNumber, NumberField, TwilioPort } from '../twilio/port.js';
+import { maskUrl } from '../state/url-secrets.js';
 import { resolveNumber } from '../twilio/resolve-number.js';
 import { maskSid } from '../ui/mask.js';
 import { describeOverrides, inspectOverrides, isEmptyOverrides, type Overrides } from '../webhooks/overrides.js';
@@ -53,11 +54,12 @@ export function numberJson(n: IncomingNumber, services?: ServiceMap): NumberJson
     const inspected = inspectOverrides(url);
     overrides[hook.url] = inspected.error ? { error: inspected.error, fragment: inspected.fragment } : inspected.overrides!;
   }
-  const json: NumberJson = { ...n, overrides };
+  // A basic-auth password in a webhook URL is a secret: shown as user:••••@ everywhere.
+  const json: NumberJson = { ...n, ...Object.fromEntries(HOOKS.map((hook) => [hook.url, n[hook.url] ? maskUrl(n[hook.url]) : n[hook.url]])), overrides };
   if (services) {
     const service = services.get(n.sid);
     json.messagingService = service
-      ? { sid: service.sid, friendlyName: service.friendlyName, inboundRequestUrl: service.inboundRequestUrl, smsUrlIgnored: !service.useInboundWebhookOnNumber }
+      ? { sid: service.sid, friendlyName: service.friendlyName, inboundRequestUrl: service.inboundRequestUrl && maskUrl(service.inboundRequestUrl), smsUrlIgnored: !service.useInboundWebhookOnNumber }
       : null;
   }
   return json;
@@ -96,7 +98,7 @@ export const TSV_COLUMNS: { header: string; value: (n: IncomingNumber) => string
   { header: 'sid', value: (n) => n.sid },
   ...HOOKS.flatMap((hook) => [
     { header: snake(hook.method), value: (n: IncomingNumber) => n[hook.method] ?? '' },
-    { header: snake(hook.url), value: (n: IncomingNumber) => n[hook.url] ?? '' },
+    { header: snake(hook.url), value: (n: IncomingNumber) => maskUrl(n[hook.url]) },
   ]),
   { header: 'sms_application_sid', value: (n) => n.smsApplicationSid ?? '' },
   { header: 'voice_application_sid', value: (n) => n.voiceApplicationSid ?? '' },
@@ -129,7 +131,7 @@ function printNumber(ctx: Ctx, n: IncomingNumber, services: ServiceMap, options:
     const url = n[hook.url]!;
     const method = (n[hook.method] ?? 'POST').padEnd(4);
     const overrides = overridesText(url);
-    ctx.out.print(`  ${hook.label.padEnd(width)}  ${method}  ${url}${overrides ? c.dim(`  (${overrides})`) : ''}`);
+    ctx.out.print(`  ${hook.label.padEnd(width)}  ${method}  ${maskUrl(url)}${overrides ? c.dim(`  (${overrides})`) : ''}`);
   }
   if (!set.length) ctx.out.print(c.dim('  no webhooks set'));
   if (n.smsApplicationSid) ctx.out.print(`  ${'sms'.padEnd(width)}  handled by application ${n.smsApplicationSid}: Twilio ignores the SMS URLs above`);
@@ -138,7 +140,7 @@ function printNumber(ctx: Ctx, n: IncomingNumber, services: ServiceMap, options:
   if (service) {
     const what = service.useInboundWebhookOnNumber
       ? 'uses the SMS URL above'
-      : c.yellow(`answers incoming messages itself (${service.inboundRequestUrl ?? 'no inbound URL'}): the SMS URL above is ignored`);
+      : c.yellow(`answers incoming messages itself (${service.inboundRequestUrl ? maskUrl(service.inboundRequestUrl) : 'no inbound URL'}): the SMS URL above is ignored`);
     ctx.out.print(`  ${'service'.padEnd(width)}  ${service.friendlyName} ${c.dim(options.fullSid ? service.sid : maskSid(service.sid))} ${what}`);
   }
 }

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { Wire } from '../cli.js';
 import type { Ctx } from '../ctx.js';
 import { RemoteError, UsageError } from '../errors.js';
+import { urlPassword } from '../state/url-secrets.js';
 import { signingTokens } from '../twilio/credentials.js';
 import { answerText } from '../replay/compare.js';
 import { replay, type ReplayResult, type ReplaySummary } from '../replay/engine.js';
@@ -75,6 +76,8 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
   const to = checkHttpUrl(flags.to, '--to');
   if (flags.keepSignature && flags.signFor) throw new UsageError('--keep-signature and --sign-for exclude each other: keep the captured signature, or sign for a URL');
   const signFor = flags.signFor ? checkHttpUrl(flags.signFor, '--sign-for') : undefined;
+  // Basic-auth passwords in --to / --sign-for are secrets: never in the notes, summary or --json.
+  for (const url of [to, signFor]) ctx.out.redactor.add(urlPassword(url));
   const mode: SigningMode = flags.keepSignature ? 'keep' : signFor ? 'sign-for' : 'resign';
   const filters = parseFilters(flags.filter ?? []);
   const last = flags.last !== undefined ? parsePositiveInt(flags.last, '--last') : undefined;

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { Wire } from '../cli.js';
 import type { Ctx } from '../ctx.js';
 import { RemoteError, UsageError } from '../errors.js';
+import { urlPassword } from '../state/url-secrets.js';
 import { signingTokens } from '../twilio/credentials.js';
 import { classify } from '../webhooks/kinds.js';
 import { checkTwimlAnswer, type TwimlCheck } from '../webhooks/twiml.js';
@@ -154,6 +155,8 @@ export async function runTrigger(ctx: Ctx, event: string | undefined, flags: Tri
   }
   const to = checkHttpUrl(flags.to, '--to');
   const signFor = flags.signFor ? checkHttpUrl(flags.signFor, '--sign-for') : undefined;
+  // Basic-auth passwords in --to / --sign-for are secrets: never in the request lines or --json.
+  for (const url of [to, signFor]) ctx.out.redactor.add(urlPassword(url));
   const method = flags.method?.toUpperCase();
   if (method !== 'GET' && method !== 'POST') throw new UsageError(`--method is GET or POST, not "${flags.method}"`);
   const timeoutMs = parsePositiveInt(flags.timeout ?? '15', '--timeout', 1) * 1000;

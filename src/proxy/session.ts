@@ -13,6 +13,7 @@ import { CaptureWriter } from '../capture/writer.js';
 import { newCaptureId, normalizeHeaders, type CaptureRecord } from '../capture/format.js';
 import { currentOwner, isOwnerAlive, Journal, newBatchId, type JournalEntry } from '../state/journal.js';
 import { applyNumberChange } from '../state/number-change.js';
+import { maskUrl } from '../state/url-secrets.js';
 import { prepareNumbersForSession, restoreEntries, type RestoreReport } from '../state/restore.js';
 import type { IncomingNumber, NumberField, NumberUpdate, TwilioPort } from '../twilio/port.js';
 import type { Tunnel, TunnelFactory, TunnelRequest } from '../tunnel/types.js';
@@ -405,7 +406,8 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
     for (const r of report.results) {
       if (r.kind !== 'number') continue;
       const fields: Record<string, string | null> = {};
-      for (const change of r.changes) fields[change.field] = change.to;
+      // A URL put back may carry a basic-auth password: every renderer shows it masked.
+      for (const change of r.changes) fields[change.field] = change.to === null ? null : maskUrl(change.to);
       numbers.push({ sid: r.numberSid, phoneNumber: r.phoneNumber, fields, ...(r.error ? { error: `${r.error} (run \`twhook restore\`)` } : {}) });
       for (const kept of r.kept) {
         emit({ type: 'warning', time: time(), message: `${r.phoneNumber}: ${kept.field} was changed by someone else during the session; left as it is` });

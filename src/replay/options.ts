@@ -1,5 +1,6 @@
 /** Flag parsing shared by `replay` and `trigger`: one-line UsageErrors that name the fix. */
 import { UsageError } from '../errors.js';
+import { maskUrl } from '../state/url-secrets.js';
 
 /** An absolute http(s) URL, returned as given. */
 export function checkHttpUrl(value: string, flag: string): string {
@@ -9,7 +10,9 @@ export function checkHttpUrl(value: string, flag: string): string {
     if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw new TypeError('no scheme');
     url = new URL(value);
   } catch {
-    throw new UsageError(`${flag} needs an absolute URL such as http://localhost:3000/sms, not "${value}"`);
+    // Named back to the user, but without a basic-auth password it may carry (with or without a scheme).
+    const shown = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? maskUrl(value) : maskUrl(`x://${value}`).slice(4);
+    throw new UsageError(`${flag} needs an absolute URL such as http://localhost:3000/sms, not "${shown}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`${flag} must be an http:// or https:// URL, not ${url.protocol}`);

@@ -4,6 +4,7 @@
  * that is valid connection overrides.
  */
 import { UsageError } from '../../errors.js';
+import { maskUrl } from '../../state/url-secrets.js';
 import { splitOverrides } from '../../webhooks/overrides.js';
 
 /** True for localhost, 127.0.0.0/8, ::1, 0.0.0.0 (and :: and their IPv4-mapped forms). */
@@ -44,7 +45,11 @@ export function webhookUrlProblem(value: string): string | undefined {
 /** Throws the UsageError for an invalid webhook URL, naming the option it came from. */
 export function checkWebhookUrl(value: string, from: string): string {
   const problem = webhookUrlProblem(value);
-  if (problem) throw new UsageError(`${from} ${JSON.stringify(value.length > 80 ? value.slice(0, 80) + '…' : value)} ${problem}`);
+  if (problem) {
+    // The URL is repeated to name it, but a basic-auth password in it is a secret.
+    const shown = maskUrl(value);
+    throw new UsageError(`${from} ${JSON.stringify(shown.length > 80 ? shown.slice(0, 80) + '…' : shown)} ${problem}`);
+  }
   return value;
 }
 
