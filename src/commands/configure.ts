@@ -330,8 +330,14 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
   }
   const port = await ctx.twilio();
   let numbers: IncomingNumber[];
-  if (interactive) ({ numbers, options } = await pickInteractively(ctx, port, options));
-  else numbers = await resolveNumbers(port, options.numbers);
+  try {
+    if (interactive) ({ numbers, options } = await pickInteractively(ctx, port, options));
+    else numbers = await resolveNumbers(port, options.numbers);
+  } catch (err) {
+    // Twilio failing before any change: say so, a user wondering whether to restore need not look.
+    if (err instanceof RemoteError && !(err instanceof ConfigureFailed)) throw new RemoteError(`${err.message}; nothing was changed`, err.info, { cause: err });
+    throw err;
+  }
 
   for (const n of numbers) for (const f of URL_FIELDS) ctx.out.redactor.add(urlPassword(n[f]));
   for (const f of URL_FIELDS) ctx.out.redactor.add(urlPassword(options.fields[f]));
@@ -406,7 +412,11 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
       // An entry left pending (outcome unknown) counts as possibly changed: restore handles it.
       const pending = journal.unrestored({ batch, numberSid: p.number.sid }).length > 0;
       const touched = [...changed.map((c) => c.number.phoneNumber), ...(pending ? [p.number.phoneNumber] : [])];
-      const undo = touched.length ? `; changed before the failure: ${touched.join(', ')} (undo with \`twhook restore\`)` : '; nothing was changed';
+      const what = [
+        ...(changed.length ? [`changed before the failure: ${changed.map((c) => c.number.phoneNumber).join(', ')}`] : []),
+        ...(pending ? [`${p.number.phoneNumber} may have changed all the same (Twilio's answer is unknown)`] : []),
+      ];
+      const undo = what.length ? `; ${what.join('; ')} (undo with \`twhook restore\`)` : '; nothing was changed';
       const message = `configuring ${p.number.phoneNumber} failed: ${(err as Error).message}${undo}`;
       if (err instanceof RemoteError) throw new ConfigureFailed(message, err.info, touched, p.number.phoneNumber, err);
       if (err instanceof UsageError) throw new UsageError(message, { cause: err });

@@ -11,6 +11,7 @@ import {
   orNotFound,
   plural,
   sinkJson,
+  subscriptionJson,
   typesCell,
   withTypes,
   type SinkJson,
@@ -31,7 +32,9 @@ import {
 } from '../events/sink-config.js';
 import type { EventsApi, EventType, EventTypeSelection, Sink } from '../twilio/events.js';
 import type { Choice } from '../ui/prompter.js';
-import { createSubscription } from './subscriptions.js';
+import { Journal, newBatchId } from '../state/journal.js';
+import { mayStillApply } from '../state/number-change.js';
+import { createSubscription, SubscriptionReadBackFailed } from './subscriptions.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -145,12 +148,16 @@ export async function runSinkCreate(ctx: Ctx, given: SinkCreateOptions): Promise
     );
   }
 
-  const { events } = await ctx.twilio();
+  const port = await ctx.twilio();
+  const { events } = port;
+  // The sinks there before: when the create gets no clear answer, a new sink with its
+  // description is the one it made.
+  const existing = new Set((await events.sinks.list()).map((s) => s.sid));
   let sink: Sink;
   try {
     sink = await events.sinks.create(newSink);
   } catch (err) {
-    throw await explainSinkCreateFailure(err, events);
+    sink = await sinkCreatedAnyway(ctx, port.accountSid, events, err, newSink.description, existing);
   }
   guardSecrets(ctx, [sink]);
   const result: SinkCreateResult = { sink: sinkJson(sink), subscription: null, test: null };
@@ -160,10 +167,9 @@ export async function runSinkCreate(ctx: Ctx, given: SinkCreateOptions): Promise
     try {
       result.subscription = await createSubscription(events, { sinkSid: sink.sid, types: subscribe, description: opts.description });
     } catch (err) {
-      if (err instanceof RemoteError) {
-        throw explained(err, `sink ${sink.sid} was created, but not its subscription: ${err.message}`);
-      }
-      throw err;
+      if (!(err instanceof SubscriptionReadBackFailed)) throw await withoutNewSink(events, sink, err);
+      ctx.out.warn(`${err.message}; \`twhook subscriptions show ${err.subscription.sid}\` lists them`);
+      result.subscription = subscriptionJson(err.subscription, []);
     }
   }
   if (opts.test) {
@@ -188,6 +194,67 @@ export async function runSinkCreate(ctx: Ctx, given: SinkCreateOptions): Promise
     if (result.test) ctx.out.print(`${c.green('✓')} test event ${result.test.result}; sink status: ${result.test.status}`);
   });
   if (result.sink.status !== 'active') ctx.out.note(nextStepsForInactive(sink));
+}
+
+/**
+ * After a failed create. A refusal (4xx) created nothing. Otherwise (5xx, a closed connection, a
+ * timeout) Twilio may have created the sink all the same: a new sink with its description is
+ * taken as created; none after an answer means nothing was; none after a timeout may still come,
+ * so it is journaled for `twhook restore`, which deletes it if it does.
+ */
+async function sinkCreatedAnyway(ctx: Ctx, accountSid: string, events: EventsApi, err: unknown, description: string, existing: Set<string>): Promise<Sink> {
+  if (!(err instanceof RemoteError)) throw err;
+  const status = err.info.status ?? 0;
+  if (status < 400 || status >= 500) {
+    let found: Sink | undefined;
+    let looked = false;
+    try {
+      found = (await events.sinks.list()).find((s) => !existing.has(s.sid) && s.description === description);
+      looked = true;
+    } catch {
+      /* still unknown */
+    }
+    if (found) {
+      ctx.out.warn(`Twilio answered the create with an error (${err.message}), but it created sink ${found.sid}`);
+      return found;
+    }
+    if (mayStillApply(err) || !looked) {
+      const journal = new Journal(ctx.configDir, { now: () => ctx.clock.now() });
+      journal.begin({
+        kind: 'event-sink',
+        accountSid,
+        origin: 'configure',
+        batch: newBatchId(),
+        description,
+        timedOut: mayStillApply(err),
+        details: { existingSids: [...existing] },
+        note: `outcome unknown: ${err.message}`.slice(0, 300),
+      });
+      throw explained(err, `${err.message}; Twilio may have created the sink all the same: run \`twhook restore\` to delete it if it did (\`twhook sinks list\` shows it)`);
+    }
+  }
+  const explainedErr = await explainSinkCreateFailure(err, events);
+  throw explainedErr instanceof RemoteError ? explained(explainedErr, `${explainedErr.message}; nothing was created`) : explainedErr;
+}
+
+/**
+ * The subscription failed: delete the new sink (and a subscription Twilio made anyway), so the
+ * account is as before and running the same command again creates no second sink.
+ */
+async function withoutNewSink(events: EventsApi, sink: Sink, err: unknown): Promise<unknown> {
+  const reason = err instanceof Error ? err.message : String(err);
+  try {
+    for (const sub of await events.subscriptions.list({ sinkSid: sink.sid })) await events.subscriptions.remove(sub.sid);
+    await events.sinks.remove(sink.sid);
+  } catch (undo) {
+    return new RemoteError(
+      `sink ${sink.sid} was created, but not its subscription (${reason}), and deleting the sink again failed (${(undo as Error).message}): \`twhook sinks delete ${sink.sid} --with-subscriptions --yes\` removes it`,
+      err instanceof RemoteError ? err.info : {},
+      { cause: err },
+    );
+  }
+  if (!(err instanceof RemoteError)) return err;
+  return explained(err, `could not subscribe the new sink: ${reason}; deleted sink ${sink.sid} again, nothing was created`);
 }
 
 function nextStepsForInactive(sink: Pick<Sink, 'sid' | 'sinkType' | 'status'>): string {

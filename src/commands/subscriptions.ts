@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Wire } from '../cli.js';
 import type { Ctx } from '../ctx.js';
-import { CancelError, UsageError } from '../errors.js';
+import { CancelError, RemoteError, UsageError } from '../errors.js';
 import { explainAddTypesFailure, explainSubscriptionCreateFailure } from '../events/explain.js';
 import {
   checkSinkSid,
@@ -100,7 +100,22 @@ export async function createSubscription(
   } catch (err) {
     throw await explainSubscriptionCreateFailure(err, events, request);
   }
-  return subscriptionJson(sub, await events.subscribedEvents.list(sub.sid));
+  try {
+    return subscriptionJson(sub, await events.subscribedEvents.list(sub.sid));
+  } catch (err) {
+    throw new SubscriptionReadBackFailed(sub, err);
+  }
+}
+
+/** The subscription was created; only reading its event types back failed. */
+export class SubscriptionReadBackFailed extends RemoteError {
+  constructor(
+    readonly subscription: Subscription,
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`subscription ${subscription.sid} was created, but reading its event types back failed: ${reason}`, cause instanceof RemoteError ? cause.info : {}, { cause });
+  }
 }
 
 export function printSubscription(ctx: Ctx, sub: SubscriptionJson): void {

@@ -10,6 +10,7 @@ import type { Ctx } from '../ctx.js';
 import { RemoteError, UsageError } from '../errors.js';
 import type { ExtensionContext, ExtensionHandle, SessionExtension } from '../proxy/session.js';
 import type { ResourceEntry } from '../state/journal.js';
+import { mayStillApply } from '../state/number-change.js';
 import type { EventTypeSelection, Sink, Subscription } from '../twilio/events.js';
 import { explainSinkCreateFailure, explainSubscriptionCreateFailure } from './explain.js';
 import { formatSelection, parseTypeSelections } from './selection.js';
@@ -96,6 +97,7 @@ export async function setupDevEvents(context: ExtensionContext, options: DevEven
     });
   } catch (err) {
     if (refused(err)) journal.discard(sinkEntry.id);
+    else if (mayStillApply(err)) journal.update(sinkEntry.id, { timedOut: true });
     throw await explainSinkCreateFailure(err, events);
   }
   journal.markApplied(sinkEntry.id, { sid: sink.sid });
@@ -114,6 +116,7 @@ export async function setupDevEvents(context: ExtensionContext, options: DevEven
     subscription = await events.subscriptions.create({ sinkSid: sink.sid, types: options.types, description: subDescription });
   } catch (err) {
     if (refused(err)) journal.discard(subEntry.id);
+    else if (mayStillApply(err)) journal.update(subEntry.id, { timedOut: true });
     throw await explainSubscriptionCreateFailure(err, events, { sinkSid: sink.sid, types: options.types });
   }
   journal.markApplied(subEntry.id, { sid: subscription.sid });

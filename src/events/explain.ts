@@ -14,11 +14,14 @@ export const SUBSCRIPTION_LIMIT = 100;
 
 const LIMIT_WORDS = /\blimit\b|maximum|too many|exceed/i;
 
-/** A 4xx other than authentication: the request itself was refused. */
+/**
+ * A 4xx other than authentication and rate limiting: the request itself was refused. (A 429's
+ * "Too Many Requests" is not the account's limit of sinks or subscriptions.)
+ */
 function refused(err: unknown): err is RemoteError {
   if (!(err instanceof RemoteError)) return false;
   const status = err.info.status ?? 0;
-  return status >= 400 && status < 500 && status !== 401 && status !== 403;
+  return status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429;
 }
 
 async function attempt<T>(fn: () => Promise<T>): Promise<T | undefined> {

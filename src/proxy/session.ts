@@ -204,7 +204,10 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
     const teardowns: { name: string; teardown: () => Promise<void> }[] = [];
     let requests = 0;
     let fatal: unknown;
-    let restore: RestoreReport = { results: [], restored: [], failed: [] };
+    // One object, filled in by the `finally` below: a `return { ..., restore }` would be
+    // evaluated before the finally restores, and report an empty restore (exit 0 on failure).
+    const summary: SessionSummary = { reason: stopReason, requests: 0, restore: { results: [], restored: [], failed: [] } };
+    const finish = () => Object.assign(summary, { reason: stopReason, requests });
 
     try {
       await recoverEndedSessions(journal, twilio, options.numbers.length > 0);
@@ -329,11 +332,11 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
         else stopController.signal.addEventListener('abort', () => resolve(), { once: true });
       });
       if (fatal) throw fatal;
-      return { reason: stopReason, requests, restore };
+      return finish();
     } catch (err) {
       if (err instanceof Stopped) {
         if (fatal) throw fatal;
-        return { reason: stopReason, requests, restore };
+        return finish();
       }
       fatal = err;
       throw err;
@@ -344,7 +347,7 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
         await teardown().catch((err: Error) => emit({ type: 'error', time: time(), message: `${name}: cleanup failed: ${err.message} (run \`twhook restore\`)`, fatal: false }));
       }
       const reason = fatal ? (stopReason === 'tunnel lost' ? 'tunnel lost' : 'fatal error') : stopReason;
-      restore = await restoreSession(journal, twilio, session, reason);
+      summary.restore = await restoreSession(journal, twilio, session, reason, fatal !== undefined);
       if (proxy) await proxy.close(options.drainMs ?? 2_000).catch(() => undefined);
       if (tunnel) await tunnel.close().catch((err: Error) => emit({ type: 'warning', time: time(), message: `closing the tunnel: ${err.message}` }));
       if (app) await app.stop().catch(() => undefined);
@@ -386,7 +389,7 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
     }
   }
 
-  async function restoreSession(journal: Journal, twilio: () => Promise<TwilioPort>, session: string, reason: string): Promise<RestoreReport> {
+  async function restoreSession(journal: Journal, twilio: () => Promise<TwilioPort>, session: string, reason: string, failed: boolean): Promise<RestoreReport> {
     let entries: JournalEntry[];
     try {
       entries = journal.unrestored({ session });
@@ -397,14 +400,20 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
     let report: RestoreReport = { results: [], restored: [], failed: [] };
     if (entries.length) {
       try {
-        report = await restoreEntries(await twilio(), journal, entries, { note: `restored at the end of dev session ${session} (${reason})` });
+        // A change of this session that timed out may still be applied by Twilio: finding it not
+        // (yet) made must not close its backup.
+        report = await restoreEntries(await twilio(), journal, entries, { note: `restored at the end of dev session ${session} (${reason})`, keepTimedOut: true });
       } catch (err) {
         emit({ type: 'error', time: time(), message: `restoring failed: ${(err as Error).message}; run \`twhook restore\``, fatal: false });
       }
     }
     const numbers: RestoredNumber[] = [];
     for (const r of report.results) {
-      if (r.kind !== 'number') continue;
+      if (r.kind !== 'number') {
+        // After a fatal error nothing else reports it (`dev` ends with that error).
+        if (r.error && failed) emit({ type: 'error', time: time(), message: `could not delete ${r.kind} ${r.sid ?? '(SID unknown)'}: ${r.error} (run \`twhook restore\`)`, fatal: false });
+        continue;
+      }
       const fields: Record<string, string | null> = {};
       // A URL put back may carry a basic-auth password: every renderer shows it masked.
       for (const change of r.changes) fields[change.field] = change.to === null ? null : maskUrl(change.to);

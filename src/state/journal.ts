@@ -51,6 +51,8 @@ interface EntryBase {
   restoredAt?: string;
   /** Why the entry ended as it did ("restored by dev session …", "outcome unknown: …"). */
   note?: string;
+  /** Its call timed out: Twilio may still apply it, so finding it not applied settles nothing yet. */
+  timedOut?: boolean;
 }
 
 /** A change to a number's webhook fields. */

@@ -3,6 +3,7 @@
  * values from before) is on disk before the API call, and marked applied after it. Used by
  * `configure` and `dev`.
  */
+import { RemoteError } from '../errors.js';
 import type { IncomingNumber, NumberField, NumberUpdate, NumberWebhooks, TwilioPort } from '../twilio/port.js';
 import { NUMBER_FIELDS } from '../twilio/port.js';
 import type { EntryOrigin, EntryOwner, Journal, NumberEntry } from './journal.js';
@@ -66,11 +67,23 @@ function sameValues(number: NumberWebhooks, values: Partial<NumberWebhooks>): bo
   return (Object.keys(values) as NumberField[]).every((f) => fieldValue(number[f]) === fieldValue(values[f]));
 }
 
+const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+
+/**
+ * The client stopped waiting for an answer: Twilio may still be working on the request and apply
+ * it later, so a fetch made now cannot prove it did not happen.
+ */
+export function mayStillApply(err: unknown): boolean {
+  return err instanceof RemoteError && err.info.service === 'network' && TIMEOUT_CODES.has(String(err.info.code));
+}
+
 /**
  * Records the change, makes it, marks it applied. When the API call fails, the number is
- * fetched again to learn what happened: unchanged, the entry is removed (nothing half-written);
- * changed, it is marked applied (a restore undoes it); unknown (the fetch fails too), it stays
- * pending with a note, and a restore puts the old values back either way. The error is rethrown.
+ * fetched again to learn what happened: unchanged after an answer (an error status, a closed
+ * connection), the entry is removed (nothing half-written); changed, it is marked applied (a
+ * restore undoes it); unknown (the fetch fails too, or the call timed out and may still land),
+ * it stays pending with a note, and a restore puts the old values back either way. The error is
+ * rethrown.
  */
 export async function applyNumberChange(change: NumberChange): Promise<AppliedChange> {
   const { port, journal, number, update } = change;
@@ -100,9 +113,9 @@ export async function applyNumberChange(change: NumberChange): Promise<AppliedCh
     } catch {
       /* outcome unknown */
     }
-    if (now && sameValues(now, pickFields(number, fields))) journal.discard(entry.id);
+    if (now && !mayStillApply(err) && sameValues(now, pickFields(number, fields))) journal.discard(entry.id);
     else if (now && sameValues(now, requested)) journal.markApplied(entry.id, { after: pickFields(now, fields) });
-    else journal.update(entry.id, { note: `outcome unknown: ${(err as Error).message}`.slice(0, 300) });
+    else journal.update(entry.id, { note: `outcome unknown: ${(err as Error).message}`.slice(0, 300), ...(mayStillApply(err) ? { timedOut: true } : {}) });
     throw err;
   }
   const applied = journal.markApplied(entry.id, { after: pickFields(updated, fields) }) as NumberEntry;

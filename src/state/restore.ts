@@ -30,6 +30,12 @@ export interface RestoreOptions {
   /** Noted on the restored entries. */
   note?: string;
   signal?: AbortSignal;
+  /**
+   * For the process that just made the entries: a pending entry whose call timed out may be of a
+   * request Twilio has not finished, so finding nothing to undo proves nothing; it stays open
+   * (reported as failed) for a later `twhook restore`. Without it, such an entry is closed.
+   */
+  keepTimedOut?: boolean;
 }
 
 export interface FieldChange {
@@ -189,6 +195,9 @@ async function restoreNumber(port: TwilioPort, journal: Journal, entries: Number
       return result;
     }
     result.status = 'restored';
+  } else if (options.keepTimedOut && sorted.some((e) => e.state === 'pending' && e.timedOut)) {
+    result.error = 'Twilio did not confirm a change to it in time and may still apply it';
+    return result;
   } else {
     result.status = 'unchanged';
   }
@@ -213,13 +222,17 @@ async function restoreResource(port: TwilioPort, journal: Journal, entry: Resour
   try {
     let sids = entry.sid ? [entry.sid] : [];
     if (!entry.sid) {
-      // Created, maybe, by a process that died before it learnt the SID: find it by its marker.
-      if (!entry.marker) {
+      // Created, maybe, by a process that died (or a call that timed out) before it learnt the
+      // SID: find it by its marker, or as the new one with its description (`sinks create`).
+      const existing = Array.isArray(entry.details?.existingSids) ? (entry.details.existingSids as string[]) : undefined;
+      if (!entry.marker && !(existing && entry.description)) {
         result.error = 'its SID was never recorded and it has no marker to find it by';
         return result;
       }
       const all: { sid: string; description: string }[] = await api.list();
-      sids = all.filter((r) => r.description.includes(entry.marker!)).map((r) => r.sid);
+      sids = all
+        .filter((r) => (entry.marker ? r.description.includes(entry.marker) : r.description === entry.description && !existing!.includes(r.sid)))
+        .map((r) => r.sid);
       result.sid = sids[0];
     }
     if (options.dryRun) {
@@ -234,6 +247,10 @@ async function restoreResource(port: TwilioPort, journal: Journal, entry: Resour
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
+    }
+    if (!deleted && options.keepTimedOut && entry.state === 'pending' && entry.timedOut) {
+      result.error = 'Twilio did not confirm its creation in time and may still create it';
+      return result;
     }
     result.status = deleted ? 'restored' : 'unchanged';
   } catch (err) {

@@ -179,7 +179,9 @@ function restoredLines(e: RestoredEvent, c: Chalkish): string[] {
     if (!fields.length) lines.push(`${c.green('✓')} ${n.phoneNumber} already as it was`);
     else lines.push(`${c.green('✓')} restored ${n.phoneNumber}: ${fields.map(([f, v]) => `${f} ${v ?? '(empty)'}`).join(', ')}`);
   }
-  lines.push(c.dim(`stopped (${e.reason})`));
+  // A session that failed before changing a number: say so, nobody need wonder about a restore.
+  const untouched = !e.numbers.length && e.reason !== 'interrupted' && e.reason !== 'stopped' ? ': no number was changed' : '';
+  lines.push(c.dim(`stopped (${e.reason})${untouched}`));
   return lines;
 }
 

@@ -156,8 +156,8 @@ describe("Twilio's limits and inactive sinks as sentences", () => {
     expect(emu.state.events.sinks.size).toBe(2);
   });
 
-  it('explains the subscription limit, naming the sink that was created anyway', async () => {
-    const { run, webhook } = await setup({ eventLimits: { subscriptions: 1 } });
+  it('explains the subscription limit; sinks create --subscribe deletes the sink it made again', async () => {
+    const { emu, run, webhook } = await setup({ eventLimits: { subscriptions: 1 } });
     const sink = (await webhook()).sink;
     expect((await run(['subscriptions', 'create', '--sink', sink.sid, '--type', DELIVERED])).code).toBe(0);
     const again = await run(['subscriptions', 'create', '--sink', sink.sid, '--type', FAILED]);
@@ -165,7 +165,8 @@ describe("Twilio's limits and inactive sinks as sentences", () => {
     expect(again.stderr).toMatch(/already has 1 subscription and Event Streams allows 100 per account.*add-types/);
     const withSink = await run(['sinks', 'create', '--type', 'webhook', '--destination', 'https://example.com/2', '--subscribe', FAILED]);
     expect(withSink.code).toBe(3);
-    expect(withSink.stderr).toMatch(/sink DG[0-9a-f]{32} was created, but not its subscription: Twilio refused a new subscription/);
+    expect(withSink.stderr).toMatch(/could not subscribe the new sink: Twilio refused a new subscription.*; deleted sink DG[0-9a-f]{32} again, nothing was created/);
+    expect(emu.state.events.sinks.size).toBe(1);
   });
 
   it('walks a Kinesis sink from initialized to active: refused subscription, test, wrong and right test_id', async () => {

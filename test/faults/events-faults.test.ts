@@ -1,0 +1,4 @@
+import { describe, it } from 'vitest';
+import { defineTable } from './harness.js';
+
+defineTable(['dev --events', 'sinks create'], { describe, it });
