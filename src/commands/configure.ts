@@ -282,16 +282,19 @@ async function pickInteractively(ctx: Ctx, port: TwilioPort, options: ConfigureO
   const fields: NumberUpdate = {};
   for (const f of chosen) {
     const current = picked.length === 1 && first[f] ? splitFragment(first[f]!).base : undefined;
+    // The default is drawn on the terminal: a basic-auth password in it shows masked, and
+    // keeping the masked default keeps the real URL.
+    const shownCurrent = current && maskUrl(current);
     const url = await ctx.prompter.input({
       message: `${URL_FIELD_NAMES[f]} (empty clears it)`,
-      ...(current ? { default: current } : {}),
+      ...(shownCurrent ? { default: shownCurrent } : {}),
       validate: (value) => {
         if (value.trim() === '') return true;
         const problem = webhookUrlProblem(value.trim());
         return problem ? `This URL ${problem}` : true;
       },
     });
-    fields[f] = url.trim();
+    fields[f] = current && url.trim() === shownCurrent ? current : url.trim();
   }
   const text = await ctx.prompter.input({
     message: 'Connection overrides for these URLs (like ct=2000&rc=2&rp=5xx,ct; empty: none)',

@@ -14,7 +14,7 @@ import { main } from '../../src/cli.js';
 import type { Deps } from '../../src/ctx.js';
 import { ngrokTunnelFactory, type NgrokForwardConfig } from '../../src/tunnel/ngrok.js';
 import type { TunnelFactory } from '../../src/tunnel/types.js';
-import type { Prompter } from '../../src/ui/prompter.js';
+import type { Choice, Prompter } from '../../src/ui/prompter.js';
 import { signRequest } from '../../src/webhooks/signature.js';
 import { post, startApp, waitFor } from '../support/dev-session.js';
 import { useEmulator } from '../support/emulator.js';
@@ -114,12 +114,16 @@ async function world() {
   // An explicit --env-file elsewhere: REST through the API key.
   const apiKeyEnv = envFile('api-key.env', { TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET }, tempDir('twhook-secrets-env-'));
 
+  let runs = 0;
   const run = async (
     label: string,
     argv: string[],
     options: { env?: Record<string, string>; tty?: boolean; prompter?: Prompter; code?: number; tunnelFactory?: TunnelFactory } = {},
   ): Promise<RunResult> => {
+    // A later time for each run: backups are ordered by time, as they are outside tests.
+    const now = new Date(Date.UTC(2026, 10, 27, 10, 0, ++runs));
     const r = await runCli(argv, {
+      now,
       cwd,
       configDir,
       env: options.env ?? api,
@@ -198,6 +202,33 @@ function fakeNgrok(mode: 'ok' | 'reject') {
   return { factory, seen };
 }
 
+/**
+ * A scripted prompter that also scans what a real one would draw on the terminal (messages,
+ * defaults, choice names and descriptions): prompts are written without the output redactor.
+ */
+function recordingPrompter(answers: unknown[], scan: LeakScanner, label: string): Prompter & { asked: { kind: string; message: string }[] } {
+  const inner = scriptedPrompter(answers);
+  const shown = (kind: string, opts: object, choices?: Choice<unknown>[]) =>
+    scan.text(
+      `${label} [prompt: ${kind}]`,
+      JSON.stringify({ ...opts, choices: choices?.map((c) => ({ name: c.name, description: c.description })) }, (key, value) =>
+        typeof value === 'function' || key === 'value' || key === 'source' ? undefined : value,
+      ),
+    );
+  return {
+    asked: inner.asked,
+    input: (opts) => (shown('input', opts), inner.input(opts)),
+    confirm: (opts) => (shown('confirm', opts), inner.confirm(opts)),
+    password: (opts) => (shown('password', opts), inner.password!(opts)),
+    select: (opts) => (shown('select', opts, opts.choices as Choice<unknown>[]), inner.select(opts)),
+    checkbox: (opts) => (shown('checkbox', opts, opts.choices as Choice<unknown>[]), inner.checkbox(opts)),
+    async search(opts) {
+      shown('search', opts, (await opts.source(undefined)) as Choice<unknown>[]);
+      return inner.search(opts);
+    },
+  };
+}
+
 const inboundSms = { MessageSid: 'SM0123456789abcdef0123456789abcdef', AccountSid: ACCOUNT_SID, From: '+15551230000', To: SUPPORT, Body: 'Hello there', NumMedia: '0' };
 const basicHeader = (user: string, password: string) => 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
 
@@ -221,11 +252,26 @@ describe('no secret reaches output, captures or journals', () => {
     expect(JSON.stringify(doctor.json())).toContain('ngrok');
 
     // configure: URLs carrying a basic-auth password.
+    const support = [...emu.state.api2010.numbers.values()].find((n) => n.phone_number === SUPPORT)!;
+    // Interactive, on a terminal: pick the number (its SMS URL has a password), the webhook, a new URL.
+    const pick = (prefix: string) => (choices: Choice<unknown>[]) => choices.find((c) => c.name.startsWith(prefix))!.value;
+    const seeded = `https://legacy:${enc(SEEDED_PASSWORD)}@old.example.com/sms`;
+    const keep = recordingPrompter([pick(SUPPORT), false, () => ['smsUrl'], 'https://legacy:••••@old.example.com/sms', 'ct=3000', true], w.scan, 'configure, keeping the masked default (TTY, prompts)');
+    await run('configure, keeping the masked default (TTY, prompts)', ['configure'], { env: { ...byEnv, NO_COLOR: '1' }, tty: true, prompter: keep });
+    expect(support.sms_url).toBe(`${seeded}#ct=3000`);
+    const interactive = recordingPrompter(
+      [pick(SUPPORT), false, () => ['smsUrl'], CONFIGURE_SMS.replace('/sms', '/interactive'), '', true],
+      w.scan,
+      'configure (TTY, prompts)',
+    );
+    await run('configure (TTY, prompts)', ['configure'], { env: { ...byEnv, NO_COLOR: '1' }, tty: true, prompter: interactive });
+    expect(interactive.asked.map((a) => a.kind)).toEqual(['search', 'confirm', 'checkbox', 'input', 'input', 'confirm']);
+    expect(support.sms_url).toBe(CONFIGURE_SMS.replace('/sms', '/interactive'));
+
     const dry = await run('configure --dry-run (flags)', ['configure', SUPPORT, '--sms-url', CONFIGURE_SMS, '--dry-run', ...byFlags]);
     expect(dry.stdout + dry.stderr).toMatch(/Dry run|dry run/);
     const applied = await run('configure --yes --json (.env)', ['configure', SUPPORT, '--sms-url', CONFIGURE_SMS, '--voice-url', CONFIGURE_VOICE, '--ct', '2000', '--yes', '--json']);
     expect(applied.json()).toHaveLength(1);
-    const support = [...emu.state.api2010.numbers.values()].find((n) => n.phone_number === SUPPORT)!;
     expect(support.sms_url).toBe(`${CONFIGURE_SMS}#ct=2000`);
     await run('configure --yes (API key flags)', ['configure', SALES, '--sms-url', CONFIGURE_SMS, '--yes', '--account-sid', ACCOUNT_SID, '--api-key', API_KEY, '--api-secret', API_SECRET]);
     // Failure paths: each a one-line error, none repeating the URL's password.
@@ -242,10 +288,16 @@ describe('no secret reaches output, captures or journals', () => {
     const backupsJson = await run('restore --list --json', ['restore', '--list', '--json']);
     expect((backupsJson.json()[0] as Json).backups.length).toBeGreaterThanOrEqual(2);
     await run('restore --dry-run --json', ['restore', SUPPORT, '--dry-run', '--json']);
-    await run('restore one number', ['restore', SALES, '--yes']);
-    const back = await run('restore --yes --json (env)', ['restore', '--yes', '--json'], { env: byEnv });
-    expect((back.json()[0] as Json).restored.length).toBeGreaterThanOrEqual(1);
-    expect(support.sms_url).toBe(`https://legacy:${enc(SEEDED_PASSWORD)}@old.example.com/sms`);
+    const confirmRestore = recordingPrompter([true], w.scan, 'restore (TTY, prompt)');
+    await run('restore one number (TTY, prompt)', ['restore', SALES], { env: { ...byEnv, NO_COLOR: '1' }, tty: true, prompter: confirmRestore });
+    expect(confirmRestore.asked).toHaveLength(1);
+    await run('restore the newest batch', ['restore', '--yes']);
+    expect(support.sms_url).toBe(CONFIGURE_SMS.replace('/sms', '/interactive'));
+    const back = await run('restore a number --yes --json (env)', ['restore', SUPPORT, '--yes', '--json'], { env: byEnv });
+    expect((back.json()[0] as Json).restored.length, back.stdout + back.stderr).toBeGreaterThanOrEqual(1);
+    expect(support.sms_url).toBe(`${seeded}#ct=3000`);
+    await run('restore the first change', ['restore', SUPPORT, '--yes']);
+    expect(support.sms_url).toBe(seeded);
     await run('restore --list after', ['restore', '--list', '--json']);
 
     const { config } = w.finish({ journalSecrets: true });
@@ -407,7 +459,7 @@ describe('no secret reaches output, captures or journals', () => {
     await run('sinks create segment text (API key env file)', ['sinks', 'create', '--type', 'segment', '--write-key', WRITE_KEY, '--env-file', apiKeyEnv]);
     await run('sinks create segment, malformed key', ['sinks', 'create', '--type', 'segment', '--write-key', BAD_WRITE_KEY], { code: 2 });
     await run('sinks create segment, key on a webhook', ['sinks', 'create', '--type', 'webhook', '--destination', destination, '--write-key', WRITE_KEY], { code: 2 });
-    const prompter = scriptedPrompter(['segment', INTERACTIVE_WRITE_KEY, (c: { value: unknown }[]) => c[0]!.value, true]);
+    const prompter = recordingPrompter(['segment', INTERACTIVE_WRITE_KEY, (c: { value: unknown }[]) => c[0]!.value, true], w.scan, 'sinks create (TTY, prompts)');
     await run('sinks create, prompted write key (TTY)', ['sinks', 'create'], { tty: true, prompter, env: { ...byEnv, NO_COLOR: '1' } });
     expect([...emu.state.events.sinks.values()].some((s) => s.configuration.write_key === INTERACTIVE_WRITE_KEY)).toBe(true);
 
@@ -433,7 +485,9 @@ describe('no secret reaches output, captures or journals', () => {
     await run('event-types list --json', ['event-types', 'list', '--json']);
 
     await run('sinks delete segment --with-subscriptions --json', ['sinks', 'delete', segmentSid, '--with-subscriptions', '--yes', '--json']);
-    await run('sinks delete webhook --with-subscriptions', ['sinks', 'delete', webhookSid, '--with-subscriptions', '--yes']);
+    const confirmDelete = recordingPrompter([true], w.scan, 'sinks delete (TTY, prompt)');
+    await run('sinks delete webhook (TTY, prompt)', ['sinks', 'delete', webhookSid], { env: { ...byEnv, NO_COLOR: '1' }, tty: true, prompter: confirmDelete });
+    expect(confirmDelete.asked).toHaveLength(1);
     await run('sinks show deleted', ['sinks', 'show', webhookSid], { code: 3 });
     w.finish();
   });
