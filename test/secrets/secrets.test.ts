@@ -345,7 +345,7 @@ describe('no secret reaches output, captures or journals', () => {
     expect(readFileSync(capture, 'utf8').trim().split('\n')).toHaveLength(5);
 
     // 2. The TTY live view with --verbose (headers and bodies shown); credentials by flags.
-    const live = startRun(['dev', app.url, '--public-url', PUBLIC, '--number', SALES, '--basic-auth', `twhookdev:${DEV_PASSWORD}`, '--verbose', '--capture', 'live.jsonl', ...byFlags], {
+    const live = startRun(['dev', app.url, '--public-url', PUBLIC, '--number', SUPPORT, '--basic-auth', `twhookdev:${DEV_PASSWORD}`, '--verbose', '--capture', 'live.jsonl', ...byFlags], {
       cwd,
       configDir,
       env: { ...api, NO_COLOR: '1' },
@@ -553,6 +553,7 @@ describe('no secret reaches output, captures or journals', () => {
       return r;
     };
     await bin('numbers list --json --env-file', ['numbers', 'list', '--json', '--env-file', envPath], {}, 0);
+    await bin('numbers list with the SDK logging at debug', ['numbers', 'list', '--env-file', envPath], { TWILIO_LOG_LEVEL: 'debug' }, 0);
     await bin('doctor (env)', ['doctor'], { TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET, TWILIO_AUTH_TOKEN: AUTH_TOKEN, NGROK_AUTHTOKEN }, 0);
     await bin('configure --json (flags)', ['configure', SUPPORT, '--sms-url', CONFIGURE_SMS, '--yes', '--json', '--account-sid', ACCOUNT_SID, '--auth-token', AUTH_TOKEN], {}, 0);
     await bin('restore --list --json', ['restore', '--list', '--json', '--env-file', envPath], {}, 0);
