@@ -2,7 +2,7 @@
  * The capture format, version 1: JSON Lines, one webhook request a line, as received from Twilio.
  * `dev` writes it, `verify` and `replay` read it (see docs/capture-format.md).
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 
 export const CAPTURE_VERSION = 1;
@@ -74,7 +74,9 @@ export function header(headers: CaptureHeaders | undefined, name: string): strin
 
 /** A time-ordered unique id: `req_` + milliseconds (base 36) + 8 random hex digits. */
 export function newCaptureId(now: Date): string {
-  return `req_${now.getTime().toString(36).padStart(9, '0')}${randomBytes(4).toString('hex')}`;
+  // The first 8 hex digits of a v4 UUID are random; randomUUID draws from a cached pool of
+  // entropy, where randomBytes(4) costs a call into the CSPRNG for every request.
+  return `req_${now.getTime().toString(36).padStart(9, '0')}${randomUUID().slice(0, 8)}`;
 }
 
 /** Lower-cases names and merges repeats (Node's IncomingMessage.headers or raw pairs). */
