@@ -7,7 +7,7 @@ import type { Wire } from '../cli.js';
 import type { Ctx } from '../ctx.js';
 import { UsageError } from '../errors.js';
 import { Journal, type JournalEntry, type NumberEntry } from '../state/journal.js';
-import { expandRestoreSet, liveEntries, newestUnrestoredBatch, restoreEntries, type RestoreReport, type RestoreResult } from '../state/restore.js';
+import { expandRestoreSet, liveEntries, newestFirstIn, newestUnrestoredBatch, restoreEntries, type RestoreReport, type RestoreResult } from '../state/restore.js';
 import { maskUrl, urlPassword } from '../state/url-secrets.js';
 import { NUMBER_FIELDS, type NumberField } from '../twilio/port.js';
 
@@ -133,7 +133,7 @@ function selectEntries(journal: Journal, options: RestoreCommandOptions): Journa
       const any = journal.entries().some((e) => entryMatches(e, options.number!));
       throw new UsageError(any ? `every backup of ${options.number} is already restored: \`twhook restore --list ${options.number}\` shows them` : `no backup of ${options.number}: \`twhook restore --list\` shows the numbers twhook changed`);
     }
-    const newest = open.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0]!;
+    const newest = open.sort(newestFirstIn(journal))[0]!;
     return expandRestoreSet(journal, [newest]);
   }
   return expandRestoreSet(journal, newestUnrestoredBatch(journal));

@@ -87,7 +87,15 @@ export interface RestoreReport {
   failed: RestoreResult[];
 }
 
-const newestFirst = (a: JournalEntry, b: JournalEntry) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0);
+/**
+ * Newest first. Two entries can share a timestamp (one clock tick, a fixed clock): the journal's
+ * own order, which is append order, breaks the tie, so the later entry counts as the newer.
+ */
+export function newestFirstIn(journal: Journal): (a: JournalEntry, b: JournalEntry) => number {
+  const position = new Map(journal.entries().map((e, i) => [e.id, i]));
+  return (a, b) =>
+    a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : (position.get(b.id) ?? -1) - (position.get(a.id) ?? -1);
+}
 
 /** Unrestored entries (pending or applied), oldest first. */
 export function findUnrestored(journal: Journal, filter: Omit<EntryFilter, 'state'> = {}): JournalEntry[] {
@@ -101,10 +109,11 @@ export function findUnrestored(journal: Journal, filter: Omit<EntryFilter, 'stat
 export function expandRestoreSet(journal: Journal, entries: JournalEntry[]): JournalEntry[] {
   const ids = new Set(entries.map((e) => e.id));
   const out = [...entries];
+  const newestFirst = newestFirstIn(journal);
   for (const e of entries) {
     if (e.kind !== 'number') continue;
     for (const other of journal.unrestored({ kind: 'number', numberSid: e.numberSid, accountSid: e.accountSid })) {
-      if (!ids.has(other.id) && other.createdAt >= e.createdAt) {
+      if (!ids.has(other.id) && newestFirst(other, e) < 0) {
         ids.add(other.id);
         out.push(other);
       }
@@ -115,7 +124,7 @@ export function expandRestoreSet(journal: Journal, entries: JournalEntry[]): Jou
 
 /** The newest batch (one command run) that still has unrestored entries. */
 export function newestUnrestoredBatch(journal: Journal, filter: Omit<EntryFilter, 'state'> = {}): JournalEntry[] {
-  const open = journal.unrestored(filter).sort(newestFirst);
+  const open = journal.unrestored(filter).sort(newestFirstIn(journal));
   if (!open.length) return [];
   const batch = open[0]!.batch;
   return open.filter((e) => e.batch === batch);
@@ -136,7 +145,7 @@ function isNotFound(err: unknown): boolean {
 }
 
 async function restoreNumber(port: TwilioPort, journal: Journal, entries: NumberEntry[], options: RestoreOptions): Promise<NumberRestore> {
-  const sorted = [...entries].sort(newestFirst);
+  const sorted = [...entries].sort(newestFirstIn(journal));
   const first = sorted[0]!;
   const mode: RestoreMode = options.mode ?? (sorted.every((e) => e.origin === 'dev') ? 'if-unchanged' : 'force');
   const result: NumberRestore = {
@@ -271,7 +280,7 @@ export async function restoreEntries(port: TwilioPort, journal: Journal, entries
   const results: RestoreResult[] = [];
   const order: ResourceKind[] = ['event-subscription', 'event-sink'];
   for (const kind of order) {
-    for (const e of open.filter((x): x is ResourceEntry => x.kind === kind).sort(newestFirst)) {
+    for (const e of open.filter((x): x is ResourceEntry => x.kind === kind).sort(newestFirstIn(journal))) {
       if (options.signal?.aborted) break;
       results.push(await restoreResource(port, journal, e, options));
     }
