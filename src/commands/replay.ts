@@ -3,6 +3,7 @@
  * they validate (re-signed for the target, signed for another URL, or with the captured
  * signature kept), and shows each answer next to the captured one.
  */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Wire } from '../cli.js';
 import type { Ctx } from '../ctx.js';
@@ -97,7 +98,8 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
     }
   }
 
-  const sources: CaptureSource[] = captures.map((c) => (c === '-' ? { name: 'stdin', stream: ctx.io.stdin } : c));
+  // Relative paths are the user's, from where they ran the command (ctx.cwd), not the process's.
+  const sources: CaptureSource[] = captures.map((c) => (c === '-' ? { name: 'stdin', stream: ctx.io.stdin } : resolve(ctx.cwd, c)));
   if (mode === 'keep' && new URL(to).pathname.replace(/\/+$/, '') !== '') {
     ctx.out.warn(`--to has a path (${new URL(to).pathname}): the app sees another path than the one Twilio signed, so kept signatures fail`);
   }

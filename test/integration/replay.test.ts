@@ -102,6 +102,16 @@ describe('twhook replay: the three signing modes against an app that validates l
     expect(lines[7]).toMatchObject({ summary: { total: 7, sent: 7, ok: 7, failed: 0, signing: 'resign' } });
   });
 
+  it('reads a relative capture path from the folder the command runs in', async () => {
+    const a = await app();
+    const file = captureFile(captured([['sms', '/sms']]));
+    const { dirname, basename } = await import('node:path');
+    const r = await runCli(['replay', basename(file), '--to', a.url, '--json'], { env, cwd: dirname(file) });
+    expect(r.stderr).not.toContain('error');
+    expect(r.code).toBe(0);
+    expect(a.seen).toHaveLength(1);
+  });
+
   it('the captured signature alone is refused: the URL changed (the reason re-signing is the default)', async () => {
     const a = await app();
     const file = captureFile(captured([['sms', '/sms']]));
