@@ -231,6 +231,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
 
     let body: Buffer;
     let tooLarge = false;
+    let cutShort = false;
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > bodyLimit) {
       tooLarge = true;
@@ -238,6 +239,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     } else {
       body = await readBody(req, bodyLimit).catch((err: Error) => {
         if (err instanceof BodyTooLarge) tooLarge = true;
+        else cutShort = true; // the caller hung up mid-body: there is no whole request to forward
         return Buffer.alloc(0);
       });
     }
@@ -291,6 +293,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       const limit = formatBytes(bodyLimit);
       reply(res, 413, `twhook: request body over ${limit}\n`, true);
       finish({ outcome: 'too-large', status: 413, failure: `body over the ${limit} limit: refused with 413`, verdict: uncheckedVerdict('the body was refused') });
+      return;
+    }
+
+    if (cutShort) {
+      res.destroy();
+      finish({ outcome: 'caller-gone', status: 499, failure: 'the caller hung up before the request body was complete: not forwarded', verdict: uncheckedVerdict('the request was incomplete') });
       return;
     }
 
@@ -440,14 +448,18 @@ function forwardHeaders(req: IncomingMessage, publicUrl: URL | undefined, public
   for (let i = 0; i < raw.length; i += 2) {
     if (!DROP_REQUEST_HEADERS.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
   }
-  const base = publicUrl ?? new URL(publicBase);
+  let base = publicUrl;
+  if (!base) {
+    try {
+      base = new URL(publicBase);
+    } catch {
+      // A Host header that names no host ("a b", "["): nothing to say about the public URL.
+    }
+  }
   const priorFor = headerValue(req.headers['x-forwarded-for']);
   const remote = req.socket.remoteAddress ?? '127.0.0.1';
-  out.push(
-    'X-Forwarded-Proto', base.protocol.replace(/:$/, ''),
-    'X-Forwarded-Host', base.host,
-    'X-Forwarded-For', priorFor ? `${priorFor}, ${remote}` : remote,
-  );
+  if (base) out.push('X-Forwarded-Proto', base.protocol.replace(/:$/, ''), 'X-Forwarded-Host', base.host);
+  out.push('X-Forwarded-For', priorFor ? `${priorFor}, ${remote}` : remote);
   return out;
 }
 

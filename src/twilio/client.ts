@@ -232,6 +232,15 @@ export function networkError(err: unknown, uri: string, settings: Pick<HttpSetti
   return new RemoteError(`cannot reach ${host}${origin}: ${reason}${hint}`, { code, service: 'network' });
 }
 
+/** The RemoteError for a success status whose body is not JSON: not the Twilio API answering. */
+export function notJsonError(status: number, method: string, uri: string, settings: Pick<HttpSettings, 'baseUrl'>): RemoteError {
+  const origin = settings.baseUrl && uri.startsWith(settings.baseUrl) ? ' (the --api-url / TWHOOK_API_URL server)' : '';
+  return new RemoteError(
+    `${hostOf(uri)}${origin} answered ${method.toUpperCase()} ${maskAccounts(pathOf(uri))} with HTTP ${status} and a body that is not JSON: is it the Twilio API${origin ? ' or the emulator' : ''}?`,
+    { status, service: 'twilio' },
+  );
+}
+
 /** Network failures after which the request was certainly not processed, or is safe to resend. */
 function retryableNetwork(code: string | undefined, method: string, uri: string): boolean {
   if (code !== 'ECONNRESET' && code !== 'EPIPE') return false;
@@ -273,7 +282,12 @@ export function defineRequestClient(Base: RequestClientClass): new (settings: Ht
           }
           throw networkError(err, uri, settings);
         }
-        if (response.statusCode < 400) return response;
+        if (response.statusCode < 400) {
+          // The SDK JSON.parses every answer: an HTML page or a TwiML app at --api-url would
+          // surface as a SyntaxError ("unexpected failure") instead of naming the server.
+          if (typeof response.body === 'string' && /^\s*[^\s{[]/.test(response.body)) throw notJsonError(response.statusCode, method, uri, settings);
+          return response;
+        }
         if (attempt < settings.maxRetries && isRetryable(method, uri, response.statusCode)) {
           await sleep(backoffMs(attempt, settings, retryAfterMs(headerValue(response.headers, 'retry-after'))));
           continue;

@@ -2,13 +2,16 @@
  * Inputs the fuzz tests (inputs.test.ts, commands.test.ts) found that broke twhook, kept as plain
  * examples so they stay fixed whatever seed the fuzzers run with.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readCaptures } from '../../src/capture/reader.js';
 import type { CaptureItem } from '../../src/capture/format.js';
 import { encodeForm, parseForm } from '../../src/webhooks/form.js';
-import { signRequest, verifyRequest } from '../../src/webhooks/signature.js';
+import { EXPLAIN_MAX_BODY, signRequest, verifyRequest } from '../../src/webhooks/signature.js';
 import { parseXml } from '../../src/webhooks/twiml.js';
+import { runCli } from '../support/run-cli.js';
 
 async function readText(text: string): Promise<CaptureItem[]> {
   const items: CaptureItem[] = [];
@@ -51,5 +54,50 @@ describe('fuzz findings', () => {
     const parsed = parseXml('<Response><Say valueOf="1" constructor="2" toString="3">Hi</Say></Response>');
     expect(parsed.ok).toBe(true);
     expect(parseXml('<Say voice="a" voice="b"/>')).toMatchObject({ ok: false, error: expect.stringContaining('attribute voice repeated') });
+  });
+});
+
+describe('hostile sizes', () => {
+  it('a forged 1 MiB form is judged without the explanation search (seconds of CPU per request at the dev proxy)', () => {
+    const body = Array.from({ length: 20_000 }, (_, i) => `P${i}=${'x'.repeat(45)}`).join('&');
+    expect(body.length).toBeGreaterThan(EXPLAIN_MAX_BODY);
+    const verdict = verifyRequest({ url: 'https://a.example.com:8443/sms?x=1&y=2#ct=1000', signature: 'forged', body, authTokens: ['t1', 't2', 't3'], headers: { host: 'localhost:3000', 'x-forwarded-host': 'b.example' } });
+    expect(verdict).toMatchObject({ verdict: 'invalid', valid: false });
+    expect(verdict.reason).toMatch(/not searched for an explanation/);
+    // A body of a webhook's size is still explained.
+    const small = verifyRequest({ url: 'https://a.example.com/sms', signature: 'forged', body: 'Body=hi', authTokens: ['t1'] });
+    expect(small.reason).toMatch(/no nearby URL/);
+  });
+});
+
+describe('an --api-url that is not the Twilio API', () => {
+  it.each([
+    ['subscriptions', 'show', 'DF0123456789abcdef0123456789abcdef'],
+    ['numbers', 'list'],
+    ['sinks', 'list'],
+    ['doctor'],
+  ])('twhook %s ...: exit 3 naming the server when it answers 200 with TwiML, not an unexpected failure', async (...argv) => {
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'Content-Type': 'text/xml' });
+      res.end('<Response><Message>ok</Message></Response>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const r = await runCli([...argv, '--api-url', url], { env: { TWILIO_ACCOUNT_SID: 'AC' + '0123456789abcdef'.repeat(2), TWILIO_AUTH_TOKEN: 'f00dfeedf00dfeedf00dfeedf00dfeed' } });
+      expect(r.stderr).not.toContain('unexpected failure');
+      if (argv[0] === 'doctor') {
+        expect(r.code).toBe(1);
+        expect(r.stderr + r.stdout).toContain('not JSON');
+      } else {
+        expect(r.code).toBe(3);
+        expect(r.stderr).toMatch(new RegExp(`^error: ${url.replace(/\./g, '\\.')} \\(the --api-url / TWHOOK_API_URL server\\) answered GET \\S+ with HTTP 200 and a body that is not JSON`));
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
