@@ -17,13 +17,13 @@ import { maskUrl } from '../state/url-secrets.js';
 import { prepareNumbersForSession, restoreEntries, type RestoreReport } from '../state/restore.js';
 import type { IncomingNumber, NumberField, NumberUpdate, TwilioPort } from '../twilio/port.js';
 import type { Tunnel, TunnelFactory, TunnelRequest } from '../tunnel/types.js';
-import { classify } from '../webhooks/kinds.js';
+import { bodyFormParams, classify } from '../webhooks/kinds.js';
 import { withOverrides, type Overrides } from '../webhooks/overrides.js';
 import { verifyRequest } from '../webhooks/signature.js';
 import { EventChannel } from './channel.js';
 import type { DevEvent, ReadyNumber, RequestEvent, RestoredNumber, SignatureVerdict } from './events.js';
 import { startApp, type AppProcess } from './exec.js';
-import { DEFAULT_BODY_LIMIT, startProxy, TWILIO_TIMEOUT_MS, type Inspection, type ProxyServer, type VerifyInput } from './server.js';
+import { DEFAULT_BODY_LIMIT, startProxy, TWILIO_TIMEOUT_MS, type InspectInput, type Inspection, type ProxyServer, type VerifyInput } from './server.js';
 
 /** Where each kind of webhook goes on the app. `null` leaves that field of the number alone. */
 export interface DevPaths {
@@ -460,10 +460,15 @@ function describeEntries(entries: JournalEntry[]): string {
   return names.join(', ');
 }
 
-function inspect(input: { method: string; path: string; headers: Record<string, string | string[] | undefined>; body: Buffer }): Inspection {
-  const c = classify({ method: input.method, url: input.path, headers: input.headers, body: input.body.toString('utf8') });
+function inspect(input: InspectInput): Inspection {
+  const c = classify({ method: input.method, url: input.path, headers: input.headers, body: input.text ?? input.body.toString('utf8') });
   const channel = c.kind === 'inbound-sms' || c.kind === 'inbound-mms' ? 'messaging' : c.kind === 'inbound-call' || c.kind === 'gather' ? 'voice' : undefined;
-  return { kind: c.kind, gist: c.gist, expectsTwiml: c.expectsTwiml, ...(channel ? { channel } : {}) };
+  const inspection: Inspection = { kind: c.kind, gist: c.gist, expectsTwiml: c.expectsTwiml };
+  if (channel) inspection.channel = channel;
+  // The body parsed as a form: the signature check reuses it instead of parsing it again.
+  const params = bodyFormParams(c);
+  if (params) inspection.params = params;
+  return inspection;
 }
 
 /** The signature check: the SDK's verdict, with the URL with and without basic-auth credentials. */
@@ -471,7 +476,7 @@ function verifier(authTokens: string[], basicAuth: DevSessionOptions['basicAuth'
   return (input) => {
     const signature = firstValue(input.headers['x-twilio-signature']);
     const check = (url: string, explain: boolean) =>
-      verifyRequest({ url, signature, body: input.body, headers: input.headers, authTokens, method: input.method, explain });
+      verifyRequest({ url, signature, body: input.body, headers: input.headers, authTokens, method: input.method, explain, ...(input.params ? { params: input.params } : {}) });
     if (!basicAuth) {
       const v = check(input.url, true);
       return { status: v.verdict, reason: v.reason ?? (v.valid ? 'signature matches' : 'invalid signature') };

@@ -183,6 +183,14 @@ interface CloudEvent {
   data?: unknown;
 }
 
+/**
+ * The parameters of a form body, when `classify` parsed the body as one (undefined for JSON
+ * bodies, GET and HEAD): exactly parseForm(body), for verifyRequest's `params` option.
+ */
+export function bodyFormParams(c: Classification): FormParams | undefined {
+  return c.params === EMPTY ? undefined : c.params;
+}
+
 function classifyJson(body: string): Classification {
   let parsed: unknown;
   try {
