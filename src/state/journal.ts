@@ -197,10 +197,14 @@ export class Journal {
     throw new UsageError(`no backup ${idOrPrefix} in ${this.path}: run \`twhook restore --list\` to see them`);
   }
 
-  /** Writes a new entry as `pending`; call before the API call it records. */
-  begin(entry: NewEntry): JournalEntry {
+  /**
+   * Writes a new entry as `pending`; call before the API call it records. `check` sees the entries
+   * under the lock and may throw to refuse: a claim that no other process can race.
+   */
+  begin(entry: NewEntry, check?: (entries: readonly JournalEntry[]) => void): JournalEntry {
     const at = this.now().toISOString();
     return this.transaction((doc) => {
+      check?.(doc.entries);
       let id = randomBytes(4).toString('hex');
       while (doc.entries.some((e) => e.id === id)) id = randomBytes(4).toString('hex');
       const full = { ...entry, id, createdAt: at, updatedAt: at, state: 'pending' } as JournalEntry;

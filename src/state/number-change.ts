@@ -3,10 +3,10 @@
  * values from before) is on disk before the API call, and marked applied after it. Used by
  * `configure` and `dev`.
  */
-import { RemoteError } from '../errors.js';
+import { RemoteError, UsageError } from '../errors.js';
 import type { IncomingNumber, NumberField, NumberUpdate, NumberWebhooks, TwilioPort } from '../twilio/port.js';
 import { NUMBER_FIELDS } from '../twilio/port.js';
-import type { EntryOrigin, EntryOwner, Journal, NumberEntry } from './journal.js';
+import { isOwnerAlive, type EntryOrigin, type EntryOwner, type Journal, type JournalEntry, type NumberEntry } from './journal.js';
 
 export interface NumberChange {
   port: TwilioPort;
@@ -67,6 +67,22 @@ function sameValues(number: NumberWebhooks, values: Partial<NumberWebhooks>): bo
   return (Object.keys(values) as NumberField[]).every((f) => fieldValue(number[f]) === fieldValue(values[f]));
 }
 
+/** The refusal for numbers another running `dev` session holds (its backups name the process). */
+export function inUseError(held: NumberEntry[]): UsageError {
+  const names = [...new Set(held.map((e) => `${e.phoneNumber} (twhook dev, pid ${e.owner!.pid}${e.owner!.host ? ` on ${e.owner!.host}` : ''})`))];
+  return new UsageError(
+    `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} in use by another running twhook dev session: stop it first (it restores the number when it ends) or pick another number`,
+  );
+}
+
+/** Unrestored `dev` changes of this number made by another process that is still running. */
+function heldByOthers(entries: readonly JournalEntry[], numberSid: string, owner: EntryOwner): NumberEntry[] {
+  return entries.filter(
+    (e): e is NumberEntry =>
+      e.kind === 'number' && e.numberSid === numberSid && e.origin === 'dev' && e.state !== 'restored' && !!e.owner && !(e.owner.pid === owner.pid && e.owner.host === owner.host) && isOwnerAlive(e.owner),
+  );
+}
+
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 
 /**
@@ -90,6 +106,15 @@ export async function applyNumberChange(change: NumberChange): Promise<AppliedCh
   const fields = updateFields(update);
   const before = chainedBefore(journal, number, fields, change.session);
   const requested = Object.fromEntries(fields.map((f) => [f, fieldValue(update[f])])) as Partial<NumberWebhooks>;
+  // A `dev` session claims the number in the same locked write as its backup: two sessions
+  // starting at the same instant cannot both pass the check made before (prepareNumbersForSession).
+  const owner = change.owner;
+  const claim = owner
+    ? (entries: readonly JournalEntry[]) => {
+        const held = heldByOthers(entries, number.sid, owner);
+        if (held.length) throw inUseError(held);
+      }
+    : undefined;
   const entry = journal.begin({
     kind: 'number',
     accountSid: number.accountSid || port.accountSid,
@@ -102,7 +127,7 @@ export async function applyNumberChange(change: NumberChange): Promise<AppliedCh
     batch: change.batch,
     ...(change.session ? { session: change.session } : {}),
     ...(change.owner ? { owner: change.owner } : {}),
-  }) as NumberEntry;
+  }, claim) as NumberEntry;
   let updated: IncomingNumber;
   try {
     updated = await port.numbers.update(number.sid, update);

@@ -8,12 +8,12 @@
  * Every number and resource is attempted; the report says exactly which were restored and which
  * failed, and failed entries stay unrestored for the next attempt.
  */
-import { RemoteError, UsageError } from '../errors.js';
+import { RemoteError } from '../errors.js';
 import type { IncomingNumber, NumberField, NumberUpdate, TwilioPort } from '../twilio/port.js';
 import { NUMBER_FIELDS } from '../twilio/port.js';
 import { maskSid } from '../ui/mask.js';
 import { currentOwner, isOwnerAlive, type EntryFilter, type Journal, type JournalEntry, type NumberEntry, type ResourceEntry, type ResourceKind } from './journal.js';
-import { fieldValue } from './number-change.js';
+import { fieldValue, inUseError } from './number-change.js';
 
 export type RestoreMode = 'force' | 'if-unchanged';
 
@@ -312,12 +312,7 @@ export async function prepareNumbersForSession(
 ): Promise<RestoreReport> {
   const open = numbers.flatMap((n) => journal.unrestored({ kind: 'number', numberSid: n.sid, origin: 'dev', accountSid: port.accountSid }));
   const live = liveEntries(open);
-  if (live.length) {
-    const held = live.map((e) => `${(e as NumberEntry).phoneNumber} (twhook dev, pid ${e.owner!.pid}${e.owner!.host ? ` on ${e.owner!.host}` : ''})`);
-    throw new UsageError(
-      `${[...new Set(held)].join(', ')} ${live.length === 1 ? 'is' : 'are'} in use by another running twhook dev session: stop it first (it restores the number when it ends) or pick another number`,
-    );
-  }
+  if (live.length) throw inUseError(live as NumberEntry[]);
   if (!open.length) return { results: [], restored: [], failed: [] };
   return restoreEntries(port, journal, open, { mode: 'if-unchanged', note: 'restored before a new dev session (the previous one ended without restoring)', signal: options.signal });
 }
