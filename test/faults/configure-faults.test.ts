@@ -1,4 +1,4 @@
 import { describe, it } from 'vitest';
-import { defineTable } from './harness.js';
+import { defineTable, TABLE_FILES } from './harness.js';
 
-defineTable(['configure'], { describe, it });
+defineTable(TABLE_FILES['configure-faults.test.ts']!, { describe, it });

@@ -1,4 +1,4 @@
 import { describe, it } from 'vitest';
-import { defineTable } from './harness.js';
+import { defineTable, TABLE_FILES } from './harness.js';
 
-defineTable(['dev'], { describe, it });
+defineTable(TABLE_FILES['dev-faults.test.ts']!, { describe, it });

@@ -1,4 +1,4 @@
 import { describe, it } from 'vitest';
-import { defineTable } from './harness.js';
+import { defineTable, TABLE_FILES } from './harness.js';
 
-defineTable(['dev --events', 'sinks create'], { describe, it });
+defineTable(TABLE_FILES['events-faults.test.ts']!, { describe, it });

@@ -15,8 +15,9 @@ import { runCli, tempDir } from '../support/run-cli.js';
 export type Emu = Awaited<ReturnType<typeof useEmulator>>;
 
 /** The client gives up after this; the stall lasts longer, then the emulator still does the work. */
-export const TIMEOUT_MS = 300;
-export const STALL_MS = 900;
+// 500 ms leaves room for a loaded machine (a normal answer never takes that long on loopback).
+export const TIMEOUT_MS = 500;
+export const STALL_MS = 1_200;
 
 /** Fast retries and a short timeout: a stall never makes a test wait 30 s. */
 export const FAST_HTTP: Record<string, string> = {
@@ -246,6 +247,13 @@ export function matrix(rows: Row[], results: Map<string, CellResult>): string {
   const lines = rows.map((row) => `${`${row.command}: ${row.step}`.padEnd(width)} | ${FAULT_NAMES.map((f) => label(results.get(key(row, f))).padEnd(18)).join(' | ')}`);
   return [head, '-'.repeat(head.length), ...lines].join('\n');
 }
+
+/** Which test file runs which commands' rows (two files run in parallel). */
+export const TABLE_FILES: Record<string, Row['command'][]> = {
+  'configure-faults.test.ts': ['configure'],
+  'dev-faults.test.ts': ['dev'],
+  'events-faults.test.ts': ['dev --events', 'sinks create'],
+};
 
 export const cellKey = (row: Row, fault: FaultName) => `${row.command}|${row.step}|${fault}`;
 
