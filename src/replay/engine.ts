@@ -72,7 +72,7 @@ export async function replay(selected: readonly Selected[] | Feed<Selected>, opt
       selected,
       { concurrency: options.concurrency, ratePerSecond: options.ratePerSecond, signal: options.signal },
       async (item, index): Promise<ReplayResult> => {
-        const request = prepare(item.record);
+        const request = prepare(item.record, item.params);
         const sent = await sender.send(request, options.signal);
         const captured = item.record.response;
         // A capture stores an empty body as no body field at all.

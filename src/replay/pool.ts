@@ -15,7 +15,8 @@ export class Feed<T> {
   private taken = 0;
   private closedFlag = false;
   private abandonedFlag = false;
-  private waitingForItems: Array<() => void> = [];
+  /** Consumers waiting, each for the item at its index: a push wakes only those it serves. */
+  private waitingForItems: Array<{ index: number; resolve: () => void }> = [];
   private waitingForRoom: Array<() => void> = [];
 
   constructor(private readonly highWater = 10_000) {}
@@ -41,16 +42,24 @@ export class Feed<T> {
     return this.abandonedFlag;
   }
 
-  async push(item: T): Promise<void> {
-    if (this.abandonedFlag) return;
+  /** What push() returns when there is room: a producer can skip awaiting it. */
+  static readonly NO_WAIT: Promise<void> = Promise.resolve();
+
+  /**
+   * Adds an item. The promise settles once there is room for more: Feed.NO_WAIT (no new promise
+   * per item) unless too many items are buffered.
+   */
+  push(item: T): Promise<void> {
+    if (this.abandonedFlag) return Feed.NO_WAIT;
     this.items.push(item);
-    this.wake(this.waitingForItems);
-    if (this.items.length - this.taken > this.highWater && !this.abandonedFlag) await new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
+    if (this.waitingForItems.length) this.wakeConsumers(false);
+    if (this.items.length - this.taken > this.highWater && !this.abandonedFlag) return new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
+    return Feed.NO_WAIT;
   }
 
   close(): void {
     this.closedFlag = true;
-    this.wake(this.waitingForItems);
+    this.wakeConsumers(true);
   }
 
   /** The consumers are done: release a producer waiting for room, and drop what comes next. */
@@ -63,7 +72,7 @@ export class Feed<T> {
   async take(index: number): Promise<T | undefined> {
     while (index >= this.items.length) {
       if (this.closedFlag) return undefined;
-      await new Promise<void>((resolve) => this.waitingForItems.push(resolve));
+      await new Promise<void>((resolve) => this.waitingForItems.push({ index, resolve }));
     }
     return this.takeNow(index);
   }
@@ -76,6 +85,22 @@ export class Feed<T> {
     this.taken++;
     if (this.waitingForRoom.length && this.items.length - this.taken <= this.highWater) this.wake(this.waitingForRoom);
     return item;
+  }
+
+  /**
+   * Wakes the consumers whose item is there (all of them once closed). Waking every consumer on
+   * every push made each of 50 waiting workers allocate a new promise per item: most of what a
+   * replay allocated.
+   */
+  private wakeConsumers(all: boolean): void {
+    const waiting = this.waitingForItems;
+    let kept = 0;
+    for (let i = 0; i < waiting.length; i++) {
+      const waiter = waiting[i]!;
+      if (all || waiter.index < this.items.length) waiter.resolve();
+      else waiting[kept++] = waiter;
+    }
+    waiting.length = kept;
   }
 
   private wake(queue: Array<() => void>): void {
@@ -138,7 +163,7 @@ export async function runOrdered<T, R>(
       const index = next++;
       const item = feed.takeNow(index) ?? (await feed.take(index));
       if (item === undefined) return;
-      await waitForSlot();
+      if (interval) await waitForSlot();
       if (stopped || options.signal?.aborted) return;
       started++;
       const result = await work(item, index);

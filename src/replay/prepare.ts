@@ -11,6 +11,7 @@
  * Signing goes through signRequest (the twilio SDK's functions); the body is sent byte for byte.
  */
 import { bodyBytes, type CaptureRecord } from '../capture/index.js';
+import type { FormParams } from '../webhooks/form.js';
 import { rebaseUrl, signRequest, splitUrl } from '../webhooks/signature.js';
 import type { OutgoingRequest } from './http.js';
 
@@ -72,9 +73,10 @@ export function prepareReplay(record: CaptureRecord, options: PrepareOptions): P
 
 /**
  * A preparer for a whole replay. Captures repeat the same few webhook URLs, so the rebased
- * URL of each is computed once.
+ * URL of each is computed once. `params`: the record's form parameters when classification
+ * already parsed its body (exactly parseForm of the body text), so signing does not parse it again.
  */
-export function createPreparer(options: PrepareOptions): (record: CaptureRecord) => PreparedRequest {
+export function createPreparer(options: PrepareOptions): (record: CaptureRecord, params?: FormParams) => PreparedRequest {
   const rebased = new Map<string, string>();
   const signedFor = new Map<string, string>();
   const cached = (cache: Map<string, string>, url: string, base: string) => {
@@ -86,11 +88,11 @@ export function createPreparer(options: PrepareOptions): (record: CaptureRecord)
     }
     return out;
   };
-  return (record) =>
-    prepareWith(record, options, cached(rebased, record.url, options.to), options.mode === 'sign-for' && options.signFor ? cached(signedFor, record.url, options.signFor) : undefined);
+  return (record, params) =>
+    prepareWith(record, options, cached(rebased, record.url, options.to), options.mode === 'sign-for' && options.signFor ? cached(signedFor, record.url, options.signFor) : undefined, params);
 }
 
-function prepareWith(record: CaptureRecord, options: PrepareOptions, rebasedUrl: string, signForUrl: string | undefined): PreparedRequest {
+function prepareWith(record: CaptureRecord, options: PrepareOptions, rebasedUrl: string, signForUrl: string | undefined, params: FormParams | undefined): PreparedRequest {
   const headers: Record<string, string | string[]> = {};
   let droppedAuthorization = false;
   for (const [name, value] of Object.entries(record.headers)) {
@@ -131,7 +133,7 @@ function prepareWith(record: CaptureRecord, options: PrepareOptions, rebasedUrl:
     const json = isJsonRequest(record);
     const signed = json
       ? signRequest({ authToken: options.authToken, url: signUrl, body: text, contentType: 'json' })
-      : signRequest({ authToken: options.authToken, url: signUrl, ...(method === 'GET' || method === 'HEAD' ? { params: {} } : { body: text }) });
+      : signRequest({ authToken: options.authToken, url: signUrl, ...(method === 'GET' || method === 'HEAD' ? { params: {} } : { body: text, ...(params ? { bodyParams: params } : {}) }) });
     headers['x-twilio-signature'] = signed.signature;
     signedFor = signed.url;
     // A JSON body's hash rides in the URL; keep the sent URL's in step with the signed one.

@@ -4,8 +4,9 @@
  */
 import { bodyText, header, readCaptureBatches, CaptureFileError, type CaptureRecord, type CaptureSource } from '../capture/index.js';
 import { UsageError } from '../errors.js';
-import { classify, WEBHOOK_KINDS, type WebhookKind } from '../webhooks/kinds.js';
-import type { Feed } from './pool.js';
+import type { FormParams } from '../webhooks/form.js';
+import { bodyFormParams, classify, WEBHOOK_KINDS, type WebhookKind } from '../webhooks/kinds.js';
+import { Feed } from './pool.js';
 
 export const FILTER_KEYS = ['kind', 'path', 'method', 'status'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
@@ -25,6 +26,8 @@ export interface Selected {
   gist: string;
   /** The TwiML the app must answer with, or false. */
   expectsTwiml: false | 'voice' | 'messaging';
+  /** The body's form parameters as classify parsed them (re-signing reuses them); absent for JSON, GET, HEAD. */
+  params?: FormParams;
 }
 
 export interface Selection {
@@ -109,9 +112,16 @@ export function twimlChannel(kind: WebhookKind): false | 'voice' | 'messaging' {
   return false;
 }
 
-export function describeRecord(record: CaptureRecord): { kind: WebhookKind; gist: string; expectsTwiml: false | 'voice' | 'messaging' } {
-  const { kind, gist, expectsTwiml } = classify({ method: record.method, url: record.url, headers: record.headers, body: bodyText(record) });
-  return { kind, gist, expectsTwiml: expectsTwiml ? (twimlChannel(kind) || 'messaging') : false };
+export function describeRecord(record: CaptureRecord): { kind: WebhookKind; gist: string; expectsTwiml: false | 'voice' | 'messaging'; params?: FormParams } {
+  const c = classify({ method: record.method, url: record.url, headers: record.headers, body: bodyText(record) });
+  const described: { kind: WebhookKind; gist: string; expectsTwiml: false | 'voice' | 'messaging'; params?: FormParams } = {
+    kind: c.kind,
+    gist: c.gist,
+    expectsTwiml: c.expectsTwiml ? twimlChannel(c.kind) || 'messaging' : false,
+  };
+  const params = bodyFormParams(c);
+  if (params) described.params = params;
+  return described;
 }
 
 /**
@@ -145,7 +155,8 @@ export async function selectRecords(sources: CaptureSource[], selection: Selecti
         const pick: Selected = { file: item.file, line: item.line, record, ...described };
         count++;
         if (stream) {
-          await feed.push(pick);
+          const room = feed.push(pick);
+          if (room !== Feed.NO_WAIT) await room;
           if (feed.abandoned) return { selected: [], count, read, unreadable };
           continue;
         }
