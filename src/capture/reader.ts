@@ -103,7 +103,8 @@ async function* readSource(source: CaptureSource, options: ReadCapturesOptions):
         // The reused buffer is overwritten by the next read: keep a copy until the format is known.
         head.push(Buffer.from(chunk));
         headLength += chunk.length;
-        const kind = detect(Buffer.concat(head).toString('utf8', 0, Math.min(headLength, 4096)));
+        // A chunk can end inside a character: its U+FFFD must not decide the format early.
+        const kind = detect(Buffer.concat(head).toString('utf8', 0, Math.min(headLength, 4096)).replace(/\ufffd$/, ''));
         if (kind === undefined && headLength < 4096) continue;
         parser = kind === 'har' ? harParser(name, max) : jsonlParser(name, max);
         const text = Buffer.concat(head);
@@ -153,13 +154,15 @@ function jsonlParser(file: string, max: number): Parser {
   let skippedLine = 0;
   const parse = (bytes: Buffer, from: number, to: number, lineNo: number, items: CaptureItem[]) => {
     if (to > from && bytes[to - 1] === 13) to--;
-    while (from < to && (bytes[from] === 32 || bytes[from] === 9)) from++;
-    if (lineNo === 1 && to - from >= 3 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf) from += 3;
-    if (from >= to) return;
+    // The whole line counts (as it does for a line carried across chunks), so where the
+    // chunks happen to split never changes the verdict.
     if (to - from > max) {
       items.push({ file, line: lineNo, error: `line longer than ${max} bytes: skipped` });
       return;
     }
+    while (from < to && (bytes[from] === 32 || bytes[from] === 9)) from++;
+    if (lineNo === 1 && to - from >= 3 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf) from += 3;
+    if (from >= to) return;
     let value: unknown;
     try {
       value = JSON.parse(bytes.toString('utf8', from, to));
@@ -197,7 +200,8 @@ function jsonlParser(file: string, max: number): Parser {
     }
     if (!skipping && start < chunk.length) {
       carryLength += chunk.length - start;
-      if (carryLength > max) {
+      // + 1: the '\r' of a CRLF line is not part of it.
+      if (carryLength > max + 1) {
         skipping = true;
         skippedLine = line + 1;
         carry = [];

@@ -3,7 +3,8 @@
  * fragments, capture lines, HAR files, form bodies, signatures, phone numbers and SIDs, TwiML
  * answers. Each input ends in a result or the module's own error type, never anything else.
  *
- * Seeded (FUZZ_SEED to explore other inputs) and bounded: the file runs in seconds.
+ * Seeded (FUZZ_SEED to explore other inputs, FUZZ_SCALE for more runs) and bounded: the file runs
+ * in seconds.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,7 +41,9 @@ import { checkTwimlAnswer, parseXml } from '../../src/webhooks/twiml.js';
 import { tempDir } from '../support/run-cli.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261127);
-const runs = (n: number) => ({ seed: SEED, numRuns: n });
+/** FUZZ_SCALE=20 for a longer hunt. */
+const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
+const runs = (n: number) => ({ seed: SEED, numRuns: Math.round(n * SCALE) });
 
 /** Calls `fn`; an exception is allowed only when it is one of `allowed`. */
 function only<T>(fn: () => T, ...allowed: (abstract new (...args: never[]) => Error)[]): T | Error {

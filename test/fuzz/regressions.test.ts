@@ -4,6 +4,8 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readCaptures } from '../../src/capture/reader.js';
@@ -11,7 +13,7 @@ import type { CaptureItem } from '../../src/capture/format.js';
 import { encodeForm, parseForm } from '../../src/webhooks/form.js';
 import { EXPLAIN_MAX_BODY, signRequest, verifyRequest } from '../../src/webhooks/signature.js';
 import { parseXml } from '../../src/webhooks/twiml.js';
-import { runCli } from '../support/run-cli.js';
+import { runCli, tempDir } from '../support/run-cli.js';
 
 async function readText(text: string): Promise<CaptureItem[]> {
   const items: CaptureItem[] = [];
@@ -36,6 +38,22 @@ describe('fuzz findings', () => {
   it('a HAR entry that is JSON but cannot be converted says why, not "not JSON"', async () => {
     const [item] = await readText('{"log":{"entries":[{"request":{"url":""}}]}}');
     expect(item?.error).toBe('HAR entry 1: HAR request without a url');
+  });
+
+  it.each([
+    ['a CRLF line exactly at the length limit', Buffer.from('-2.497447591077767e-206\r\n'), 23, [23 + 1]],
+    ['a line with leading spaces just over the limit', Buffer.from('   {"v":1}\n'), 8, [4]],
+    ['a file that is only a BOM, split inside it', Buffer.from('\ufeff'), 1, [1]],
+  ])('%s reads the same from a file and from any chunks of a stream', async (_name, bytes, max, cuts) => {
+    const dir = tempDir('twhook-regression-');
+    writeFileSync(join(dir, 'c.jsonl'), bytes);
+    const read = async (source: Parameters<typeof readCaptures>[0]) => {
+      const items: CaptureItem[] = [];
+      for await (const item of readCaptures(source, { maxRecordChars: max })) items.push({ ...item, file: '' } as CaptureItem);
+      return items;
+    };
+    const chunks = [bytes.subarray(0, cuts[0]), bytes.subarray(cuts[0])].filter((b) => b.length);
+    expect(await read({ name: 'stream', stream: Readable.from(chunks) })).toEqual(await read(join(dir, 'c.jsonl')));
   });
 
   it('encodeForm encodes lone surrogates as U+FFFD instead of throwing URIError', () => {
