@@ -453,6 +453,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       const deadline = performance.now() + graceMs;
       while (inFlight > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       server.closeAllConnections();
+      // The requests just cut settle (and send their events) on the next turns: wait for them,
+      // briefly, so no event arrives after close() resolved.
+      const cutDeadline = performance.now() + 1_000;
+      while (inFlight > 0 && performance.now() < cutDeadline) await new Promise((r) => setTimeout(r, 5));
       await closed;
       await pool.destroy().catch(() => undefined);
     },

@@ -393,6 +393,22 @@ describe('callers that disconnect', () => {
     await stillServes(proxy);
   });
 
+  it('close() ends within its grace even with slow senders, a half-sent body and an app still thinking', async () => {
+    const { proxy, events } = await startAbusedProxy();
+    const sockets = await Promise.all([0, 1, 2, 3].map(() => rawSocket(proxy)));
+    for (const s of sockets) s.on('error', () => undefined);
+    sockets[0]!.write('POST /sms HT');
+    sockets[1]!.write('POST /sms HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nBody=');
+    sockets[2]!.write('GET /slow-answer HTTP/1.1\r\nHost: x\r\n\r\n');
+    sockets[3]!.write('GET /big-answer/x HTTP/1.1\r\nHost: x\r\n\r\n'); // never read: backpressure
+    await until(() => proxy.inFlight() >= 3, 'three requests in flight');
+    const closed = await Promise.race([proxy.close(300).then(() => 'closed'), sleep(8_000).then(() => 'still open')]);
+    expect(closed).toBe('closed');
+    expect(proxy.inFlight()).toBe(0);
+    // Each request cut by close() was reported before close() resolved.
+    expect(events.map((e) => e.outcome)).toEqual(['caller-gone', 'caller-gone', 'caller-gone']);
+  });
+
   it('a storm of connections opened and dropped at random points leaves the proxy serving', async () => {
     const { proxy } = await startAbusedProxy();
     const full = `POST /sms/storm HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\nBody=storm-storm-sto`;
