@@ -64,12 +64,19 @@ export async function createSender(options: SenderOptions = {}): Promise<Sender>
     keepAliveTimeout: 4_000,
     autoSelectFamily: true,
   });
-  // Splitting the URL once per origin and path keeps the hot loop free of URL parsing.
+  // Splitting each URL once (a replay sends the same few webhook URLs) keeps the hot loop free
+  // of URL parsing.
+  const splits = new Map<string, { origin: string; path: string }>();
   const split = (url: string): { origin: string; path: string } => {
+    let parts = splits.get(url);
+    if (parts) return parts;
     const match = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)([^#]*)/i.exec(url);
     if (!match) throw new TypeError(`not an absolute URL: ${url}`);
     const path = match[2] || '/';
-    return { origin: match[1]!, path: path.startsWith('/') ? path : `/${path}` };
+    parts = { origin: match[1]!, path: path.startsWith('/') ? path : `/${path}` };
+    if (splits.size >= 4096) splits.clear();
+    splits.set(url, parts);
+    return parts;
   };
 
   // One listener for the whole run (not one per request): an abort tears the pool down, and

@@ -95,8 +95,9 @@ export function createPreparer(options: PrepareOptions): (record: CaptureRecord,
 function prepareWith(record: CaptureRecord, options: PrepareOptions, rebasedUrl: string, signForUrl: string | undefined, params: FormParams | undefined): PreparedRequest {
   const headers: Record<string, string | string[]> = {};
   let droppedAuthorization = false;
-  for (const [name, value] of Object.entries(record.headers)) {
+  for (const name in record.headers) {
     if (DROP.has(name)) continue;
+    const value = record.headers[name]!;
     // Captures keep only "<scheme> [redacted]": sending that would be a wrong password.
     if ((name === 'authorization' || name === 'proxy-authorization') && String(value).includes('[redacted]')) {
       droppedAuthorization = true;

@@ -84,7 +84,8 @@ const CHILDREN: Record<string, ReadonlySet<string>> = {
 
 export function checkTwimlAnswer(answer: TwimlAnswer): TwimlCheck {
   const { status } = answer;
-  const text = typeof answer.body === 'string' ? answer.body : Buffer.from(answer.body).toString('utf8');
+  // Decoded in place (Buffer.from(uint8array) would copy the bytes first).
+  const text = typeof answer.body === 'string' ? answer.body : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength).toString('utf8');
   const size = typeof answer.body === 'string' ? Buffer.byteLength(answer.body) : answer.body.byteLength;
   const mime = (answer.contentType ?? '').split(';')[0]!.trim().toLowerCase();
 
