@@ -325,10 +325,12 @@ async function runBench(total) {
       const devCpu = r.proxied.loadCpu + r.proxied.cpu[0] + r.proxied.cpu[1];
       const needed = 0.5 * r.direct.rps;
       const ceiling = (cores * 1e6) / devCpu;
+      // dev is one event loop: it cannot serve more requests per second than its CPU per
+      // request allows on one core, however many cores there are.
+      const oneLoop = 1e6 / r.proxied.cpu[0];
       lines.push(
-        `- c=${r.concurrency}: a request straight to the app costs ${directCpu.toFixed(0)} µs of CPU (load generator + app); through dev ${devCpu.toFixed(0)} µs (load generator ${r.proxied.loadCpu.toFixed(0)} + dev ${r.proxied.cpu[0].toFixed(0)} + app ${r.proxied.cpu[1].toFixed(0)}). ` +
-          `With every process busy, ${cores} cores serve at most ${Math.round(ceiling)} req/s through dev (${((ceiling / r.direct.rps) * 100).toFixed(0)}% of direct); 50% of direct is ${Math.round(needed)} req/s, which needs ${((needed * devCpu) / 1e6).toFixed(2)} cores of CPU. ` +
-          `A bare forwarder that inspects nothing reaches ${((r.forwarder.rps / r.direct.rps) * 100).toFixed(0)}% (${us(r.forwarder.cpu?.[0])} per request).`,
+        `- c=${r.concurrency}: dev is one event loop at ${r.proxied.cpu[0].toFixed(0)} µs of CPU per request, so it serves at most ${Math.round(oneLoop)} req/s (${((oneLoop / r.direct.rps) * 100).toFixed(0)}% of direct) even with a core to itself; 50% of direct (${Math.round(needed)} req/s) needs at most ${(1e6 / needed).toFixed(0)} µs per request, and the bare forwarder that inspects nothing already spends ${us(r.forwarder.cpu?.[0])} (${((r.forwarder.rps / r.direct.rps) * 100).toFixed(0)}% of direct). ` +
+          `The machine: a request straight to the app costs ${directCpu.toFixed(0)} µs of CPU (load generator + app), through dev ${devCpu.toFixed(0)} µs (load generator ${r.proxied.loadCpu.toFixed(0)} + dev ${r.proxied.cpu[0].toFixed(0)} + app ${r.proxied.cpu[1].toFixed(0)}): with every process busy, ${cores} cores serve at most ${Math.round(ceiling)} req/s through dev (${((ceiling / r.direct.rps) * 100).toFixed(0)}% of direct), and 50% of direct would take ${((needed * devCpu) / 1e6).toFixed(2)} cores.`,
       );
     }
   }
