@@ -107,7 +107,8 @@ const DROP_REQUEST_HEADERS = new Set([
 ]);
 const DROP_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection']);
 const IDEMPOTENCY_HEADER = 'i-twilio-idempotency-token';
-const MAX_REMEMBERED_TOKENS = 10_000;
+/** Idempotency tokens remembered to recognise Twilio's retries (oldest forgotten first). */
+export const MAX_REMEMBERED_TOKENS = 10_000;
 
 class TotalTimeout extends Error {
   override readonly name = 'TotalTimeout';

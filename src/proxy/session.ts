@@ -23,7 +23,7 @@ import { verifyRequest } from '../webhooks/signature.js';
 import { EventChannel } from './channel.js';
 import type { DevEvent, ReadyNumber, RequestEvent, RestoredNumber, SignatureVerdict } from './events.js';
 import { startApp, type AppProcess } from './exec.js';
-import { DEFAULT_BODY_LIMIT, startProxy, TWILIO_TIMEOUT_MS, type InspectInput, type Inspection, type ProxyServer, type VerifyInput } from './server.js';
+import { DEFAULT_BODY_LIMIT, MAX_REMEMBERED_TOKENS, startProxy, TWILIO_TIMEOUT_MS, type InspectInput, type Inspection, type ProxyServer, type VerifyInput } from './server.js';
 
 /** Where each kind of webhook goes on the app. `null` leaves that field of the number alone. */
 export interface DevPaths {
@@ -255,7 +255,13 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
           requests++;
           if (capture) {
             const id = newCaptureId(new Date(event.time));
-            captureIds.set(event.id, id);
+            // Only a first request with an idempotency token can be named by a later retryOf;
+            // remembered as long as the proxy remembers tokens (twice over: events complete
+            // out of arrival order), so a long session does not keep one entry per request.
+            if (event.idempotencyToken !== undefined && event.retryOf === undefined) {
+              if (captureIds.size >= 2 * MAX_REMEMBERED_TOKENS) captureIds.delete(captureIds.keys().next().value!);
+              captureIds.set(event.id, id);
+            }
             capture.append(captureRecord(event, id, event.retryOf !== undefined ? captureIds.get(event.retryOf) : undefined)).catch((err: Error) => {
               emit({ type: 'warning', time: time(), message: `cannot write to the capture file ${capture!.path}: ${err.message}` });
             });
