@@ -69,8 +69,17 @@ export function eventsUrl(publicUrl: string, options: Pick<DevEventsOptions, 'pa
 
 const newMarker = () => `twhook-dev:${randomBytes(6).toString('hex')}`;
 
-/** A 4xx answer: Twilio refused, so the resource certainly does not exist. */
-const refused = (err: unknown) => err instanceof RemoteError && (err.info.status ?? 0) >= 400 && (err.info.status ?? 0) < 500;
+/** Codes of requests that never reached the API: nothing can have been created. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * A 4xx answer (Twilio refused) or a request that never left (connection refused, no DNS): the
+ * resource certainly does not exist, so its journal entry goes rather than asking restore to
+ * delete something that was never made.
+ */
+const refused = (err: unknown) =>
+  err instanceof RemoteError &&
+  (((err.info.status ?? 0) >= 400 && (err.info.status ?? 0) < 500) || (err.info.service === 'network' && NEVER_SENT.has(String(err.info.code))));
 
 /**
  * Creates the sink and the subscription, each journaled before its call. On failure, what was
