@@ -13,6 +13,7 @@ import type { Dispatcher, Pool } from 'undici';
 import type { FormParams } from '../webhooks/form.js';
 import { checkTwimlAnswer, twilioErrorRef } from '../webhooks/twiml.js';
 import type { ExchangeRequest, ExchangeResponse, HttpMessage, Outcome, RequestEvent, SignatureVerdict } from './events.js';
+import { errorCode, oneLine } from '../net/error-code.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 /** Twilio waits 15 s for an answer unless the URL's rt/tt overrides say otherwise. */
@@ -539,20 +540,8 @@ function describeFailure(
     return { outcome: 'app-down', status: 502, message: `nothing listening on ${target}` };
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { outcome: 'app-down', status: 502, message: `cannot resolve ${target}` };
-  const text = err instanceof Error ? err.message : String(err);
+  const text = oneLine(err);
   return { outcome: 'app-error', status: 502, message: `the connection to ${target} failed: ${code ? `${code} ` : ''}${text}`.trim() };
-}
-
-function errorCode(err: unknown): string | undefined {
-  let current: unknown = err;
-  for (let depth = 0; current && depth < 4; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    // Happy eyeballs: every address refused.
-    const inner = (current as { errors?: unknown[] }).errors?.[0];
-    current = (current as { cause?: unknown }).cause ?? inner;
-  }
-  return undefined;
 }
 
 function verdictOf(verify: ProxyOptions['verify'], input: VerifyInput): SignatureVerdict {

@@ -5,6 +5,7 @@
  * shows it next to the others.
  */
 import type { Dispatcher } from 'undici';
+import { errorCode, oneLine } from '../net/error-code.js';
 
 export interface OutgoingRequest {
   method: string;
@@ -173,18 +174,6 @@ function describeFailure(err: unknown, url: string, timeoutMs: number, ms: numbe
   if (code === 'ECONNREFUSED' || code === 'EADDRNOTAVAIL') return { code, message: `nothing listening on ${where}`, ms };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { code, message: `cannot resolve ${where}`, ms };
   if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') return { code, message: `${where} closed the connection before answering`, ms };
-  const text = err instanceof Error ? err.message : String(err);
+  const text = oneLine(err);
   return { code: code ?? 'error', message: `the request to ${where} failed: ${text}`, ms };
-}
-
-function errorCode(err: unknown): string | undefined {
-  let current: unknown = err;
-  for (let depth = 0; current && depth < 4; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    // Happy eyeballs: every address refused.
-    const inner = (current as { errors?: unknown[] }).errors?.[0];
-    current = (current as { cause?: unknown }).cause ?? inner;
-  }
-  return undefined;
 }
