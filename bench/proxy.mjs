@@ -335,6 +335,11 @@ async function runBench(total) {
     }
   }
   lines.push('', `Load average when it ran: ${loadavg().map((n) => n.toFixed(1)).join(', ')} on ${cores} cores (the three processes need three cores to run unhindered).`);
+  const each = (test) => rows.map((r) => `c=${r.concurrency} ${test(r) ? 'met' : 'missed'}`).join(', ');
+  lines.push(
+    '',
+    `Target (issue 5): p50 added ≤ 1 ms: ${each((r) => r.added50 <= 1)}; throughput ≥ 50% of direct: ${each((r) => r.ratio >= 0.5)} (${rows.map((r) => `${(r.ratio * 100).toFixed(0)}%`).join(', ')}).`,
+  );
   console.log(lines.join('\n'));
   process.exitCode = ok ? 0 : 1;
 }

@@ -67,7 +67,9 @@ const lines = [
   '|---|---:|---:|---:|',
   ...cases.map((c, j) => `| ${c.label} | ${fmt(median(times[j]))} | ${fmt(Math.min(...times[j]))} | ${(median(times[j]) / base).toFixed(2)}x |`),
   '',
-  `\`twhook --help\` / \`node -e 0\`: **${(median(times[2]) / base).toFixed(2)}x** (target ≤ 1.5x)`,
+  `\`twhook --help\` / \`node -e 0\`: **${(median(times[2]) / base).toFixed(2)}x**`,
+  '',
+  `Target (issue 2): \`twhook --help\` at most 1.5x \`node -e 0\`: ${median(times[2]) / base <= 1.5 ? 'met' : 'missed'}.`,
   '',
 ];
 console.log(lines.join('\n'));

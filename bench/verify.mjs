@@ -208,4 +208,4 @@ if (haveTime) {
 }
 const okRate = Number(pct(v)) >= 90 && Number(pct(vj)) >= 90;
 const okMem = v.maxRssKb < 128 * 1024 && vj.maxRssKb < 128 * 1024;
-console.log(`  targets: >= 90% of the reference ${okRate ? 'met' : 'NOT met'}; peak RSS < 128 MiB ${okMem ? 'met' : 'NOT met'}`);
+console.log(`  Target (issue 3): verify >= 90% of the reference loop: ${okRate ? 'met' : 'missed'} (${pct(v)}%, --json ${pct(vj)}%); peak RSS < 128 MiB: ${okMem ? 'met' : 'missed'} (${mib(Math.max(v.maxRssKb, vj.maxRssKb))} MiB)`);
