@@ -222,13 +222,17 @@ export function parseTarget(app: string): { url: string; label: string } {
     if (port < 1 || port > 65535) throw new UsageError(`${app} is not a port: give 1 to 65535 or a URL like http://localhost:3000`);
     return { url: `http://localhost:${port}`, label: `localhost:${port}` };
   }
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+  const notTarget = () => new UsageError(`${JSON.stringify(app)} is neither a port nor a URL: give 3000 or http://localhost:3000`);
   let url: URL;
   try {
-    url = new URL(withScheme);
+    url = new URL(hasScheme ? text : `http://${text}`);
   } catch {
-    throw new UsageError(`${JSON.stringify(app)} is neither a port nor a URL: give 3000 or http://localhost:3000`);
+    throw notTarget();
   }
+  // Without a scheme, a lone word ("dev", "start") is a slip, not an app: an address has a port,
+  // a dot, or is localhost.
+  if (!hasScheme && !url.port && url.hostname !== 'localhost' && !url.hostname.includes('.') && !url.hostname.startsWith('[')) throw notTarget();
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`the app must be reached over http or https, not ${url.protocol.replace(/:$/, '')}`);
   if (url.search || url.hash) throw new UsageError('give the app as a base URL without a query or fragment');
   if (url.username || url.password) throw new UsageError('the app URL must not carry credentials');

@@ -28,10 +28,13 @@ describe('parseTarget', () => {
     ['localhost:8080', 'http://localhost:8080', 'localhost:8080'],
     ['http://127.0.0.1:3000/api/', 'http://127.0.0.1:3000/api', '127.0.0.1:3000/api'],
     ['https://app.local', 'https://app.local', 'app.local'],
+    ['app.test:8080', 'http://app.test:8080', 'app.test:8080'],
+    ['localhost', 'http://localhost', 'localhost'],
+    ['http://web', 'http://web', 'web'],
   ])('%s', (input, url, label) => {
     expect(parseTarget(input)).toEqual({ url, label });
   });
-  it.each(['70000', 'ftp://x', 'http://x/?a=1', 'http://u:p@x', 'http://[bad'])('refuses %s', (input) => {
+  it.each(['70000', 'ftp://x', 'http://x/?a=1', 'http://u:p@x', 'http://[bad', 'abc', 'start'])('refuses %s', (input) => {
     expect(() => parseTarget(input)).toThrow(UsageError);
   });
 });
