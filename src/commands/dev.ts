@@ -2,7 +2,8 @@
  * `twhook dev <port|local URL>`: parses flags into a session and renders its events. The engine
  * is src/proxy/session.ts; the renderers are src/ui/live-view.ts.
  */
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
+import { prepareProjectFolder } from '../capture/folder.js';
 import { Option, type Command } from 'commander';
 import type { Wire } from '../cli.js';
 import type { Ctx } from '../ctx.js';
@@ -197,6 +198,8 @@ export async function extensionsFor(ctx: Ctx, flags: Record<string, unknown>, en
 /** Runs the session until Ctrl-C, the tunnel is lost or a fatal error, rendering each event. */
 export async function runDev(ctx: Ctx, options: DevRunOptions): Promise<number> {
   const [{ startDevSession }, { createRenderer }] = await Promise.all([import('../proxy/session.js'), import('../ui/live-view.js')]);
+  const projectFolder = resolve(ctx.cwd, '.twhook');
+  if (options.session.capture?.startsWith(projectFolder + sep)) prepareProjectFolder(projectFolder);
   const session = startDevSession(options.session, ctx);
   const render = createRenderer(ctx.out, { verbose: options.verbose });
   try {
