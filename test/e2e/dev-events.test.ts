@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useEmulator } from '../support/emulator.js';
 import { startApp, waitFor } from '../support/dev-session.js';
-import { BIN, ROOT } from '../support/run-bin.js';
+import { BIN, binEnv, ROOT } from '../support/run-bin.js';
 import { runCli, tempDir } from '../support/run-cli.js';
 
 const built = existsSync(join(ROOT, 'dist', 'events', 'dev-events.js'));
@@ -27,13 +27,7 @@ describe.runIf(built)('twhook dev --events (built bin)', () => {
     const app = await startApp((_req, res) => res.writeHead(200).end());
     const listen = await freePort();
     const home = tempDir('twhook-home-');
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      NO_COLOR: '1',
-      HOME: home,
-      XDG_CONFIG_HOME: join(home, '.config'),
-      ...emu.env,
-    };
+    const env = { ...binEnv(home), ...emu.env };
     const child = spawn(
       process.execPath,
       [BIN, 'dev', String(app.port), '--public-url', `http://127.0.0.1:${listen}`, '--listen', String(listen), '--events', DELIVERED, '--no-capture', '--json'],

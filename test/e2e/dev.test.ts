@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useEmulator } from '../support/emulator.js';
-import { BIN, ROOT, runBin } from '../support/run-bin.js';
+import { BIN, binEnv, ROOT, runBin } from '../support/run-bin.js';
 import { tempDir } from '../support/run-cli.js';
 import { post, startApp, waitFor } from '../support/dev-session.js';
 
@@ -21,15 +21,7 @@ describe.runIf(built)('twhook dev (built bin)', () => {
     const support = [...emu.state.api2010.numbers.values()][0]!;
     const original = { sms: support.sms_url, voice: support.voice_url };
     const home = tempDir('twhook-home-');
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      NO_COLOR: '1',
-      HOME: home,
-      XDG_CONFIG_HOME: join(home, '.config'),
-      TWILIO_ACCOUNT_SID: emu.accountSid,
-      TWILIO_AUTH_TOKEN: emu.authToken,
-      TWHOOK_API_URL: emu.url,
-    };
+    const env = binEnv(home, emu);
     const cwd = tempDir('twhook-cwd-');
     const child = spawn(process.execPath, [BIN, 'dev', String(app.port), '--public-url', PUBLIC, '--number', '+14155550100', '--json'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -76,7 +68,7 @@ describe.runIf(built)('twhook dev (built bin)', () => {
     const support = [...emu.state.api2010.numbers.values()][1]!;
     const original = support.sms_url;
     const home = tempDir('twhook-home-');
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', HOME: home, XDG_CONFIG_HOME: join(home, '.config'), TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken, TWHOOK_API_URL: emu.url };
+    const env = binEnv(home, emu);
     const child = spawn(process.execPath, [BIN, 'dev', String(app.port), '--public-url', PUBLIC, '--number', support.phone_number, '--no-capture'], { cwd: tempDir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -95,7 +87,7 @@ describe.runIf(built)('twhook dev (built bin)', () => {
     const support = [...emu.state.api2010.numbers.values()][0]!;
     const original = support.sms_url;
     const home = tempDir('twhook-home-');
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', HOME: home, XDG_CONFIG_HOME: join(home, '.config'), TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken, TWHOOK_API_URL: emu.url };
+    const env = binEnv(home, emu);
     const child = spawn(process.execPath, [BIN, 'dev', String(app.port), '--public-url', PUBLIC, '--number', support.phone_number, '--no-capture', '--json'], { cwd: tempDir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

@@ -13,7 +13,7 @@ import { applyNumberChange } from '../../src/state/number-change.js';
 import { createTwilioPort } from '../../src/twilio/client.js';
 import { useEmulator } from '../support/emulator.js';
 import { startApp, waitFor } from '../support/dev-session.js';
-import { BIN, ROOT, runBin } from '../support/run-bin.js';
+import { BIN, binEnv, ROOT, runBin } from '../support/run-bin.js';
 import { tempDir } from '../support/run-cli.js';
 import { numberOf, snapshot, type Emu } from './harness.js';
 
@@ -31,15 +31,7 @@ interface Session {
 }
 
 function startDev(emu: Emu, home: string, appPort: number, publicUrl: string, numbers: string[]): Session {
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    NO_COLOR: '1',
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    TWILIO_ACCOUNT_SID: emu.accountSid,
-    TWILIO_AUTH_TOKEN: emu.authToken,
-    TWHOOK_API_URL: emu.url,
-  };
+  const env = binEnv(home, emu);
   const child = spawn(process.execPath, [BIN, 'dev', String(appPort), '--public-url', publicUrl, ...numbers.flatMap((n) => ['--number', n]), '--no-capture'], {
     cwd: tempDir('twhook-two-cwd-'),
     env,
@@ -79,7 +71,7 @@ describe.runIf(built)('two dev sessions on the same number', () => {
     expect(numberOf(emu, PN2).sms_url).toBe(original[PN2]!.sms_url);
 
     // `twhook restore` does not take the number from under the running session either.
-    const restore = await runBin(['restore', '--yes'], { env: { HOME: home, XDG_CONFIG_HOME: join(home, '.config'), TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken, TWHOOK_API_URL: emu.url } });
+    const restore = await runBin(['restore', '--yes'], { env: binEnv(home, emu) });
     expect(restore.code, restore.stderr).toBe(2);
     expect(restore.stderr).toContain(`${PN1} (pid ${first.pid}): held by a running twhook dev session`);
     expect(numberOf(emu, PN1).sms_url).toBe('https://first.example.test/sms');

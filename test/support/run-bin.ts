@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './run-cli.js';
 
@@ -23,20 +24,34 @@ export interface BinOptions {
   timeoutMs?: number;
 }
 
+/** An account to point a spawned twhook at: the emulator's. */
+export interface BinAccount {
+  accountSid: string;
+  authToken: string;
+  url: string;
+}
+
+/**
+ * The environment of a spawned twhook: PATH, no colour, its own HOME and config folder under
+ * `home`, and, given an account, its credentials and TWHOOK_API_URL. Nothing else leaks in.
+ */
+export function binEnv(home: string, account?: BinAccount): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    NO_COLOR: '1',
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    ...(account ? { TWILIO_ACCOUNT_SID: account.accountSid, TWILIO_AUTH_TOKEN: account.authToken, TWHOOK_API_URL: account.url } : {}),
+  };
+}
+
 /**
  * Spawns the built bin (`node bin/twhook.js`; build first: `npx tsc -p tsconfig.build.json`).
  * Asynchronous on purpose: an emulator in the test process keeps answering while the child runs.
  * Nothing of the test process's environment leaks in (no TWILIO_*, no NGROK_*).
  */
 export function runBin(args: string[], options: BinOptions = {}): Promise<BinResult> {
-  const home = tempDir('twhook-home-');
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    NO_COLOR: '1',
-    HOME: home,
-    XDG_CONFIG_HOME: home + '/.config',
-    ...options.env,
-  };
+  const env = { ...binEnv(tempDir('twhook-home-')), ...options.env };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
       cwd: options.cwd ?? tempDir('twhook-cwd-'),
