@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { validateRequestWithBody } from 'twilio/lib/webhooks/webhooks.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { createExtension, parseDevEventsFlags, setupDevEvents, teardownDevEvents } from '../../src/events/dev-events.js';
 import type { ExtensionContext } from '../../src/proxy/session.js';
@@ -13,30 +13,13 @@ import { createTwilioPort } from '../../src/twilio/client.js';
 import { useEmulator } from '../support/emulator.js';
 import { startApp, startCli, waitFor } from '../support/dev-session.js';
 import { runCli, tempDir } from '../support/run-cli.js';
+import { receiver } from '../support/receiver.js';
 
 type Emu = Awaited<ReturnType<typeof useEmulator>>;
 
 const DELIVERED = 'com.twilio.messaging.message.delivered';
 const FAILED = 'com.twilio.messaging.message.failed';
 
-const servers: { close(): void }[] = [];
-afterEach(() => servers.splice(0).forEach((s) => s.close()));
-
-/** Stands in for the tunnel: a loopback server the emulator can deliver to. */
-async function receiver() {
-  const received: { req: IncomingMessage; body: string }[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ req, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push({ close: () => server.close() });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
-}
 
 function portFor(emu: Emu) {
   return createTwilioPort({

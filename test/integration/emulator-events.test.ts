@@ -1,8 +1,7 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { validateRequestWithBody } from 'twilio/lib/webhooks/webhooks.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useEmulator } from '../support/emulator.js';
+import { receiver } from '../support/receiver.js';
 
 type Emu = Awaited<ReturnType<typeof useEmulator>>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -36,24 +35,6 @@ async function createSink(emu: Emu, type: string, configuration: string, descrip
   ]);
 }
 
-const servers: { close(): void }[] = [];
-afterEach(() => servers.splice(0).forEach((s) => s.close()));
-
-/** A loopback receiver recording each request with its body. */
-async function receiver() {
-  const received: { req: IncomingMessage; body: string }[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ req, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push({ close: () => server.close() });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
-}
 
 describe('emulator Event Streams: sinks', () => {
   it('creates webhook sinks active and Kinesis sinks initialized, with 201 and Twilio links', async () => {

@@ -1,12 +1,11 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { validateRequestWithBody } from 'twilio/lib/webhooks/webhooks.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EmulatorOptions } from '../../src/emulator/server.js';
 import type { Choice } from '../../src/ui/prompter.js';
 import { useEmulator } from '../support/emulator.js';
 import { scriptedPrompter } from '../support/prompter.js';
 import { runCli, type RunOptions } from '../support/run-cli.js';
+import { receiver } from '../support/receiver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -33,23 +32,6 @@ async function setup(options: EmulatorOptions = {}) {
   return { emu, run, webhook };
 }
 
-const servers: { close(): void }[] = [];
-afterEach(() => servers.splice(0).forEach((s) => s.close()));
-
-async function receiver() {
-  const received: { req: IncomingMessage; body: string }[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ req, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push({ close: () => server.close() });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
-}
 
 describe('twhook sinks create', () => {
   it('creates a webhook sink, subscribes it and sends its test event in one command', async () => {
