@@ -284,9 +284,12 @@ export function parseXml(source: string): XmlParse {
     }
     if (source.startsWith('<!DOCTYPE', pos)) {
       if (root || stack.length) return error('DOCTYPE after the root element started');
-      if (source.indexOf('[', pos) >= 0 && source.indexOf('[', pos) < source.indexOf('>', pos)) return error('internal DTD subsets are not supported by TwiML');
       const end = source.indexOf('>', pos);
       if (end < 0) return error('unterminated DOCTYPE');
+      // Only this declaration is searched for '[': scanning the rest of the answer for each of
+      // many DOCTYPEs would be quadratic in a hostile answer.
+      const bracket = source.indexOf('[', pos);
+      if (bracket >= 0 && bracket < end) return error('internal DTD subsets are not supported by TwiML');
       pos = end + 1;
       continue;
     }
@@ -313,7 +316,8 @@ export function parseXml(source: string): XmlParse {
     const name = readName();
     if (!name) return error('"<" that starts no tag (write &lt;)', tagStart);
     if (stack.length === 0 && root) return error(`a second root element <${name}>`, tagStart);
-    const element: XmlElement = { name, attributes: {}, children: [], text: '' };
+    // No prototype: an attribute named __proto__ is an attribute like any other.
+    const element: XmlElement = { name, attributes: Object.create(null) as Record<string, string>, children: [], text: '' };
     for (;;) {
       const before = pos;
       skipSpace();

@@ -95,3 +95,18 @@ describe('parseXml', () => {
     if (!r.ok) expect(r.error).toMatch(message);
   });
 });
+
+describe('checkTwimlAnswer on hostile answers', () => {
+  it('reports a repeated __proto__ attribute like any other repeated attribute', () => {
+    const r = checkTwimlAnswer({ status: 200, contentType: 'text/xml', body: '<Response><Say __proto__="a" __proto__="b">x</Say></Response>' });
+    expect(r.ok).toBe(false);
+    expect(r.problems.join(' ')).toContain('attribute __proto__ repeated');
+  });
+
+  it('refuses an internal DTD subset only inside its own DOCTYPE', () => {
+    const later = checkTwimlAnswer({ status: 200, contentType: 'text/xml', body: '<!DOCTYPE Response><Response><Say>[1]</Say></Response>' });
+    expect(later.problems.join(' ')).not.toContain('internal DTD');
+    const subset = checkTwimlAnswer({ status: 200, contentType: 'text/xml', body: '<!DOCTYPE Response [<!ENTITY a "b">]><Response/>' });
+    expect(subset.problems.join(' ')).toContain('internal DTD');
+  });
+});
