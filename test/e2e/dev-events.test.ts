@@ -1,31 +1,23 @@
 // Spawns the built bin: run `npx tsc -p tsconfig.build.json` first (npm test does).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useEmulator } from '../support/emulator.js';
 import { startApp, waitFor } from '../support/dev-session.js';
 import { BIN, binEnv, ROOT } from '../support/run-bin.js';
 import { runCli, tempDir } from '../support/run-cli.js';
+import { closedPort } from '../support/twilio-app.js';
 
 const built = existsSync(join(ROOT, 'dist', 'events', 'dev-events.js'));
 const DELIVERED = 'com.twilio.messaging.message.delivered';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe.runIf(built)('twhook dev --events (built bin)', () => {
   it('after a SIGKILL, `twhook restore` deletes the sink and subscription the session left', async () => {
     const emu = await useEmulator();
     const app = await startApp((_req, res) => res.writeHead(200).end());
-    const listen = await freePort();
+    const listen = await closedPort();
     const home = tempDir('twhook-home-');
     const env = { ...binEnv(home), ...emu.env };
     const child = spawn(

@@ -1,6 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { validateRequestWithBody } from 'twilio/lib/webhooks/webhooks.js';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +12,7 @@ import { useEmulator } from '../support/emulator.js';
 import { startApp, startCli, waitFor } from '../support/dev-session.js';
 import { runCli, tempDir } from '../support/run-cli.js';
 import { receiver } from '../support/receiver.js';
+import { closedPort } from '../support/twilio-app.js';
 
 type Emu = Awaited<ReturnType<typeof useEmulator>>;
 
@@ -173,20 +172,12 @@ describe('cleanup after a killed dev --events', () => {
   });
 });
 
-/** A port nothing listens on now, for --listen (so --public-url can name the proxy's address). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('twhook dev --events', () => {
   it('subscribes a temporary sink to the session, shows signed deliveries as Event Streams requests, deletes both on exit', async () => {
     const emu = await useEmulator();
     const app = await startApp((_req, res) => res.writeHead(204).end());
-    const listen = await freePort();
+    const listen = await closedPort();
     const publicUrl = `http://127.0.0.1:${listen}`;
     const cli = startCli(
       ['dev', String(app.port), '--public-url', publicUrl, '--listen', String(listen), '--events', `${DELIVERED},${FAILED}@2`, '--events-path', '/twilio/events', '--no-capture', '--json'],
