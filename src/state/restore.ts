@@ -88,13 +88,14 @@ export interface RestoreReport {
 }
 
 /**
- * Newest first. Two entries can share a timestamp (one clock tick, a fixed clock): the journal's
- * own order, which is append order, breaks the tie, so the later entry counts as the newer.
+ * Newest first, by the journal's own order: entries are appended under the lock, so the later one
+ * is the newer. Timestamps cannot decide it: two can share one clock tick (a fixed clock), and a
+ * clock stepped back (NTP, a resumed VM) would make a newer backup look older, so a restore would
+ * end at the values in between instead of the original.
  */
 export function newestFirstIn(journal: Journal): (a: JournalEntry, b: JournalEntry) => number {
   const position = new Map(journal.entries().map((e, i) => [e.id, i]));
-  return (a, b) =>
-    a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : (position.get(b.id) ?? -1) - (position.get(a.id) ?? -1);
+  return (a, b) => (position.get(b.id) ?? -1) - (position.get(a.id) ?? -1);
 }
 
 /** Unrestored entries (pending or applied), oldest first. */
