@@ -137,6 +137,9 @@ export function liveEntries(entries: JournalEntry[]): JournalEntry[] {
   return entries.filter((e) => e.owner && !(e.owner.pid === me.pid && e.owner.host === me.host) && isOwnerAlive(e.owner));
 }
 
+/** What Journal leaves in a URL for a password missing from journal-secrets.json. */
+const UNRESOLVED_SECRET = /\{twhook-secret:[0-9a-f]{16}\}/;
+
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -170,6 +173,13 @@ async function restoreNumber(port: TwilioPort, journal: Journal, entries: Number
   }
   if (first.accountSid !== port.accountSid) {
     result.error = `this backup is of account ${maskSid(first.accountSid)}, the credentials are of ${maskSid(port.accountSid)}: run with that account's credentials`;
+    return result;
+  }
+  // A password reference the journal could not resolve (the secrets file lost or older than the
+  // journal): sending it would set a URL with a wrong password in place of the original.
+  const unresolved = [...target].filter(([, to]) => to !== null && UNRESOLVED_SECRET.test(to)).map(([field]) => field);
+  if (unresolved.length) {
+    result.error = `the basic-auth password of the ${unresolved.join(', ')} to put back is missing from ${journal.secretsPath}: put that file back and run \`twhook restore\` again`;
     return result;
   }
   let current: IncomingNumber;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { TwilioFactory } from '../../src/ctx.js';
@@ -256,6 +256,19 @@ describe('twhook configure', () => {
     expect(back.stdout + back.stderr).not.toMatch(/hunter2-secret|other-secret/);
     expect(numberOf(emu, SUPPORT).sms_url).toBe(secretUrl);
     void configDir;
+  });
+
+  it('refuses to put back a URL whose password is missing from journal-secrets.json, instead of sending the reference to Twilio', async () => {
+    const secretUrl = 'https://twilio:hunter2-secret@hooks.example.com/sms';
+    const { emu, run, journal } = await setup({ numbers: [{ phoneNumber: SUPPORT, smsUrl: secretUrl }] });
+    expect((await run(['configure', SUPPORT, '--sms-url', 'https://new.example.com/sms', '--yes'])).code).toBe(0);
+    rmSync(journal.secretsPath);
+    const back = await run(['restore', SUPPORT, '--yes']);
+    expect(back.code).not.toBe(0);
+    expect(back.stderr).toContain('journal-secrets.json');
+    expect(numberOf(emu, SUPPORT).sms_url).toBe('https://new.example.com/sms');
+    // Still open: putting the secrets file back lets a later restore finish.
+    expect(journal.unrestored()).toHaveLength(1);
   });
 });
 
