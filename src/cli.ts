@@ -166,6 +166,8 @@ export function buildProgram(deps: Deps, state: { ctx?: Ctx; exitCode: number })
     .configureOutput({
       writeOut: (text) => deps.io.stdout.write(text),
       writeErr: (text) => deps.io.stderr.write(text),
+      // reportError() prints commander's errors as one line with the way out.
+      outputError: () => undefined,
     });
   if (COMMANDS.length) {
     program.addHelpText(
@@ -208,18 +210,44 @@ export async function main(argv: string[], deps: Deps): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return state.exitCode;
   } catch (err) {
-    return reportError(err, argv, deps, state.ctx);
+    return reportError(err, argv, deps, state.ctx, program);
   }
 }
 
-async function reportError(err: unknown, argv: string[], deps: Deps, ctx: Ctx | undefined): Promise<number> {
+/**
+ * commander's message as one line that says the way out: its "(Did you mean …?)" joined on, or
+ * else where the usage is (`twhook sinks create --help`).
+ */
+export function commanderMessage(err: CommanderError, argv: string[], program: Command): string {
+  const [first = '', ...rest] = err.message.replace(/^error: /, '').trim().split('\n');
+  const suggestion = rest.join(' ').trim().match(/^\(Did you mean (.+)\?\)$/);
+  const what = first.replace(/\.$/, '');
+  if (suggestion) return `${what}: did you mean ${suggestion[1]}?`;
+  const path = ['twhook'];
+  let cmd: Command | undefined = program;
+  for (let i = 0; i < argv.length && cmd; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') break;
+    if (arg.startsWith('-')) {
+      if (VALUE_OPTIONS.has(arg)) i++;
+      continue;
+    }
+    const sub: Command | undefined = cmd.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!sub) break;
+    path.push(sub.name());
+    cmd = sub;
+  }
+  return `${what}: see \`${path.join(' ')} --help\``;
+}
+
+async function reportError(err: unknown, argv: string[], deps: Deps, ctx: Ctx | undefined, program: Command): Promise<number> {
   const json = ctx?.globals.json ?? argv.includes('--json');
   if (err instanceof CommanderError) {
     // Help and version are "errors" only to exitOverride.
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    // commander already wrote its one line ("error: unknown option '--x'") to stderr.
-    const message = err.message.replace(/^error: /, '');
+    const message = commanderMessage(err, argv, program);
     if (json) deps.io.stdout.write(JSON.stringify({ error: { type: 'usage', message, exitCode: 2 } }) + '\n');
+    deps.io.stderr.write(`error: ${message}\n`);
     return 2;
   }
   const { errorJson, exitCodeOf, TwhookError } = await import('./errors.js');

@@ -96,6 +96,22 @@ describe('main', () => {
     expect(r.stderr).toContain("unknown option '--nope'");
   });
 
+  it('says where the usage is, or what was meant, on the same one line as commander\'s error', async () => {
+    const unknown = await runCli(['probe', 'list', '--nope']);
+    expect(unknown.stderr).toBe("error: unknown option '--nope': see `twhook probe list --help`\n");
+    const missing = await runCli(['--json', 'probe', 'fail']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe("error: missing required argument 'kind': see `twhook probe fail --help`\n");
+    expect(missing.json()).toEqual([{ error: { type: 'usage', message: "missing required argument 'kind': see `twhook probe fail --help`", exitCode: 2 } }]);
+    const tooMany = await runCli(['probe', 'list', 'extra']);
+    expect(tooMany.stderr).toBe("error: too many arguments for 'list'. Expected 0 arguments but got 1: see `twhook probe list --help`\n");
+    const typo = await runCli(['probe', 'list', '--limt', '3']);
+    expect(typo.stderr).toBe("error: unknown option '--limt': did you mean --limit?\n");
+    const command = await runCli(['prob']);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toBe("error: unknown command 'prob': did you mean probe?\n");
+  });
+
   it('never prints a known secret, even in an unexpected error', async () => {
     const r = await runCli(['probe', 'fail', 'secret'], { env: { TWILIO_AUTH_TOKEN: TOKEN } });
     expect(r.code).toBe(1);
