@@ -278,10 +278,17 @@ export class Journal {
     let doc: JournalDoc;
     try {
       doc = JSON.parse(text) as JournalDoc;
-      if (doc.version !== 1 || !Array.isArray(doc.entries)) throw new Error('unknown layout');
     } catch (err) {
       // Never overwritten: it may be the only copy of a number's original configuration.
       throw new UsageError(`the backup journal ${this.path} is not valid (${(err as Error).message}): fix or move it aside; twhook will not overwrite it`);
+    }
+    const version = (doc as { version?: unknown } | null)?.version;
+    if (typeof version === 'number' && version > 1) {
+      // Valid, and holding backups this version cannot interpret: moving it aside would lose them.
+      throw new UsageError(`the backup journal ${this.path} was written by a newer twhook (journal version ${version}): run that version or newer to use or restore it; twhook will not overwrite it`);
+    }
+    if (version !== 1 || !Array.isArray(doc?.entries)) {
+      throw new UsageError(`the backup journal ${this.path} is not valid (unknown layout): fix or move it aside; twhook will not overwrite it`);
     }
     const secrets = this.loadSecrets();
     doc.entries = doc.entries.map((e) => this.unseal(e, secrets));

@@ -85,6 +85,16 @@ describe('Journal', () => {
     expect(readFileSync(journal.path, 'utf8')).toBe('{"version":1,"entries":[');
   });
 
+  it('says a journal of a newer twhook needs that version, rather than calling it invalid, and leaves it alone', () => {
+    const dir = tempDir();
+    const journal = new Journal(dir);
+    const newer = '{"version":2,"entries":[]}\n';
+    writeFileSync(journal.path, newer);
+    expect(() => numberEntry(journal, {}, {})).toThrow(/newer twhook.*journal version 2.*will not overwrite/);
+    expect(() => journal.entries()).toThrow(UsageError);
+    expect(readFileSync(journal.path, 'utf8')).toBe(newer);
+  });
+
   it('takes over a lock whose process is gone', () => {
     const dir = tempDir();
     const journal = new Journal(dir);
