@@ -10,6 +10,7 @@ import type { Ctx } from '../ctx.js';
 import { RemoteError, UsageError } from '../errors.js';
 import { addOverrideOptions, overridesFromOptions, type OverrideOptionValues } from './shared/override-options.js';
 import type { DevSessionOptions, SessionExtension, SessionSummary } from '../proxy/session.js';
+import { normalizePublicUrl } from '../tunnel/public-url.js';
 
 export interface DevFlags extends OverrideOptionValues {
   number?: string[];
@@ -128,6 +129,8 @@ export function devOptions(ctx: Ctx, app: string, flags: DevFlags): DevRunOption
   let tunnel: DevSessionOptions['tunnel'];
   if (flags.publicUrl !== undefined) {
     if (flags.ngrokDomain) throw new UsageError('--ngrok-domain is for the ngrok tunnel; --public-url starts none: pass one of them');
+    // Checked here, before the session starts, so a typo is one error line and nothing else.
+    normalizePublicUrl(flags.publicUrl);
     tunnel = { kind: 'public-url', url: flags.publicUrl };
   } else {
     const token = ctx.env.NGROK_AUTHTOKEN?.trim();

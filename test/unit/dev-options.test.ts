@@ -3,7 +3,7 @@ import { devOptions, extensionsFor, parseTarget, type DevFlags } from '../../src
 import { makeCtx } from '../../src/ctx.js';
 import { UsageError } from '../../src/errors.js';
 import { numberUpdateFor } from '../../src/proxy/session.js';
-import { MemoryStream, tempDir } from '../support/run-cli.js';
+import { MemoryStream, runCli, tempDir } from '../support/run-cli.js';
 import { PassThrough } from 'node:stream';
 
 function ctx(env: Record<string, string> = {}, globals = {}) {
@@ -70,6 +70,14 @@ describe('devOptions', () => {
     expect(() => devOptions(ctx(), '3000', flags({ publicUrl: undefined }))).toThrow(/ngrok needs an authtoken/);
     expect(devOptions(ctx({ NGROK_AUTHTOKEN: 'ngrok-tok' }), '3000', flags({ publicUrl: undefined, ngrokDomain: 'me.ngrok.dev' })).session.tunnel).toEqual({ kind: 'ngrok', authtoken: 'ngrok-tok', domain: 'me.ngrok.dev' });
     expect(() => devOptions(ctx(), '3000', flags({ ngrokDomain: 'me.ngrok.dev' }))).toThrow(/--ngrok-domain is for the ngrok tunnel/);
+  });
+
+  it('a bad --public-url is refused before the session starts: one error line, no "stopped" line', async () => {
+    expect(() => devOptions(ctx(), '3000', flags({ publicUrl: 'notaurl' }))).toThrow(/--public-url "notaurl" is not a URL/);
+    expect(() => devOptions(ctx(), '3000', flags({ publicUrl: 'ftp://x.test' }))).toThrow(/--public-url must be an http\(s\) URL/);
+    const r = await runCli(['dev', '3000', '--public-url', 'notaurl', '--no-capture']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: --public-url "notaurl" is not a URL: give the whole base URL, e.g. https://my-tunnel.example.com\n');
   });
 
   it('--basic-auth: USER:PASS, redacted from all output', () => {
