@@ -3,6 +3,7 @@
  * they validate (re-signed for the target, signed for another URL, or with the captured
  * signature kept), and shows each answer next to the captured one.
  */
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Wire } from '../cli.js';
@@ -100,6 +101,15 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
 
   // Relative paths are the user's, from where they ran the command (ctx.cwd), not the process's.
   const sources: CaptureSource[] = captures.map((c) => (c === '-' ? { name: 'stdin', stream: ctx.io.stdin } : resolve(ctx.cwd, c)));
+  // A missing file is bad input: said alone, before the "replaying" line.
+  for (const [i, source] of sources.entries()) {
+    if (typeof source !== 'string') continue;
+    const why = await stat(source).then(
+      (s) => (s.isDirectory() ? 'it is a folder (give the capture files in it)' : undefined),
+      (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.code ?? err.message),
+    );
+    if (why) throw new UsageError(`cannot read ${captures[i]}: ${why}`);
+  }
   if (mode === 'keep' && new URL(to).pathname.replace(/\/+$/, '') !== '') {
     ctx.out.warn(`--to has a path (${new URL(to).pathname}): the app sees another path than the one Twilio signed, so kept signatures fail`);
   }

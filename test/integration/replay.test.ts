@@ -250,6 +250,17 @@ describe('twhook replay: selection', () => {
     }
   });
 
+  it('a missing capture file or a folder is the one line on stderr (no "replaying …" line before it)', async () => {
+    const missing = join(tempDir(), 'missing.jsonl');
+    const r = await runCli(['replay', missing, '--to', 'http://127.0.0.1:9'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`error: cannot read ${missing}: no such file\n`);
+    const folder = tempDir();
+    const dir = await runCli(['replay', folder, '--to', 'http://127.0.0.1:9'], { env });
+    expect(dir.code).toBe(2);
+    expect(dir.stderr).toBe(`error: cannot read ${folder}: it is a folder (give the capture files in it)\n`);
+  });
+
   it('malformed lines are skipped with a warning naming file:line; the others are replayed', async () => {
     const a = await app();
     const file = captureFile(captured([['sms', '/sms']]), ['{not json', '{"v":2,"url":"x","method":"POST"}']);
