@@ -135,7 +135,9 @@ async function runOne(ctx: Ctx, options: VerifyOptions, tokens: string[], conten
     try {
       body = options.bodyFile === '-' ? await readAll(ctx.io.stdin) : await readFile(resolvePath(ctx, options.bodyFile));
     } catch (err) {
-      throw new UsageError(`cannot read --body-file ${options.bodyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? (err as Error).message);
+      throw new UsageError(`cannot read --body-file ${options.bodyFile}: ${why} (give the file with the request body, or - for stdin)`);
     }
   }
   const text = typeof body === 'string' ? body : body.toString('utf8');

@@ -254,6 +254,13 @@ describe('twhook verify --url (one request)', () => {
     expect((await runCli(['verify', '--url', PUBLIC, '--signature', 'x', '--content-type', 'xml', '--auth-token', TOKEN])).code).toBe(2);
     expect((await runCli(['verify', '--url', PUBLIC, '--signature', 'x', '--body', 'a', '--body-file', 'b', '--auth-token', TOKEN])).code).toBe(2);
   });
+
+  it('a missing --body-file says so in words, not as ENOENT', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['verify', '--url', PUBLIC, '--signature', 'x', '--body-file', 'nope.txt', '--auth-token', TOKEN], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: cannot read --body-file nope.txt: no such file (give the file with the request body, or - for stdin)\n');
+  });
 });
 
 describe('twhook sign', () => {
