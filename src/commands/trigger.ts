@@ -231,7 +231,7 @@ export async function runTrigger(ctx: Ctx, event: string | undefined, flags: Tri
   else if (signed.length > 1 && !unreachable) ctx.out.note(`${results.length} of ${signed.length} sent to ${to}: ${summary.ok} ok, ${failed} failed`);
   if (ctx.signal.aborted) return 130;
   if (unreachable?.failure) {
-    throw new RemoteError(unreachable.failure.message, { code: unreachable.failure.code, service: 'app' });
+    throw new RemoteError(`${unreachable.failure.message}: start your app, or point --to at it`, { code: unreachable.failure.code, service: 'app' });
   }
   return failed ? 1 : 0;
 }

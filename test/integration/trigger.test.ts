@@ -148,7 +148,7 @@ describe('twhook trigger against an app that validates signatures', () => {
     const port = await closedPort();
     const r = await runCli(['trigger', 'message-status', '--to', `http://127.0.0.1:${port}/status`], { env });
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe(`error: nothing listening on 127.0.0.1:${port}\n`);
+    expect(r.stderr).toBe(`error: nothing listening on 127.0.0.1:${port}: start your app, or point --to at it\n`);
     expect(r.stdout.match(/POST/g)).toHaveLength(1);
   });
 
