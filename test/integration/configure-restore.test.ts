@@ -474,6 +474,25 @@ describe('dev sessions and the journal', () => {
     await restoreEntries(port, journal, [entry]);
     expect(numberOf(emu, SUPPORT).sms_url).toBe('https://app.example.com/sms');
   });
+
+  it('a URL set by hand during a session is kept with its method: the restore does not put back the old method under the new URL', async () => {
+    const { emu, journal } = await setup();
+    numberOf(emu, SUPPORT).sms_method = 'GET';
+    const port = await realPort(emu);
+    const n = await port.numbers.fetch(numberOf(emu, SUPPORT).sid);
+    await applyNumberChange({
+      port, journal, number: n, update: { smsUrl: 'https://old.ngrok.app/sms', smsMethod: 'POST' },
+      origin: 'dev', batch: newBatchId(), session: 'old', owner: { pid: 4194305, host: hostname() },
+    });
+    expect(numberOf(emu, SUPPORT).sms_method).toBe('POST');
+    // In the Console: a new SMS URL, saved with the method the form showed (POST).
+    numberOf(emu, SUPPORT).sms_url = 'https://by-hand.example.com/sms';
+    const report = await restoreEntries(port, journal, journal.unrestored({ session: 'old' }));
+    expect(report.failed).toEqual([]);
+    expect(numberOf(emu, SUPPORT).sms_url).toBe('https://by-hand.example.com/sms');
+    expect(numberOf(emu, SUPPORT).sms_method).toBe('POST');
+    expect(report.results[0]).toMatchObject({ status: 'unchanged', kept: [{ field: 'smsUrl' }, { field: 'smsMethod', current: 'POST', original: 'GET' }] });
+  });
 });
 
 describe('interactive configure', () => {
