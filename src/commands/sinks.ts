@@ -161,8 +161,6 @@ export async function runSinkCreate(ctx: Ctx, given: SinkCreateOptions): Promise
   }
   guardSecrets(ctx, [sink]);
   const result: SinkCreateResult = { sink: sinkJson(sink), subscription: null, test: null };
-  ctx.out.note(`Created ${sinkTypeLabel(sink.sinkType)} sink ${sink.sid} (${sink.status}): ${describeDestination(sink)}`);
-
   if (subscribe.length) {
     try {
       result.subscription = await createSubscription(events, { sinkSid: sink.sid, types: subscribe, description: opts.description });
@@ -172,6 +170,8 @@ export async function runSinkCreate(ctx: Ctx, given: SinkCreateOptions): Promise
       result.subscription = subscriptionJson(err.subscription, []);
     }
   }
+  // Only once the sink stays: a refused --subscribe deletes it again, and says so in its one error line.
+  ctx.out.note(`Created ${sinkTypeLabel(sink.sinkType)} sink ${sink.sid} (${sink.status}): ${describeDestination(sink)}`);
   if (opts.test) {
     const test = await events.sinks.test(sink.sid);
     const after = await events.sinks.fetch(sink.sid);

@@ -151,6 +151,15 @@ describe("Twilio's limits and inactive sinks as sentences", () => {
     expect(emu.state.events.sinks.size).toBe(1);
   });
 
+  it('sinks create --subscribe with an unknown type: one error line, no "Created" line for the sink it deleted again', async () => {
+    const { emu, run } = await setup();
+    const r = await run(['sinks', 'create', '--type', 'webhook', '--destination', 'https://example.com/e', '--subscribe', 'com.twilio.messaging.message.delivred']);
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: could not subscribe the new sink: unknown event type: com\.twilio\.messaging\.message\.delivred .*; deleted sink DG[0-9a-f]{32} again, nothing was created\n$/);
+    expect(emu.state.events.sinks.size).toBe(0);
+  });
+
   it('walks a Kinesis sink from initialized to active: refused subscription, test, wrong and right test_id', async () => {
     const { emu, run } = await setup();
     const created = await run(['sinks', 'create', ...KINESIS, '--json']);
