@@ -142,7 +142,8 @@ export async function runDoctor(ctx: Ctx, options: DoctorOptions = {}): Promise<
     const width = Math.max(...checks.map((check) => check.name.length));
     for (const check of checks) ctx.out.print(`${mark[check.status]} ${check.name.padEnd(width)}  ${check.detail}`);
     if (creds.envFile) ctx.out.note(c.dim(`env file: ${creds.envFile}`));
-    if (!ok) ctx.out.note(`\n${checks.filter((x) => x.status === 'fail').length} problem(s) to fix (✗ above)`);
+    const failed = checks.filter((x) => x.status === 'fail').length;
+    if (!ok) ctx.out.note(`\n${failed} ${failed === 1 ? 'problem' : 'problems'} to fix (✗ above)`);
   });
   return ok ? 0 : 1;
 }

@@ -204,6 +204,14 @@ describe('twhook doctor', () => {
     expect(r.stdout).toContain('✗ account SID  not set: set TWILIO_ACCOUNT_SID');
     expect(r.stdout).toContain('✗ auth token   not set');
     expect(r.stdout).toContain('- Twilio API   not tried: no Twilio account SID');
+    expect(r.stderr).toContain('\n2 problems to fix (✗ above)');
+  });
+
+  it('counts one failed check as "1 problem", not "1 problem(s)"', async () => {
+    const r = await runCli(['doctor'], { env: { TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32) } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✗ auth token   not set');
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('1 problem to fix (✗ above)');
   });
 
   it('flags a malformed API key and an old Node', async () => {
