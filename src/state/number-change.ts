@@ -85,19 +85,24 @@ function heldByOthers(entries: readonly JournalEntry[], numberSid: string, owner
 
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 
+/** Gateway errors: the gateway gave up on (or lost) the backend, which may still finish the request. */
+const GATEWAY_STATUSES = new Set([502, 504]);
+
 /**
- * The client stopped waiting for an answer: Twilio may still be working on the request and apply
- * it later, so a fetch made now cannot prove it did not happen.
+ * The client, or Twilio's gateway, stopped waiting for an answer: Twilio may still be working on
+ * the request and apply it later, so a fetch made now cannot prove it did not happen.
  */
 export function mayStillApply(err: unknown): boolean {
-  return err instanceof RemoteError && err.info.service === 'network' && TIMEOUT_CODES.has(String(err.info.code));
+  if (!(err instanceof RemoteError)) return false;
+  if (err.info.service === 'network') return TIMEOUT_CODES.has(String(err.info.code));
+  return err.info.service === 'twilio' && GATEWAY_STATUSES.has(Number(err.info.status));
 }
 
 /**
  * Records the change, makes it, marks it applied. When the API call fails, the number is
  * fetched again to learn what happened: unchanged after an answer (an error status, a closed
  * connection), the entry is removed (nothing half-written); changed, it is marked applied (a
- * restore undoes it); unknown (the fetch fails too, or the call timed out and may still land),
+ * restore undoes it); unknown (the fetch fails too, or the call or a Twilio gateway timed out and it may still land),
  * it stays pending with a note, and a restore puts the old values back either way. The error is
  * rethrown.
  */

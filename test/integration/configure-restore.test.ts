@@ -344,6 +344,21 @@ describe('faults between the journal write and the API call, and after it', () =
     expect(report.failed).toEqual([]);
     expect(numberOf(emu, SALES).sms_url).toBe('https://sales.example.com/sms');
   });
+
+  it('a gateway timeout (504) on the update keeps the backup open: Twilio may still apply the change after answering', async () => {
+    const { emu, journal } = await setup();
+    const port = await realPort(emu);
+    emu.fault({ method: 'POST', path: '**/IncomingPhoneNumbers/*.json', status: 504, times: Infinity });
+    const number = await port.numbers.fetch(numberOf(emu, SALES).sid);
+    await expect(applyNumberChange({ port, journal, number, update: { smsUrl: 'https://n.example.com/s' }, origin: 'configure', batch: newBatchId() })).rejects.toThrow(/504/);
+    emu.clearFaults();
+    expect(journal.unrestored()).toMatchObject([{ state: 'pending', timedOut: true, before: { smsUrl: 'https://sales.example.com/sms' } }]);
+    // The backend finishes the request after the gateway gave up.
+    numberOf(emu, SALES).sms_url = 'https://n.example.com/s';
+    const report = await restoreEntries(port, journal, journal.unrestored());
+    expect(report.failed).toEqual([]);
+    expect(numberOf(emu, SALES).sms_url).toBe('https://sales.example.com/sms');
+  });
 });
 
 describe('twhook restore', () => {
