@@ -628,7 +628,9 @@ async function runProbe(ctx: Ctx, options: VerifyOptions, tokens: string[]): Pro
   const otherFailures = results.filter((r) => r.expect === 'refuse' && !r.ok && !(r.status >= 200 && r.status < 300));
   const ok = results.every((r) => r.ok);
   let verdict = 'the endpoint checks signatures';
-  if (acceptedForgeries.length) verdict = `the endpoint accepts forged webhooks (${acceptedForgeries.map((r) => r.case).join(', ')})`;
+  if (acceptedForgeries.length) {
+    verdict = `the endpoint accepts forged webhooks (${acceptedForgeries.map((r) => r.case).join(', ')}): check X-Twilio-Signature in the app (the twilio SDK's validateRequest) and answer 403 when it does not match`;
+  }
   else if (refusedValid) verdict = `the endpoint accepts forged webhooks or none at all: it refused the correctly signed request (HTTP ${refusedValid.status}); if it sits behind a proxy, pass --public-url with the URL Twilio calls`;
   else if (otherFailures.length) verdict = `forged requests must be refused with 4xx: got ${otherFailures.map((r) => `${r.status} for ${r.case}`).join(', ')}`;
 

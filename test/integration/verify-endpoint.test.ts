@@ -82,6 +82,9 @@ describe('twhook verify --endpoint', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: the endpoint accepts forged webhooks \(no signature, wrong signature, body changed after signing, signed for another URL\)/);
     expect(r.stdout).toMatch(/no signature\t4xx\t200\tACCEPTED/);
+    expect(r.stderr).toBe(
+      "error: the endpoint accepts forged webhooks (no signature, wrong signature, body changed after signing, signed for another URL): check X-Twilio-Signature in the app (the twilio SDK's validateRequest) and answer 403 when it does not match\n",
+    );
     expect(target.seen).toBe(5);
   });
 
