@@ -396,7 +396,10 @@ class JunitWriter {
     try {
       await once(stream, 'open');
     } catch (err) {
-      throw new UsageError(`cannot write --junit ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ENOENT' ? 'its folder does not exist (create it, or give another path)' : code === 'EACCES' ? 'permission denied (give a path you can write)' : (code ?? (err as Error).message);
+      throw new UsageError(`cannot write --junit ${path}: ${why}`);
     }
     return new JunitWriter(path, partPath, stream);
   }

@@ -255,6 +255,13 @@ describe('twhook verify --url (one request)', () => {
     expect((await runCli(['verify', '--url', PUBLIC, '--signature', 'x', '--body', 'a', '--body-file', 'b', '--auth-token', TOKEN])).code).toBe(2);
   });
 
+  it('a --junit path in a missing folder says so in words, not as ENOENT', async () => {
+    const junit = join(tempDir(), 'no-such-folder', 'junit.xml');
+    const r = await runCli(['verify', file([capture('ok')]), '--auth-token', TOKEN, '--junit', junit]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`error: cannot write --junit ${junit}: its folder does not exist (create it, or give another path)\n`);
+  });
+
   it('a missing --body-file says so in words, not as ENOENT', async () => {
     const cwd = tempDir();
     const r = await runCli(['verify', '--url', PUBLIC, '--signature', 'x', '--body-file', 'nope.txt', '--auth-token', TOKEN], { cwd });
