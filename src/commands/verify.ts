@@ -87,6 +87,16 @@ export async function runVerify(ctx: Ctx, options: VerifyOptions): Promise<numbe
   const modes = [captures.length > 0, options.url !== undefined, options.endpoint !== undefined].filter(Boolean).length;
   if (modes === 0) throw new UsageError('nothing to verify: give capture files, --url with --signature, or --endpoint URL');
   if (modes > 1) throw new UsageError('use one of: capture files, --url (one request), --endpoint (probe)');
+  if (!captures.length) {
+    // Said, not ignored: a CI job would otherwise wait for a report that never comes.
+    for (const flag of ['junit', 'publicUrlBase', 'allowUnsigned'] as const) {
+      const name = { junit: '--junit', publicUrlBase: '--public-url-base', allowUnsigned: '--allow-unsigned' }[flag];
+      if (options[flag] !== undefined) throw new UsageError(`${name} is for capture files: drop it, or give the captures to verify`);
+    }
+  }
+  if (options.publicUrl !== undefined && options.endpoint === undefined) {
+    throw new UsageError('--public-url is for --endpoint (the URL to sign for); for capture files use --public-url-base');
+  }
   const contentType = parseContentType(options.contentType);
   const tokens = signingTokens(ctx.credentials());
   for (const url of [options.url, options.endpoint, options.publicUrl, options.publicUrlBase]) {

@@ -255,6 +255,19 @@ describe('twhook verify --url (one request)', () => {
     expect((await runCli(['verify', '--url', PUBLIC, '--signature', 'x', '--body', 'a', '--body-file', 'b', '--auth-token', TOKEN])).code).toBe(2);
   });
 
+  it('options for capture files are refused with --url or --endpoint, not ignored', async () => {
+    const one = ['verify', '--url', PUBLIC, '--signature', 'x', '--body', 'a', '--auth-token', TOKEN];
+    const junit = await runCli([...one, '--junit', 'out.xml']);
+    expect(junit.code).toBe(2);
+    expect(junit.stderr).toBe('error: --junit is for capture files: drop it, or give the captures to verify\n');
+    expect((await runCli([...one, '--public-url-base', 'https://x.example'])).stderr).toMatch(/^error: --public-url-base is for capture files/);
+    expect((await runCli([...one, '--allow-unsigned'])).stderr).toMatch(/^error: --allow-unsigned is for capture files/);
+    const probe = await runCli(['verify', '--endpoint', 'http://127.0.0.1:9/sms', '--junit', 'out.xml', '--auth-token', TOKEN]);
+    expect(probe.code).toBe(2);
+    const publicUrl = await runCli([...one, '--public-url', 'https://x.example/sms']);
+    expect(publicUrl.stderr).toBe('error: --public-url is for --endpoint (the URL to sign for); for capture files use --public-url-base\n');
+  });
+
   it('a --junit path in a missing folder says so in words, not as ENOENT', async () => {
     const junit = join(tempDir(), 'no-such-folder', 'junit.xml');
     const r = await runCli(['verify', file([capture('ok')]), '--auth-token', TOKEN, '--junit', junit]);
