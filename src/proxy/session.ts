@@ -220,8 +220,6 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
         }
         const report = await prepareNumbersForSession(api, journal, numbers, { signal: deps.signal });
         reportRecovery(report);
-        // Fetch again: the recovery may have changed them.
-        for (let i = 0; i < numbers.length; i++) numbers[i] = await api.numbers.fetch(numbers[i]!.sid);
       }
       checkStopped();
 
@@ -299,8 +297,11 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
       }
 
       const readyNumbers: ReadyNumber[] = [];
-      for (const number of numbers) {
+      for (const known of numbers) {
         checkStopped();
+        // Fetched again right before the change: the recovery may have changed it, and so may
+        // the user (the Console) while the tunnel was starting. Its values are the backup.
+        const number = await (await twilio()).numbers.fetch(known.sid);
         warnApplications(number);
         const { update, urls } = numberUpdateFor(publicUrl, options.paths, options.overrides, options.basicAuth);
         await applyNumberChange({ port: await twilio(), journal, number, update, origin: 'dev', batch, session, owner });

@@ -166,6 +166,27 @@ describe('dev session engine', () => {
     await first.done;
   });
 
+  it('backs up the values the number has when it is pointed at the tunnel, not those from before the tunnel started', async () => {
+    const emu = await useEmulator();
+    const app = await startApp((_req, res) => res.end('ok'));
+    const number = [...emu.state.api2010.numbers.values()].find((n) => n.phone_number === '+14155550100')!;
+    const tunnel = controlledTunnel();
+    const slowTunnel: TunnelFactory = async (request) => {
+      // While ngrok starts, the user saves a new voice URL in the Console.
+      number.voice_url = 'https://by-hand.example.com/voice';
+      return tunnel.factory(request);
+    };
+    const controller = new AbortController();
+    const session = startDevSession(options(app.url), deps(emu, slowTunnel, controller.signal));
+    const seen: DevEvent[] = [];
+    session.subscribe((e) => seen.push(e));
+    void collect(session.events);
+    await waitFor('ready', () => seen.some((e) => e.type === 'ready'));
+    controller.abort();
+    expect((await session.done).restore.failed).toEqual([]);
+    expect(number.voice_url).toBe('https://by-hand.example.com/voice');
+  });
+
   it('keeps a URL changed by hand during the session, with its method, and says so once', async () => {
     const emu = await useEmulator();
     const app = await startApp((_req, res) => res.end('ok'));
