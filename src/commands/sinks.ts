@@ -413,7 +413,9 @@ export async function runSinkDelete(ctx: Ctx, sid: string, opts: SinkDeleteOptio
     ctx.out.note(`Sink ${sid} still has ${plural(subs.length, 'subscription')}: ${list}`);
     withSubscriptions = await ctx.prompter.confirm({ message: `Delete the ${plural(subs.length, 'subscription')} and the ${what}?`, default: false });
     if (!withSubscriptions) throw new CancelError('nothing deleted');
-  } else if (ctx.canPrompt && !opts.yes) {
+  } else if (!opts.yes) {
+    // As configure and restore: off a terminal nothing is changed unasked.
+    if (!ctx.canPrompt) throw new UsageError(`pass --yes to delete the ${what} without confirmation`);
     const extra = subs.length ? ` and its ${plural(subs.length, 'subscription')}` : '';
     if (!(await ctx.prompter.confirm({ message: `Delete the ${what}${extra}?`, default: false }))) throw new CancelError('nothing deleted');
   }

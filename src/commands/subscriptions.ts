@@ -178,7 +178,9 @@ export async function runSubscriptionDelete(ctx: Ctx, sid: string, opts: { yes?:
   checkSubscriptionSid(sid);
   const { events } = await ctx.twilio();
   const sub = await fetchWithTypes(events, sid);
-  if (ctx.canPrompt && !opts.yes) {
+  if (!opts.yes) {
+    // As configure and restore: off a terminal nothing is changed unasked.
+    if (!ctx.canPrompt) throw new UsageError(`pass --yes to delete subscription ${sid} without confirmation`);
     const ok = await ctx.prompter.confirm({
       message: `Delete subscription ${sid} (${plural(sub.types.length, 'type')} to sink ${sub.sinkSid})?`,
       default: false,

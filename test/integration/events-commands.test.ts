@@ -233,7 +233,11 @@ describe('twhook sinks list, show, test, delete', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`sink ${sid} still has 1 subscription (${created.subscription.sid}), and Twilio deletes no sink in use: pass --with-subscriptions`);
     expect(emu.state.events.sinks.has(sid)).toBe(true);
-    const done = await run(['sinks', 'delete', sid, '--with-subscriptions', '--json']);
+    const unasked = await run(['sinks', 'delete', sid, '--with-subscriptions', '--json']);
+    expect(unasked.code).toBe(2);
+    expect(unasked.stderr).toBe(`error: pass --yes to delete the webhook sink ${sid} (POST https://example.com/x) without confirmation\n`);
+    expect(emu.state.events.sinks.has(sid)).toBe(true);
+    const done = await run(['sinks', 'delete', sid, '--with-subscriptions', '--yes', '--json']);
     expect(done.json()[0]).toEqual({ deleted: { sinks: [sid], subscriptions: [created.subscription.sid] } });
     expect(emu.state.events.sinks.size + emu.state.events.subscriptions.size).toBe(0);
   });
@@ -285,7 +289,11 @@ describe('twhook subscriptions', () => {
 
     const show = await run(['subscriptions', 'show', b.sid]);
     expect(show.stdout).toContain(`${FAILED} (schema v6)`);
-    expect((await run(['subscriptions', 'delete', b.sid, '--json'])).json()[0]).toEqual({ deleted: { subscriptions: [b.sid] } });
+    const unasked = await run(['subscriptions', 'delete', b.sid]);
+    expect(unasked.code).toBe(2);
+    expect(unasked.stderr).toBe(`error: pass --yes to delete subscription ${b.sid} without confirmation\n`);
+    expect(emu.state.events.subscriptions.has(b.sid)).toBe(true);
+    expect((await run(['subscriptions', 'delete', b.sid, '--yes', '--json'])).json()[0]).toEqual({ deleted: { subscriptions: [b.sid] } });
     expect(emu.state.events.subscriptions.has(b.sid)).toBe(false);
     expect((await run(['subscriptions', 'show', b.sid])).stderr).toContain(`no subscription ${b.sid}`);
   });
