@@ -157,6 +157,22 @@ function isNotFound(err: unknown): boolean {
   return err instanceof RemoteError && (err.info.status === 404 || err.info.code === 20404);
 }
 
+/**
+ * Closes the result's entries. A journal that cannot be written (a full disk, a lock held too
+ * long) must not stop the restore of the other numbers: the result is reported failed and its
+ * entries stay open, which the next restore finds already done and closes.
+ */
+function recordRestored<T extends RestoreResult>(journal: Journal, result: T, options: RestoreOptions): T {
+  try {
+    journal.markRestored(result.entryIds, options.note);
+  } catch (err) {
+    const done = result.status === 'restored' ? 'restored on Twilio' : 'nothing to restore on Twilio';
+    result.status = 'failed';
+    result.error = `${done}, but the journal could not record it: ${errorText(err)}`;
+  }
+  return result;
+}
+
 async function restoreNumber(port: TwilioPort, journal: Journal, entries: NumberEntry[], options: RestoreOptions): Promise<NumberRestore> {
   const sorted = [...entries].sort(newestFirstIn(journal));
   const first = sorted[0]!;
@@ -234,8 +250,7 @@ async function restoreNumber(port: TwilioPort, journal: Journal, entries: Number
   } else {
     result.status = 'unchanged';
   }
-  journal.markRestored(result.entryIds, options.note);
-  return result;
+  return recordRestored(journal, result, options);
 }
 
 async function restoreResource(port: TwilioPort, journal: Journal, entry: ResourceEntry, options: RestoreOptions): Promise<ResourceRestore> {
@@ -290,8 +305,7 @@ async function restoreResource(port: TwilioPort, journal: Journal, entry: Resour
     result.error = errorText(err);
     return result;
   }
-  journal.markRestored(result.entryIds, options.note);
-  return result;
+  return recordRestored(journal, result, options);
 }
 
 /**

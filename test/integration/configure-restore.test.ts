@@ -361,6 +361,37 @@ describe('faults between the journal write and the API call, and after it', () =
   });
 });
 
+describe('restoreEntries when the journal cannot be written', () => {
+  it('still attempts every number, and reports the one whose restore it could not record', async () => {
+    const { emu, configDir } = await setup();
+    const port = await realPort(emu);
+    let failures = 1;
+    class FullDiskJournal extends Journal {
+      override markRestored(ids: string[], note?: string): void {
+        if (failures-- > 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        super.markRestored(ids, note);
+      }
+    }
+    const journal = new FullDiskJournal(configDir);
+    const batch = newBatchId();
+    for (const phone of [SUPPORT, SALES]) {
+      const number = await port.numbers.fetch(numberOf(emu, phone).sid);
+      await applyNumberChange({ port, journal, number, update: { smsUrl: 'https://n.example.com/s' }, origin: 'configure', batch });
+    }
+    const report = await restoreEntries(port, journal, journal.unrestored());
+    expect(numberOf(emu, SUPPORT).sms_url).toBe('https://app.example.com/sms');
+    expect(numberOf(emu, SALES).sms_url).toBe('https://sales.example.com/sms');
+    expect(report.failed).toHaveLength(1);
+    expect(report.failed[0]!.error).toMatch(/could not record.*ENOSPC/);
+    expect(report.restored).toHaveLength(1);
+    // The unrecorded one stays open; the next restore finds it already done and closes it.
+    expect(journal.unrestored()).toHaveLength(1);
+    const again = await restoreEntries(port, journal, journal.unrestored());
+    expect(again.failed).toEqual([]);
+    expect(journal.unrestored()).toEqual([]);
+  });
+});
+
 describe('twhook restore', () => {
   it('--list shows each number\'s history with what each change set; --id restores one and any newer', async () => {
     let t = 0;
