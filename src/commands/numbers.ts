@@ -151,7 +151,9 @@ export async function runNumbersList(ctx: Ctx, options: { filter?: string } = {}
   const services = await readServices(ctx, twilio, numbers);
   ctx.out.result({ numbers: numbers.map((n) => numberJson(n, services)) }, () => {
     if (!numbers.length) {
-      ctx.out.note(`no incoming numbers${options.filter ? ` matching "${options.filter}"` : ''} on account ${maskSid(twilio.accountSid)}`);
+      // The likely slip: a friendly name where Twilio matches the number's digits.
+      const byName = options.filter && /[a-z]{2}/i.test(options.filter) ? ' (--filter matches digits of the number, not its name: `twhook numbers list` shows them all)' : '';
+      ctx.out.note(`no incoming numbers${options.filter ? ` matching "${options.filter}"` : ''} on account ${maskSid(twilio.accountSid)}${byName}`);
       return;
     }
     if (!ctx.io.isStdoutTTY) {

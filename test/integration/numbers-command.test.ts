@@ -19,6 +19,14 @@ describe('twhook numbers list', () => {
     expect(emu.requests.filter((req) => req.path.endsWith('IncomingPhoneNumbers.json'))).toHaveLength(3);
   });
 
+  it('a --filter with a name instead of digits: the empty result says what --filter matches', async () => {
+    const emu = await useEmulator();
+    const r = await runCli(['numbers', 'list', '--filter', 'Support'], { env: emu.env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^no incoming numbers matching "Support" on account AC…\w{4} \(--filter matches digits of the number, not its name: `twhook numbers list` shows them all\)\n$/);
+  });
+
   it('shows webhooks, methods and parsed overrides on a terminal', async () => {
     const emu = await useEmulator();
     const r = await runCli(['numbers', 'list'], { env: { ...emu.env, NO_COLOR: '1' }, tty: true });
