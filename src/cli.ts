@@ -207,6 +207,10 @@ export async function main(argv: string[], deps: Deps): Promise<number> {
     }
   }
   try {
+    // commander answers `help <unknown>` with the full help and exit 0: a typo would pass unseen.
+    if (target !== undefined && argv.includes('help') && !COMMANDS.some((c) => c.name === target)) {
+      throw new CommanderError(2, 'commander.unknownCommand', `error: unknown command '${target}'`);
+    }
     await program.parseAsync(argv, { from: 'user' });
     return state.exitCode;
   } catch (err) {

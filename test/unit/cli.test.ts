@@ -112,6 +112,16 @@ describe('main', () => {
     expect(command.stderr).toBe("error: unknown command 'prob': did you mean probe?\n");
   });
 
+  it('`help <unknown>` is an unknown command (exit 2), not the full help with exit 0', async () => {
+    const r = await runCli(['help', 'nope']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("error: unknown command 'nope': see `twhook --help`\n");
+    const known = await runCli(['help', 'probe']);
+    expect(known.code).toBe(0);
+    expect(known.stdout).toContain('Usage: twhook probe');
+  });
+
   it('never prints a known secret, even in an unexpected error', async () => {
     const r = await runCli(['probe', 'fail', 'secret'], { env: { TWILIO_AUTH_TOKEN: TOKEN } });
     expect(r.code).toBe(1);
