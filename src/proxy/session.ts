@@ -14,7 +14,7 @@ import { newCaptureId, normalizeHeaders, type CaptureRecord } from '../capture/f
 import { currentOwner, isOwnerAlive, Journal, newBatchId, type JournalEntry } from '../state/journal.js';
 import { applyNumberChange } from '../state/number-change.js';
 import { maskUrl } from '../state/url-secrets.js';
-import { prepareNumbersForSession, restoreEntries, URL_OF_METHOD, type RestoreReport } from '../state/restore.js';
+import { prepareNumbersForSession, restoreEntries, type RestoreReport } from '../state/restore.js';
 import type { IncomingNumber, NumberField, NumberUpdate, TwilioPort } from '../twilio/port.js';
 import type { Tunnel, TunnelFactory, TunnelRequest } from '../tunnel/types.js';
 import { bodyFormParams, classify } from '../webhooks/kinds.js';
@@ -425,14 +425,8 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
       // A URL put back may carry a basic-auth password: every renderer shows it masked.
       for (const change of r.changes) fields[change.field] = change.to === null ? null : maskUrl(change.to);
       numbers.push({ sid: r.numberSid, phoneNumber: r.phoneNumber, fields, ...(r.error ? { error: `${r.error} (run \`twhook restore\`)` } : {}) });
-      const keptFields = new Set(r.kept.map((k) => k.field));
       for (const kept of r.kept) {
-        // A method kept only because its URL was is reported with that URL.
-        const url = URL_OF_METHOD[kept.field];
-        if (url && keptFields.has(url)) continue;
-        const method = Object.entries(URL_OF_METHOD).find(([, u]) => u === kept.field)?.[0];
-        const withMethod = method && keptFields.has(method as NumberField) ? ' (with its method)' : '';
-        emit({ type: 'warning', time: time(), message: `${r.phoneNumber}: ${kept.field} was changed by someone else during the session; left as it is${withMethod}` });
+        emit({ type: 'warning', time: time(), message: `${r.phoneNumber}: ${kept.field} was changed by someone else during the session; left as it is` });
       }
     }
     emit({ type: 'restored', time: time(), numbers, reason });

@@ -137,15 +137,6 @@ export function liveEntries(entries: JournalEntry[]): JournalEntry[] {
   return entries.filter((e) => e.owner && !(e.owner.pid === me.pid && e.owner.host === me.host) && isOwnerAlive(e.owner));
 }
 
-/** The URL field each method field belongs to. */
-export const URL_OF_METHOD: Partial<Record<NumberField, NumberField>> = {
-  smsMethod: 'smsUrl',
-  smsFallbackMethod: 'smsFallbackUrl',
-  voiceMethod: 'voiceUrl',
-  voiceFallbackMethod: 'voiceFallbackUrl',
-  statusCallbackMethod: 'statusCallback',
-};
-
 /** What Journal leaves in a URL for a password missing from journal-secrets.json. */
 const UNRESOLVED_SECRET = /\{twhook-secret:[0-9a-f]{16}\}/;
 
@@ -216,14 +207,10 @@ async function restoreNumber(port: TwilioPort, journal: Journal, entries: Number
   }
   result.phoneNumber = current.phoneNumber;
   const update: NumberUpdate = {};
-  const changedSince = (field: NumberField) => mode === 'if-unchanged' && lastSet.has(field) && fieldValue(current[field]) !== lastSet.get(field);
   for (const [field, to] of target) {
     const from = fieldValue(current[field]);
     if (from === to) continue;
-    // A URL set by hand was saved with the method beside it: the old method under the new URL
-    // would be a configuration nobody chose.
-    const url = URL_OF_METHOD[field];
-    if (changedSince(field) || (url !== undefined && changedSince(url))) {
+    if (mode === 'if-unchanged' && lastSet.has(field) && from !== lastSet.get(field)) {
       result.kept.push({ field, current: from, original: to });
       continue;
     }

@@ -521,23 +521,23 @@ describe('dev sessions and the journal', () => {
     expect(numberOf(emu, SUPPORT).sms_url).toBe('https://app.example.com/sms');
   });
 
-  it('a URL set by hand during a session is kept with its method: the restore does not put back the old method under the new URL', async () => {
+  it('a URL configured during a session keeps the method from before the session, so restoring the configure too gives back the original exactly', async () => {
     const { emu, journal } = await setup();
     numberOf(emu, SUPPORT).sms_method = 'GET';
     const port = await realPort(emu);
     const n = await port.numbers.fetch(numberOf(emu, SUPPORT).sid);
     await applyNumberChange({
-      port, journal, number: n, update: { smsUrl: 'https://old.ngrok.app/sms', smsMethod: 'POST' },
-      origin: 'dev', batch: newBatchId(), session: 'old', owner: { pid: 4194305, host: hostname() },
+      port, journal, number: n, update: { smsUrl: 'https://live.ngrok.app/sms', smsMethod: 'POST' },
+      origin: 'dev', batch: newBatchId(), session: 'live', owner: { pid: process.pid, host: hostname() },
     });
-    expect(numberOf(emu, SUPPORT).sms_method).toBe('POST');
-    // In the Console: a new SMS URL, saved with the method the form showed (POST).
-    numberOf(emu, SUPPORT).sms_url = 'https://by-hand.example.com/sms';
-    const report = await restoreEntries(port, journal, journal.unrestored({ session: 'old' }));
-    expect(report.failed).toEqual([]);
-    expect(numberOf(emu, SUPPORT).sms_url).toBe('https://by-hand.example.com/sms');
-    expect(numberOf(emu, SUPPORT).sms_method).toBe('POST');
-    expect(report.results[0]).toMatchObject({ status: 'unchanged', kept: [{ field: 'smsUrl' }, { field: 'smsMethod', current: 'POST', original: 'GET' }] });
+    const during = await port.numbers.fetch(n.sid);
+    const { entry } = await applyNumberChange({ port, journal, number: during, update: { smsUrl: 'https://prod.example.com/sms' }, origin: 'configure', batch: newBatchId() });
+    await restoreEntries(port, journal, journal.unrestored({ session: 'live' }));
+    expect(numberOf(emu, SUPPORT).sms_url).toBe('https://prod.example.com/sms');
+    expect(numberOf(emu, SUPPORT).sms_method).toBe('GET');
+    await restoreEntries(port, journal, [entry]);
+    expect(numberOf(emu, SUPPORT).sms_url).toBe('https://app.example.com/sms');
+    expect(numberOf(emu, SUPPORT).sms_method).toBe('GET');
   });
 });
 

@@ -187,31 +187,6 @@ describe('dev session engine', () => {
     expect(number.voice_url).toBe('https://by-hand.example.com/voice');
   });
 
-  it('keeps a URL changed by hand during the session, with its method, and says so once', async () => {
-    const emu = await useEmulator();
-    const app = await startApp((_req, res) => res.end('ok'));
-    const number = [...emu.state.api2010.numbers.values()].find((n) => n.phone_number === '+14155550100')!;
-    number.sms_method = 'GET';
-    const originalVoice = number.voice_url;
-    const controller = new AbortController();
-    const session = startDevSession(options(app.url), deps(emu, controlledTunnel().factory, controller.signal));
-    const seen: DevEvent[] = [];
-    session.subscribe((e) => seen.push(e));
-    void collect(session.events);
-    await waitFor('ready', () => seen.some((e) => e.type === 'ready'));
-    expect(number.sms_method).toBe('POST');
-    // In the Console, during the session: a new SMS URL, saved with the method the form showed.
-    number.sms_url = 'https://by-hand.example.com/sms';
-    controller.abort();
-    const summary = await session.done;
-    expect(summary.restore.failed).toEqual([]);
-    expect(number.sms_url).toBe('https://by-hand.example.com/sms');
-    expect(number.sms_method).toBe('POST');
-    expect(number.voice_url).toBe(originalVoice);
-    const warnings = seen.filter((e): e is Extract<DevEvent, { type: 'warning' }> => e.type === 'warning').map((e) => e.message);
-    expect(warnings).toEqual(['+14155550100: smsUrl was changed by someone else during the session; left as it is (with its method)']);
-  });
-
   it('runs extensions after the numbers, tears them down in reverse before the restore, and puts their fields in ready', async () => {
     const emu = await useEmulator();
     const app = await startApp((_req, res) => res.end('ok'));
