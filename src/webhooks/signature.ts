@@ -657,7 +657,10 @@ function urlCandidates(received: string, headers: HeaderValues): UrlCandidate[] 
   const build = (applied: Change[]): UrlCandidate => {
     const p = { ...parts, path, query, fragment };
     for (const c of applied) c.apply(p);
-    return { url: p.scheme + p.userInfo + p.host + p.port + p.path + p.query + p.fragment, advice: applied.map((c) => c.advice) };
+    // Signed for the local address: its http:// comes with it, so "configured with http://" would mislead.
+    const local = applied.some((c) => c.dim === 'host' && c.advice.startsWith('it was signed for the local address'));
+    const advice = applied.filter((c) => !(local && c.dim === 'scheme')).map((c) => c.advice);
+    return { url: p.scheme + p.userInfo + p.host + p.port + p.path + p.query + p.fragment, advice };
   };
   const out: UrlCandidate[] = [];
   const seen = new Set<string>([received]);

@@ -142,6 +142,13 @@ describe('explanations of invalid signatures', () => {
     expect(v.reason).toMatch(/signed for http:\/\/localhost:3000\/sms; .*local address/);
   });
 
+  it('signed for the local http:// address while the app saw the public https URL: the local address is the reason, not "configured with http://"', () => {
+    const v = check({ url: PUBLIC, signature: signedFor('http://127.0.0.1:4040/sms'), headers: { host: '127.0.0.1:4040' } });
+    expect(v.reason).toBe(
+      'signed for http://127.0.0.1:4040/sms; your app saw https://abc123.ngrok.app/sms - it was signed for the local address from the Host header, not the public URL: sign with the public URL',
+    );
+  });
+
   it('with the port the proxy forwarded', () => {
     const v = check({ url: PUBLIC, signature: signedFor('https://abc123.ngrok.app:8443/sms'), headers: { 'x-forwarded-port': '8443' } });
     expect(v.reason).toMatch(/signed for https:\/\/abc123\.ngrok\.app:8443\/sms; .*port :8443/);
