@@ -37,6 +37,8 @@ export async function resolveNumbers(port: TwilioPort, refs: string[]): Promise<
   const all = () => (cached ??= port.numbers.list());
   const out: IncomingNumber[] = [];
   for (const ref of refs) {
+    // An empty name would match every friendly name: `configure "$UNSET" --yes` must not pick one.
+    if (!ref.trim()) throw new UsageError('a number is empty (an unset variable?): give +E.164, a PN SID, digits or a name');
     const number = looksLikeNumber(ref) ? await resolveNumber(port.numbers, port.accountSid, ref) : await byName(port, ref, all);
     if (!out.some((n) => n.sid === number.sid)) out.push(number);
   }
