@@ -140,6 +140,10 @@ function selectEntries(journal: Journal, options: RestoreCommandOptions): Journa
 }
 
 export async function runRestore(ctx: Ctx, options: RestoreCommandOptions): Promise<number> {
+  // `restore "$UNSET" --yes` must not fall back to undoing the last command on every number.
+  if (options.number !== undefined && !options.number.trim()) {
+    throw new UsageError('the number is empty (an unset variable?): give +E.164, a PN SID or digits, or no number to undo the last change');
+  }
   const journal = new Journal(ctx.configDir, { now: () => ctx.clock.now() });
   if (options.list) {
     const all = journal.entries();
