@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Clock } from '../ctx.js';
 import { RemoteError, UsageError } from '../errors.js';
 import { resolveNumber } from '../twilio/resolve-number.js';
+import { maskSid } from '../ui/mask.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { newCaptureId, normalizeHeaders, type CaptureRecord } from '../capture/format.js';
 import { currentOwner, isOwnerAlive, Journal, newBatchId, type JournalEntry } from '../state/journal.js';
@@ -380,6 +381,11 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
       return;
     }
     const mine = ended.filter((e) => e.accountSid === api.accountSid);
+    const others = ended.filter((e) => e.accountSid !== api.accountSid);
+    for (const accountSid of new Set(others.map((e) => e.accountSid))) {
+      const left = others.filter((e) => e.accountSid === accountSid);
+      emit({ type: 'warning', time: time(), message: `an earlier dev session ended without restoring ${describeEntries(left)} on account ${maskSid(accountSid)}; run \`twhook restore\` with that account's credentials` });
+    }
     if (!mine.length) return;
     const report = await restoreEntries(api, journal, mine, { mode: 'if-unchanged', note: 'restored by the next dev session (the previous one ended without restoring)', signal: deps.signal });
     reportRecovery(report);

@@ -216,6 +216,30 @@ describe('dev session engine', () => {
     ]);
   });
 
+  it('says so when an ended session left changes on another account, instead of passing over them', async () => {
+    const emu = await useEmulator();
+    const app = await startApp((_req, res) => res.end('ok'));
+    const configDir = tempDir();
+    const other = 'AC' + 'e'.repeat(32);
+    new Journal(configDir).begin({
+      kind: 'number', accountSid: other, numberSid: 'PN' + 'f'.repeat(32), phoneNumber: '+15005550199',
+      before: { smsUrl: 'https://orig.example.com/sms' }, after: { smsUrl: 'https://old.ngrok.app/sms' },
+      origin: 'dev', batch: 'b', session: 'old', owner: { pid: 4194305, host: (await import('node:os')).hostname() },
+    });
+    const session = startDevSession(options(app.url, { numbers: [] }), deps(emu, controlledTunnel().factory, new AbortController().signal, configDir));
+    const seen: DevEvent[] = [];
+    session.subscribe((e) => seen.push(e));
+    void collect(session.events);
+    await waitFor('ready', () => seen.some((e) => e.type === 'ready'));
+    await session.stop('done');
+    const warnings = seen.filter((e): e is Extract<DevEvent, { type: 'warning' }> => e.type === 'warning').map((e) => e.message);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('+15005550199');
+    expect(warnings[0]).toContain('twhook restore');
+    expect(warnings[0]).not.toContain(other);
+    expect(new Journal(configDir).unrestored()).toHaveLength(1);
+  });
+
   it('stop() ends a session that has no numbers without touching the API', async () => {
     const emu = await useEmulator();
     const app = await startApp((_req, res) => res.end('ok'));
