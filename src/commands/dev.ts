@@ -122,6 +122,7 @@ export function devOptions(ctx: Ctx, app: string, flags: DevFlags): DevRunOption
     ...(flags.voiceFallback ? { voiceFallback: checkPath('--voice-fallback', flags.voiceFallback) } : {}),
   };
   const numbers = flags.number ?? [];
+  if (numbers.some((n) => !n.trim())) throw new UsageError('--number is empty (an unset variable?): give +E.164 or a PN SID, or leave --number out');
   if (numbers.length && paths.sms === null && paths.voice === null && !paths.voiceStatus && !paths.smsFallback && !paths.voiceFallback) {
     throw new UsageError('--no-sms and --no-voice leave nothing to point at the session: drop one, or add --voice-status');
   }

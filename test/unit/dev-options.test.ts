@@ -80,6 +80,13 @@ describe('devOptions', () => {
     expect(r.stderr).toBe('error: --public-url "notaurl" is not a URL: give the whole base URL, e.g. https://my-tunnel.example.com\n');
   });
 
+  it('an empty --number (an unset variable) is refused before the session starts', async () => {
+    expect(() => devOptions(ctx(), '3000', flags({ number: [''] }))).toThrow(UsageError);
+    const r = await runCli(['dev', '3000', '--public-url', 'https://x.test', '--no-capture', '--number', ' ']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: --number is empty (an unset variable?): give +E.164 or a PN SID, or leave --number out\n');
+  });
+
   it('--basic-auth: USER:PASS, redacted from all output', () => {
     const c = ctx();
     const o = devOptions(c, '3000', flags({ basicAuth: 'twilio:s3cr3t-pass' }));
