@@ -122,7 +122,7 @@ export function printSubscription(ctx: Ctx, sub: SubscriptionJson): void {
   ctx.out.print(`${ctx.out.c.bold(sub.sid)}  ${sub.description}`);
   ctx.out.print(`  sink     ${sub.sinkSid}`);
   if (sub.dateCreated) ctx.out.print(`  created  ${sub.dateCreated}`);
-  ctx.out.print(`  types    ${sub.types.length ? '' : '(none)'}`);
+  ctx.out.print(sub.types.length ? '  types' : '  types    (none)');
   for (const t of sub.types) ctx.out.print(`    ${t.type} (schema v${t.schemaVersion})`);
 }
 

@@ -289,6 +289,8 @@ describe('twhook subscriptions', () => {
 
     const show = await run(['subscriptions', 'show', b.sid]);
     expect(show.stdout).toContain(`${FAILED} (schema v6)`);
+    expect(show.stdout).toMatch(/^  types\n {4}com\.twilio/m);
+    expect(show.stdout).not.toMatch(/ +$/m);
     const unasked = await run(['subscriptions', 'delete', b.sid]);
     expect(unasked.code).toBe(2);
     expect(unasked.stderr).toBe(`error: pass --yes to delete subscription ${b.sid} without confirmation\n`);
