@@ -326,7 +326,8 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
   let options = input;
   const interactive = options.numbers.length === 0;
   if (interactive && !ctx.canPrompt) {
-    throw new UsageError('name the numbers to configure (+E.164, PN SID, digits or name), e.g. `twhook configure +15551234567 --sms-url https://…`; with no number it asks on a terminal');
+    const ask = ctx.out.json ? 'without --json and with no number it asks' : 'with no number it asks on a terminal';
+    throw new UsageError(`name the numbers to configure (+E.164, PN SID, digits or name), e.g. \`twhook configure +15551234567 --sms-url https://…\`; ${ask}`);
   }
   if (!interactive && !hasWork(options)) {
     throw new UsageError('nothing to change: pass --sms-url, --voice-url, --status-callback… (see `twhook configure --help`)');

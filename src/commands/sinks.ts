@@ -133,7 +133,8 @@ export interface SinkCreateResult {
 export async function runSinkCreate(ctx: Ctx, given: SinkCreateOptions): Promise<void> {
   const noOptions = SINK_OPTION_KEYS.every((k) => given[k] === undefined);
   if (noOptions && !ctx.canPrompt) {
-    throw new UsageError('pass --type webhook --destination URL (or kinesis, segment: see `twhook sinks create --help`), or run on a terminal to be asked');
+    const ask = ctx.out.json ? 'or run it without --json to be asked' : 'or run it on a terminal to be asked';
+    throw new UsageError(`pass --type webhook --destination URL (or kinesis, segment: see \`twhook sinks create --help\`), ${ask}`);
   }
   const opts = noOptions ? await askSinkOptions(ctx) : given;
   const check = { allowLocalDestinations: apiIsLocal(ctx) };

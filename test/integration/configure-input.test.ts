@@ -26,3 +26,17 @@ describe('twhook restore: the number as typed', () => {
     expect(number!.sms_url).toBe('https://app.example.com/new');
   });
 });
+
+describe('asking is refused with --json, and the error says why', () => {
+  it('on a terminal with --json, configure and sinks create name --json, not the terminal, as what stops the questions', async () => {
+    const emu = await useEmulator({ numbers: manyNumbers(1) });
+    const configure = await runCli(['configure', '--json'], { env: emu.env, tty: true });
+    expect(configure.code).toBe(2);
+    expect(configure.stderr).toMatch(/; without --json and with no number it asks\n$/);
+    const sinks = await runCli(['sinks', 'create', '--json'], { env: emu.env, tty: true });
+    expect(sinks.code).toBe(2);
+    expect(sinks.stderr).toMatch(/, or run it without --json to be asked\n$/);
+    const piped = await runCli(['sinks', 'create'], { env: emu.env });
+    expect(piped.stderr).toMatch(/, or run it on a terminal to be asked\n$/);
+  });
+});
