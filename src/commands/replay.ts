@@ -11,6 +11,7 @@ import type { Ctx } from '../ctx.js';
 import { RemoteError, UsageError } from '../errors.js';
 import { urlPassword } from '../state/url-secrets.js';
 import { signingTokens } from '../twilio/credentials.js';
+import { severalTokens } from './shared/several-tokens.js';
 import { answerText } from '../replay/compare.js';
 import { replay, type ReplayResult, type ReplaySummary } from '../replay/engine.js';
 import { checkHttpUrl, parsePositiveInt, parseRate } from '../replay/options.js';
@@ -92,7 +93,9 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
   let authToken: string | undefined;
   if (mode !== 'keep') {
     try {
-      authToken = signingTokens(ctx.credentials())[0];
+      const tokens = signingTokens(ctx.credentials());
+      if (tokens.length > 1) ctx.out.warn(severalTokens(tokens.length));
+      authToken = tokens[0];
     } catch (err) {
       if (err instanceof UsageError) throw new UsageError(`${err.message}, or pass --keep-signature to send the captured signatures`);
       throw err;

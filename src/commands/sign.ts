@@ -7,6 +7,7 @@ import type { Wire } from '../cli.js';
 import type { Ctx } from '../ctx.js';
 import { UsageError } from '../errors.js';
 import { signingTokens } from '../twilio/credentials.js';
+import { severalTokens } from './shared/several-tokens.js';
 import { maskUrl, signRequest, splitUrl, urlPassword, type ContentType } from '../webhooks/signature.js';
 
 export interface SignFlags {
@@ -72,7 +73,9 @@ export async function runSign(ctx: Ctx, flags: SignFlags): Promise<number> {
       }
     }
   }
-  const [token] = signingTokens(ctx.credentials());
+  const tokens = signingTokens(ctx.credentials());
+  if (tokens.length > 1) ctx.out.warn(severalTokens(tokens.length));
+  const [token] = tokens;
   const signed = signRequest({ authToken: token!, url, contentType, ...(flags.body !== undefined ? { body: flags.body } : { params }) });
   if (url.includes('#')) ctx.out.note('the #fragment is not part of what Twilio signs: it was left out');
   ctx.out.result({ signature: signed.signature, url: maskUrl(signed.url), contentType, body: signed.body }, () => {

@@ -9,6 +9,7 @@ import type { Ctx } from '../ctx.js';
 import { RemoteError, UsageError } from '../errors.js';
 import { urlPassword } from '../state/url-secrets.js';
 import { signingTokens } from '../twilio/credentials.js';
+import { severalTokens } from './shared/several-tokens.js';
 import { classify } from '../webhooks/kinds.js';
 import { checkTwimlAnswer, type TwimlCheck } from '../webhooks/twiml.js';
 import { createSender, type Answer, type OutgoingRequest, type SendFailure } from '../replay/http.js';
@@ -165,7 +166,9 @@ export async function runTrigger(ctx: Ctx, event: string | undefined, flags: Tri
   let authToken: string | undefined;
   if (!flags.unsigned) {
     try {
-      authToken = signingTokens(creds)[0];
+      const tokens = signingTokens(creds);
+      if (tokens.length > 1) ctx.out.warn(severalTokens(tokens.length));
+      authToken = tokens[0];
     } catch (err) {
       if (err instanceof UsageError) throw new UsageError(`${err.message}, or pass --unsigned to send it without a signature`);
       throw err;

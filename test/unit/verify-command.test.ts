@@ -283,6 +283,18 @@ describe('twhook verify --url (one request)', () => {
   });
 });
 
+describe('signing with several --auth-token', () => {
+  it('sign and trigger say they sign with the first one instead of dropping the others unseen', async () => {
+    const signed = await runCli(['sign', '--url', PUBLIC, '--param', 'Body=Hi', '--auth-token', TOKEN, '--auth-token', 'b'.repeat(32)]);
+    expect(signed.code).toBe(0);
+    expect(signed.stdout).toBe((await runCli(['sign', '--url', PUBLIC, '--param', 'Body=Hi', '--auth-token', TOKEN])).stdout);
+    expect(signed.stderr).toBe('warning: signing with the first of the 2 auth tokens given (several are for checking signatures: verify, dev)\n');
+    const triggered = await runCli(['trigger', 'sms', '--to', 'http://127.0.0.1:9/sms', '--dry-run', '--auth-token', TOKEN, '--auth-token', 'b'.repeat(32)]);
+    expect(triggered.code).toBe(0);
+    expect(triggered.stderr).toContain('warning: signing with the first of the 2 auth tokens given');
+  });
+});
+
 describe('twhook sign', () => {
   it('prints the signature that verify accepts', async () => {
     const r = await runCli(['sign', '--url', PUBLIC, ...SMS.flatMap(([k, v]) => ['--param', `${k}=${v}`]), '--auth-token', TOKEN]);
