@@ -144,6 +144,7 @@ export async function runRestore(ctx: Ctx, options: RestoreCommandOptions): Prom
   if (options.number !== undefined && !options.number.trim()) {
     throw new UsageError('the number is empty (an unset variable?): give +E.164, a PN SID or digits, or no number to undo the last change');
   }
+  if (options.list && options.id !== undefined) throw new UsageError('--list shows every backup and --id restores one: drop one of them');
   const journal = new Journal(ctx.configDir, { now: () => ctx.clock.now() });
   if (options.list) {
     const all = journal.entries();

@@ -40,3 +40,11 @@ describe('asking is refused with --json, and the error says why', () => {
     expect(piped.stderr).toMatch(/, or run it on a terminal to be asked\n$/);
   });
 });
+
+describe('twhook restore --list --id', () => {
+  it('is refused with the fix, not --id ignored', async () => {
+    const r = await runCli(['restore', '--list', '--id', 'abc']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: --list shows every backup and --id restores one: drop one of them\n');
+  });
+});
