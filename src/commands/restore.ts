@@ -2,6 +2,7 @@
  * `twhook restore`: puts back what `configure` or `dev` changed, from the backup journal, and
  * lists the history with `--list`.
  */
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import type { Wire } from '../cli.js';
 import type { Ctx } from '../ctx.js';
@@ -17,6 +18,8 @@ export interface RestoreCommandOptions {
   id?: string;
   yes?: boolean;
   dryRun?: boolean;
+  /** Restore what a dev session seems to hold: it ran on another machine, or its pid was reused. */
+  force?: boolean;
 }
 
 const FIELD_LABEL: Record<NumberField, string> = {
@@ -160,9 +163,11 @@ export async function runRestore(ctx: Ctx, options: RestoreCommandOptions): Prom
     return 0;
   }
   const live = liveEntries(entries);
-  if (live.length) {
-    const who = [...new Set(live.map((e) => `${subject(e)} (pid ${e.owner!.pid})`))].join(', ');
-    throw new UsageError(`${who}: held by a running twhook dev session, which restores it when it ends; stop that session (Ctrl-C) instead`);
+  if (live.length && !options.force) {
+    const who = [...new Set(live.map((e) => `${subject(e)} (pid ${e.owner!.pid}${e.owner!.host === hostname() ? '' : ` on ${e.owner!.host}`})`))].join(', ');
+    throw new UsageError(
+      `${who}: held by a running twhook dev session, which restores it when it ends; stop that session (Ctrl-C) instead, or pass --force if it is gone (it ran on another machine, or in a container since restarted)`,
+    );
   }
   for (const e of entries) if (e.kind === 'number') for (const v of [...Object.values(e.before), ...Object.values(e.after)]) ctx.out.redactor.add(urlPassword(v));
 
@@ -210,6 +215,7 @@ export function register(cmd: Command, wire: Wire): void {
     .option('--id <id>', 'restore this backup (and any newer one of the same number)')
     .option('-y, --yes', 'restore without asking')
     .option('--dry-run', 'show what would be put back, change nothing')
+    .option('--force', 'also restore numbers a dev session seems to hold (one that ran on another machine or in a restarted container)')
     .addHelpText(
       'after',
       `

@@ -465,6 +465,26 @@ describe('twhook restore', () => {
     expect(r.stderr).toContain(`pid ${process.ppid}`);
   });
 
+  it('with --force, restores a number held by a session on another machine (which never ends here)', async () => {
+    const { emu, journal, run } = await setup();
+    const n = numberOf(emu, SUPPORT);
+    const original = n.sms_url;
+    journal.begin({
+      kind: 'number', accountSid: emu.accountSid, numberSid: n.sid, phoneNumber: SUPPORT, before: { smsUrl: original }, after: { smsUrl: 'https://abc.ngrok.app/sms' },
+      origin: 'dev', batch: newBatchId(), session: 's1', owner: { pid: 4242, host: 'laptop-that-changed-its-name' },
+    });
+    n.sms_url = 'https://abc.ngrok.app/sms';
+    const refused = await run(['restore', SUPPORT, '--yes']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('pid 4242 on laptop-that-changed-its-name');
+    expect(refused.stderr).toContain('--force');
+    expect(n.sms_url).toBe('https://abc.ngrok.app/sms');
+    const forced = await run(['restore', SUPPORT, '--yes', '--force']);
+    expect(forced.code).toBe(0);
+    expect(n.sms_url).toBe(original);
+    expect(journal.unrestored()).toEqual([]);
+  });
+
   it('deletes Event Streams resources a session created, subscriptions first', async () => {
     const { emu, journal, run } = await setup();
     const sink = emu.state.events.addSink({ sinkType: 'webhook', description: 'twhook dev abc', configuration: { destination: 'https://x.example.com/e', method: 'POST', batch_events: false } });
