@@ -408,7 +408,11 @@ export class Journal {
     } catch {
       return true;
     }
-    if (holder.pid && holder.host === hostname()) stale = !isPidAlive(holder.pid);
+    // This process never waits for a lock it holds (every journal operation takes and releases the
+    // lock synchronously), so a lock naming our own pid was left by an earlier process that had
+    // it: pid 1 in a restarted container, or a reused pid.
+    if (holder.pid === process.pid && holder.host === hostname()) stale = true;
+    else if (holder.pid && holder.host === hostname()) stale = !isPidAlive(holder.pid);
     else if (!holder.pid) stale = age > 2_000; // a holder that died between create and write
     else stale = age > LOCK_STALE_MS;
     if (!stale) return false;

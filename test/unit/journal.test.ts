@@ -108,10 +108,20 @@ describe('Journal', () => {
   it('respects a live lock holder, then says who holds it; reads need no lock', () => {
     const dir = tempDir();
     const journal = new Journal(dir, { lockWaitMs: 50 });
-    writeFileSync(journal.lockPath, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'held' }));
-    expect(() => numberEntry(journal, {}, {})).toThrow(`locked by another twhook process (pid ${process.pid})`);
+    // The parent (the test runner) is alive and is not this process.
+    writeFileSync(journal.lockPath, JSON.stringify({ pid: process.ppid, host: hostname(), nonce: 'held' }));
+    expect(() => numberEntry(journal, {}, {})).toThrow(`locked by another twhook process (pid ${process.ppid})`);
     expect(journal.entries()).toEqual([]);
     expect(readFileSync(journal.lockPath, 'utf8')).toContain('held');
+  });
+
+  it("takes over a lock naming this process's own pid: an earlier process with the same pid left it (pid 1 in a restarted container)", () => {
+    const dir = tempDir();
+    const journal = new Journal(dir, { lockWaitMs: 50 });
+    writeFileSync(journal.lockPath, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'from-an-earlier-life' }));
+    numberEntry(journal, {}, {});
+    expect(journal.entries()).toHaveLength(1);
+    expect(existsSync(journal.lockPath)).toBe(false);
   });
 
   it('writes nothing outside the config folder', () => {
