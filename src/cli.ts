@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { Ctx, Deps, GlobalOptions } from './ctx.js';
+import { collect } from './commands/shared/collect.js';
 
 /** A command's action: returns its exit code (or nothing for 0), or throws a TwhookError. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -143,8 +144,6 @@ function version(): string {
     return '0.0.0';
   }
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function buildProgram(deps: Deps, state: { ctx?: Ctx; exitCode: number }): Command {
   const program = new Command('twhook');

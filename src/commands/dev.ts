@@ -11,6 +11,7 @@ import { RemoteError, UsageError } from '../errors.js';
 import { addOverrideOptions, overridesFromOptions, type OverrideOptionValues } from './shared/override-options.js';
 import type { DevSessionOptions, SessionExtension, SessionSummary } from '../proxy/session.js';
 import { normalizePublicUrl } from '../tunnel/public-url.js';
+import { collect } from './shared/collect.js';
 
 export interface DevFlags extends OverrideOptionValues {
   number?: string[];
@@ -34,8 +35,6 @@ export interface DevRunOptions {
   session: DevSessionOptions;
   verbose: boolean;
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /**
  * Options other features add to `dev`, each with the session step it makes: its setup runs once

@@ -20,6 +20,7 @@ import { ProgressBar } from '../replay/progress.js';
 import type { SigningMode } from '../replay/prepare.js';
 import { parseFilters, selectRecords, type Selected } from '../replay/select.js';
 import type { CaptureSource } from '../capture/index.js';
+import { collect } from './shared/collect.js';
 
 export interface ReplayFlags {
   to?: string;
@@ -35,8 +36,6 @@ export interface ReplayFlags {
   failOnDiff?: boolean;
   verbose?: boolean;
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function register(cmd: Command, wire: Wire): void {
   cmd

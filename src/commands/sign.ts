@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { signingTokens } from '../twilio/credentials.js';
 import { severalTokens } from './shared/several-tokens.js';
 import { maskUrl, signRequest, splitUrl, urlPassword, type ContentType } from '../webhooks/signature.js';
+import { collect } from './shared/collect.js';
 
 export interface SignFlags {
   url?: string;
@@ -16,8 +17,6 @@ export interface SignFlags {
   body?: string;
   contentType?: string;
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function register(cmd: Command, wire: Wire): void {
   cmd

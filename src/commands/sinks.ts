@@ -35,8 +35,7 @@ import type { Choice } from '../ui/prompter.js';
 import { Journal, newBatchId } from '../state/journal.js';
 import { mayStillApply } from '../state/number-change.js';
 import { createSubscription, SubscriptionReadBackFailed } from './subscriptions.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+import { collect } from './shared/collect.js';
 
 export interface SinkCreateOptions extends SinkOptions {
   subscribe?: string[];

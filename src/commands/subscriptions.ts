@@ -15,8 +15,7 @@ import {
 } from '../events/present.js';
 import { formatSelection, parseTypeSelections } from '../events/selection.js';
 import type { EventsApi, EventTypeSelection, Subscription } from '../twilio/events.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+import { collect } from './shared/collect.js';
 
 export interface SubscriptionCreateOptions {
   sink?: string;

@@ -17,6 +17,7 @@ import { buildEvent, chooseVariant, flagName, requireFixture, signSynthetic, typ
 import { listFixtures, type Fixture, type Json } from '../trigger/fixtures.js';
 import { checkHttpUrl, parseKeyValue, parsePositiveInt } from '../replay/options.js';
 import { answerText, isAnswerOk } from '../replay/compare.js';
+import { collect } from './shared/collect.js';
 
 export interface TriggerFlags {
   to?: string;
@@ -112,10 +113,6 @@ Examples:
 `,
     )
     .action(wire(async (ctx: Ctx, event: string | undefined, flags: TriggerFlags) => runTrigger(ctx, event, flags)));
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 function parseCount(value: string, flag: string, min: number, max: number): number {

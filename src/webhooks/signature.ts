@@ -18,6 +18,7 @@ import {
   validateRequestWithBody,
 } from 'twilio/lib/webhooks/webhooks.js';
 import { encodeForm, parseForm, pairsToParams, type FormInput, type FormParams } from './form.js';
+import { stripFragment } from './overrides.js';
 
 export type { FormInput, FormParams } from './form.js';
 
@@ -133,11 +134,8 @@ function addPort(url: string): string {
   return p.scheme + p.userInfo + p.host + (p.scheme.toLowerCase() === 'https://' ? ':443' : ':80') + p.rest;
 }
 
-/** The URL without its #fragment (connection overrides such as #ct=…&rc=… are never signed). */
-export function stripFragment(url: string): string {
-  const hash = url.indexOf('#');
-  return hash === -1 ? url : url.slice(0, hash);
-}
+// The URL without its #fragment: connection overrides (#ct=…&rc=…) are never signed.
+export { stripFragment };
 
 /** Hides the password of `user:password@` in a URL: `https://user:***@host/...`. */
 export function maskUrl(url: string): string {
