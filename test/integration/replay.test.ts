@@ -1,26 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CaptureRecord } from '../../src/capture/index.js';
 import { buildTrigger } from '../../src/trigger/build.js';
 import { runCli, tempDir } from '../support/run-cli.js';
-import { closedPort, startTwilioApp, type TwilioApp, type TwilioAppOptions } from '../support/twilio-app.js';
+import { closedPort, useTwilioApp, type TwilioApp, type TwilioAppOptions } from '../support/twilio-app.js';
 
 const TOKEN = 'f00dfeedf00dfeedf00dfeedf00dfeed';
 const env = { TWILIO_AUTH_TOKEN: TOKEN };
 const PUBLIC = 'https://abc123.ngrok.app';
 const NOW = new Date('2026-11-27T10:00:00.000Z');
 
-let apps: TwilioApp[] = [];
-async function app(options: Partial<TwilioAppOptions> = {}): Promise<TwilioApp> {
-  const started = await startTwilioApp({ authToken: TOKEN, ...options });
-  apps.push(started);
-  return started;
-}
-afterEach(async () => {
-  await Promise.all(apps.map((a) => a.close()));
-  apps = [];
-});
+const app = (options: Partial<TwilioAppOptions> = {}): Promise<TwilioApp> => useTwilioApp({ authToken: TOKEN, ...options });
 
 /**
  * Requests as `dev` captures them: signed by "Twilio" for the public URL, headers as received

@@ -1,21 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
-import { closedPort, startTwilioApp, type TwilioApp } from '../support/twilio-app.js';
+import { closedPort, useTwilioApp, type TwilioApp, type TwilioAppOptions } from '../support/twilio-app.js';
 
 const TOKEN = 'f00dfeedf00dfeedf00dfeedf00dfeed';
 const ACCOUNT = 'AC' + '0123456789abcdef'.repeat(2);
 const env = { TWILIO_AUTH_TOKEN: TOKEN, TWILIO_ACCOUNT_SID: ACCOUNT };
 
-let apps: TwilioApp[] = [];
-async function app(options: Partial<Parameters<typeof startTwilioApp>[0]> = {}): Promise<TwilioApp> {
-  const started = await startTwilioApp({ authToken: TOKEN, ...options });
-  apps.push(started);
-  return started;
-}
-afterEach(async () => {
-  await Promise.all(apps.map((a) => a.close()));
-  apps = [];
-});
+const app = (options: Partial<TwilioAppOptions> = {}): Promise<TwilioApp> => useTwilioApp({ authToken: TOKEN, ...options });
 
 interface StepJson {
   event: string;

@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateRequest, validateRequestWithBody } from 'twilio/lib/webhooks/webhooks.js';
+import { afterEach } from 'vitest';
 import { parseForm } from '../../src/webhooks/form.js';
 
 export interface SeenRequest {
@@ -129,4 +130,16 @@ export async function closedPort(): Promise<number> {
   const port = (server.address() as AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+const running: TwilioApp[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((a) => a.close()));
+});
+
+/** startTwilioApp, closed after the test. */
+export async function useTwilioApp(options: TwilioAppOptions): Promise<TwilioApp> {
+  const started = await startTwilioApp(options);
+  running.push(started);
+  return started;
 }
