@@ -1,5 +1,4 @@
 import { UsageError } from '../errors.js';
-import { maskSid } from '../ui/mask.js';
 
 export type CredentialSource = 'flag' | 'env' | 'env-file';
 
@@ -103,10 +102,6 @@ export function signingTokens(creds: Credentials): string[] {
     throw new UsageError(`signatures need the auth token: set TWILIO_AUTH_TOKEN or pass --auth-token${hint}`);
   }
   return creds.authTokens.map((t) => t.value);
-}
-
-export function describeAccount(creds: Credentials): string {
-  return maskSid(creds.accountSid?.value);
 }
 
 /**

@@ -44,10 +44,3 @@ export function inquirerPrompter(io: Io, signal: AbortSignal): Prompter {
     search: (opts) => guard(async () => (await load()).search(opts as never, context) as never),
   };
 }
-
-/** A prompter that never prompts: for contexts where prompting is not allowed. */
-export const noPrompter: Prompter = new Proxy({} as Prompter, {
-  get() {
-    return () => Promise.reject(new CancelError('cannot prompt here: pass the values as options (or run on a terminal)'));
-  },
-});
