@@ -111,15 +111,11 @@ export function makeCtx(deps: Deps, globals: GlobalOptions): Ctx {
     color: !noColor && (forceColor || deps.io.isStdoutTTY),
     redactor,
   });
-  let credentials: Credentials | undefined;
-  const getCredentials = () => {
-    credentials ??= resolveCredentials(globals, deps.env, envFile.values, envFile.path);
-    return credentials;
-  };
-  // Every secret the process knows of is redacted from all output, whatever path it takes.
-  const creds = getCredentials();
-  for (const token of creds.authTokens) redactor.add(token.value);
-  redactor.add(creds.apiSecret?.value);
+  // Resolved up front (it only reads what was already loaded): every secret the process knows of
+  // is redacted from all output, whatever path it takes.
+  const credentials: Credentials = resolveCredentials(globals, deps.env, envFile.values, envFile.path);
+  for (const token of credentials.authTokens) redactor.add(token.value);
+  redactor.add(credentials.apiSecret?.value);
   redactor.add(env.NGROK_AUTHTOKEN);
 
   let port: Promise<TwilioPort> | undefined;
@@ -135,9 +131,9 @@ export function makeCtx(deps: Deps, globals: GlobalOptions): Ctx {
     globals,
     out,
     canPrompt,
-    credentials: getCredentials,
+    credentials: () => credentials,
     twilio() {
-      port ??= (deps.twilioFactory ?? defaultTwilioFactory)({ credentials: getCredentials(), apiUrl, env });
+      port ??= (deps.twilioFactory ?? defaultTwilioFactory)({ credentials, apiUrl, env });
       return port;
     },
     tunnel: deps.tunnelFactory ?? defaultTunnelFactory,
