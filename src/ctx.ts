@@ -12,7 +12,7 @@ import type { Credentials } from './twilio/credentials.js';
 import { parseEnvFile, resolveCredentials } from './twilio/credentials.js';
 import type { TwilioPort } from './twilio/port.js';
 import type { TunnelFactory } from './tunnel/types.js';
-import { SecretRedactor } from './ui/mask.js';
+import { SecretRedactor } from './redact.js';
 import { Output } from './ui/output.js';
 import { inquirerPrompter, type Prompter } from './ui/prompter.js';
 

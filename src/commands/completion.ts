@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Wire } from '../cli.js';
+import type { Wire } from './registry.js';
 import { UsageError } from '../errors.js';
 import type { Ctx } from '../ctx.js';
 

@@ -4,7 +4,7 @@
  * `twhook restore` can put them back.
  */
 import type { Command } from 'commander';
-import type { Wire } from '../cli.js';
+import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { RemoteError, UsageError, type RemoteErrorInfo } from '../errors.js';
 import { Journal, newBatchId, type NumberEntry } from '../state/journal.js';

@@ -9,10 +9,10 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { Wire } from '../cli.js';
+import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { CheckFailed } from '../errors.js';
-import type { DevEvent, ReadyEvent, RequestEvent } from '../proxy/events.js';
+import type { DevEvent, ReadyEvent, RequestEvent } from '../dev/events.js';
 import type { OutgoingRequest } from '../replay/http.js';
 
 export interface DemoFlags {
@@ -65,7 +65,7 @@ export async function runDemo(ctx: Ctx, flags: DemoFlags): Promise<number> {
     await Promise.all([
       import('../emulator/server.js'),
       import('../twilio/client.js'),
-      import('../proxy/session.js'),
+      import('../dev/session.js'),
       import('../ui/live-view.js'),
       import('../trigger/build.js'),
       import('../demo/app.js'),

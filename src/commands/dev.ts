@@ -5,11 +5,11 @@
 import { resolve, sep } from 'node:path';
 import { prepareProjectFolder } from '../capture/folder.js';
 import { Option, type Command } from 'commander';
-import type { Wire } from '../cli.js';
+import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { RemoteError, UsageError } from '../errors.js';
 import { addOverrideOptions, overridesFromOptions, type OverrideOptionValues } from './shared/override-options.js';
-import type { DevSessionOptions, SessionExtension, SessionSummary } from '../proxy/session.js';
+import type { DevSessionOptions, SessionExtension, SessionSummary } from '../dev/session.js';
 import { normalizePublicUrl } from '../tunnel/public-url.js';
 import { collect } from './shared/collect.js';
 
@@ -55,7 +55,7 @@ export const DEV_EXTENSIONS: DevExtensionEntry[] = [
       { flags: '--events <type[@version]>', description: 'also receive these Event Streams types at the tunnel through a temporary sink (repeat, or comma-separate)', parse: (v, prev) => [...((prev as string[] | undefined) ?? []), v] },
       { flags: '--events-path <path>', description: 'path the --events sink delivers to (default /events)' },
     ],
-    load: () => import('../events/dev-events.js'),
+    load: () => import('../eventstreams/dev-events.js'),
   },
 ];
 
@@ -200,7 +200,7 @@ export async function extensionsFor(ctx: Ctx, flags: Record<string, unknown>, en
 
 /** Runs the session until Ctrl-C, the tunnel is lost or a fatal error, rendering each event. */
 export async function runDev(ctx: Ctx, options: DevRunOptions): Promise<number> {
-  const [{ startDevSession }, { createRenderer }] = await Promise.all([import('../proxy/session.js'), import('../ui/live-view.js')]);
+  const [{ startDevSession }, { createRenderer }] = await Promise.all([import('../dev/session.js'), import('../ui/live-view.js')]);
   const projectFolder = resolve(ctx.cwd, '.twhook');
   if (options.session.capture?.startsWith(projectFolder + sep)) prepareProjectFolder(projectFolder);
   const session = startDevSession(options.session, ctx);

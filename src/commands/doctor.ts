@@ -4,11 +4,11 @@
  */
 import { versions } from 'node:process';
 import type { Command } from 'commander';
-import type { Wire } from '../cli.js';
+import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { TwhookError } from '../errors.js';
 import { restAuth, type Credentials, type Sourced } from '../twilio/credentials.js';
-import { maskSid } from '../ui/mask.js';
+import { maskSid } from '../redact.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 

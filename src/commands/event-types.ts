@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { Wire } from '../cli.js';
+import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
-import { eventTypeJson, plural } from '../events/present.js';
-import type { EventType } from '../twilio/events.js';
+import { eventTypeJson, plural } from '../eventstreams/present.js';
+import type { EventType } from '../twilio/eventstreams.js';
 
 export interface EventTypesListOptions {
   filter?: string;

@@ -3,14 +3,14 @@
  * webhooks, methods, fallbacks and the connection overrides in each URL's fragment.
  */
 import type { Command } from 'commander';
-import type { Wire } from '../cli.js';
+import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { TwhookError } from '../errors.js';
 import { servicesOfNumbers, smsUrlIgnoredWarning, type MessagingService } from '../twilio/messaging.js';
 import type { IncomingNumber, NumberField, TwilioPort } from '../twilio/port.js';
 import { maskUrl } from '../state/url-secrets.js';
 import { resolveNumber } from '../twilio/resolve-number.js';
-import { maskSid } from '../ui/mask.js';
+import { maskSid } from '../redact.js';
 import { describeOverrides, inspectOverrides, isEmptyOverrides, type Overrides } from '../webhooks/overrides.js';
 
 type UrlField = 'smsUrl' | 'smsFallbackUrl' | 'voiceUrl' | 'voiceFallbackUrl' | 'statusCallback';

@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import type { Wire } from '../cli.js';
+import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { UsageError } from '../errors.js';
 import { Journal, type JournalEntry, type NumberEntry } from '../state/journal.js';

@@ -3,7 +3,7 @@
  * suites and other tools. JSON bodies also get the URL with bodySHA256 appended.
  */
 import type { Command } from 'commander';
-import type { Wire } from '../cli.js';
+import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { UsageError } from '../errors.js';
 import { signingTokens } from '../twilio/credentials.js';

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { Wire } from '../cli.js';
+import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { CancelError, RemoteError, UsageError } from '../errors.js';
-import { explainSinkCreateFailure, explained, inactiveSinkMessage } from '../events/explain.js';
+import { explainSinkCreateFailure, explained, inactiveSinkMessage } from '../eventstreams/explain.js';
 import {
   apiIsLocal,
   checkSinkSid,
@@ -16,8 +16,8 @@ import {
   withTypes,
   type SinkJson,
   type SubscriptionJson,
-} from '../events/present.js';
-import { formatSelection, parseTypeSelections } from '../events/selection.js';
+} from '../eventstreams/present.js';
+import { formatSelection, parseTypeSelections } from '../eventstreams/selection.js';
 import {
   buildSink,
   checkDestination,
@@ -29,8 +29,8 @@ import {
   sinkTypeLabel,
   type CreatableSinkType,
   type SinkOptions,
-} from '../events/sink-config.js';
-import type { EventsApi, EventType, EventTypeSelection, Sink } from '../twilio/events.js';
+} from '../eventstreams/sink-config.js';
+import type { EventsApi, EventType, EventTypeSelection, Sink } from '../twilio/eventstreams.js';
 import type { Choice } from '../ui/prompter.js';
 import { Journal, newBatchId } from '../state/journal.js';
 import { mayStillApply } from '../state/number-change.js';

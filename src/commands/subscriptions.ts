@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { Wire } from '../cli.js';
+import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { CancelError, RemoteError, UsageError } from '../errors.js';
-import { explainAddTypesFailure, explainSubscriptionCreateFailure } from '../events/explain.js';
+import { explainAddTypesFailure, explainSubscriptionCreateFailure } from '../eventstreams/explain.js';
 import {
   checkSinkSid,
   checkSubscriptionSid,
@@ -12,9 +12,9 @@ import {
   typesCell,
   withTypes,
   type SubscriptionJson,
-} from '../events/present.js';
-import { formatSelection, parseTypeSelections } from '../events/selection.js';
-import type { EventsApi, EventTypeSelection, Subscription } from '../twilio/events.js';
+} from '../eventstreams/present.js';
+import { formatSelection, parseTypeSelections } from '../eventstreams/selection.js';
+import type { EventsApi, EventTypeSelection, Subscription } from '../twilio/eventstreams.js';
 import { collect } from './shared/collect.js';
 
 export interface SubscriptionCreateOptions {

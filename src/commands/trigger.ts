@@ -4,7 +4,7 @@
  * TwiML, the TwiML check `dev` runs. The events are the fixtures in src/fixtures.
  */
 import type { Command } from 'commander';
-import type { Wire } from '../cli.js';
+import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { RemoteError, UsageError } from '../errors.js';
 import { urlPassword } from '../state/url-secrets.js';

@@ -44,7 +44,7 @@ import { ApiError, Router, twilioError, type EmuRequest, type EmuResponse } from
 /** Route modules, loaded in order. One line each. */
 const ROUTE_MODULES: Array<() => Promise<RouteModule>> = [
   () => import('./routes/api2010.js'),
-  () => import('./routes/events.js'),
+  () => import('./routes/eventstreams.js'),
   () => import('./routes/messaging.js'),
 ];
 

@@ -11,7 +11,7 @@
 import { RemoteError } from '../errors.js';
 import type { IncomingNumber, NumberField, NumberUpdate, TwilioPort } from '../twilio/port.js';
 import { NUMBER_FIELDS } from '../twilio/port.js';
-import { maskSid } from '../ui/mask.js';
+import { maskSid } from '../redact.js';
 import { currentOwner, isOwnerAlive, type EntryFilter, type Journal, type JournalEntry, type NumberEntry, type ResourceEntry, type ResourceKind } from './journal.js';
 import { fieldValue, inUseError } from './number-change.js';
 

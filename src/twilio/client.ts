@@ -17,7 +17,7 @@
  */
 import type { TwilioFactoryOptions } from '../ctx.js';
 import { RemoteError, TwhookError, UsageError } from '../errors.js';
-import { maskSid } from '../ui/mask.js';
+import { maskSid } from '../redact.js';
 import type { Credentials } from './credentials.js';
 import { restAuth, type RestAuth } from './credentials.js';
 import type { TwilioPort } from './port.js';
@@ -336,7 +336,7 @@ export const createTwilioPort = async (options: TwilioFactoryOptions): Promise<T
     import('twilio'),
     import('./numbers.js'),
     import('./messaging.js'),
-    import('./events.js'),
+    import('./eventstreams.js'),
   ]);
   const HttpClient = defineRequestClient(twilio.RequestClient);
   const client = twilio(auth.username, auth.password, {

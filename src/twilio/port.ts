@@ -3,7 +3,7 @@
  * twhook's own types. The SDK-backed implementation is src/twilio/client.ts (loaded lazily);
  * tests use it against the emulator on loopback, or a hand-written fake of this interface.
  */
-import type { EventsApi } from './events.js';
+import type { EventsApi } from './eventstreams.js';
 import type { MessagingApi } from './messaging.js';
 
 export type HttpMethod = 'GET' | 'POST';

@@ -4,7 +4,7 @@
  * Shared by `numbers show`, `configure`, `dev` and `restore`.
  */
 import { RemoteError, UsageError } from '../errors.js';
-import { maskSid } from '../ui/mask.js';
+import { maskSid } from '../redact.js';
 import type { IncomingNumber, NumbersApi } from './port.js';
 
 const PN_SID = /^PN[0-9a-fA-F]{32}$/;

@@ -7,8 +7,8 @@
  * Request lines are the data of `dev` and go to stdout; the session's own notes (ready, restored,
  * the app's output) go to stderr.
  */
-import type { DevEvent, ReadyEvent, RequestEvent, RestoredEvent, SignatureVerdict } from '../proxy/events.js';
-import { formatMs } from '../proxy/server.js';
+import type { DevEvent, ReadyEvent, RequestEvent, RestoredEvent, SignatureVerdict } from '../dev/events.js';
+import { formatMs } from './format.js';
 import type { Output } from './output.js';
 
 export type RendererKind = 'live' | 'log' | 'json';

@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Io } from '../ctx.js';
-import { SecretRedactor } from './mask.js';
+import { SecretRedactor } from '../redact.js';
 
 export interface Column<T> {
   header: string;

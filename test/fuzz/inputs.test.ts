@@ -15,13 +15,13 @@ import { readCaptures, type CaptureSource } from '../../src/capture/reader.js';
 import type { CaptureItem } from '../../src/capture/format.js';
 import { checkWebhookUrl, webhookUrlProblem } from '../../src/commands/shared/webhook-url.js';
 import { RemoteError, UsageError } from '../../src/errors.js';
-import { parseTypeSelections } from '../../src/events/selection.js';
-import { checkSinkSid, checkSubscriptionSid } from '../../src/events/present.js';
+import { parseTypeSelections } from '../../src/eventstreams/selection.js';
+import { checkSinkSid, checkSubscriptionSid } from '../../src/eventstreams/present.js';
 import { parseFilters } from '../../src/replay/select.js';
 import { checkAccountSid, parseEnvFile, resolveCredentials, restAuth } from '../../src/twilio/credentials.js';
 import type { IncomingNumber, NumbersApi } from '../../src/twilio/port.js';
 import { matchNumbers, parseNumberQuery, resolveNumber } from '../../src/twilio/resolve-number.js';
-import { SecretRedactor } from '../../src/ui/mask.js';
+import { SecretRedactor } from '../../src/redact.js';
 import { encodeForm, pairsToParams, parseForm, type FormParams } from '../../src/webhooks/form.js';
 import { classify } from '../../src/webhooks/kinds.js';
 import {

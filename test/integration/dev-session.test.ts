@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RemoteError, UsageError } from '../../src/errors.js';
-import type { DevEvent } from '../../src/proxy/events.js';
-import { startDevSession, type DevSessionOptions, type SessionDeps } from '../../src/proxy/session.js';
+import type { DevEvent } from '../../src/dev/events.js';
+import { startDevSession, type DevSessionOptions, type SessionDeps } from '../../src/dev/session.js';
 import { Journal } from '../../src/state/journal.js';
 import { createTwilioPort } from '../../src/twilio/client.js';
 import type { TwilioPort } from '../../src/twilio/port.js';

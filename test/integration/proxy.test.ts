@@ -1,8 +1,8 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RequestEvent } from '../../src/proxy/events.js';
-import { startProxy, type ProxyOptions, type ProxyServer } from '../../src/proxy/server.js';
+import type { RequestEvent } from '../../src/dev/events.js';
+import { startProxy, type ProxyOptions, type ProxyServer } from '../../src/dev/server.js';
 
 interface Seen {
   method: string;

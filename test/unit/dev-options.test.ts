@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { devOptions, extensionsFor, parseTarget, type DevFlags } from '../../src/commands/dev.js';
 import { makeCtx } from '../../src/ctx.js';
 import { UsageError } from '../../src/errors.js';
-import { numberUpdateFor } from '../../src/proxy/session.js';
+import { numberUpdateFor } from '../../src/dev/session.js';
 import { MemoryStream, runCli, tempDir } from '../support/run-cli.js';
 import { PassThrough } from 'node:stream';
 

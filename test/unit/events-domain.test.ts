@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { formatSelection, nearestTypes, parseTypeSelection, parseTypeSelections } from '../../src/events/selection.js';
-import { buildSink, describeDestination, publicConfiguration, sinkSecrets } from '../../src/events/sink-config.js';
-import { typeJson } from '../../src/twilio/events.js';
+import { formatSelection, nearestTypes, parseTypeSelection, parseTypeSelections } from '../../src/eventstreams/selection.js';
+import { buildSink, describeDestination, publicConfiguration, sinkSecrets } from '../../src/eventstreams/sink-config.js';
+import { typeJson } from '../../src/twilio/eventstreams.js';
 
 describe('event type selections', () => {
   it('parses TYPE and TYPE@VERSION, comma-separated and repeated, without duplicates', () => {

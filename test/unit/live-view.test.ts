@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { DevEvent, RequestEvent } from '../../src/proxy/events.js';
+import type { DevEvent, RequestEvent } from '../../src/dev/events.js';
 import { createRenderer, problemLines, withoutBodies } from '../../src/ui/live-view.js';
 import { Output } from '../../src/ui/output.js';
-import { SecretRedactor } from '../../src/ui/mask.js';
+import { SecretRedactor } from '../../src/redact.js';
 import { MemoryStream } from '../support/run-cli.js';
 import { PassThrough } from 'node:stream';
 

@@ -6,7 +6,7 @@
 import { UsageError } from '../../errors.js';
 import { parseNumberQuery, resolveNumber } from '../../twilio/resolve-number.js';
 import type { IncomingNumber, TwilioPort } from '../../twilio/port.js';
-import { maskSid } from '../../ui/mask.js';
+import { maskSid } from '../../redact.js';
 
 function looksLikeNumber(ref: string): boolean {
   try {

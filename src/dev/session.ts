@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Clock } from '../ctx.js';
 import { RemoteError, UsageError } from '../errors.js';
 import { resolveNumber } from '../twilio/resolve-number.js';
-import { maskSid } from '../ui/mask.js';
+import { maskSid } from '../redact.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { newCaptureId, normalizeHeaders, type CaptureRecord } from '../capture/format.js';
 import { currentOwner, isOwnerAlive, Journal, newBatchId, type JournalEntry } from '../state/journal.js';

@@ -4,8 +4,8 @@
  * and its configuration with the write key masked (Twilio returns it on every fetch).
  */
 import { UsageError } from '../errors.js';
-import type { NewSink, Sink, SinkType } from '../twilio/events.js';
-import { maskSecret } from '../ui/mask.js';
+import type { NewSink, Sink, SinkType } from '../twilio/eventstreams.js';
+import { maskSecret } from '../redact.js';
 
 export const SINK_TYPES = ['webhook', 'kinesis', 'segment'] as const;
 export type CreatableSinkType = (typeof SINK_TYPES)[number];

@@ -3,7 +3,7 @@
  * comma-separated (`--type com.twilio.messaging.message.delivered@3,com.twilio.messaging.message.failed`).
  */
 import { UsageError } from '../errors.js';
-import type { EventTypeSelection } from '../twilio/events.js';
+import type { EventTypeSelection } from '../twilio/eventstreams.js';
 
 /** Twilio's type names are dotted lowercase words with hyphens (com.twilio.voice.insights.call-summary.complete). */
 const TYPE_NAME = /^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$/;

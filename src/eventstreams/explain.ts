@@ -5,7 +5,7 @@
  * The happy path pays nothing: these run only after a call failed.
  */
 import { RemoteError } from '../errors.js';
-import type { EventsApi, EventTypeSelection, Sink } from '../twilio/events.js';
+import type { EventsApi, EventTypeSelection, Sink } from '../twilio/eventstreams.js';
 import { formatSelection, nearestTypes } from './selection.js';
 
 /** Twilio's per-account limits for Event Streams. */

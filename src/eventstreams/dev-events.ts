@@ -8,10 +8,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Ctx } from '../ctx.js';
 import { RemoteError, UsageError } from '../errors.js';
-import type { ExtensionContext, ExtensionHandle, SessionExtension } from '../proxy/session.js';
+import type { ExtensionContext, ExtensionHandle, SessionExtension } from '../dev/session.js';
 import type { ResourceEntry } from '../state/journal.js';
 import { mayStillApply } from '../state/number-change.js';
-import type { EventTypeSelection, Sink, Subscription } from '../twilio/events.js';
+import type { EventTypeSelection, Sink, Subscription } from '../twilio/eventstreams.js';
 import { explainSinkCreateFailure, explainSubscriptionCreateFailure } from './explain.js';
 import { formatSelection, parseTypeSelections } from './selection.js';
 

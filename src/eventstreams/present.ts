@@ -4,7 +4,7 @@
  */
 import type { Ctx } from '../ctx.js';
 import { RemoteError, UsageError } from '../errors.js';
-import type { EventsApi, EventType, Sink, SubscribedEvent, Subscription } from '../twilio/events.js';
+import type { EventsApi, EventType, Sink, SubscribedEvent, Subscription } from '../twilio/eventstreams.js';
 import { describeDestination, publicConfiguration, sinkSecrets } from './sink-config.js';
 
 const SINK_SID = /^DG[0-9a-fA-F]{32}$/;

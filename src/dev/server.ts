@@ -14,6 +14,7 @@ import type { FormParams } from '../webhooks/form.js';
 import { checkTwimlAnswer, twilioErrorRef } from '../webhooks/twiml.js';
 import type { ExchangeRequest, ExchangeResponse, HttpMessage, Outcome, RequestEvent, SignatureVerdict } from './events.js';
 import { errorCode, oneLine } from '../net/error-code.js';
+import { formatBytes, formatMs } from '../ui/format.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 /** Twilio waits 15 s for an answer unless the URL's rt/tt overrides say otherwise. */
@@ -599,14 +600,4 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 
 function safeEqual(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-export function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 10_000 ? 0 : 1)} s` : `${Math.round(ms)} ms`;
-}
-
-export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
-  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
-  return `${n} bytes`;
 }
