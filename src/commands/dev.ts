@@ -204,7 +204,9 @@ export async function runDev(ctx: Ctx, options: DevRunOptions): Promise<number> 
   const projectFolder = resolve(ctx.cwd, '.twhook');
   if (options.session.capture?.startsWith(projectFolder + sep)) prepareProjectFolder(projectFolder);
   const session = startDevSession(options.session, ctx);
-  const render = createRenderer(ctx.out, { verbose: options.verbose });
+  // A terminal's stdout knows its width (and follows resizes); a pipe or a test stream does not.
+  const stdout = ctx.io.stdout as { columns?: number };
+  const render = createRenderer(ctx.out, { verbose: options.verbose, width: () => stdout.columns });
   try {
     for await (const event of session.events) render(event);
   } catch (err) {

@@ -15,7 +15,7 @@ import { newCaptureId, normalizeHeaders, type CaptureRecord } from '../capture/f
 import { currentOwner, isOwnerAlive, Journal, newBatchId, type JournalEntry } from '../state/journal.js';
 import { applyNumberChange } from '../state/number-change.js';
 import { maskUrl } from '../state/url-secrets.js';
-import { prepareNumbersForSession, restoreEntries, type RestoreReport } from '../state/restore.js';
+import { prepareNumbersForSession, restoreEntries, type RestoreReport, type RestoreResult } from '../state/restore.js';
 import type { IncomingNumber, NumberField, NumberUpdate, TwilioPort } from '../twilio/port.js';
 import type { Tunnel, TunnelFactory, TunnelRequest } from '../tunnel/types.js';
 import { bodyFormParams, classify } from '../webhooks/kinds.js';
@@ -171,6 +171,8 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
     stopController.abort();
   };
   const onSignal = () => stop('interrupted');
+  /** The numbers this session set out to change (PN SID -> number), for messages that name them. */
+  const changedNumbers = new Map<string, { phoneNumber: string; accountSid: string }>();
   if (deps.signal.aborted) stop('interrupted');
   else deps.signal.addEventListener('abort', onSignal, { once: true });
 
@@ -305,6 +307,7 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
         const number = await (await twilio()).numbers.fetch(known.sid);
         warnApplications(number);
         const { update, urls } = numberUpdateFor(publicUrl, options.paths, options.overrides, options.basicAuth);
+        changedNumbers.set(number.sid, { phoneNumber: number.phoneNumber, accountSid: (await twilio()).accountSid });
         await applyNumberChange({ port: await twilio(), journal, number, update, origin: 'dev', batch, session, owner });
         readyNumbers.push({ sid: number.sid, phoneNumber: number.phoneNumber, urls: paramNames(urls) });
       }
@@ -403,21 +406,31 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
   }
 
   async function restoreSession(journal: Journal, twilio: () => Promise<TwilioPort>, session: string, reason: string, failed: boolean): Promise<RestoreReport> {
-    let entries: JournalEntry[];
+    // When the restore cannot even start, every number this session changed is named (the
+    // phone number, not only its SID) as failed, so the session ends in error, not in a silent 0.
+    const allFailed = (error: string): RestoreReport => {
+      const results: RestoreResult[] = [...changedNumbers].map(([numberSid, n]) => ({
+        kind: 'number', accountSid: n.accountSid, numberSid, phoneNumber: n.phoneNumber, entryIds: [], status: 'failed', changes: [], kept: [], error,
+      }));
+      return { results, restored: [], failed: results };
+    };
+    let entries: JournalEntry[] = [];
+    let report: RestoreReport = { results: [], restored: [], failed: [] };
     try {
       entries = journal.unrestored({ session });
     } catch (err) {
-      emit({ type: 'error', time: time(), message: `cannot read the journal to restore: ${(err as Error).message}; run \`twhook restore\``, fatal: false });
-      return { results: [], restored: [], failed: [] };
+      const names = [...changedNumbers.values()].map((n) => n.phoneNumber).join(', ');
+      emit({ type: 'error', time: time(), message: `cannot read the journal to restore${names ? ` ${names}` : ''}: ${(err as Error).message}; run \`twhook restore\``, fatal: false });
+      report = allFailed('the journal could not be read');
     }
-    let report: RestoreReport = { results: [], restored: [], failed: [] };
     if (entries.length) {
       try {
         // A change of this session that timed out may still be applied by Twilio: finding it not
         // (yet) made must not close its backup.
         report = await restoreEntries(await twilio(), journal, entries, { note: `restored at the end of dev session ${session} (${reason})`, keepTimedOut: true });
       } catch (err) {
-        emit({ type: 'error', time: time(), message: `restoring failed: ${(err as Error).message}; run \`twhook restore\``, fatal: false });
+        emit({ type: 'error', time: time(), message: `restoring ${describeEntries(entries)} failed: ${(err as Error).message}; run \`twhook restore\``, fatal: false });
+        report = allFailed((err as Error).message);
       }
     }
     const numbers: RestoredNumber[] = [];

@@ -9,7 +9,7 @@
  */
 import type { DevEvent, ReadyEvent, RequestEvent, RestoredEvent, SignatureVerdict } from '../dev/events.js';
 import { formatMs } from './format.js';
-import type { Output } from './output.js';
+import { visibleLength, type Output } from './output.js';
 
 export type RendererKind = 'live' | 'log' | 'json';
 
@@ -17,6 +17,8 @@ export interface RenderOptions {
   verbose?: boolean;
   /** HH:MM:SS of an ISO time; local time by default. */
   formatTime?: (iso: string) => string;
+  /** The terminal's width now (it can change): the live view fits the gist into it. */
+  width?: () => number | undefined;
 }
 
 export type Renderer = (event: DevEvent) => void;
@@ -49,6 +51,7 @@ function liveRenderer(out: Output, options: RenderOptions): Renderer {
   const c = out.c;
   const at = options.formatTime ?? localTime;
   const note = (text: string) => out.io.stderr.write(out.redactor.redact(text) + '\n');
+  const columns = new Columns();
   return (event) => {
     switch (event.type) {
       case 'ready':
@@ -56,21 +59,8 @@ function liveRenderer(out: Output, options: RenderOptions): Renderer {
         return;
       case 'request': {
         const e = event;
-        const head = [
-          c.dim(at(e.time)),
-          c.dim(`#${e.id}`),
-          c.bold(e.request.method.padEnd(4)),
-          e.request.path,
-          c.cyan(e.kind),
-          e.gist,
-          verdictText(e.verdict, c),
-          statusText(e, c),
-          e.response?.contentType ? c.dim(shortType(e.response.contentType)) : '',
-          c.dim(formatMs(e.latencyMs)),
-          e.retryOf !== undefined ? c.yellow(`↻ retry of #${e.retryOf}`) : '',
-        ].filter(Boolean);
-        out.print(head.join('  '));
-        for (const line of problemLines(e)) out.print(`    ${line.level === 'error' ? c.red('✗') : c.yellow('!')} ${line.text}`);
+        out.print(columns.line(e, c, at, options.width?.()));
+        for (const line of [...verdictLines(e.verdict), ...problemLines(e)]) out.print(`    ${line.level === 'error' ? c.red('✗') : c.yellow('!')} ${line.text}`);
         if (options.verbose) for (const line of verboseLines(e)) out.print(c.dim(`    ${line}`));
         return;
       }
@@ -90,29 +80,97 @@ function liveRenderer(out: Output, options: RenderOptions): Renderer {
   };
 }
 
-type Chalkish = Output['c'];
+/**
+ * The live view's columns (time, #, method, path, kind, verdict, status, latency), each as wide as
+ * the widest value seen so far (from a sensible minimum, up to a cap past which a value is cut
+ * with …), so the lines of a session line up; the gist takes what is left of the terminal's width.
+ */
+class Columns {
+  private id = 3;
+  private method = 4;
+  private path = 6;
+  private kind = 11;
+  private status = 3;
 
-function verdictText(v: SignatureVerdict, c: Chalkish): string {
-  switch (v.status) {
-    case 'valid':
-      return c.green(v.matchedUrl === 'without-credentials' ? '✓ (URL without credentials)' : '✓');
-    case 'invalid':
-      return c.red(`✗ ${v.reason}`);
-    case 'unsigned':
-      return c.red(`✗ unsigned: ${v.reason}`);
-    case 'unchecked':
-      return c.dim(v.reason);
+  line(e: RequestEvent, c: Chalkish, at: (iso: string) => string, width: number | undefined): string {
+    const id = `#${e.id}`;
+    const method = clip(e.request.method, 7);
+    const path = clip(e.request.path, 32);
+    const kind = clip(e.kind, 20);
+    const status = statusCell(e);
+    this.id = Math.max(this.id, id.length);
+    this.method = Math.max(this.method, method.length);
+    this.path = Math.max(this.path, path.length);
+    this.kind = Math.max(this.kind, kind.length);
+    this.status = Math.max(this.status, status.length);
+    const verdict = verdictCell(e.verdict);
+    const latency = formatMs(e.latencyMs).padStart(7);
+    const cells = [
+      c.dim(at(e.time)),
+      c.dim(id.padEnd(this.id)),
+      c.bold(method.padEnd(this.method)),
+      path.padEnd(this.path),
+      c.cyan(kind.padEnd(this.kind)),
+      verdictColour(e.verdict, c)(verdict.padEnd(VERDICT_WIDTH)),
+      statusColour(e, c)(status.padEnd(this.status)),
+      c.dim(latency),
+    ];
+    const head = cells.join('  ');
+    const retry = e.retryOf !== undefined ? `↻ retry of #${e.retryOf}` : '';
+    const gist = [retry, e.gist].filter(Boolean).join('  ');
+    if (!gist) return head;
+    const room = width ? width - visibleLength(head) - 2 : Infinity;
+    if (room < 4) return head;
+    const shown = clip(gist, room);
+    return `${head}  ${retry ? c.yellow(shown.slice(0, retry.length)) + shown.slice(retry.length) : shown}`;
   }
 }
 
-function statusText(e: RequestEvent, c: Chalkish): string {
-  const status = String(e.status);
-  if (e.outcome === 'challenged') return c.dim(`${status} (auth challenge)`);
-  if (e.outcome !== 'answered') return c.red(`${status} ${e.outcome}`);
-  if (e.status >= 400) return c.red(status);
-  if (e.status >= 300) return c.yellow(status);
-  return c.green(status);
+const VERDICT_WIDTH = 10;
+
+function clip(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : chars.slice(0, Math.max(max - 1, 0)).join('') + '…';
 }
+
+function verdictCell(v: SignatureVerdict): string {
+  switch (v.status) {
+    case 'valid':
+      return '✓ valid';
+    case 'invalid':
+      return '✗ invalid';
+    case 'unsigned':
+      return '✗ unsigned';
+    case 'unchecked':
+      return 'unchecked';
+  }
+}
+
+function verdictColour(v: SignatureVerdict, c: Chalkish): (text: string) => string {
+  return v.status === 'valid' ? c.green : v.status === 'unchecked' ? c.dim : c.red;
+}
+
+/** Why a signature is not valid, below the request line (the column has only the verdict). */
+function verdictLines(v: SignatureVerdict): { level: 'error' | 'warning'; text: string }[] {
+  if (v.status === 'invalid') return [{ level: 'error', text: `signature: ${v.reason}` }];
+  if (v.status === 'unsigned') return [{ level: 'error', text: `unsigned: ${v.reason}` }];
+  if (v.matchedUrl === 'without-credentials') return [{ level: 'warning', text: `signature: ${v.reason}` }];
+  return [];
+}
+
+/** The status alone: what went wrong (app down, timeout…) is the line below, so the column stays narrow. */
+function statusCell(e: RequestEvent): string {
+  return String(e.status);
+}
+
+function statusColour(e: RequestEvent, c: Chalkish): (text: string) => string {
+  if (e.outcome === 'challenged') return c.dim;
+  if (e.outcome !== 'answered' || e.status >= 400) return c.red;
+  if (e.status >= 300) return c.yellow;
+  return c.green;
+}
+
+type Chalkish = Output['c'];
 
 function shortType(contentType: string): string {
   return contentType.split(';')[0]!.trim();

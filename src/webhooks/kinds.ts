@@ -174,7 +174,7 @@ function debuggerGist(level: string, payload: string, payloadType: string | unde
 function unknownGist(params: FormParams, query: FormParams | undefined): string {
   const names = Object.keys(params).length ? Object.keys(params) : Object.keys(query ?? {});
   if (!names.length) return 'no parameters';
-  return clip(`${names.length} parameters: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`, 60);
+  return clip(`${names.length} parameter${names.length === 1 ? '' : 's'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`, 60);
 }
 
 interface CloudEvent {

@@ -120,7 +120,7 @@ describe('twhook dev with --public-url and the fake API', () => {
     expect(answer.status).toBe(502);
     await waitFor('the request line', () => cli.stdout.text().includes('nothing listening'));
     const out = cli.stdout.text();
-    expect(out).toMatch(/\d\d:\d\d:\d\d  #1  POST  \/sms  inbound-sms  \+1555… → \+1415…: Hello there  ✗ unsigned: .*  502 app-down/);
+    expect(out).toMatch(/\d\d:\d\d:\d\d  #1   POST  \/sms    inbound-sms  ✗ unsigned  502 +\d+ ms  \+1555… → \+1415…: Hello there/);
     expect(out).toContain(`✗ nothing listening on localhost:${app.port} (Twilio error 11200 HTTP retrieval failure)`);
     cli.interrupt();
     expect(await cli.exit).toBe(0);

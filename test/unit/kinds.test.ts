@@ -61,7 +61,7 @@ describe('classify', () => {
   });
 
   it('anything else is unknown', () => {
-    expect(classify(form([['foo', 'bar']]))).toMatchObject({ kind: 'unknown', expectsTwiml: false, gist: '1 parameters: foo' });
+    expect(classify(form([['foo', 'bar']]))).toMatchObject({ kind: 'unknown', expectsTwiml: false, gist: '1 parameter: foo' });
     expect(classify({ url: URL, body: '[{"type":"other"}]' }).kind).toBe('unknown');
     expect(classify({ url: URL, body: '{not json' }).kind).toBe('unknown');
   });

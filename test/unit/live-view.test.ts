@@ -58,10 +58,25 @@ describe('live view (terminal)', () => {
   it('draws one line per request with verdict, status, type and latency', () => {
     const { out, stdout } = output({ tty: true });
     createRenderer(out, { formatTime })(request());
-    expect(stdout.text()).toBe('10:00:01  #3  POST  /sms  inbound-sms  +1555… → +1501…: Hi  ✓  200  text/xml  12 ms\n');
+    expect(stdout.text()).toBe('10:00:01  #3   POST  /sms    inbound-sms  ✓ valid     200    12 ms  +1555… → +1501…: Hi\n');
   });
 
-  it('puts the signature reason on the line and the TwiML problem with its Twilio error below', () => {
+  it('aligns the columns of every line, and fits the gist into the terminal\'s width', () => {
+    const { out, stdout } = output({ tty: true });
+    const render = createRenderer(out, { formatTime, width: () => 100 });
+    render(request({ id: 12, request: { ...request().request, path: '/voice/status', method: 'GET' }, kind: 'call-status', verdict: { status: 'invalid', reason: 'no match' } }));
+    render(request({ id: 13, gist: 'x'.repeat(200), outcome: 'app-down', status: 502, response: undefined, twiml: undefined, failure: 'nothing listening' }));
+    const lines = stdout.text().split('\n').filter((l) => !l.startsWith('    '));
+    // Every column starts at the same position on both lines.
+    const starts = (line: string) => [...line.matchAll(/(?<=  )\S/g)].map((m) => m.index);
+    expect(starts(lines[1]!).slice(0, 8)).toEqual(starts(lines[0]!).slice(0, 8));
+    expect(lines[0]).toBe('10:00:01  #12  GET   /voice/status  call-status  ✗ invalid   200    12 ms  +1555… → +1501…: Hi');
+    expect(lines[1]).toHaveLength(100);
+    expect(lines[1]).toMatch(/^10:00:01  #13  POST  \/sms           inbound-sms  ✓ valid     502    12 ms  x+…$/);
+    expect(stdout.text()).toContain('    ✗ signature: no match\n');
+  });
+
+  it('puts the signature reason below the line with the TwiML problem with its Twilio error below', () => {
     const { out, stdout } = output({ tty: true });
     createRenderer(out, { formatTime })(
       request({
@@ -74,7 +89,8 @@ describe('live view (terminal)', () => {
       }),
     );
     expect(stdout.text().split('\n')).toEqual([
-      '10:00:01  #3  POST  /sms  inbound-sms  +1555… → +1501…: Hi  ✗ signed for https://x.test/sms; your app saw http://x.test/sms  200  application/json  12 ms  ↻ retry of #1',
+      '10:00:01  #3   POST  /sms    inbound-sms  ✗ invalid   200    12 ms  ↻ retry of #1  +1555… → +1501…: Hi',
+      '    ✗ signature: signed for https://x.test/sms; your app saw http://x.test/sms',
       '    ✗ TwiML: Content-Type application/json with a JSON body: answer TwiML with Content-Type text/xml (Twilio error 12300 Invalid Content-Type)',
       '    ! slow: 9.0 s of the 15 s Twilio waits',
       '',
