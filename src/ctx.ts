@@ -29,6 +29,19 @@ export interface Clock {
   now(): Date;
 }
 
+/**
+ * Last words for an exit that cuts cleanup short (a second Ctrl-C, a crash while restoring): a
+ * command holding temporary changes adds a report of what is still changed and how to undo it,
+ * and removes it once undone. The real process prints every report left when it exits.
+ */
+export interface ExitReports {
+  /** `report` returns the lines to print (none when nothing is left); the result removes it. */
+  add(report: () => string[]): () => void;
+}
+
+/** The name of the abort reason `systemDeps` gives when the process crashed (an uncaught exception). */
+export const CRASH = 'TwhookCrash';
+
 /** The global options, parsed by commander before or after the command name. */
 export interface GlobalOptions {
   json?: boolean;
@@ -63,6 +76,7 @@ export interface Deps {
   twilioFactory?: TwilioFactory;
   tunnelFactory?: TunnelFactory;
   prompter?: Prompter;
+  exitReports?: ExitReports;
 }
 
 export interface Ctx {
@@ -81,6 +95,7 @@ export interface Ctx {
   twilio(): Promise<TwilioPort>;
   readonly tunnel: TunnelFactory;
   readonly prompter: Prompter;
+  readonly exitReports: ExitReports;
 }
 
 export function defaultConfigDir(env: Record<string, string | undefined>, platform = process.platform): string {
@@ -138,6 +153,7 @@ export function makeCtx(deps: Deps, globals: GlobalOptions): Ctx {
     },
     tunnel: deps.tunnelFactory ?? defaultTunnelFactory,
     prompter: deps.prompter ?? inquirerPrompter(deps.io, deps.signal),
+    exitReports: deps.exitReports ?? { add: () => () => undefined },
   };
 }
 

@@ -6,7 +6,7 @@
  * emulator with a `public-url` tunnel.
  */
 import { join } from 'node:path';
-import type { Clock } from '../ctx.js';
+import { CRASH, type Clock, type ExitReports } from '../ctx.js';
 import { RemoteError, UsageError } from '../errors.js';
 import { resolveNumber } from '../twilio/resolve-number.js';
 import { maskSid } from '../redact.js';
@@ -99,6 +99,8 @@ export interface SessionDeps {
   clock: Clock;
   signal: AbortSignal;
   env: Record<string, string | undefined>;
+  /** Where to leave a note of what is still changed if the process exits before restoring. */
+  exitReports?: ExitReports;
 }
 
 export interface SessionSummary {
@@ -170,7 +172,15 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
     stopReason = reason;
     stopController.abort();
   };
-  const onSignal = () => stop('interrupted');
+  /** The process crashed (an uncaught exception): the session ends as on a fatal error of its own. */
+  let crash: unknown;
+  const onSignal = () => {
+    const reason: unknown = deps.signal.reason;
+    if (reason instanceof Error && reason.name === CRASH) {
+      crash = reason.cause ?? reason;
+      stop('fatal error');
+    } else stop('interrupted');
+  };
   /** The numbers this session set out to change (PN SID -> number), for messages that name them. */
   const changedNumbers = new Map<string, { phoneNumber: string; accountSid: string }>();
   if (deps.signal.aborted) stop('interrupted');
@@ -211,6 +221,7 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
     // evaluated before the finally restores, and report an empty restore (exit 0 on failure).
     const summary: SessionSummary = { reason: stopReason, requests: 0, restore: { results: [], restored: [], failed: [] } };
     const finish = () => Object.assign(summary, { reason: stopReason, requests });
+    const removeExitReport = deps.exitReports?.add(() => leftChanged(journal, session));
 
     try {
       await recoverEndedSessions(journal, twilio, options.numbers.length > 0);
@@ -342,10 +353,12 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
         if (stopController.signal.aborted) resolve();
         else stopController.signal.addEventListener('abort', () => resolve(), { once: true });
       });
+      fatal ??= crash;
       if (fatal) throw fatal;
       return finish();
     } catch (err) {
       if (err instanceof Stopped) {
+        fatal ??= crash;
         if (fatal) throw fatal;
         return finish();
       }
@@ -359,6 +372,8 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
       }
       const reason = fatal ? (stopReason === 'tunnel lost' ? 'tunnel lost' : 'fatal error') : stopReason;
       summary.restore = await restoreSession(journal, twilio, session, reason, fatal !== undefined);
+      // What the restore could not put back is reported by the session's end (and kept in the journal).
+      removeExitReport?.();
       if (proxy) await proxy.close(options.drainMs ?? 2_000).catch(() => undefined);
       if (tunnel) await tunnel.close().catch((err: Error) => emit({ type: 'warning', time: time(), message: `closing the tunnel: ${err.message}` }));
       if (app) await app.stop().catch(() => undefined);
@@ -450,6 +465,30 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
     }
     emit({ type: 'restored', time: time(), numbers, reason });
     return report;
+  }
+
+  /** The last words of a process that exits with this session's changes in place (see ExitReports). */
+  function leftChanged(journal: Journal, session: string): string[] {
+    let entries: JournalEntry[];
+    try {
+      entries = journal.unrestored({ session });
+    } catch {
+      return [...changedNumbers.values()].map((n) => `twhook: ${n.phoneNumber} may still point at this session: check it with \`twhook restore --list\`, put it back with \`twhook restore ${n.phoneNumber}\``);
+    }
+    const lines: string[] = [];
+    const numbers = new Map<string, Set<string>>();
+    for (const e of entries) {
+      if (e.kind !== 'number') {
+        lines.push(`twhook: the ${e.kind.replace('-', ' ')} ${e.sid ?? '(SID unknown)'} this session created still exists: delete it with \`twhook restore --id ${e.id}\``);
+        continue;
+      }
+      const fields = numbers.get(e.phoneNumber) ?? new Set<string>();
+      for (const f of Object.keys(e.after)) if (!f.endsWith('Method')) fields.add(PARAM_NAMES[f] ?? f);
+      numbers.set(e.phoneNumber, fields);
+    }
+    const numberLines = [...numbers].map(([phone, fields]) => `twhook: ${phone} still points at this session (${[...fields].join(', ')}): put it back with \`twhook restore ${phone}\``);
+    if (!numberLines.length && !lines.length) return [];
+    return ['twhook: exited before the restore finished.', ...numberLines, ...lines];
   }
 
   function warnApplications(number: IncomingNumber): void {

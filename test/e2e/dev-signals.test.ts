@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { useEmulator } from '../support/emulator.js';
 import { BIN, binEnv, ROOT, runBin } from '../support/run-bin.js';
@@ -12,14 +13,19 @@ const built = existsSync(join(ROOT, 'dist', 'commands', 'dev.js'));
 const PUBLIC = 'https://dev.example.test';
 const NUMBER_PATH = '/2010-04-01/Accounts/*/IncomingPhoneNumbers/*.json';
 
-async function startDev() {
+const CRASH_MODULE = join(ROOT, 'test', 'fixtures', 'processes', 'crash-on-signal.mjs');
+
+async function startDev(options: { crash?: 'exception' | 'rejection'; numbers?: number } = {}) {
   const emu = await useEmulator();
   const app = await startApp((_req, res) => res.end('ok'));
-  const number = [...emu.state.api2010.numbers.values()][0]!;
+  const all = [...emu.state.api2010.numbers.values()].slice(0, options.numbers ?? 1);
+  const number = all[0]!;
   const original = number.sms_url;
   const home = tempDir('twhook-home-');
-  const env = binEnv(home, emu);
-  const child = spawn(process.execPath, [BIN, 'dev', String(app.port), '--public-url', PUBLIC, '--number', number.phone_number, '--no-capture'], { cwd: tempDir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...binEnv(home, emu), ...(options.crash ? { TWHOOK_TEST_CRASH: options.crash } : {}) };
+  const nodeArgs = options.crash ? ['--import', pathToFileURL(CRASH_MODULE).href] : [];
+  const numberArgs = all.flatMap((n) => ['--number', n.phone_number]);
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'dev', String(app.port), '--public-url', PUBLIC, ...numberArgs, '--no-capture'], { cwd: tempDir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -27,7 +33,7 @@ async function startDev() {
   expect(number.sms_url).toBe(`${PUBLIC}/sms`);
   // The restore (the second update of the number) takes a while, so later signals land during it.
   emu.fault({ method: 'POST', path: NUMBER_PATH, nth: 1, delayMs: 1500 });
-  return { emu, number, original, env, child, exited, stderr: () => stderr };
+  return { emu, number, all, original, env, child, exited, stderr: () => stderr };
 }
 
 describe.runIf(built)('twhook dev: signals during the restore', () => {
@@ -41,14 +47,37 @@ describe.runIf(built)('twhook dev: signals during the restore', () => {
     expect(dev.number.sms_url).toBe(dev.original);
   });
 
-  it('a second Ctrl-C stops at once, and `twhook restore` finishes the job', async () => {
-    const dev = await startDev();
+  it('a second Ctrl-C stops at once, says which numbers are still changed, and `twhook restore` finishes the job', async () => {
+    const dev = await startDev({ numbers: 2 });
     dev.child.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 10));
     dev.child.kill('SIGINT');
     expect(await dev.exited).toBe(130);
+    const err = dev.stderr();
+    expect(err).toContain('twhook: exited before the restore finished.');
+    for (const n of dev.all) expect(err).toContain(`twhook: ${n.phone_number} still points at this session (SmsUrl, VoiceUrl): put it back with \`twhook restore ${n.phone_number}\``);
     const restore = await runBin(['restore', '--yes'], { env: dev.env });
     expect(restore.code).toBe(0);
     expect(dev.number.sms_url).toBe(dev.original);
+  });
+
+  it('an uncaught exception ends the session as a fatal error: the numbers are restored first, exit 1', async () => {
+    const dev = await startDev({ crash: 'exception' });
+    dev.child.kill('SIGUSR2');
+    expect(await dev.exited).toBe(1);
+    expect(dev.stderr()).toContain('twhook: unexpected error: injected crash; restoring before exiting');
+    expect(dev.stderr()).toContain('stopped (fatal error)');
+    expect(dev.stderr()).not.toContain('exited before the restore finished');
+    expect(dev.number.sms_url).toBe(dev.original);
+  });
+
+  it('an unhandled rejection during the restore exits at once, saying what is still changed', async () => {
+    const dev = await startDev({ crash: 'rejection' });
+    dev.child.kill('SIGINT');
+    await waitFor('the restore to start', () => dev.emu.requests.filter((r) => r.method === 'POST').length > 1, 5_000);
+    dev.child.kill('SIGUSR2');
+    expect(await dev.exited).toBe(1);
+    expect(dev.stderr()).toContain('twhook: unexpected error: injected rejection');
+    expect(dev.stderr()).toContain(`twhook: ${dev.number.phone_number} still points at this session (SmsUrl, VoiceUrl): put it back with \`twhook restore ${dev.number.phone_number}\``);
   });
 });
