@@ -7,7 +7,8 @@
  *
  * Only the signature module is loaded (the twilio SDK's webhooks file, not the whole SDK).
  */
-export { signRequest, verifyRequest, maskUrl, rebaseUrl } from './webhooks/signature.js';
+export { signRequest, verifyRequest } from './webhooks/signature.js';
+export { maskUrl, rebaseUrl } from './webhooks/url.js';
 export type { ContentType, HeaderValues, SignRequestOptions, SignedRequest, Verdict, VerifyRequestOptions } from './webhooks/signature.js';
 export { parseForm, encodeForm } from './webhooks/form.js';
 export type { FormInput, FormParams } from './webhooks/form.js';

@@ -8,7 +8,8 @@ import type { Ctx } from '../ctx.js';
 import { UsageError } from '../errors.js';
 import { signingTokens } from '../twilio/credentials.js';
 import { severalTokens } from './shared/several-tokens.js';
-import { maskUrl, signRequest, splitUrl, urlPassword, type ContentType } from '../webhooks/signature.js';
+import { signRequest, type ContentType } from '../webhooks/signature.js';
+import { maskUrl, splitUrl, urlPassword } from '../webhooks/url.js';
 import { collect } from './shared/collect.js';
 
 export interface SignFlags {

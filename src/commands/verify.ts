@@ -17,17 +17,9 @@ import { CaptureFileError, readCaptureBatches, type CaptureSource } from '../cap
 import type { CaptureItem, CaptureRecord } from '../capture/format.js';
 import { classify, type WebhookKind } from '../webhooks/kinds.js';
 import { encodeForm } from '../webhooks/form.js';
-import {
-  maskUrl,
-  rebaseUrl,
-  signRequest,
-  splitUrl,
-  stripFragment,
-  urlPassword,
-  verifyRequest,
-  type ContentType,
-  type Verdict,
-} from '../webhooks/signature.js';
+import { signRequest, type ContentType, type Verdict } from '../webhooks/signature.js';
+import { verifyAndExplain } from '../webhooks/signature-explain.js';
+import { maskUrl, rebaseUrl, splitUrl, stripFragment, urlPassword } from '../webhooks/url.js';
 
 export interface VerifyFlags {
   url?: string;
@@ -153,7 +145,7 @@ async function runOne(ctx: Ctx, options: VerifyOptions, tokens: string[], conten
   const text = typeof body === 'string' ? body : body.toString('utf8');
   const headers = contentType === 'json' ? { 'content-type': 'application/json' } : {};
   const { kind } = classify({ method: 'POST', url, headers, body: text });
-  const verdict = verifyRequest({ url, signature: options.signature, body, contentType, authTokens: tokens, strict: options.strict });
+  const verdict = verifyAndExplain({ url, signature: options.signature, body, contentType, authTokens: tokens, strict: options.strict });
   ctx.out.result(
     { valid: verdict.valid, verdict: verdict.verdict, reason: verdict.reason ?? null, kind, ...extraFields(verdict) },
     () => {
@@ -312,7 +304,7 @@ function verifyCapture(item: CaptureItem & { record: CaptureRecord }, file: stri
   const bytes = record.bodyBase64 !== undefined ? Buffer.from(record.bodyBase64, 'base64') : undefined;
   const text = bytes ? bytes.toString('utf8') : (record.body ?? '');
   const { kind, gist, params } = classify({ method: record.method, url, headers, body: text });
-  const verdict = verifyRequest({
+  const verdict = verifyAndExplain({
     url,
     signature,
     body: bytes ?? text,

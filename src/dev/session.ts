@@ -20,7 +20,7 @@ import type { IncomingNumber, NumberField, NumberUpdate, TwilioPort } from '../t
 import type { Tunnel, TunnelFactory, TunnelRequest } from '../tunnel/types.js';
 import { bodyFormParams, classify } from '../webhooks/kinds.js';
 import { withOverrides, type Overrides } from '../webhooks/overrides.js';
-import { verifyRequest } from '../webhooks/signature.js';
+import { verifyAndExplain } from '../webhooks/signature-explain.js';
 import { EventChannel } from './channel.js';
 import type { DevEvent, ReadyNumber, RequestEvent, RestoredNumber, SignatureVerdict } from './events.js';
 import { startApp, type AppProcess } from './exec.js';
@@ -541,7 +541,7 @@ function verifier(authTokens: string[], basicAuth: DevSessionOptions['basicAuth'
   return (input) => {
     const signature = firstValue(input.headers['x-twilio-signature']);
     const check = (url: string, explain: boolean) =>
-      verifyRequest({ url, signature, body: input.body, headers: input.headers, authTokens, method: input.method, explain, ...(input.params ? { params: input.params } : {}) });
+      verifyAndExplain({ url, signature, body: input.body, headers: input.headers, authTokens, method: input.method, explain, ...(input.params ? { params: input.params } : {}) });
     if (!basicAuth) {
       const v = check(input.url, true);
       return { status: v.verdict, reason: v.reason ?? (v.valid ? 'signature matches' : 'invalid signature') };

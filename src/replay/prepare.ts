@@ -12,7 +12,8 @@
  */
 import { bodyBytes, type CaptureRecord } from '../capture/index.js';
 import type { FormParams } from '../webhooks/form.js';
-import { rebaseUrl, signRequest, splitUrl } from '../webhooks/signature.js';
+import { signRequest } from '../webhooks/signature.js';
+import { rebaseUrl, splitUrl } from '../webhooks/url.js';
 import type { OutgoingRequest } from './http.js';
 
 export type SigningMode = 'resign' | 'sign-for' | 'keep';

@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestEvent } from '../../src/dev/events.js';
 import { startProxy, type ProxyOptions, type ProxyServer } from '../../src/dev/server.js';
 import { classify } from '../../src/webhooks/kinds.js';
-import { signRequest, verifyRequest } from '../../src/webhooks/signature.js';
+import { signRequest } from '../../src/webhooks/signature.js';
+import { verifyAndExplain as verifyRequest } from '../../src/webhooks/signature-explain.js';
 
 const TOKEN = '0123456789abcdef0123456789abcdef';
 const PUBLIC = 'https://abuse.ngrok.test';

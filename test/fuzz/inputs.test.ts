@@ -36,7 +36,8 @@ import {
   withOverrides,
   type Overrides,
 } from '../../src/webhooks/overrides.js';
-import { signRequest, verifyRequest } from '../../src/webhooks/signature.js';
+import { signRequest } from '../../src/webhooks/signature.js';
+import { verifyAndExplain as verifyRequest } from '../../src/webhooks/signature-explain.js';
 import { checkTwimlAnswer, parseXml } from '../../src/webhooks/twiml.js';
 import { tempDir } from '../support/run-cli.js';
 

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { readCaptures } from '../../src/capture/reader.js';
 import type { CaptureItem } from '../../src/capture/format.js';
 import { encodeForm, parseForm } from '../../src/webhooks/form.js';
-import { EXPLAIN_MAX_BODY, signRequest, verifyRequest } from '../../src/webhooks/signature.js';
+import { signRequest } from '../../src/webhooks/signature.js';
+import { EXPLAIN_MAX_BODY, verifyAndExplain as verifyRequest } from '../../src/webhooks/signature-explain.js';
 import { parseXml } from '../../src/webhooks/twiml.js';
 import { runCli, tempDir } from '../support/run-cli.js';
 

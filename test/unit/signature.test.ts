@@ -1,7 +1,9 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { encodeForm, parseForm } from '../../src/webhooks/form.js';
-import { maskUrl, rebaseUrl, signRequest, verifyRequest, type VerifyRequestOptions } from '../../src/webhooks/signature.js';
+import { signRequest, verifyRequest as verifyCore, type VerifyRequestOptions } from '../../src/webhooks/signature.js';
+import { verifyAndExplain as verifyRequest } from '../../src/webhooks/signature-explain.js';
+import { maskUrl, rebaseUrl } from '../../src/webhooks/url.js';
 
 const TOKEN = 'f00dfeedf00dfeedf00dfeedf00dfeed';
 const OTHER = 'c0ffeec0ffeec0ffeec0ffeec0ffee00';
@@ -63,6 +65,26 @@ describe('signRequest', () => {
     expect(signed.body).toContain('MediaUrl=https%3A%2F%2Fx%2Fb&MediaUrl=https%3A%2F%2Fx%2Fa&MediaUrl=https%3A%2F%2Fx%2Fb');
     expect(signed.signature).toBe(hmac(PUBLIC, { ...Object.fromEntries(SMS), MediaUrl: ['https://x/b', 'https://x/a'] }));
     expect(verifyRequest({ url: PUBLIC, signature: signed.signature, body: signed.body, authTokens: [TOKEN] })).toMatchObject({ valid: true, strictValid: true });
+  });
+});
+
+describe('the core verdict (signature.ts) apart from its explanation (signature-explain.ts)', () => {
+  it('gives the same verdict without searching why it failed', () => {
+    const forged = { url: `http://abc123.ngrok.app/sms`, signature: signedFor(PUBLIC), body: BODY, authTokens: [TOKEN] };
+    const core = verifyCore(forged);
+    const explained = verifyRequest(forged);
+    expect(core).toEqual({ verdict: 'invalid', valid: false, sdkValid: false, strictValid: false, reason: 'invalid signature' });
+    expect(explained).toMatchObject({ verdict: 'invalid', valid: false, sdkValid: false, strictValid: false });
+    expect(explained.reason).toMatch(/X-Forwarded-Proto/);
+    expect(verifyCore({ ...forged, url: PUBLIC })).toEqual(verifyRequest({ ...forged, url: PUBLIC }));
+  });
+
+  it('the library entry point loads the core only', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const index = await readFile(new URL('../../src/index.ts', import.meta.url), 'utf8');
+    const core = await readFile(new URL('../../src/webhooks/signature.ts', import.meta.url), 'utf8');
+    expect(index).not.toMatch(/signature-explain/);
+    expect(core).not.toMatch(/from '\.\/signature-explain/);
   });
 });
 
