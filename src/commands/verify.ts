@@ -2,11 +2,9 @@
  * `twhook verify`: checks X-Twilio-Signature on captured requests (JSONL or HAR), on one request
  * given on the command line, or proves that a running endpoint refuses forged webhooks.
  */
-import { closeSync, createWriteStream, openSync, readSync, writeSync, type WriteStream } from 'node:fs';
-import { readFile, rename, stat, unlink } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import type { Wire } from './registry.js';
@@ -15,9 +13,10 @@ import { CancelError, RemoteError, UsageError } from '../errors.js';
 import { signingTokens } from '../twilio/credentials.js';
 import { CaptureFileError, readCaptureBatches, type CaptureSource } from '../capture/reader.js';
 import type { CaptureItem, CaptureRecord } from '../capture/format.js';
+import { JunitWriter, type JunitCase } from '../capture/junit.js';
 import { classify, type WebhookKind } from '../webhooks/kinds.js';
-import { encodeForm } from '../webhooks/form.js';
-import { signRequest, type ContentType, type Verdict } from '../webhooks/signature.js';
+import { hex, PROBE_KINDS, probeCases, probeVerdict, type ProbeKind, type ProbeResult } from '../webhooks/probe.js';
+import { type ContentType, type Verdict } from '../webhooks/signature.js';
 import { verifyAndExplain } from '../webhooks/signature-explain.js';
 import { maskUrl, rebaseUrl, splitUrl, stripFragment, urlPassword } from '../webhooks/url.js';
 
@@ -74,33 +73,83 @@ export interface VerifyOptions extends VerifyFlags {
   captures?: string[];
 }
 
-export async function runVerify(ctx: Ctx, options: VerifyOptions): Promise<number> {
-  const captures = options.captures ?? [];
-  const modes = [captures.length > 0, options.url !== undefined, options.endpoint !== undefined].filter(Boolean).length;
+/** What to verify, every flag checked: capture files, one request, or a probe of an endpoint. */
+export type VerifyPlan =
+  | {
+      mode: 'files';
+      captures: string[];
+      /** Absolute: the base the requests were received at. */
+      publicUrlBase?: string;
+      junit?: string;
+      strict: boolean;
+      allowUnsigned: boolean;
+    }
+  | {
+      mode: 'one';
+      url: string;
+      signature: string;
+      /** The body as given, or the file to read it from ('-' for stdin); '' when neither. */
+      body: { text: string } | { file: string };
+      contentType?: ContentType;
+      strict: boolean;
+    }
+  | { mode: 'probe'; endpoint: string; publicUrl: string; kind: ProbeKind };
+
+/** Checks the flags once, before anything is read or sent: a bad combination is one UsageError. */
+export function verifyOptions(flags: VerifyOptions): VerifyPlan {
+  const captures = flags.captures ?? [];
+  const modes = [captures.length > 0, flags.url !== undefined, flags.endpoint !== undefined].filter(Boolean).length;
   if (modes === 0) throw new UsageError('nothing to verify: give capture files, --url with --signature, or --endpoint URL');
   if (modes > 1) throw new UsageError('use one of: capture files, --url (one request), --endpoint (probe)');
   if (!captures.length) {
     // Said, not ignored: a CI job would otherwise wait for a report that never comes.
     for (const flag of ['junit', 'publicUrlBase', 'allowUnsigned'] as const) {
       const name = { junit: '--junit', publicUrlBase: '--public-url-base', allowUnsigned: '--allow-unsigned' }[flag];
-      if (options[flag] !== undefined) throw new UsageError(`${name} is for capture files: drop it, or give the captures to verify`);
+      if (flags[flag] !== undefined) throw new UsageError(`${name} is for capture files: drop it, or give the captures to verify`);
     }
   }
-  if (options.publicUrl !== undefined && options.endpoint === undefined) {
+  if (flags.publicUrl !== undefined && flags.endpoint === undefined) {
     throw new UsageError('--public-url is for --endpoint (the URL to sign for); for capture files use --public-url-base');
   }
-  const contentType = parseContentType(options.contentType);
-  const tokens = signingTokens(ctx.credentials());
+  const contentType = parseContentType(flags.contentType);
+  if (flags.endpoint !== undefined) {
+    const endpoint = checkAbsoluteUrl(flags.endpoint, '--endpoint');
+    const publicUrl = flags.publicUrl !== undefined ? checkAbsoluteUrl(flags.publicUrl, '--public-url') : endpoint;
+    const kind = (flags.kind ?? 'sms').toLowerCase() as ProbeKind;
+    if (!PROBE_KINDS.includes(kind)) throw new UsageError(`--kind is one of ${PROBE_KINDS.join(', ')}, not "${flags.kind}"`);
+    return { mode: 'probe', endpoint, publicUrl, kind };
+  }
+  if (flags.url !== undefined) {
+    const url = checkAbsoluteUrl(flags.url, '--url');
+    if (flags.signature === undefined) throw new UsageError('--url needs --signature SIG (the X-Twilio-Signature header value)');
+    if (flags.body !== undefined && flags.bodyFile !== undefined) throw new UsageError('give the body once: --body or --body-file');
+    const body = flags.bodyFile !== undefined ? { file: flags.bodyFile } : { text: flags.body ?? '' };
+    return { mode: 'one', url, signature: flags.signature, body, ...(contentType ? { contentType } : {}), strict: !!flags.strict };
+  }
+  for (const flag of ['signature', 'body', 'bodyFile'] as const) {
+    if (flags[flag] !== undefined) throw new UsageError(`--${flag === 'bodyFile' ? 'body-file' : flag} is for one request: use it with --url`);
+  }
+  return {
+    mode: 'files',
+    captures,
+    ...(flags.publicUrlBase !== undefined ? { publicUrlBase: checkAbsoluteUrl(flags.publicUrlBase, '--public-url-base') } : {}),
+    ...(flags.junit !== undefined ? { junit: flags.junit } : {}),
+    strict: !!flags.strict,
+    allowUnsigned: !!flags.allowUnsigned,
+  };
+}
+
+export async function runVerify(ctx: Ctx, options: VerifyOptions): Promise<number> {
+  // Registered before any check: a usage error may quote a URL.
   for (const url of [options.url, options.endpoint, options.publicUrl, options.publicUrlBase]) {
     const password = url ? urlPassword(url) : undefined;
     if (password) ctx.out.redactor.add(password);
   }
-  if (options.endpoint !== undefined) return runProbe(ctx, options, tokens);
-  if (options.url !== undefined) return runOne(ctx, options, tokens, contentType);
-  for (const flag of ['signature', 'body', 'bodyFile'] as const) {
-    if (options[flag] !== undefined) throw new UsageError(`--${flag === 'bodyFile' ? 'body-file' : flag} is for one request: use it with --url`);
-  }
-  return runFiles(ctx, captures, options, tokens);
+  const plan = verifyOptions(options);
+  const tokens = signingTokens(ctx.credentials());
+  if (plan.mode === 'probe') return runProbe(ctx, plan, tokens);
+  if (plan.mode === 'one') return runOne(ctx, plan, tokens);
+  return runFiles(ctx, plan, tokens);
 }
 
 function parseContentType(value: string | undefined): ContentType | undefined {
@@ -128,24 +177,23 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function runOne(ctx: Ctx, options: VerifyOptions, tokens: string[], contentType: ContentType | undefined): Promise<number> {
-  const url = checkAbsoluteUrl(options.url!, '--url');
-  if (options.signature === undefined) throw new UsageError('--url needs --signature SIG (the X-Twilio-Signature header value)');
-  if (options.body !== undefined && options.bodyFile !== undefined) throw new UsageError('give the body once: --body or --body-file');
-  let body: string | Buffer = options.body ?? '';
-  if (options.bodyFile !== undefined) {
+async function runOne(ctx: Ctx, plan: Extract<VerifyPlan, { mode: 'one' }>, tokens: string[]): Promise<number> {
+  const { url, contentType } = plan;
+  let body: string | Buffer = 'text' in plan.body ? plan.body.text : '';
+  if ('file' in plan.body) {
+    const file = plan.body.file;
     try {
-      body = options.bodyFile === '-' ? await readAll(ctx.io.stdin) : await readFile(resolvePath(ctx, options.bodyFile));
+      body = file === '-' ? await readAll(ctx.io.stdin) : await readFile(resolvePath(ctx, file));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? (err as Error).message);
-      throw new UsageError(`cannot read --body-file ${options.bodyFile}: ${why} (give the file with the request body, or - for stdin)`);
+      throw new UsageError(`cannot read --body-file ${file}: ${why} (give the file with the request body, or - for stdin)`);
     }
   }
   const text = typeof body === 'string' ? body : body.toString('utf8');
   const headers = contentType === 'json' ? { 'content-type': 'application/json' } : {};
   const { kind } = classify({ method: 'POST', url, headers, body: text });
-  const verdict = verifyAndExplain({ url, signature: options.signature, body, contentType, authTokens: tokens, strict: options.strict });
+  const verdict = verifyAndExplain({ url, signature: plan.signature, body, contentType, authTokens: tokens, strict: plan.strict });
   ctx.out.result(
     { valid: verdict.valid, verdict: verdict.verdict, reason: verdict.reason ?? null, kind, ...extraFields(verdict) },
     () => {
@@ -188,8 +236,8 @@ interface Counts {
   disagreements: number;
 }
 
-async function runFiles(ctx: Ctx, captures: string[], options: VerifyOptions, tokens: string[]): Promise<number> {
-  const base = options.publicUrlBase !== undefined ? checkAbsoluteUrl(options.publicUrlBase, '--public-url-base') : undefined;
+async function runFiles(ctx: Ctx, options: Extract<VerifyPlan, { mode: 'files' }>, tokens: string[]): Promise<number> {
+  const { captures, publicUrlBase: base } = options;
   const sources: CaptureSource[] = [];
   let stdinUsed = false;
   for (const file of captures) {
@@ -212,7 +260,7 @@ async function runFiles(ctx: Ctx, captures: string[], options: VerifyOptions, to
   }
   const displayName = new Map<string, string>(sources.map((s, i) => [typeof s === 'string' ? s : s.name, captures[i]!]));
 
-  const junit = options.junit ? await JunitWriter.open(resolvePath(ctx, options.junit)) : undefined;
+  const junit = options.junit ? await JunitWriter.open(resolvePath(ctx, options.junit), 'twhook verify') : undefined;
   // With a report being written, Ctrl-C stops the loop (instead of the process) so the
   // half-written report is removed.
   const onAbort = () => undefined;
@@ -236,7 +284,7 @@ async function runFiles(ctx: Ctx, captures: string[], options: VerifyOptions, to
           const where = `${file}:${item.line}`;
           if (json) lines.push(JSON.stringify({ file, line: item.line, error: item.error, valid: false }));
           else ctx.out.warn(`${where}: ${item.error}`);
-          junit?.error(file, `${where}`, item.error);
+          junit?.add({ classname: file, name: where, error: { message: item.error, type: 'malformed' } });
           continue;
         }
         const row = verifyCapture(item, file, tokens, base, options, invalidSeen < EXPLAIN_LIMIT);
@@ -251,7 +299,7 @@ async function runFiles(ctx: Ctx, captures: string[], options: VerifyOptions, to
           lastFileJson = JSON.stringify(file);
         }
         lines.push(json ? jsonRow(row, sources.length > 1 ? lastFileJson : undefined) : tty ? ttyRow(row, c, tokens.length) : tsvRow(row, tokens.length));
-        junit?.request(row, !!options.allowUnsigned);
+        junit?.add(junitCase(row, options.allowUnsigned));
       }
       if (lines.length) ctx.out.print(lines.join('\n'));
       if (junit) await junit.drained();
@@ -271,7 +319,7 @@ async function runFiles(ctx: Ctx, captures: string[], options: VerifyOptions, to
 
   const failed = counts.invalid + counts.malformed + (options.allowUnsigned ? 0 : counts.unsigned);
   const ok = failed === 0;
-  if (junit) await junit.close(counts, !!options.allowUnsigned);
+  if (junit) await junit.close();
   if (json) {
     ctx.out.emit({ summary: { ...counts, ok, strict: !!options.strict, tokens: tokens.length } });
   } else {
@@ -295,7 +343,7 @@ interface Row {
   verdict: Verdict;
 }
 
-function verifyCapture(item: CaptureItem & { record: CaptureRecord }, file: string, tokens: string[], base: string | undefined, options: VerifyOptions, explain: boolean): Row {
+function verifyCapture(item: CaptureItem & { record: CaptureRecord }, file: string, tokens: string[], base: string | undefined, options: { strict: boolean }, explain: boolean): Row {
   const record = item.record;
   const url = base ? rebaseUrl(record.url, base) : record.url;
   const headers = record.headers;
@@ -372,223 +420,21 @@ function clean(text: string): string {
   return CONTROL.test(text) ? text.replace(/[\t\r\n]+/g, ' ') : text;
 }
 
-// ---------------------------------------------------------------------------------------------
-// JUnit: test cases stream to a side file (the suite's counts go in its opening tag, known only
-// at the end), then the report is assembled and renamed into place.
-
-const xml = (text: string) =>
-  text
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
-
-class JunitWriter {
-  private constructor(
-    private readonly path: string,
-    private readonly partPath: string,
-    private readonly stream: WriteStream,
-  ) {}
-
-  static async open(path: string): Promise<JunitWriter> {
-    const partPath = `${path}.${randomUUID().slice(0, 8)}.part`;
-    const stream = createWriteStream(partPath, { mode: 0o644 });
-    try {
-      await once(stream, 'open');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOENT' ? 'its folder does not exist (create it, or give another path)' : code === 'EACCES' ? 'permission denied (give a path you can write)' : (code ?? (err as Error).message);
-      throw new UsageError(`cannot write --junit ${path}: ${why}`);
-    }
-    return new JunitWriter(path, partPath, stream);
-  }
-
-  private write(text: string): void {
-    this.stream.write(text);
-  }
-
-  /** Waits while the report's buffer is full: the capture files are read faster than it is written. */
-  async drained(): Promise<void> {
-    if (this.stream.writableNeedDrain) await once(this.stream, 'drain');
-  }
-
-  request(row: Row, allowUnsigned: boolean): void {
-    const v = row.verdict;
-    const name = xml(`${row.id} ${row.kind}`);
-    const cls = xml(row.file);
-    if (v.valid) this.write(`    <testcase classname="${cls}" name="${name}"/>\n`);
-    else if (v.verdict === 'unsigned' && allowUnsigned) this.write(`    <testcase classname="${cls}" name="${name}"><skipped message="${xml(v.reason ?? 'unsigned')}"/></testcase>\n`);
-    else {
-      const message = xml(v.reason ?? 'invalid signature');
-      this.write(`    <testcase classname="${cls}" name="${name}"><failure message="${message}" type="${v.verdict}">${message}</failure></testcase>\n`);
-    }
-  }
-
-  error(file: string, where: string, message: string): void {
-    this.write(`    <testcase classname="${xml(file)}" name="${xml(where)}"><error message="${xml(message)}" type="malformed"/></testcase>\n`);
-  }
-
-  async close(counts: Counts, allowUnsigned: boolean): Promise<void> {
-    this.stream.end();
-    await once(this.stream, 'close');
-    const failures = counts.invalid + (allowUnsigned ? 0 : counts.unsigned);
-    const skipped = allowUnsigned ? counts.unsigned : 0;
-    const tests = counts.total + counts.malformed;
-    const head =
-      `<?xml version="1.0" encoding="UTF-8"?>\n` +
-      `<testsuites name="twhook verify" tests="${tests}" failures="${failures}" errors="${counts.malformed}" skipped="${skipped}">\n` +
-      `  <testsuite name="twhook verify" tests="${tests}" failures="${failures}" errors="${counts.malformed}" skipped="${skipped}">\n`;
-    // Copied through one reused buffer: a read stream's fresh buffer per chunk would add the
-    // report's size to the peak RSS until the next full GC.
-    const tmp = `${this.path}.${randomUUID().slice(0, 8)}.tmp`;
-    const out = openSync(tmp, 'w', 0o644);
-    const part = openSync(this.partPath, 'r');
-    try {
-      writeSync(out, head);
-      const buffer = Buffer.allocUnsafe(64 * 1024);
-      for (let n; (n = readSync(part, buffer, 0, buffer.length, null)) > 0; ) writeSync(out, buffer, 0, n);
-      writeSync(out, '  </testsuite>\n</testsuites>\n');
-    } finally {
-      closeSync(part);
-      closeSync(out);
-    }
-    await rename(tmp, this.path);
-    await unlink(this.partPath).catch(() => undefined);
-  }
-
-  async abort(): Promise<void> {
-    this.stream.destroy();
-    await unlink(this.partPath).catch(() => undefined);
-  }
+/** One request as a JUnit test case: a failure when invalid, skipped when unsigned and allowed. */
+function junitCase(row: Row, allowUnsigned: boolean): JunitCase {
+  const v = row.verdict;
+  const c: JunitCase = { classname: row.file, name: `${row.id} ${row.kind}` };
+  if (v.valid) return c;
+  if (v.verdict === 'unsigned' && allowUnsigned) return { ...c, skipped: { message: v.reason ?? 'unsigned' } };
+  const message = v.reason ?? 'invalid signature';
+  return { ...c, failure: { message, type: v.verdict, details: message } };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Endpoint probe
 
-type ProbeKind = 'sms' | 'voice' | 'status' | 'event-streams';
-const PROBE_KINDS: readonly ProbeKind[] = ['sms', 'voice', 'status', 'event-streams'];
-
-interface ProbeCase {
-  name: string;
-  /** 'accept': must get 2xx; 'refuse': must get 4xx. */
-  expect: 'accept' | 'refuse';
-  url: string;
-  signature?: string;
-  body: string;
-}
-
-interface ProbeResult {
-  case: string;
-  expect: 'accept' | 'refuse';
-  status: number;
-  ok: boolean;
-}
-
-function hex(n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += '0123456789abcdef'[(i * 7 + 3) % 16];
-  return s;
-}
-
-function probeBody(kind: ProbeKind, accountSid: string): { contentType: ContentType; body: string } {
-  const sm = `SM${hex(32)}`;
-  const ca = `CA${hex(32)}`;
-  switch (kind) {
-    case 'sms':
-      return {
-        contentType: 'form',
-        body: encodeForm([
-          ['ToCountry', 'US'], ['ToState', 'CA'], ['SmsMessageSid', sm], ['NumMedia', '0'], ['ToCity', 'SAN FRANCISCO'],
-          ['FromZip', '98101'], ['SmsSid', sm], ['FromState', 'WA'], ['SmsStatus', 'received'], ['FromCity', 'SEATTLE'],
-          ['Body', 'twhook probe: is this signature checked?'], ['FromCountry', 'US'], ['To', '+15017122661'], ['ToZip', '94105'],
-          ['NumSegments', '1'], ['MessageSid', sm], ['AccountSid', accountSid], ['From', '+15558675310'], ['ApiVersion', '2010-04-01'],
-        ]),
-      };
-    case 'voice':
-      return {
-        contentType: 'form',
-        body: encodeForm([
-          ['AccountSid', accountSid], ['ApiVersion', '2010-04-01'], ['CallSid', ca], ['CallStatus', 'ringing'], ['Called', '+15017122661'],
-          ['CalledCity', 'SAN FRANCISCO'], ['CalledCountry', 'US'], ['CalledState', 'CA'], ['Caller', '+15558675310'], ['CallerCountry', 'US'],
-          ['Direction', 'inbound'], ['From', '+15558675310'], ['FromCountry', 'US'], ['To', '+15017122661'], ['ToCountry', 'US'],
-        ]),
-      };
-    case 'status':
-      return {
-        contentType: 'form',
-        body: encodeForm([
-          ['AccountSid', accountSid], ['ApiVersion', '2010-04-01'], ['From', '+15017122661'], ['MessageSid', sm], ['MessageStatus', 'delivered'],
-          ['SmsSid', sm], ['SmsStatus', 'delivered'], ['To', '+15558675310'],
-        ]),
-      };
-    case 'event-streams':
-      return {
-        contentType: 'json',
-        body: JSON.stringify([
-          {
-            specversion: '1.0',
-            type: 'com.twilio.messaging.message.delivered',
-            source: `/2010-04-01/Accounts/${accountSid}/Messages/${sm}.json`,
-            id: `EZ${hex(32)}`,
-            dataschema: 'https://events-schemas.twilio.com/Messaging.MessageStatus/4',
-            datacontenttype: 'application/json',
-            time: '2026-11-27T10:00:00.000Z',
-            data: { messageSid: sm, accountSid, to: '+15558675310', from: '+15017122661', messageStatus: 'DELIVERED' },
-          },
-        ]),
-      };
-  }
-}
-
-/** The URL to send to: the endpoint, with the query string the signed URL gained (bodySHA256). */
-function sendUrl(endpoint: string, signedFor: string, signed: string): string {
-  const base = stripFragment(endpoint);
-  const added = signed.slice(stripFragment(signedFor).length); // '' or '?bodySHA256=…' / '&bodySHA256=…'
-  return added ? `${base}${base.includes('?') ? '&' : '?'}${added.slice(1)}` : base;
-}
-
-function otherUrl(url: string): string {
-  const parts = splitUrl(url)!;
-  const q = parts.rest.search(/[?#]/);
-  const path = q === -1 ? parts.rest : parts.rest.slice(0, q);
-  const suffix = q === -1 ? '' : parts.rest.slice(q);
-  return parts.scheme + parts.userInfo + parts.host + parts.port + (path.endsWith('/') ? `${path}other` : `${path}-other`) + suffix;
-}
-
-function probeCases(endpoint: string, publicUrl: string, kind: ProbeKind, token: string, accountSid: string): { cases: ProbeCase[]; contentType: ContentType } {
-  const { contentType, body } = probeBody(kind, accountSid);
-  const signed = signRequest({ authToken: token, url: publicUrl, body, contentType });
-  const url = sendUrl(endpoint, publicUrl, signed.url);
-  // A signature from a token that is not the account's: right length and alphabet, wrong key.
-  const wrongToken = token.split('').reverse().join('') === token ? `${token}x` : token.split('').reverse().join('');
-  const wrong = signRequest({ authToken: wrongToken, url: publicUrl, body, contentType });
-  const forOther = signRequest({ authToken: token, url: otherUrl(publicUrl), body, contentType });
-  const changedBody =
-    contentType === 'json' ? body.replace('DELIVERED', 'UNDELIVERED') : body.replace(/(^|&)(Body|CallStatus|MessageStatus)=[^&]*/, (_m, amp: string, name: string) => `${amp}${name}=${name === 'Body' ? 'forged+text' : 'failed'}`);
-  const cases: ProbeCase[] = [
-    { name: 'correctly signed', expect: 'accept', url, signature: signed.signature, body },
-    { name: 'no signature', expect: 'refuse', url, body },
-    { name: 'wrong signature', expect: 'refuse', url, signature: wrong.signature, body },
-    { name: 'body changed after signing', expect: 'refuse', url, signature: signed.signature, body: changedBody },
-    { name: 'signed for another URL', expect: 'refuse', url, signature: forOther.signature, body },
-  ];
-  if (contentType === 'json') {
-    // The URL is signed correctly, but its bodySHA256 belongs to another body: an app that
-    // checks only the URL (validateRequest instead of validateRequestWithBody) accepts it.
-    const other = signRequest({ authToken: token, url: publicUrl, body: changedBody, contentType });
-    cases.push({ name: 'bodySHA256 of another body', expect: 'refuse', url: sendUrl(endpoint, publicUrl, other.url), signature: other.signature, body });
-  }
-  return { cases, contentType };
-}
-
-async function runProbe(ctx: Ctx, options: VerifyOptions, tokens: string[]): Promise<number> {
-  const endpoint = checkAbsoluteUrl(options.endpoint!, '--endpoint');
-  const publicUrl = options.publicUrl !== undefined ? checkAbsoluteUrl(options.publicUrl, '--public-url') : endpoint;
-  const kind = (options.kind ?? 'sms').toLowerCase() as ProbeKind;
-  if (!PROBE_KINDS.includes(kind)) throw new UsageError(`--kind is one of ${PROBE_KINDS.join(', ')}, not "${options.kind}"`);
+async function runProbe(ctx: Ctx, plan: Extract<VerifyPlan, { mode: 'probe' }>, tokens: string[]): Promise<number> {
+  const { endpoint, publicUrl, kind } = plan;
   const accountSid = ctx.credentials().accountSid?.value ?? `AC${hex(32)}`;
   const { cases, contentType } = probeCases(endpoint, stripFragment(publicUrl), kind, tokens[0]!, accountSid);
   const { request } = await import('undici');
@@ -628,16 +474,7 @@ async function runProbe(ctx: Ctx, options: VerifyOptions, tokens: string[]): Pro
     results.push({ case: probe.name, expect: probe.expect, status, ok });
   }
 
-  const acceptedForgeries = results.filter((r) => r.expect === 'refuse' && r.status >= 200 && r.status < 300);
-  const refusedValid = results.find((r) => r.expect === 'accept' && !r.ok);
-  const otherFailures = results.filter((r) => r.expect === 'refuse' && !r.ok && !(r.status >= 200 && r.status < 300));
-  const ok = results.every((r) => r.ok);
-  let verdict = 'the endpoint checks signatures';
-  if (acceptedForgeries.length) {
-    verdict = `the endpoint accepts forged webhooks (${acceptedForgeries.map((r) => r.case).join(', ')}): check X-Twilio-Signature in the app (the twilio SDK's validateRequest) and answer 403 when it does not match`;
-  }
-  else if (refusedValid) verdict = `the endpoint accepts forged webhooks or none at all: it refused the correctly signed request (HTTP ${refusedValid.status}); if it sits behind a proxy, pass --public-url with the URL Twilio calls`;
-  else if (otherFailures.length) verdict = `forged requests must be refused with 4xx: got ${otherFailures.map((r) => `${r.status} for ${r.case}`).join(', ')}`;
+  const { ok, verdict } = probeVerdict(results);
 
   ctx.out.result({ endpoint: maskUrl(endpoint), publicUrl: maskUrl(publicUrl), kind, ok, verdict, results }, () => {
     const c = ctx.out.c;
