@@ -80,8 +80,9 @@ export interface ConfigureOptions {
   dryRun?: boolean;
 }
 
+/** One field's change in `--json`: named as `restore` and `restore --list` name it (camelCase, before/after). */
 export interface FieldChangeView {
-  field: string;
+  field: NumberField;
   before: string | null;
   after: string | null;
 }
@@ -227,7 +228,7 @@ function view(number: IncomingNumber, update: NumberUpdate): NumberPlanView {
     friendlyName: number.friendlyName,
     status: 'planned',
     changes: NUMBER_FIELDS.filter((f) => update[f] !== undefined).map((f) => ({
-      field: optionOf(f).label,
+      field: f,
       before: fieldValue(number[f]) === null ? null : maskUrl(number[f]),
       after: fieldValue(update[f]) === null ? null : maskUrl(update[f]),
     })),
@@ -240,7 +241,7 @@ function printPlan(ctx: Ctx, plans: NumberPlan[]): void {
   ctx.out.table(
     [
       { header: 'NUMBER', value: (r) => r.number },
-      { header: 'FIELD', value: (r) => r.field },
+      { header: 'FIELD', value: (r) => optionOf(r.field).label },
       { header: 'BEFORE', value: (r) => r.before ?? '(none)' },
       { header: 'AFTER', value: (r) => (r.after === null ? '(cleared)' : ctx.out.c.green(r.after)) },
     ],
@@ -386,7 +387,7 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
 
   if (!todo.length || options.dryRun) {
     if (ctx.out.json) ctx.out.emit(result(false));
-    else if (options.dryRun && todo.length) ctx.out.note('Dry run: nothing changed.');
+    else if (options.dryRun && todo.length) ctx.out.note('dry run: nothing changed');
     return 0;
   }
 
@@ -394,7 +395,7 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
     if (!ctx.canPrompt) throw new UsageError('pass --yes to apply without confirmation (or --dry-run to only see the change)');
     const ok = await ctx.prompter.confirm({ message: `Apply ${todo.length === 1 ? 'this change' : `these changes to ${todo.length} numbers`}?`, default: true });
     if (!ok) {
-      ctx.out.note('Nothing changed.');
+      ctx.out.note('nothing changed');
       return 0;
     }
   }

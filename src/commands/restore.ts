@@ -8,7 +8,20 @@ import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { UsageError } from '../errors.js';
 import { Journal, type JournalEntry, type NumberEntry } from '../state/journal.js';
-import { expandRestoreSet, liveEntries, newestFirstIn, newestUnrestoredBatch, restoreEntries, type RestoreReport, type RestoreResult } from '../state/restore.js';
+import { fieldValue } from '../state/number-change.js';
+import {
+  expandRestoreSet,
+  liveEntries,
+  newestFirstIn,
+  newestUnrestoredBatch,
+  restoreEntries,
+  type KeptField,
+  type NumberRestore,
+  type RestoreReport,
+  type RestoreResult,
+} from '../state/restore.js';
+import type { ResourceKind } from '../state/journal.js';
+import { plural } from '../ui/format.js';
 import { maskUrl, urlPassword } from '../state/url-secrets.js';
 import { NUMBER_FIELDS, type NumberField } from '../twilio/port.js';
 
@@ -47,17 +60,26 @@ export function entryMatches(entry: JournalEntry, ref: string): boolean {
   return (entry.friendlyName ?? '').toLowerCase().includes(text.toLowerCase());
 }
 
-function subject(entry: JournalEntry): string {
-  if (entry.kind === 'number') return entry.phoneNumber;
-  return `${entry.kind === 'event-sink' ? 'sink' : 'subscription'} ${entry.sid ?? '(SID unknown)'}`;
+/** "sink DG…", "subscription DF…": one name for a resource in the list, the plan and the result. */
+function resourceName(kind: ResourceKind, sid: string | undefined): string {
+  return `${kind === 'event-sink' ? 'sink' : 'subscription'} ${sid ?? '(SID unknown)'}`;
 }
 
-/** What an entry set (numbers) or created (resources), in one line, secrets masked. */
+function subject(entry: JournalEntry): string {
+  if (entry.kind === 'number') return entry.phoneNumber;
+  return resourceName(entry.kind, entry.sid);
+}
+
+function resultSubject(r: RestoreResult): string {
+  return r.kind === 'number' ? r.phoneNumber : resourceName(r.kind, r.sid);
+}
+
+/** What an entry set (numbers) or created (resources), in one line, secrets masked; fields it left as they were are not shown. */
 export function describeEntry(entry: JournalEntry): string {
   if (entry.kind !== 'number') return `created ${entry.description ? `"${entry.description}"` : entry.kind}`;
-  return NUMBER_FIELDS.filter((f) => f in entry.after || f in entry.before)
-    .map((f) => `${FIELD_LABEL[f]}: ${shown(entry.before[f])} -> ${shown(entry.after[f])}`)
-    .join('; ');
+  const changed = NUMBER_FIELDS.filter((f) => (f in entry.after || f in entry.before) && fieldValue(entry.before[f]) !== fieldValue(entry.after[f]));
+  if (!changed.length) return '(no field changed)';
+  return changed.map((f) => `${FIELD_LABEL[f]}: ${shown(entry.before[f])} -> ${shown(entry.after[f])}`).join('; ');
 }
 
 /** An entry as `--json` shows it: URLs masked, the owner's pid kept (it says who holds it). */
@@ -68,22 +90,33 @@ export function entryJson(entry: JournalEntry): Record<string, unknown> {
   return { ...entry, before: mask(entry.before), after: mask(entry.after) };
 }
 
+const masked = (v: string | null) => (v === null ? null : maskUrl(v));
+
+/**
+ * A result as `--json` shows it, named as `configure` and `restore --list` name things: fields in
+ * camelCase, a change as `before` (the value now) and `after` (the value put back).
+ */
 function resultJson(r: RestoreResult): Record<string, unknown> {
   if (r.kind === 'number') {
     return {
       ...r,
-      changes: r.changes.map((c) => ({ field: FIELD_LABEL[c.field], from: c.from === null ? null : maskUrl(c.from), to: c.to === null ? null : maskUrl(c.to) })),
-      kept: r.kept.map((k) => ({ field: FIELD_LABEL[k.field], current: k.current === null ? null : maskUrl(k.current), original: k.original === null ? null : maskUrl(k.original) })),
+      changes: r.changes.map((c) => ({ field: c.field, before: masked(c.from), after: masked(c.to) })),
+      kept: r.kept.map((k) => ({ field: k.field, set: masked(k.set), current: masked(k.current), backup: masked(k.backup) })),
     };
   }
   return { ...r };
+}
+
+/** A field left alone, in one line: what twhook set, what is there now, what the backup holds. */
+function keptText(r: NumberRestore, k: KeptField): string {
+  return `${r.phoneNumber} ${FIELD_LABEL[k.field]} changed since twhook set it, so it is left as it is: twhook set ${shown(k.set)}, it is now ${shown(k.current)}, the backup holds ${shown(k.backup)}`;
 }
 
 function printList(ctx: Ctx, entries: JournalEntry[]): void {
   const sorted = [...entries].sort((a, b) => subject(a).localeCompare(subject(b)) || (a.createdAt < b.createdAt ? 1 : -1));
   ctx.out.result({ backups: sorted.map(entryJson) }, () => {
     if (!sorted.length) {
-      ctx.out.note('No backups yet: `twhook configure` and `twhook dev` make one before every change.');
+      ctx.out.note('no backups yet: `twhook configure` and `twhook dev` make one before every change');
       return;
     }
     ctx.out.table(
@@ -105,8 +138,8 @@ function printPlan(ctx: Ctx, report: RestoreReport): void {
   for (const r of report.results) {
     if (r.kind === 'number') {
       for (const c of r.changes) rows.push({ subject: r.phoneNumber, field: FIELD_LABEL[c.field], now: shown(c.from), back: shown(c.to) });
-    } else if (r.status !== 'failed') {
-      rows.push({ subject: `${r.kind === 'event-sink' ? 'sink' : 'subscription'} ${r.sid ?? '?'}`, field: 'resource', now: 'exists', back: '(deleted)' });
+    } else if (r.status === 'planned' || r.status === 'unchanged') {
+      rows.push({ subject: resultSubject(r), field: 'resource', now: r.status === 'planned' ? 'exists' : '(already deleted)', back: '(deleted)' });
     }
   }
   if (!rows.length) return;
@@ -121,12 +154,13 @@ function printPlan(ctx: Ctx, report: RestoreReport): void {
   );
 }
 
-function selectEntries(journal: Journal, options: RestoreCommandOptions): JournalEntry[] {
+/** The entries to restore, or none with the reason (nothing to restore is not an error). */
+function selectEntries(journal: Journal, options: RestoreCommandOptions): { entries: JournalEntry[]; nothing?: string } {
   if (options.id) {
     const entry = journal.get(options.id);
     if (entry.state === 'restored') throw new UsageError(`backup ${entry.id} was already restored (${entry.restoredAt ?? 'earlier'}); \`twhook restore --list\` shows the history`);
     if (options.number && !entryMatches(entry, options.number)) throw new UsageError(`backup ${entry.id} is of ${subject(entry)}, not ${options.number}`);
-    return expandRestoreSet(journal, [entry]);
+    return { entries: expandRestoreSet(journal, [entry]) };
   }
   if (options.number) {
     const open = journal.unrestored().filter((e) => entryMatches(e, options.number!));
@@ -134,12 +168,20 @@ function selectEntries(journal: Journal, options: RestoreCommandOptions): Journa
     if (numbers.length > 1) throw new UsageError(`"${options.number}" matches backups of ${numbers.length} numbers (${numbers.join(', ')}): give the whole number`);
     if (!open.length) {
       const any = journal.entries().some((e) => entryMatches(e, options.number!));
-      throw new UsageError(any ? `every backup of ${options.number} is already restored: \`twhook restore --list ${options.number}\` shows them` : `no backup of ${options.number}: \`twhook restore --list\` shows the numbers twhook changed`);
+      const nothing = any
+        ? `nothing to restore: every backup of ${options.number} is already restored (\`twhook restore --list ${options.number}\` shows them)`
+        : `nothing to restore: no backup of ${options.number} (\`twhook restore --list\` shows the numbers twhook changed)`;
+      return { entries: [], nothing };
     }
     const newest = open.sort(newestFirstIn(journal))[0]!;
-    return expandRestoreSet(journal, [newest]);
+    return { entries: expandRestoreSet(journal, [newest]) };
   }
-  return expandRestoreSet(journal, newestUnrestoredBatch(journal));
+  const entries = expandRestoreSet(journal, newestUnrestoredBatch(journal));
+  if (entries.length) return { entries };
+  const nothing = journal.entries().length === 0
+    ? 'nothing to restore: no backups yet (`twhook configure` and `twhook dev` make one before every change)'
+    : 'nothing to restore: every backup is already restored (`twhook restore --list` shows them)';
+  return { entries, nothing };
 }
 
 export async function runRestore(ctx: Ctx, options: RestoreCommandOptions): Promise<number> {
@@ -154,12 +196,9 @@ export async function runRestore(ctx: Ctx, options: RestoreCommandOptions): Prom
     printList(ctx, options.number ? all.filter((e) => entryMatches(e, options.number!)) : all);
     return 0;
   }
-  const entries = selectEntries(journal, options);
+  const { entries, nothing } = selectEntries(journal, options);
   if (!entries.length) {
-    const empty = journal.entries().length === 0;
-    ctx.out.result({ restored: [], failed: [] }, () =>
-      ctx.out.note(empty ? 'Nothing to restore: no backups yet (`twhook configure` and `twhook dev` make one before every change).' : 'Nothing to restore: every backup is already restored (`twhook restore --list` shows them).'),
-    );
+    ctx.out.result({ restored: [], failed: [], note: nothing }, () => ctx.out.note(nothing!));
     return 0;
   }
   const live = liveEntries(entries);
@@ -172,32 +211,46 @@ export async function runRestore(ctx: Ctx, options: RestoreCommandOptions): Prom
   for (const e of entries) if (e.kind === 'number') for (const v of [...Object.values(e.before), ...Object.values(e.after)]) ctx.out.redactor.add(urlPassword(v));
 
   const port = await ctx.twilio();
-  const plan = await restoreEntries(port, journal, entries, { dryRun: true });
+  // A field someone changed since twhook set it is left alone unless --force: never lost silently.
+  const mode = options.force ? 'force' : 'if-unchanged';
+  const plan = await restoreEntries(port, journal, entries, { dryRun: true, mode });
   if (!ctx.out.json) printPlan(ctx, plan);
-  for (const r of plan.failed) ctx.out.warn(`cannot restore ${r.kind === 'number' ? r.phoneNumber : `${r.kind} ${r.sid ?? ''}`}: ${r.error}`);
-  const work = plan.results.filter((r) => r.status === 'planned');
+  for (const r of plan.failed) ctx.out.warn(`cannot restore ${resultSubject(r)}: ${r.error}`);
+  const keptNumbers = plan.results.filter((r): r is NumberRestore => r.kind === 'number' && r.kept.length > 0);
+  for (const r of keptNumbers) for (const k of r.kept) ctx.out.warn(keptText(r, k));
+  if (keptNumbers.length) {
+    const force = `twhook restore${keptNumbers.length === 1 ? ` ${keptNumbers[0]!.phoneNumber}` : ''} --force`;
+    ctx.out.note(`to put the backup's ${keptNumbers.length === 1 && keptNumbers[0]!.kept.length === 1 ? 'value' : 'values'} back anyway: ${force}`);
+  }
+  const work = plan.results.filter((r) => r.status === 'planned' && (r.kind !== 'number' || r.changes.length > 0));
   if (options.dryRun) {
-    ctx.out.result({ dryRun: true, plan: plan.results.map(resultJson) }, () => ctx.out.note('Dry run: nothing changed.'));
+    ctx.out.result({ dryRun: true, plan: plan.results.map(resultJson) }, () => ctx.out.note('dry run: nothing changed'));
     return plan.failed.length ? 3 : 0;
   }
   if (work.length && !options.yes) {
     if (!ctx.canPrompt) throw new UsageError('pass --yes to restore without confirmation');
-    const what = work.length === 1 ? (work[0]!.kind === 'number' ? work[0]!.phoneNumber : 'this resource') : `${work.length} numbers and resources`;
+    const numbers = work.filter((r) => r.kind === 'number').length;
+    const resources = work.length - numbers;
+    const what = work.length === 1
+      ? resultSubject(work[0]!)
+      : [numbers ? plural(numbers, 'number') : '', resources ? plural(resources, 'resource') : ''].filter(Boolean).join(' and ');
     if (!(await ctx.prompter.confirm({ message: `Restore ${what}?`, default: true }))) {
-      ctx.out.note('Nothing changed.');
+      ctx.out.note('nothing changed');
       return 0;
     }
   }
-  const report = await restoreEntries(port, journal, entries, { signal: ctx.signal, note: 'restored by twhook restore' });
+  const report = await restoreEntries(port, journal, entries, { signal: ctx.signal, note: 'restored by twhook restore', mode, leaveKeptOpen: true });
   ctx.out.result({ restored: report.restored.map(resultJson), failed: report.failed.map(resultJson) }, () => {
     for (const r of report.restored) {
-      const name = r.kind === 'number' ? r.phoneNumber : `${r.kind} ${r.sid ?? ''}`;
-      const how = r.status === 'unchanged' ? 'already had its previous values' : r.kind === 'number' ? 'restored' : 'deleted';
-      ctx.out.note(`${ctx.out.c.green('✓')} ${name} ${how} (backup ${r.entryIds.join(', ')})`);
+      const how =
+        r.kind === 'number'
+          ? r.status === 'restored' ? 'restored' : r.kept.length ? 'left as it is' : 'already had its previous values'
+          : r.status === 'restored' ? 'deleted' : 'already deleted';
+      ctx.out.note(`${ctx.out.c.green('✓')} ${resultSubject(r)} ${how} (backup ${r.entryIds.join(', ')})`);
     }
   });
   if (report.failed.length) {
-    const names = report.failed.map((r) => `${r.kind === 'number' ? r.phoneNumber : r.sid ?? r.kind}: ${r.error}`);
+    const names = report.failed.map((r) => `${resultSubject(r)}: ${r.error}`);
     ctx.out.error(`could not restore ${names.join('; ')}; run \`twhook restore\` again once fixed (backups kept)`);
     return 3;
   }

@@ -122,4 +122,4 @@ export async function withTypes(events: EventsApi, subs: Subscription[], concurr
   return out;
 }
 
-export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+export { plural } from '../ui/format.js';

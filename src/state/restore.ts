@@ -19,12 +19,17 @@ export type RestoreMode = 'force' | 'if-unchanged';
 
 export interface RestoreOptions {
   /**
-   * `force` puts every recorded field back. `if-unchanged` leaves a field that no longer holds what
-   * twhook set (someone changed it since: the Console, a `configure` during a `dev` session) and
-   * reports it as kept. Default: `if-unchanged` for a number whose entries are all from `dev`
-   * (temporary changes must not undo lasting ones), `force` otherwise.
+   * `force` puts every recorded field back. `if-unchanged` (the default) leaves a field that no
+   * longer holds what twhook set (someone changed it since: the Console, the API, a `configure`
+   * during a `dev` session) and reports it as kept: a restore never silently undoes a newer change.
    */
   mode?: RestoreMode;
+  /**
+   * Keep the entries of a number with kept fields open (`twhook restore`), so a later
+   * `restore --force` can still put the backup's values back. Without it they are closed: a `dev`
+   * session's temporary values give way to the newer change for good.
+   */
+  leaveKeptOpen?: boolean;
   /** Work out and report what would change; change nothing. */
   dryRun?: boolean;
   /** Noted on the restored entries. */
@@ -46,11 +51,15 @@ export interface FieldChange {
   to: string | null;
 }
 
+/** A field left alone: it no longer holds what twhook set. */
 export interface KeptField {
   field: NumberField;
+  /** What twhook set (the newest backup's `after`). */
+  set: string | null;
+  /** What the number holds now, which stays. */
   current: string | null;
-  /** What a forced restore would have put back. */
-  original: string | null;
+  /** What the backup holds: what a forced restore puts back. */
+  backup: string | null;
 }
 
 export type RestoreStatus = 'restored' | 'unchanged' | 'failed' | 'planned';
@@ -167,7 +176,7 @@ function recordRestored<T extends RestoreResult>(journal: Journal, result: T, op
 async function restoreNumber(port: TwilioPort, journal: Journal, entries: NumberEntry[], options: RestoreOptions): Promise<NumberRestore> {
   const sorted = [...entries].sort(newestFirstIn(journal));
   const first = sorted[0]!;
-  const mode: RestoreMode = options.mode ?? (sorted.every((e) => e.origin === 'dev') ? 'if-unchanged' : 'force');
+  const mode: RestoreMode = options.mode ?? 'if-unchanged';
   const result: NumberRestore = {
     kind: 'number',
     accountSid: first.accountSid,
@@ -210,12 +219,12 @@ async function restoreNumber(port: TwilioPort, journal: Journal, entries: Number
   for (const [field, to] of target) {
     const from = fieldValue(current[field]);
     if (from === to) continue;
-    if (mode === 'if-unchanged' && lastSet.has(field) && from !== lastSet.get(field)) {
-      result.kept.push({ field, current: from, original: to });
-      continue;
-    }
     // A method cannot be cleared; Twilio's default (POST) applies when it was never set.
     if (to === null && field.endsWith('Method')) continue;
+    if (mode === 'if-unchanged' && lastSet.has(field) && from !== lastSet.get(field)) {
+      result.kept.push({ field, set: lastSet.get(field)!, current: from, backup: to });
+      continue;
+    }
     update[field] = to ?? '';
     result.changes.push({ field, from, to });
   }
@@ -237,6 +246,7 @@ async function restoreNumber(port: TwilioPort, journal: Journal, entries: Number
   } else {
     result.status = 'unchanged';
   }
+  if (result.kept.length && options.leaveKeptOpen) return result;
   return recordRestored(journal, result, options);
 }
 
@@ -271,7 +281,17 @@ async function restoreResource(port: TwilioPort, journal: Journal, entry: Resour
       result.sid = sids[0];
     }
     if (options.dryRun) {
-      result.status = 'planned';
+      // Looked up, so the plan says what the real run will: deleted, or already gone.
+      let exists = false;
+      for (const sid of sids) {
+        try {
+          await api.fetch(sid);
+          exists = true;
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }
+      result.status = exists ? 'planned' : 'unchanged';
       return result;
     }
     let deleted = false;

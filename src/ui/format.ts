@@ -8,3 +8,8 @@ export function formatBytes(n: number): string {
   if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
   return `${n} bytes`;
 }
+
+/** "1 request", "2 requests"; irregular words give their plural: plural(n, 'entry', 'entries'). */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}

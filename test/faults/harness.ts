@@ -187,7 +187,7 @@ async function restoreAll(env: Record<string, string>, configDir: string): Promi
     const r = await runCli(['restore', '--yes'], { env, configDir });
     transcript += r.stderr;
     expect(r.code, `twhook restore failed:\n${r.stderr}`).toBe(0);
-    if (/Nothing to restore/.test(r.stderr)) return transcript;
+    if (/nothing to restore/i.test(r.stderr)) return transcript;
   }
   throw new Error(`twhook restore still had work after 4 runs:\n${transcript}`);
 }

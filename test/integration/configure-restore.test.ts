@@ -60,7 +60,7 @@ describe('twhook configure', () => {
     expect(numberOf(emu, SUPPORT).sms_url).toBe('https://app.example.com/sms');
     expect(journal.unrestored()).toEqual([]);
     const again = await run(['restore', SUPPORT, '--yes']);
-    expect(again.code).toBe(2);
+    expect(again.code).toBe(0);
     expect(again.stderr).toContain('already restored');
   });
 
@@ -80,8 +80,8 @@ describe('twhook configure', () => {
             friendlyName: 'Support line',
             status: 'planned',
             changes: [
-              { field: 'voice-url', before: 'https://app.example.com/voice#rc=3&ct=2000', after: 'https://v.example.com/voice' },
-              { field: 'voice-method', before: 'GET', after: 'POST' },
+              { field: 'voiceUrl', before: 'https://app.example.com/voice#rc=3&ct=2000', after: 'https://v.example.com/voice' },
+              { field: 'voiceMethod', before: 'GET', after: 'POST' },
             ],
           },
         ],
@@ -135,7 +135,7 @@ describe('twhook configure', () => {
     const no = scriptedPrompter([false]);
     const declined = await run(args, { tty: true, prompter: no });
     expect(declined.code).toBe(0);
-    expect(declined.stderr).toContain('Nothing changed.');
+    expect(declined.stderr).toContain('nothing changed');
     expect(no.asked).toEqual([{ kind: 'confirm', message: 'Apply this change?', choices: undefined }]);
     expect(updates(emu)).toHaveLength(0);
 
@@ -428,7 +428,7 @@ describe('twhook restore', () => {
     const asked = scriptedPrompter([true]);
     const r = await run(['restore'], { tty: true, prompter: asked });
     expect(r.code).toBe(0);
-    expect(asked.asked[0]!.message).toBe('Restore 2 numbers and resources?');
+    expect(asked.asked[0]!.message).toBe('Restore 2 numbers?');
     expect(numberOf(emu, SUPPORT).status_callback).toBe('https://app.example.com/status');
     expect(numberOf(emu, SALES).status_callback).toBe('');
     const none = await run(['restore', '--json']);
@@ -534,7 +534,7 @@ describe('dev sessions and the journal', () => {
     // The session's own restore at its end keeps that lasting change (dev entries restore only what still holds their URLs).
     const end = await restoreEntries(port, journal, journal.unrestored({ session: 'live' }));
     expect(end.failed).toEqual([]);
-    expect(end.results[0]).toMatchObject({ status: 'unchanged', kept: [{ field: 'smsUrl', current: 'https://prod.example.com/sms', original: 'https://app.example.com/sms' }] });
+    expect(end.results[0]).toMatchObject({ status: 'unchanged', kept: [{ field: 'smsUrl', set: 'https://live.ngrok.app/sms', current: 'https://prod.example.com/sms', backup: 'https://app.example.com/sms' }] });
     expect(numberOf(emu, SUPPORT).sms_url).toBe('https://prod.example.com/sms');
     // And restoring the configure puts back the value from before the dev session, not its tunnel URL.
     await restoreEntries(port, journal, [entry]);
