@@ -12,7 +12,7 @@ import { applyNumberChange, fieldValue } from '../state/number-change.js';
 import { liveEntries, staleSessionEntries } from '../state/restore.js';
 import { maskUrl, urlPassword } from '../state/url-secrets.js';
 import { servicesOfNumbers, smsUrlIgnoredWarning, type MessagingService } from '../twilio/messaging.js';
-import { NUMBER_FIELDS, type IncomingNumber, type NumberField, type NumberUpdate, type TwilioPort } from '../twilio/port.js';
+import { NUMBER_FIELDS, type HttpMethod, type IncomingNumber, type NumberField, type NumberUpdate, type TwilioPort } from '../twilio/port.js';
 import type { Choice } from '../ui/prompter.js';
 import { isEmptyOverrides, overrideWarnings, parseOverrides, splitFragment, withOverrides, type Overrides } from '../webhooks/overrides.js';
 import { addOverrideOptions, overridesFromOptions } from './shared/override-options.js';
@@ -42,6 +42,15 @@ export const FIELD_OPTIONS: readonly FieldOption[] = [
   { field: 'statusCallback', flag: '--status-callback', kind: 'url', label: 'status-callback', voice: true },
   { field: 'statusCallbackMethod', flag: '--status-callback-method', kind: 'method', label: 'status-callback-method', voice: true },
 ];
+
+/** The method field of each URL field. */
+const METHOD_FIELD: Record<UrlField, NumberField> = {
+  smsUrl: 'smsMethod',
+  smsFallbackUrl: 'smsFallbackMethod',
+  voiceUrl: 'voiceMethod',
+  voiceFallbackUrl: 'voiceFallbackMethod',
+  statusCallback: 'statusCallbackMethod',
+};
 
 const URL_FIELDS = FIELD_OPTIONS.filter((o) => o.kind === 'url').map((o) => o.field as UrlField);
 const optionOf = (field: NumberField) => FIELD_OPTIONS.find((o) => o.field === field)!;
@@ -273,45 +282,86 @@ async function pickInteractively(ctx: Ctx, port: TwilioPort, options: ConfigureO
   if (hasWork(options)) return { numbers: picked, options };
 
   const first = picked[0]!;
+  // One number: every prompt starts at what it has now, so Enter all the way proposes no change.
+  const single = picked.length === 1;
   const choices: Choice<UrlField>[] = URL_FIELDS.map((f) => ({
     name: URL_FIELD_NAMES[f],
     value: f,
-    description: picked.length === 1 ? (first[f] ? `now ${maskUrl(first[f])}` : 'not set') : undefined,
+    description: single ? (first[f] ? `now ${maskUrl(first[f])}` : 'not set') : undefined,
   }));
   const chosen = await ctx.prompter.checkbox<UrlField>({ message: 'Webhooks to set', choices, required: true });
   if (!chosen.length) throw new UsageError('no webhook picked: nothing to change');
   const fields: NumberUpdate = {};
+  /** The fragment each URL keeps when the overrides are left as they are: the typed one, else the current one. */
+  const ownFragment = new Map<UrlField, string>();
   for (const f of chosen) {
-    const current = picked.length === 1 && first[f] ? splitFragment(first[f]!).base : undefined;
+    const currentUrl = single && first[f] ? first[f]! : undefined;
+    const current = currentUrl ? splitFragment(currentUrl).base : undefined;
     // The default is drawn on the terminal: a basic-auth password in it shows masked, and
     // keeping the masked default keeps the real URL.
     const shownCurrent = current && maskUrl(current);
-    const url = await ctx.prompter.input({
-      message: `${URL_FIELD_NAMES[f]} (empty clears it)`,
+    const answer = await ctx.prompter.input({
+      message: `${URL_FIELD_NAMES[f]} (${shownCurrent ? 'Enter keeps it; none clears it' : 'empty or none: not set'})`,
       ...(shownCurrent ? { default: shownCurrent } : {}),
       validate: (value) => {
-        if (value.trim() === '') return true;
-        const problem = webhookUrlProblem(value.trim());
+        const v = value.trim();
+        if (v === '' || /^none$/i.test(v)) return true;
+        const problem = webhookUrlProblem(v);
         return problem ? `This URL ${problem}` : true;
       },
     });
-    fields[f] = current && url.trim() === shownCurrent ? current : url.trim();
+    const typed = answer.trim();
+    if (typed === '' || /^none$/i.test(typed)) {
+      fields[f] = '';
+      continue;
+    }
+    const split = splitFragment(typed);
+    fields[f] = current && split.base === shownCurrent ? current : split.base;
+    ownFragment.set(f, split.hasFragment ? split.fragment : currentUrl ? splitFragment(currentUrl).fragment : '');
+
+    const methodField = METHOD_FIELD[f];
+    const currentMethod: HttpMethod | undefined = single ? ((first[methodField] as HttpMethod | null) ?? 'POST') : undefined;
+    const method = await ctx.prompter.select<HttpMethod | 'keep'>({
+      message: `HTTP method of the ${URL_FIELD_NAMES[f].replace(/ \(.*\)$/, '')}`,
+      choices: [
+        ...(single ? [] : [{ name: 'Keep each number\'s', value: 'keep' as const }]),
+        { name: 'POST', value: 'POST' },
+        { name: 'GET', value: 'GET' },
+      ],
+      default: currentMethod ?? 'keep',
+    });
+    // Twilio's default is POST: a number with no method set has nothing to change for POST.
+    if (method !== 'keep' && method !== currentMethod) fields[methodField] = method;
   }
-  const text = await ctx.prompter.input({
-    message: 'Connection overrides for these URLs (like ct=2000&rc=2&rp=5xx,ct; empty: none)',
-    default: '',
-    validate: (value) => {
-      try {
-        parseOverrides(value.trim());
-        return true;
-      } catch (err) {
-        return (err as Error).message;
-      }
-    },
-  });
-  const overrides = parseOverrides(text.trim());
-  for (const f of chosen) {
-    if (fields[f]) fields[f] = checkWebhookUrl(withOverrides(fields[f]!, overrides), optionOf(f).flag);
+  const withUrl = chosen.filter((f) => fields[f]);
+  if (!withUrl.length) return { numbers: picked, options: { ...options, fields } };
+  const fragments = [...new Set(withUrl.map((f) => ownFragment.get(f)!))];
+  const shared = fragments.length === 1 ? fragments[0]! : undefined;
+  const text = (
+    await ctx.prompter.input({
+      message: `Connection overrides for ${withUrl.length === 1 ? 'this URL' : 'these URLs'} (like ct=2000&rc=2&rp=5xx,ct; ${
+        shared === undefined ? 'Enter keeps each URL\'s own; ' : ''
+      }none: Twilio's defaults)`,
+      ...(shared ? { default: shared } : {}),
+      validate: (value) => {
+        const v = value.trim();
+        if (v === '' || /^none$/i.test(v) || v === shared) return true;
+        try {
+          parseOverrides(v);
+          return true;
+        } catch (err) {
+          return (err as Error).message;
+        }
+      },
+    })
+  ).trim();
+  // Left as it was (Enter on the default): each URL keeps its fragment byte for byte.
+  const keep = text === (shared ?? '');
+  const overrides = keep || /^none$/i.test(text) ? {} : parseOverrides(text);
+  for (const f of withUrl) {
+    const own = ownFragment.get(f)!;
+    const url = keep ? (own ? `${fields[f]}#${own}` : fields[f]!) : withOverrides(fields[f]!, overrides, { replace: true });
+    fields[f] = checkWebhookUrl(url, optionOf(f).flag);
   }
   return { numbers: picked, options: { ...options, fields, overrides: isEmptyOverrides(overrides) ? undefined : overrides } };
 }

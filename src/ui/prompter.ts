@@ -13,7 +13,8 @@ export interface Prompter {
   confirm(opts: { message: string; default?: boolean }): Promise<boolean>;
   /** Input shown masked (secrets such as a Segment write key); optional for prompters that cannot hide input. */
   password?(opts: { message: string; validate?: (value: string) => true | string }): Promise<string>;
-  select<T>(opts: { message: string; choices: Choice<T>[] }): Promise<T>;
+  /** `default`: the value Enter picks (the cursor starts on it). */
+  select<T>(opts: { message: string; choices: Choice<T>[]; default?: T }): Promise<T>;
   checkbox<T>(opts: { message: string; choices: Choice<T>[]; required?: boolean }): Promise<T[]>;
   /** A filtered pick-one list: `source` gets what the user typed so far. */
   search<T>(opts: { message: string; source: (term: string | undefined) => Promise<Choice<T>[]> | Choice<T>[] }): Promise<T>;

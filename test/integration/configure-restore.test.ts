@@ -10,7 +10,7 @@ import { createTwilioPort } from '../../src/twilio/client.js';
 import type { TwilioPort } from '../../src/twilio/port.js';
 import type { Prompter } from '../../src/ui/prompter.js';
 import { useEmulator } from '../support/emulator.js';
-import { scriptedPrompter } from '../support/prompter.js';
+import { ENTER, scriptedPrompter } from '../support/prompter.js';
 import { runCli, tempDir } from '../support/run-cli.js';
 
 const FAST = { TWHOOK_RETRY_BASE_MS: '1', TWHOOK_RETRY_MAX_MS: '5' };
@@ -136,7 +136,7 @@ describe('twhook configure', () => {
     const declined = await run(args, { tty: true, prompter: no });
     expect(declined.code).toBe(0);
     expect(declined.stderr).toContain('nothing changed');
-    expect(no.asked).toEqual([{ kind: 'confirm', message: 'Apply this change?', choices: undefined }]);
+    expect(no.asked).toEqual([{ kind: 'confirm', message: 'Apply this change?', choices: undefined, default: true }]);
     expect(updates(emu)).toHaveLength(0);
 
     const yes = scriptedPrompter([true]);
@@ -433,7 +433,7 @@ describe('twhook restore', () => {
     expect(numberOf(emu, SALES).status_callback).toBe('');
     const none = await run(['restore', '--json']);
     expect(none.code).toBe(0);
-    expect(none.json()).toEqual([{ restored: [], failed: [] }]);
+    expect(none.json()).toEqual([{ restored: [], failed: [], note: 'nothing to restore: every backup is already restored (`twhook restore --list` shows them)' }]);
   });
 
   it('reports a number it cannot restore (exit 3) and keeps that backup', async () => {
@@ -570,7 +570,9 @@ describe('interactive configure', () => {
       false,
       ['smsUrl', 'voiceUrl'],
       'https://int.example.com/sms',
+      ENTER,
       'https://int.example.com/voice',
+      'GET',
       'ct=1500&rc=2',
       true,
     ]);
@@ -588,15 +590,20 @@ describe('interactive configure', () => {
       ['search', 'Number to configure (type digits or a name)'],
       ['confirm', 'Configure another number too?'],
       ['checkbox', 'Webhooks to set'],
-      ['input', 'SMS URL (incoming messages) (empty clears it)'],
-      ['input', 'Voice URL (incoming calls) (empty clears it)'],
-      ['input', 'Connection overrides for these URLs (like ct=2000&rc=2&rp=5xx,ct; empty: none)'],
+      ['input', 'SMS URL (incoming messages) (Enter keeps it; none clears it)'],
+      ['select', 'HTTP method of the SMS URL'],
+      ['input', 'Voice URL (incoming calls) (empty or none: not set)'],
+      ['select', 'HTTP method of the Voice URL'],
+      ['input', "Connection overrides for these URLs (like ct=2000&rc=2&rp=5xx,ct; none: Twilio's defaults)"],
       ['confirm', 'Apply this change?'],
     ]);
     expect(scripted.asked[0]!.choices).toEqual([`${SUPPORT}  Support line`, `${SALES}  Sales line`, '+442071838750  London']);
     const sales = numberOf(emu, SALES);
     expect(sales.sms_url).toBe('https://int.example.com/sms#ct=1500&rc=2');
     expect(sales.voice_url).toBe('https://int.example.com/voice#ct=1500&rc=2');
+    expect(sales.voice_method).toBe('GET');
+    // The SMS method was left on its default (POST, as the number had): not part of the change.
+    expect(Object.keys((journal.entries()[0] as NumberEntry).after)).toEqual(['smsUrl', 'voiceUrl', 'voiceMethod']);
     expect(journal.entries()).toHaveLength(1);
     // Validation as you type: the URL prompts and the overrides prompt.
     expect(validators[0]!('http://localhost:3000/sms')).toContain('twhook dev');
@@ -607,10 +614,47 @@ describe('interactive configure', () => {
     expect(validators[2]!('')).toBe(true);
   });
 
+  it('Enter at every prompt proposes no change: the URL, its overrides and its method round-trip', async () => {
+    const { emu, run } = await setup();
+    const support = (choices: { name: string; value: unknown }[]) => choices.find((c) => c.name.includes('Support line'))!.value;
+    const scripted = scriptedPrompter([support, false, ['smsUrl', 'voiceUrl'], ENTER, ENTER, ENTER, ENTER, ENTER]);
+    const r = await run(['configure'], { tty: true, prompter: scripted });
+    expect(r.stderr).not.toContain('error');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${SUPPORT}: already set that way, nothing to change`);
+    expect(r.stdout).toBe('');
+    // The prompts started at what the number has.
+    expect(scripted.asked.slice(3).map((a) => [a.kind, a.default])).toEqual([
+      ['input', 'https://app.example.com/sms'],
+      ['select', 'POST'],
+      ['input', 'https://app.example.com/voice'],
+      ['select', 'GET'],
+      ['input', undefined],
+    ]);
+    expect(scripted.asked.at(-1)!.message).toContain("Enter keeps each URL's own");
+    expect(updates(emu)).toHaveLength(0);
+    expect(numberOf(emu, SUPPORT).voice_url).toBe('https://app.example.com/voice#rc=3&ct=2000');
+  });
+
+  it('one URL: the overrides prompt starts at its fragment, kept byte for byte; none clears the URL', async () => {
+    const { emu, run } = await setup();
+    const support = (choices: { name: string; value: unknown }[]) => choices.find((c) => c.name.includes('Support line'))!.value;
+    const keep = scriptedPrompter([support, false, ['voiceUrl'], ENTER, ENTER, ENTER]);
+    const kept = await run(['configure'], { tty: true, prompter: keep });
+    expect(kept.code).toBe(0);
+    expect(keep.asked.at(-1)).toMatchObject({ kind: 'input', default: 'rc=3&ct=2000' });
+    expect(kept.stderr).toContain('already set that way');
+
+    const clear = scriptedPrompter([support, false, ['statusCallback'], 'none', true]);
+    const cleared = await run(['configure'], { tty: true, prompter: clear });
+    expect(cleared.code).toBe(0);
+    expect(numberOf(emu, SUPPORT).status_callback).toBe('');
+  });
+
   it('searches by digits and by name', async () => {
     const { run } = await setup();
     let source: ((term: string | undefined) => unknown) | undefined;
-    const scripted = scriptedPrompter([(choices: { value: unknown }[]) => choices[0]!.value, false, ['smsUrl'], 'https://a.example.com/', '', false]);
+    const scripted = scriptedPrompter([(choices: { value: unknown }[]) => choices[0]!.value, false, ['smsUrl'], 'https://a.example.com/', ENTER, '', false]);
     const prompter: Prompter = {
       ...scripted,
       search: (opts) => {
