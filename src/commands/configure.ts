@@ -14,7 +14,7 @@ import { maskUrl, urlPassword } from '../state/url-secrets.js';
 import { servicesOfNumbers, smsUrlIgnoredWarning, type MessagingService } from '../twilio/messaging.js';
 import { NUMBER_FIELDS, type HttpMethod, type IncomingNumber, type NumberField, type NumberUpdate, type TwilioPort } from '../twilio/port.js';
 import type { Choice } from '../ui/prompter.js';
-import { isEmptyOverrides, overrideWarnings, parseOverrides, splitFragment, withOverrides, type Overrides } from '../webhooks/overrides.js';
+import { describeOverrides, isEmptyOverrides, overrideWarnings, parseOverrides, splitFragment, withOverrides, type Overrides } from '../webhooks/overrides.js';
 import { addOverrideOptions, overridesFromOptions } from './shared/override-options.js';
 import { resolveNumbers } from './shared/resolve-numbers.js';
 import { checkMethod, checkWebhookUrl, isPlainHttp, webhookUrlProblem } from './shared/webhook-url.js';
@@ -120,12 +120,13 @@ export class ConfigureFailed extends RemoteError {
     info: RemoteErrorInfo,
     readonly changed: string[],
     readonly failedNumber: string,
+    readonly notTried: string[],
     cause: unknown,
   ) {
     super(message, info, { cause });
   }
   override details(): Record<string, unknown> {
-    return { ...super.details(), failedNumber: this.failedNumber, changed: this.changed };
+    return { ...super.details(), failedNumber: this.failedNumber, changed: this.changed, notTried: this.notTried };
   }
 }
 
@@ -149,7 +150,14 @@ export function optionsFromFlags(numbers: string[], flags: Flags): ConfigureOpti
     }
     if (!overrides) throw new UsageError('--overrides-only needs at least one override option: --connect-timeout/--ct, --read-timeout/--rt, --total-timeout/--tt, --retry-count/--rc, --retry-policy/--rp, --edge/--e, --sni');
   } else if (overrides && urls.length === 0) {
-    throw new UsageError('override options apply to the URLs this command sets: add --sms-url, --voice-url…, or pass --overrides-only to change the fragments of the URLs already on the number');
+    const cleared = URL_FIELDS.filter((f) => fields[f] === '').map((f) => `${optionOf(f).flag} ''`);
+    const given = describeOverrides(overrides);
+    if (cleared.length) {
+      throw new UsageError(
+        `${cleared.join(', ')} ${cleared.length === 1 ? 'clears the URL' : 'clear the URLs'}, so the override options (${given}) have no URL to go on: give a URL, or drop the override options`,
+      );
+    }
+    throw new UsageError(`override options (${given}) apply to the URLs this command sets: add --sms-url, --voice-url…, or pass --overrides-only to change the fragments of the URLs already on the number`);
   }
   if (overrides) {
     for (const f of urls) fields[f] = checkWebhookUrl(withOverrides(fields[f]!, overrides), optionOf(f).flag);
@@ -215,7 +223,7 @@ function warningsFor(number: IncomingNumber, update: NumberUpdate, service: Mess
     } catch {
       /* checked before */
     }
-    for (const w of overrideWarnings(overrides, { voice: optionOf(f).voice })) warnings.push(`${number.phoneNumber} ${label}: ${w}`);
+    for (const w of overrideWarnings(overrides, { voice: optionOf(f).voice, plainHttp: isPlainHttp(url) })) warnings.push(`${number.phoneNumber} ${label}: ${w}`);
   }
   const smsTouched = update.smsUrl !== undefined || update.smsFallbackUrl !== undefined;
   if (smsTouched) {
@@ -463,7 +471,8 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
     } catch (err) {
       p.view.status = 'failed';
       p.view.error = (err as Error).message;
-      for (const rest of todo.slice(todo.indexOf(p) + 1)) rest.view.status = 'skipped';
+      const notTried = todo.slice(todo.indexOf(p) + 1);
+      for (const rest of notTried) rest.view.status = 'skipped';
       // An entry left pending (outcome unknown) counts as possibly changed: restore handles it.
       const pending = journal.unrestored({ batch, numberSid: p.number.sid }).length > 0;
       const touched = [...changed.map((c) => c.number.phoneNumber), ...(pending ? [p.number.phoneNumber] : [])];
@@ -471,9 +480,12 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
         ...(changed.length ? [`changed before the failure: ${changed.map((c) => c.number.phoneNumber).join(', ')}`] : []),
         ...(pending ? [`${p.number.phoneNumber} may have changed all the same (Twilio's answer is unknown)`] : []),
       ];
-      const undo = what.length ? `; ${what.join('; ')} (undo with \`twhook restore\`)` : '; nothing was changed';
-      const message = `configuring ${p.number.phoneNumber} failed: ${(err as Error).message}${undo}`;
-      if (err instanceof RemoteError) throw new ConfigureFailed(message, err.info, touched, p.number.phoneNumber, err);
+      const undo = what.length ? `; ${what.join('; ')} (undo with \`twhook restore\`)` : todo.length > 1 ? '; no number was changed' : '; nothing was changed';
+      const rest = notTried.length ? `; not tried: ${notTried.map((n) => n.number.phoneNumber).join(', ')}` : '';
+      const message = `configuring ${p.number.phoneNumber} failed: ${(err as Error).message}${undo}${rest}`;
+      if (err instanceof RemoteError) {
+        throw new ConfigureFailed(message, err.info, touched, p.number.phoneNumber, notTried.map((n) => n.number.phoneNumber), err);
+      }
       if (err instanceof UsageError) throw new UsageError(message, { cause: err });
       throw new RemoteError(message, {}, { cause: err });
     }

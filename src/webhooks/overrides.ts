@@ -264,9 +264,28 @@ export const VOICE_CEILING_MS = 15000;
  * Settings that are valid but cannot take effect as written. Only explicitly set keys are
  * considered, so Twilio's own defaults never cause a warning.
  */
-export function overrideWarnings(o: Overrides, context: { voice?: boolean } = {}): string[] {
+export function overrideWarnings(o: Overrides, context: { voice?: boolean; plainHttp?: boolean } = {}): string[] {
   const warnings: string[] = [];
   const e = effectiveOverrides(o);
+  if (o.retryCount === 0 && o.retryPolicy !== undefined) {
+    warnings.push(`rc=0 makes no retries, so rp=${o.retryPolicy.join(',')} never applies: set rc to 1 or more, or drop rp`);
+  }
+  if (o.retryCount === 0 && o.edges !== undefined && o.edges.length > 1) {
+    warnings.push(
+      `rc=0 makes no retries, so Twilio never rotates to the other edges of e=${o.edges.join(',')} (only ${o.edges[0]} is used): set rc to ${o.edges.length - 1} or more, or give one edge`,
+    );
+  }
+  if (context.plainHttp && o.sni !== undefined) {
+    warnings.push(`sni=${o.sni ? 'y' : 'n'} has no effect on an http:// URL (SNI is part of the TLS handshake): use https, or drop sni`);
+  }
+  if (o.retryCount !== undefined && o.retryCount > 0 && o.connectTimeout !== undefined && o.readTimeout !== undefined && o.totalTimeout !== undefined) {
+    const attempt = o.connectTimeout + o.readTimeout;
+    if (attempt >= o.totalTimeout) {
+      warnings.push(
+        `ct+rt=${attempt} ms is not below tt=${o.totalTimeout}: one attempt can use the whole total time, so the rc=${o.retryCount} ${o.retryCount === 1 ? 'retry' : 'retries'} may never run; lower ct or rt, or raise tt above ${attempt}`,
+      );
+    }
+  }
   if (o.totalTimeout !== undefined && o.totalTimeout < e.connectTimeout) {
     warnings.push(`tt=${o.totalTimeout} is below ct=${e.connectTimeout}: Twilio gives up after ${o.totalTimeout} ms, so the connect timeout never runs out`);
   }

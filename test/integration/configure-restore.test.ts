@@ -111,6 +111,7 @@ describe('twhook configure', () => {
       [['--sms-url', 'https://x.example.com/', '--e', 'mars'], 'e="mars"'],
       [['--sms-url', 'https://x.example.com/#zz=1'], 'unknown connection override'],
       [['--ct', '1000'], '--overrides-only'],
+      [['--sms-url', '', '--ct', '2000'], "--sms-url '' clears the URL, so the override options (ct=2000) have no URL to go on: give a URL, or drop the override options"],
       [['--overrides-only'], 'needs at least one override option'],
       [['--overrides-only', '--ct', '1000', '--sms-url', 'https://x.example.com/'], 'drop --sms-url'],
       [[], 'nothing to change'],
@@ -171,6 +172,19 @@ describe('twhook configure', () => {
     expect(r.stderr).toContain('15 s ceiling');
   });
 
+  it('warns, without blocking, on rc=0 with rp or several edges, sni on http, and retries one attempt leaves no time for', async () => {
+    const { emu, run } = await setup();
+    const r = await run(['configure', SALES, '--sms-url', 'http://s.example.com/sms', '--rc', '0', '--rp', '5xx', '--e', 'dublin,tokyo', '--sni', 'n', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: ${SALES} sms-url: rc=0 makes no retries, so rp=5xx never applies`);
+    expect(r.stderr).toContain(`warning: ${SALES} sms-url: rc=0 makes no retries, so Twilio never rotates to the other edges of e=dublin,tokyo`);
+    expect(r.stderr).toContain(`warning: ${SALES} sms-url: sni=n has no effect on an http:// URL`);
+    expect(numberOf(emu, SALES).sms_url).toBe('http://s.example.com/sms#rc=0&rp=5xx&e=dublin,tokyo&sni=n');
+    const tight = await run(['configure', SALES, '--sms-url', 'https://s.example.com/sms', '--ct', '9000', '--rt', '9000', '--tt', '10000', '--rc', '3', '--yes']);
+    expect(tight.code).toBe(0);
+    expect(tight.stderr).toContain('ct+rt=18000 ms is not below tt=10000: one attempt can use the whole total time, so the rc=3 retries may never run');
+  });
+
   it('names the account for an unknown number and lists partial matches', async () => {
     const { emu, run } = await setup();
     const unknown = await run(['configure', '+15559999999', '--sms-url', 'https://x.example.com/', '--yes']);
@@ -220,6 +234,20 @@ describe('twhook configure', () => {
     expect(String(err.error.message)).toContain('nothing was changed');
     expect(journal.entries()).toEqual([]);
     expect(numberOf(emu, SUPPORT).sms_url).toBe('https://app.example.com/sms');
+  });
+
+  it('several numbers, a failure midway: says which changed, which failed and which were not tried', async () => {
+    const { emu, run } = await setup();
+    emu.fault({ method: 'POST', path: `**/IncomingPhoneNumbers/${numberOf(emu, SALES).sid}.json`, status: 400 });
+    const r = await run(['configure', SUPPORT, SALES, '+442071838750', '--voice-url', 'https://n.example.com/voice', '--yes']);
+    expect(r.code).toBe(3);
+    expect(r.stderr.split('\n').at(-2)).toMatch(
+      new RegExp(`^error: configuring \\${SALES} failed: .*; changed before the failure: \\${SUPPORT} \\(undo with \`twhook restore\`\\); not tried: \\+442071838750$`),
+    );
+    emu.fault({ method: 'POST', path: `**/IncomingPhoneNumbers/${numberOf(emu, SALES).sid}.json`, status: 400 });
+    const json = await run(['configure', SALES, '+442071838750', '--sms-url', 'https://n.example.com/sms', '--yes', '--json']);
+    expect((json.json()[0] as { error: unknown }).error).toMatchObject({ failedNumber: SALES, changed: [], notTried: ['+442071838750'] });
+    expect(String((json.json()[0] as { error: { message: string } }).error.message)).toContain('; no number was changed; not tried: +442071838750');
   });
 
   it('several numbers, a failure midway: stops, says which changed, and restore undoes them', async () => {

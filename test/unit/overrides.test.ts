@@ -146,6 +146,31 @@ describe('warnings', () => {
     expect(overrideWarnings({ connectTimeout: 1000, readTimeout: 5000, retryCount: 1 }, { voice: true })).toEqual([]);
   });
 
+  it('rc=0 with a retry policy or several edges: they never apply', () => {
+    expect(overrideWarnings({ retryCount: 0, retryPolicy: ['5xx', 'ct'] })).toEqual([
+      'rc=0 makes no retries, so rp=5xx,ct never applies: set rc to 1 or more, or drop rp',
+    ]);
+    expect(overrideWarnings({ retryCount: 0, edges: ['dublin', 'frankfurt'] })).toEqual([
+      'rc=0 makes no retries, so Twilio never rotates to the other edges of e=dublin,frankfurt (only dublin is used): set rc to 1 or more, or give one edge',
+    ]);
+    // One edge is used for the one attempt: nothing to rotate, nothing to say.
+    expect(overrideWarnings({ retryCount: 0, edges: ['dublin'] })).toEqual([]);
+    expect(overrideWarnings({ retryCount: 1, retryPolicy: ['5xx'], edges: ['dublin', 'tokyo'] })).toEqual([]);
+  });
+
+  it('sni on a plain http URL has no effect', () => {
+    expect(overrideWarnings({ sni: false }, { plainHttp: true })[0]).toBe('sni=n has no effect on an http:// URL (SNI is part of the TLS handshake): use https, or drop sni');
+    expect(overrideWarnings({ sni: false })).toEqual([]);
+  });
+
+  it('retries that can never run: one attempt (ct+rt) can use the whole total time', () => {
+    expect(overrideWarnings({ connectTimeout: 9000, readTimeout: 9000, totalTimeout: 10000, retryCount: 3 })).toEqual([
+      'ct+rt=18000 ms is not below tt=10000: one attempt can use the whole total time, so the rc=3 retries may never run; lower ct or rt, or raise tt above 18000',
+    ]);
+    expect(overrideWarnings({ connectTimeout: 2000, readTimeout: 5000, totalTimeout: 10000, retryCount: 1 })).toEqual([]);
+    expect(overrideWarnings({ connectTimeout: 9000, readTimeout: 9000, totalTimeout: 10000, retryCount: 0 })).toEqual([]);
+  });
+
   it('never warns for Twilio defaults', () => {
     expect(overrideWarnings({}, { voice: true })).toEqual([]);
   });
