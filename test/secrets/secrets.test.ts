@@ -256,16 +256,16 @@ describe('no secret reaches output, captures or journals', () => {
     // Interactive, on a terminal: pick the number (its SMS URL has a password), the webhook, a new URL.
     const pick = (prefix: string) => (choices: Choice<unknown>[]) => choices.find((c) => c.name.startsWith(prefix))!.value;
     const seeded = `https://legacy:${enc(SEEDED_PASSWORD)}@old.example.com/sms`;
-    const keep = recordingPrompter([pick(SUPPORT), false, () => ['smsUrl'], 'https://legacy:••••@old.example.com/sms', 'ct=3000', true], w.scan, 'configure, keeping the masked default (TTY, prompts)');
+    const keep = recordingPrompter([pick(SUPPORT), false, () => ['smsUrl'], 'https://legacy:••••@old.example.com/sms', 'POST', 'ct=3000', true], w.scan, 'configure, keeping the masked default (TTY, prompts)');
     await run('configure, keeping the masked default (TTY, prompts)', ['configure'], { env: { ...byEnv, NO_COLOR: '1' }, tty: true, prompter: keep });
     expect(support.sms_url).toBe(`${seeded}#ct=3000`);
     const interactive = recordingPrompter(
-      [pick(SUPPORT), false, () => ['smsUrl'], CONFIGURE_SMS.replace('/sms', '/interactive'), '', true],
+      [pick(SUPPORT), false, () => ['smsUrl'], CONFIGURE_SMS.replace('/sms', '/interactive'), 'POST', '', true],
       w.scan,
       'configure (TTY, prompts)',
     );
     await run('configure (TTY, prompts)', ['configure'], { env: { ...byEnv, NO_COLOR: '1' }, tty: true, prompter: interactive });
-    expect(interactive.asked.map((a) => a.kind)).toEqual(['search', 'confirm', 'checkbox', 'input', 'input', 'confirm']);
+    expect(interactive.asked.map((a) => a.kind)).toEqual(['search', 'confirm', 'checkbox', 'input', 'select', 'input', 'confirm']);
     expect(support.sms_url).toBe(CONFIGURE_SMS.replace('/sms', '/interactive'));
 
     const dry = await run('configure --dry-run (flags)', ['configure', SUPPORT, '--sms-url', CONFIGURE_SMS, '--dry-run', ...byFlags]);
