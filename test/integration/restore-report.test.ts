@@ -119,7 +119,7 @@ describe('restore reports', () => {
       journal.markApplied(e.id, { sid: s.sid });
     }
     emu.state.events.sinks.delete(gone.sid);
-    const rows = [`sink ${gone.sid}\tresource\t(already deleted)\t(deleted)`, `sink ${sink.sid}\tresource\texists\t(deleted)`];
+    const rows = [`sink ${gone.sid}\tresource\t(already deleted)\t(deleted)`, `sink ${sink.sid}\tresource\texists\t(deleted)`].sort();
     const dry = await run(['restore', '--dry-run']);
     expect(dry.stdout.trim().split('\n').sort()).toEqual(rows);
     const real = await run(['restore', '--yes']);
