@@ -8,7 +8,7 @@
  *   never reaches Twilio by accident; `edge: ''` and `region: ''` keep TWILIO_EDGE/TWILIO_REGION
  *   from rewriting the host before it sees it;
  * - it retries 429 and 5xx (never a 5xx to a POST that creates something) with backoff;
- * - it turns HTTP errors and network failures into RemoteError (exit 3) with Twilio's code,
+ * - it turns HTTP errors and network failures into RemoteError (exit 3, built in errors.ts) with Twilio's code,
  *   status and more_info, or a plain sentence naming the host. It never copies the request
  *   options into an error: the SDK puts the credentials there.
  *
@@ -16,10 +16,10 @@
  * (500), TWHOOK_RETRY_MAX_MS (cap of one wait, 10000), TWHOOK_MAX_RETRIES (3), TWHOOK_PAGE_SIZE.
  */
 import type { TwilioFactoryOptions } from '../ctx.js';
-import { RemoteError, TwhookError, UsageError } from '../errors.js';
-import { maskSid } from '../redact.js';
+import { TwhookError, UsageError } from '../errors.js';
 import type { Credentials } from './credentials.js';
 import { restAuth, type RestAuth } from './credentials.js';
+import { httpError, networkCode, networkError, notJsonError, toRemoteError } from './errors.js';
 import type { TwilioPort } from './port.js';
 
 import type SdkRequestClient from 'twilio/lib/base/RequestClient.js';
@@ -118,129 +118,6 @@ export function httpSettingsFromEnv(env: Record<string, string | undefined>): Om
   };
 }
 
-const maskAccounts = (text: string) => text.replace(/AC[0-9a-fA-F]{32}/g, (sid) => maskSid(sid));
-
-function hostOf(uri: string): string {
-  try {
-    const url = new URL(uri);
-    return `${url.protocol}//${url.host}`;
-  } catch {
-    return uri;
-  }
-}
-
-function pathOf(uri: string): string {
-  try {
-    return new URL(uri).pathname;
-  } catch {
-    return uri;
-  }
-}
-
-function parseBody(body: unknown): Record<string, unknown> | undefined {
-  if (body && typeof body === 'object') return body as Record<string, unknown>;
-  if (typeof body === 'string' && body.trim().startsWith('{')) {
-    try {
-      return JSON.parse(body) as Record<string, unknown>;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
-
-const sourceName = (credentials: Credentials | undefined, key: 'accountSid' | 'authToken' | 'apiKey' | 'apiSecret') => {
-  const names = {
-    accountSid: ['--account-sid', 'TWILIO_ACCOUNT_SID'],
-    authToken: ['--auth-token', 'TWILIO_AUTH_TOKEN'],
-    apiKey: ['--api-key', 'TWILIO_API_KEY'],
-    apiSecret: ['--api-secret', 'TWILIO_API_SECRET'],
-  }[key];
-  const sourced = key === 'authToken' ? credentials?.authTokens[0] : credentials?.[key];
-  if (sourced?.source === 'flag') return names[0];
-  if (sourced?.source === 'env-file') return `${names[1]} (in ${credentials?.envFile ?? 'the env file'})`;
-  return names[1];
-};
-
-/** The RemoteError for an HTTP error answer. Exported for tests. */
-export function httpError(
-  response: { statusCode: number; body: unknown },
-  method: string,
-  uri: string,
-  settings: Pick<HttpSettings, 'auth' | 'credentials'>,
-  attempts = 1,
-): RemoteError {
-  const status = response.statusCode;
-  const body = parseBody(response.body);
-  const code = typeof body?.code === 'number' || typeof body?.code === 'string' ? body.code : undefined;
-  const moreInfo = typeof body?.more_info === 'string' ? body.more_info : undefined;
-  const twilioMessage = typeof body?.message === 'string' && body.message ? maskAccounts(body.message) : `HTTP ${status}`;
-  const info = { code, status, moreInfo, service: 'twilio' };
-  const link = moreInfo ? `; ${moreInfo}` : '';
-  if (status === 401 || code === 20003) {
-    const creds = settings.credentials;
-    const check =
-      settings.auth.method === 'api-key'
-        ? `check ${sourceName(creds, 'apiKey')} and ${sourceName(creds, 'apiSecret')}, and that the key belongs to account ${maskSid(settings.auth.accountSid)}`
-        : `check ${sourceName(creds, 'accountSid')} and ${sourceName(creds, 'authToken')}`;
-    return new RemoteError(`Twilio rejected the credentials (${code ?? status}): ${twilioMessage} — ${check}${link}`, info);
-  }
-  const what = `${method.toUpperCase()} ${maskAccounts(pathOf(uri))}`;
-  const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-  const label = code !== undefined ? `HTTP ${status}, ${code}` : `HTTP ${status}`;
-  if (status === 429) return new RemoteError(`Twilio rate-limited ${what} (${label})${tries}: ${twilioMessage}; wait a moment and run it again${link}`, info);
-  if (status >= 500) return new RemoteError(`Twilio failed ${what} (${label})${tries}: ${twilioMessage}${link}`, info);
-  return new RemoteError(`Twilio refused ${what} (${label}): ${twilioMessage}${link}`, info);
-}
-
-const NETWORK_TEXT: Record<string, string> = {
-  ECONNREFUSED: 'the connection was refused',
-  ENOTFOUND: 'the host name does not resolve (DNS)',
-  EAI_AGAIN: 'the host name could not be resolved right now (DNS)',
-  ECONNRESET: 'the connection was closed before an answer',
-  EPIPE: 'the connection was closed while sending',
-  EHOSTUNREACH: 'the host is unreachable',
-  ENETUNREACH: 'the network is unreachable',
-  ECONNABORTED: 'no answer in time',
-  ETIMEDOUT: 'no answer in time',
-  ERR_SOCKET_CONNECTION_TIMEOUT: 'no answer in time',
-  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate cannot be verified (set TWILIO_CA_BUNDLE or NODE_EXTRA_CA_CERTS behind a proxy)',
-  SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate chain is self-signed (set TWILIO_CA_BUNDLE or NODE_EXTRA_CA_CERTS behind a proxy)',
-};
-
-/** The underlying error code of an axios/node network failure. */
-export function networkCode(err: unknown): string | undefined {
-  const e = err as { code?: unknown; cause?: { code?: unknown }; message?: unknown } | null;
-  if (!e) return undefined;
-  if (typeof e.code === 'string' && e.code !== 'ERR_BAD_RESPONSE' && e.code !== 'ERR_NETWORK') return e.code;
-  if (typeof e.cause?.code === 'string') return e.cause.code;
-  if (typeof e.message === 'string' && /socket hang up/i.test(e.message)) return 'ECONNRESET';
-  return typeof e.code === 'string' ? e.code : undefined;
-}
-
-/** The RemoteError for a request that got no HTTP answer: names the host, never the credentials. */
-export function networkError(err: unknown, uri: string, settings: Pick<HttpSettings, 'baseUrl' | 'timeoutMs'>): RemoteError {
-  const code = networkCode(err) ?? 'ENETWORK';
-  const host = hostOf(uri);
-  const origin = settings.baseUrl && uri.startsWith(settings.baseUrl) ? ' (the --api-url / TWHOOK_API_URL server)' : '';
-  let reason = NETWORK_TEXT[code] ?? `the request failed (${code})`;
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_SOCKET_CONNECTION_TIMEOUT') {
-    reason = `no answer within ${Math.round(settings.timeoutMs / 100) / 10} s (TWHOOK_HTTP_TIMEOUT_MS)`;
-  }
-  const hint = code === 'ECONNREFUSED' && origin ? ': is it running?' : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? ': check the network connection' : '';
-  return new RemoteError(`cannot reach ${host}${origin}: ${reason}${hint}`, { code, service: 'network' });
-}
-
-/** The RemoteError for a success status whose body is not JSON: not the Twilio API answering. */
-export function notJsonError(status: number, method: string, uri: string, settings: Pick<HttpSettings, 'baseUrl'>): RemoteError {
-  const origin = settings.baseUrl && uri.startsWith(settings.baseUrl) ? ' (the --api-url / TWHOOK_API_URL server)' : '';
-  return new RemoteError(
-    `${hostOf(uri)}${origin} answered ${method.toUpperCase()} ${maskAccounts(pathOf(uri))} with HTTP ${status} and a body that is not JSON: is it the Twilio API${origin ? ' or the emulator' : ''}?`,
-    { status, service: 'twilio' },
-  );
-}
-
 /** Network failures after which the request was certainly not processed, or is safe to resend. */
 function retryableNetwork(code: string | undefined, method: string, uri: string): boolean {
   if (code !== 'ECONNRESET' && code !== 'EPIPE') return false;
@@ -304,26 +181,6 @@ function headerValue(headers: Record<string, unknown> | undefined, name: string)
   if (typeof h.get === 'function') return h.get(name);
   const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
   return key ? headers[key] : undefined;
-}
-
-/**
- * Maps what an SDK call throws (an SDK RestException for an answer the client let through, such
- * as a 3xx) to RemoteError; TwhookErrors pass unchanged.
- */
-export function toRemoteError(err: unknown): unknown {
-  if (err instanceof TwhookError) return err;
-  const e = err as { status?: unknown; code?: unknown; moreInfo?: unknown; message?: unknown } | null;
-  if (e && typeof e.status === 'number') {
-    const code = typeof e.code === 'number' || typeof e.code === 'string' ? e.code : undefined;
-    const message = typeof e.message === 'string' && e.message ? maskAccounts(e.message) : `HTTP ${e.status}`;
-    return new RemoteError(`Twilio answered HTTP ${e.status}${code ? ` (${code})` : ''}: ${message}`, {
-      code,
-      status: e.status,
-      moreInfo: typeof e.moreInfo === 'string' ? e.moreInfo : undefined,
-      service: 'twilio',
-    });
-  }
-  return err;
 }
 
 export const createTwilioPort = async (options: TwilioFactoryOptions): Promise<TwilioPort> => {

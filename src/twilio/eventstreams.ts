@@ -4,7 +4,7 @@
  * src/twilio/client.ts passes in, so this module never loads `twilio` itself (type imports only).
  */
 import type { Twilio } from 'twilio';
-import { RemoteError, TwhookError } from '../errors.js';
+import { toRemoteError } from './errors.js';
 
 export type SinkType = 'webhook' | 'kinesis' | 'segment' | 'email';
 export type SinkStatus = 'initialized' | 'validating' | 'active' | 'failed';
@@ -174,30 +174,6 @@ function toEventType(instance: any): EventType {
   };
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
-
-/**
- * Turns what the SDK throws into a RemoteError carrying Twilio's code, status and more_info, so
- * commands can tell a limit or an inactive sink from other failures.
- */
-export function toRemoteError(err: unknown): unknown {
-  if (err instanceof TwhookError) return err;
-  const e = err as { status?: unknown; code?: unknown; moreInfo?: unknown; message?: unknown } | null;
-  if (e && typeof e.status === 'number') {
-    const code = typeof e.code === 'number' || typeof e.code === 'string' ? e.code : undefined;
-    const message = typeof e.message === 'string' && e.message ? e.message : `HTTP ${e.status}`;
-    return new RemoteError(`Twilio: ${message}${code ? ` (${code})` : ''}`, {
-      code,
-      status: e.status,
-      moreInfo: typeof e.moreInfo === 'string' ? e.moreInfo : undefined,
-      service: 'twilio',
-    }, { cause: err });
-  }
-  const networkCode = (err as NodeJS.ErrnoException | null)?.code;
-  if (typeof networkCode === 'string' && /^E[A-Z]+/.test(networkCode)) {
-    return new RemoteError(`cannot reach Twilio Event Streams: ${networkCode}`, { code: networkCode, service: 'network' }, { cause: err });
-  }
-  return err;
-}
 
 async function call<T>(request: () => Promise<T>): Promise<T> {
   try {

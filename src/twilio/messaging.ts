@@ -4,7 +4,7 @@
  * the SDK client src/twilio/client.ts passes in (type imports only here).
  */
 import type { Twilio } from 'twilio';
-import { toRemoteError } from './client.js';
+import { toRemoteError } from './errors.js';
 
 export interface MessagingService {
   sid: string;

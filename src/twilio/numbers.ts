@@ -3,7 +3,7 @@
  * this module never loads `twilio` itself).
  */
 import type { Twilio } from 'twilio';
-import { toRemoteError } from './client.js';
+import { toRemoteError } from './errors.js';
 import {
   NUMBER_FIELDS,
   type HttpMethod,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { backoffMs, httpError, isRetryable, networkError, parseApiUrl, retryAfterMs, rewriteTwilioUrl } from '../../src/twilio/client.js';
+import { RemoteError, UsageError } from '../../src/errors.js';
+import { backoffMs, isRetryable, parseApiUrl, retryAfterMs, rewriteTwilioUrl } from '../../src/twilio/client.js';
+import { httpError, networkError, toRemoteError } from '../../src/twilio/errors.js';
 
 const BASE = 'http://127.0.0.1:4010';
 const SID = 'AC' + '0123456789abcdef'.repeat(2);
@@ -116,5 +117,39 @@ describe('error messages', () => {
     );
     expect(networkError({ code: 'ECONNABORTED' }, 'https://api.twilio.com/x', { timeoutMs: 2500 }).message).toContain('no answer within 2.5 s');
     expect(networkError({ message: 'socket hang up' }, 'https://api.twilio.com/x', { timeoutMs: 1 }).info.code).toBe('ECONNRESET');
+  });
+});
+
+describe('toRemoteError (one mapping for numbers, messaging and Event Streams)', () => {
+  const sid = 'AC0123456789abcdef0123456789abcdef';
+
+  it('maps an SDK error answer with its code and more_info, masking account SIDs', () => {
+    const err = Object.assign(new Error(`The requested resource /2010-04-01/Accounts/${sid}/IncomingPhoneNumbers/PNx.json was not found`), {
+      status: 404,
+      code: 20404,
+      moreInfo: 'https://www.twilio.com/docs/errors/20404',
+    });
+    const mapped = toRemoteError(err) as RemoteError;
+    expect(mapped).toBeInstanceOf(RemoteError);
+    expect(mapped.message).toMatch(/^Twilio answered HTTP 404 \(20404\): The requested resource/);
+    expect(mapped.message).toContain('AC…cdef');
+    expect(mapped.message).not.toContain(sid);
+    expect(mapped.info).toMatchObject({ code: 20404, status: 404, moreInfo: 'https://www.twilio.com/docs/errors/20404', service: 'twilio' });
+    expect(mapped.cause).toBe(err);
+  });
+
+  it('maps a network error code to a network RemoteError that says what happened', () => {
+    const err = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' });
+    const mapped = toRemoteError(err) as RemoteError;
+    expect(mapped).toBeInstanceOf(RemoteError);
+    expect(mapped.message).toBe('cannot reach Twilio: the connection was refused (ECONNREFUSED)');
+    expect(mapped.info).toMatchObject({ code: 'ECONNREFUSED', service: 'network' });
+  });
+
+  it('passes twhook errors and anything else through unchanged', () => {
+    const usage = new UsageError('bad');
+    expect(toRemoteError(usage)).toBe(usage);
+    const other = new TypeError('x is not a function');
+    expect(toRemoteError(other)).toBe(other);
   });
 });
