@@ -13,6 +13,7 @@ import type { Dispatcher, Pool } from 'undici';
 import type { FormParams } from '../webhooks/form.js';
 import { checkTwimlAnswer, twilioErrorRef } from '../webhooks/twiml.js';
 import type { ExchangeRequest, ExchangeResponse, HttpMessage, Outcome, RequestEvent, SignatureVerdict } from './events.js';
+import { appPathOf, planPaths, publicPathOf, type PathPlan } from './paths.js';
 import { formatBytes, formatMs } from '../ui/format.js';
 import {
   BodyTooLarge,
@@ -106,7 +107,9 @@ export const MAX_REMEMBERED_TOKENS = 10_000;
 export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const { Pool: PoolClass } = await import('undici');
   const target = new URL(options.target);
-  const basePath = target.pathname.replace(/\/+$/, '');
+  const appBase = target.pathname.replace(/\/+$/, '');
+  /** Before the public URL is known (tests talk to the proxy directly): the root of the Host it was asked for. */
+  let plan: PathPlan | undefined;
   const targetLabel = options.targetLabel ?? target.host;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const keepBytes = options.keepBytes ?? Math.max(bodyLimit, DEFAULT_BODY_LIMIT);
@@ -133,7 +136,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     const path = req.url ?? '/';
     const method = req.method ?? 'GET';
     const publicBase = publicBaseText ?? `http://${req.headers.host ?? '127.0.0.1'}`;
-    const url = publicBase + path;
+    // One path on both sides (src/dev/paths.ts): the URL Twilio signed is the public origin and
+    // the request's public path; the app receives that same path.
+    const publicPath = plan ? publicPathOf(plan, path) : path;
+    const url = (plan ? plan.publicOrigin : publicBase) + publicPath;
+    const appPath = appPathOf(plan ?? { publicOrigin: '', publicBase: '', appBase }, publicPath);
 
     let body: Buffer;
     let tooLarge = false;
@@ -240,7 +247,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       pool,
       {
         method: method as Dispatcher.HttpMethod,
-        path: basePath + path,
+        path: appPath,
         headers: publicUrl ? forwardHeaders(req, forwardedProto, forwardedHost, publicBase) : forwardHeaders(req, undefined, undefined, publicBase),
         body: body.length || !['GET', 'HEAD'].includes(method) ? body : null,
         headersTimeout: timeouts.readMs,
@@ -302,6 +309,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       } else if (status >= 400) {
         event.twilioError = twilioErrorRef(11200);
       }
+      if ((status === 401 || status === 403) && verdict.status === 'valid') {
+        event.warnings.push(refusedValid(status, url, likelyAppUrl(url, appPath, publicPath, target)));
+      }
       const limit = Math.min(timeouts.readMs, timeouts.totalMs);
       if (latency > limit / 2) {
         event.warnings.push(`slow: ${formatMs(latency)} of the ${formatMs(limit)} Twilio waits`);
@@ -338,6 +348,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       publicUrl.username = '';
       publicUrl.password = '';
       publicBaseText = publicUrl.href.replace(/\/+$/, '');
+      plan = planPaths(publicBaseText, options.target);
       forwardedProto = publicUrl.protocol.replace(/:$/, '');
       forwardedHost = publicUrl.host;
     },
@@ -356,6 +367,22 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       await pool.destroy().catch(() => undefined);
     },
   };
+}
+
+/**
+ * The URL an app that refuses a correctly signed request most likely checked the signature
+ * against: with a path of its own, the public URL with that path; else the URL without the
+ * tunnel's https (an app that does not trust X-Forwarded-Proto sees http); else its own address.
+ */
+function likelyAppUrl(signedUrl: string, appPath: string, publicPath: string, target: URL): string {
+  const signed = new URL(signedUrl);
+  if (appPath !== publicPath) return signed.origin + appPath;
+  if (signed.protocol === 'https:') return `http://${signed.host}${appPath}`;
+  return `${target.origin}${appPath}`;
+}
+
+function refusedValid(status: number, signedUrl: string, appUrl: string): string {
+  return `the app refused a correctly signed request (${status}): Twilio signed ${signedUrl}; the app most likely validated against ${appUrl}`;
 }
 
 function reply(res: ServerResponse, status: number, text: string, close = false): void {

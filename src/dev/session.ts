@@ -22,6 +22,7 @@ import { bodyFormParams, classify } from '../webhooks/kinds.js';
 import { withOverrides, type Overrides } from '../webhooks/overrides.js';
 import { verifyAndExplain } from '../webhooks/signature-explain.js';
 import { EventChannel } from './channel.js';
+import { numberPath, planPaths } from './paths.js';
 import type { DevEvent, ReadyNumber, RequestEvent, RestoredNumber, SignatureVerdict } from './events.js';
 import { startApp, type AppProcess } from './exec.js';
 import { DEFAULT_BODY_LIMIT, MAX_REMEMBERED_TOKENS, startProxy, TWILIO_TIMEOUT_MS, type InspectInput, type Inspection, type ProxyServer, type VerifyInput } from './server.js';
@@ -126,22 +127,25 @@ export function defaultCapturePath(cwd: string, now: Date): string {
   return join(cwd, '.twhook', 'captures', `${now.toISOString().slice(0, 10)}.jsonl`);
 }
 
-/** Which number fields a session sets, and the path each points at. */
-export function numberUpdateFor(publicUrl: string, paths: DevPaths, overrides: Overrides | undefined, basicAuth?: { username: string; password: string }): { update: NumberUpdate; urls: Partial<Record<NumberField, string>> } {
-  const base = new URL(publicUrl);
-  const shown = publicUrl.replace(/\/+$/, '');
+/**
+ * Which number fields a session sets, and the URL each points at: the public URL with the app's
+ * base path (`target`), so the path Twilio signs is the path the app receives (src/dev/paths.ts).
+ */
+export function numberUpdateFor(publicUrl: string, paths: DevPaths, overrides: Overrides | undefined, basicAuth?: { username: string; password: string }, target?: string): { update: NumberUpdate; urls: Partial<Record<NumberField, string>> } {
+  const plan = planPaths(publicUrl, target ?? 'http://localhost');
+  const base = new URL(plan.publicOrigin);
   if (basicAuth) {
     base.username = encodeURIComponent(basicAuth.username);
     base.password = encodeURIComponent(basicAuth.password);
   }
   const withCredentials = base.href.replace(/\/+$/, '');
-  const url = (path: string, root: string) => withOverrides(root + normalizePath(path), overrides ?? {});
+  const url = (path: string, root: string) => withOverrides(root + numberPath(plan, normalizePath(path)), overrides ?? {});
   const update: NumberUpdate = {};
   const urls: Partial<Record<NumberField, string>> = {};
   const set = (field: NumberField, method: NumberField | undefined, path: string | null | undefined) => {
     if (path === null || path === undefined) return;
     update[field] = url(path, withCredentials);
-    urls[field] = url(path, shown);
+    urls[field] = url(path, plan.publicOrigin);
     if (method) update[method] = 'POST';
   };
   set('smsUrl', 'smsMethod', paths.sms);
@@ -289,6 +293,10 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
       tunnel = await deps.tunnel(tunnelRequest(options.tunnel, proxy.url));
       const publicUrl = tunnel.url;
       proxy.setPublicUrl(publicUrl);
+      if (options.tunnel.kind === 'public-url' && /^http:\/\//i.test(publicUrl)) {
+        // As `configure` warns: Twilio sends to http URLs, but nothing protects what it sends.
+        emit({ type: 'warning', time: time(), message: `--public-url ${publicUrl} is plain http: requests, and the signed parameters in them, cross the internet unencrypted; use https` });
+      }
       const lostTunnel = new Promise<string>((resolve) => tunnel!.onLost(resolve));
       void lostTunnel.then((reason) => {
         fatal = new RemoteError(`the tunnel was lost: ${reason}`, { service: 'ngrok' });
@@ -317,7 +325,7 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
         // the user (the Console) while the tunnel was starting. Its values are the backup.
         const number = await (await twilio()).numbers.fetch(known.sid);
         warnApplications(number);
-        const { update, urls } = numberUpdateFor(publicUrl, options.paths, options.overrides, options.basicAuth);
+        const { update, urls } = numberUpdateFor(publicUrl, options.paths, options.overrides, options.basicAuth, options.target);
         changedNumbers.set(number.sid, { phoneNumber: number.phoneNumber, accountSid: (await twilio()).accountSid });
         await applyNumberChange({ port: await twilio(), journal, number, update, origin: 'dev', batch, session, owner });
         readyNumbers.push({ sid: number.sid, phoneNumber: number.phoneNumber, urls: paramNames(urls) });
