@@ -49,8 +49,12 @@ describe.runIf(built)('twhook dev: signals during the restore', () => {
 
   it('a second Ctrl-C stops at once, says which numbers are still changed, and `twhook restore` finishes the job', async () => {
     const dev = await startDev({ numbers: 2 });
+    const posts = () => dev.emu.requests.filter((r) => r.method === 'POST').length;
+    const pointed = posts();
     dev.child.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Signals of one kind are not queued: the second must come once the first was taken (the
+    // restore has begun, held by the delayed update), or the two would be one.
+    await waitFor('the restore to start', () => posts() > pointed, 10_000);
     dev.child.kill('SIGINT');
     expect(await dev.exited).toBe(130);
     const err = dev.stderr();
