@@ -496,7 +496,7 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
   if (ctx.out.json) ctx.out.emit(result(true));
   else if (changed.length) {
     const undo = changed.length === 1 ? `twhook restore ${changed[0]!.number.phoneNumber}` : 'twhook restore';
-    ctx.out.note(`Previous values saved. Undo with: ${undo}`);
+    ctx.out.note(`previous values saved; undo with: ${undo}`);
   }
   return ctx.signal.aborted && changed.length < todo.length ? 130 : 0;
 }

@@ -11,8 +11,8 @@ import {
   orNotFound,
   plural,
   sinkJson,
-  subscriptionJson,
   typesCell,
+  warnUnreadTypes,
   withTypes,
   type SinkJson,
   type SubscriptionJson,
@@ -34,7 +34,7 @@ import type { EventsApi, EventType, EventTypeSelection, Sink } from '../twilio/e
 import type { Choice } from '../ui/prompter.js';
 import { Journal, newBatchId } from '../state/journal.js';
 import { mayStillApply } from '../state/number-change.js';
-import { createSubscription, SubscriptionReadBackFailed } from './subscriptions.js';
+import { createSubscription } from './subscriptions.js';
 import { collect } from './shared/collect.js';
 
 export interface SinkCreateOptions extends SinkOptions {
@@ -165,13 +165,12 @@ export async function runSinkCreate(ctx: Ctx, given: SinkCreateOptions): Promise
     try {
       result.subscription = await createSubscription(events, { sinkSid: sink.sid, types: subscribe, description: opts.description });
     } catch (err) {
-      if (!(err instanceof SubscriptionReadBackFailed)) throw await withoutNewSink(events, sink, err);
-      ctx.out.warn(`${err.message}; \`twhook subscriptions show ${err.subscription.sid}\` lists them`);
-      result.subscription = subscriptionJson(err.subscription, []);
+      throw await withoutNewSink(events, sink, err);
     }
+    warnUnreadTypes(ctx, [result.subscription]);
   }
   // Only once the sink stays: a refused --subscribe deletes it again, and says so in its one error line.
-  ctx.out.note(`Created ${sinkTypeLabel(sink.sinkType)} sink ${sink.sid} (${sink.status}): ${describeDestination(sink)}`);
+  ctx.out.note(`created ${sinkTypeLabel(sink.sinkType)} sink ${sink.sid} (${sink.status}): ${describeDestination(sink)}`);
   if (opts.test) {
     const test = await events.sinks.test(sink.sid);
     const after = await events.sinks.fetch(sink.sid);
@@ -189,7 +188,7 @@ export async function runSinkCreate(ctx: Ctx, given: SinkCreateOptions): Promise
     const c = ctx.out.c;
     ctx.out.print(`${c.green('✓')} ${sinkTypeLabel(sink.sinkType)} sink ${c.bold(result.sink.sid)} (${result.sink.status}): ${result.sink.destination}`);
     if (result.subscription) {
-      ctx.out.print(`${c.green('✓')} subscription ${c.bold(result.subscription.sid)}: ${typesCell(result.subscription.types)}`);
+      ctx.out.print(`${c.green('✓')} subscription ${c.bold(result.subscription.sid)}: ${typesCell(result.subscription.types, result.subscription.typesError)}`);
     }
     if (result.test) ctx.out.print(`${c.green('✓')} test event ${result.test.result}; sink status: ${result.test.status}`);
   });
@@ -296,7 +295,7 @@ export async function askSinkOptions(ctx: Ctx): Promise<SinkCreateOptions> {
     ctx.out.redactor.add(opts.writeKey);
   }
   if (type === 'kinesis') {
-    ctx.out.note('A Kinesis sink starts inactive: subscribe it once it is validated (`twhook sinks test`, `twhook sinks validate`).');
+    ctx.out.note('a Kinesis sink starts inactive: subscribe it once it is validated (`twhook sinks test`, `twhook sinks validate`)');
   } else {
     const { events } = await ctx.twilio();
     const selected = await pickEventTypes(ctx, await events.eventTypes.list());
@@ -374,6 +373,7 @@ export async function runSinkShow(ctx: Ctx, sid: string): Promise<void> {
   const sink = await fetchSink(events, sid);
   guardSecrets(ctx, [sink]);
   const subscriptions = await withTypes(events, await events.subscriptions.list({ sinkSid: sid }));
+  warnUnreadTypes(ctx, subscriptions);
   const json = sinkJson(sink);
   ctx.out.result({ sink: json, subscriptions }, () => {
     ctx.out.print(`${ctx.out.c.bold(json.sid)}  ${json.description}`);
@@ -383,7 +383,7 @@ export async function runSinkShow(ctx: Ctx, sid: string): Promise<void> {
     for (const [key, value] of Object.entries(json.configuration)) ctx.out.print(`    ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
     if (json.dateCreated) ctx.out.print(`  created      ${json.dateCreated}`);
     ctx.out.print(`  subscriptions${subscriptions.length ? '' : '  (none)'}`);
-    for (const s of subscriptions) ctx.out.print(`    ${s.sid}  ${typesCell(s.types)}`);
+    for (const s of subscriptions) ctx.out.print(`    ${s.sid}  ${typesCell(s.types, s.typesError)}`);
     if (json.status !== 'active') ctx.out.note(nextStepsForInactive(sink));
   });
 }
@@ -410,7 +410,7 @@ export async function runSinkDelete(ctx: Ctx, sid: string, opts: SinkDeleteOptio
         `sink ${sid} still has ${plural(subs.length, 'subscription')} (${list}), and Twilio deletes no sink in use: pass --with-subscriptions to delete ${subs.length === 1 ? 'it' : 'them'} too, or \`twhook subscriptions delete\` first`,
       );
     }
-    ctx.out.note(`Sink ${sid} still has ${plural(subs.length, 'subscription')}: ${list}`);
+    ctx.out.note(`sink ${sid} still has ${plural(subs.length, 'subscription')}: ${list}`);
     withSubscriptions = await ctx.prompter.confirm({ message: `Delete the ${plural(subs.length, 'subscription')} and the ${what}?`, default: false });
     if (!withSubscriptions) throw new CancelError('nothing deleted');
   } else if (!opts.yes) {
@@ -430,7 +430,7 @@ export async function runSinkDelete(ctx: Ctx, sid: string, opts: SinkDeleteOptio
   }
   await orNotFound(() => events.sinks.remove(sid), `sink ${sid} is already gone`);
   ctx.out.result({ deleted: { sinks: [sid], subscriptions: deletedSubs } }, () =>
-    ctx.out.print(`Deleted ${what}${deletedSubs.length ? ` and ${plural(deletedSubs.length, 'subscription')} (${deletedSubs.join(', ')})` : ''}`),
+    ctx.out.print(`deleted ${what}${deletedSubs.length ? ` and ${plural(deletedSubs.length, 'subscription')} (${deletedSubs.join(', ')})` : ''}`),
   );
 }
 
@@ -443,11 +443,11 @@ export async function runSinkTest(ctx: Ctx, sid: string): Promise<void> {
   const sink = await fetchSink(events, sid);
   guardSecrets(ctx, [sink]);
   ctx.out.result({ sid, result: test.result, status: sink.status, sink: sinkJson(sink) }, () => {
-    ctx.out.print(`Test event ${test.result} to ${sinkTypeLabel(sink.sinkType)} sink ${sid} (${describeDestination(sink)}); status: ${sink.status}`);
+    ctx.out.print(`test event ${test.result} to ${sinkTypeLabel(sink.sinkType)} sink ${sid} (${describeDestination(sink)}); status: ${sink.status}`);
     if (sink.status !== 'active') {
-      ctx.out.note(`Once it arrives, activate the sink with its test_id: \`twhook sinks validate ${sid} --test-id ID\``);
+      ctx.out.note(`once it arrives, activate the sink with its test_id: \`twhook sinks validate ${sid} --test-id ID\``);
     } else if (sink.sinkType === 'webhook') {
-      ctx.out.note('The test event is a JSON array with one CloudEvent of type com.twilio.eventstreams.test-event.');
+      ctx.out.note('the test event is a JSON array with one CloudEvent of type com.twilio.eventstreams.test-event');
     }
   });
 }
@@ -473,6 +473,6 @@ export async function runSinkValidate(ctx: Ctx, sid: string, opts: { testId?: st
   const after = await fetchSink(events, sid);
   guardSecrets(ctx, [after]);
   ctx.out.result({ sid, result: result.result, status: after.status, previousStatus: before.status }, () =>
-    ctx.out.print(`Sink ${sid} ${result.result}: status ${before.status} → ${after.status}`),
+    ctx.out.print(`sink ${sid} ${result.result}: status ${before.status} → ${after.status}`),
   );
 }

@@ -8,8 +8,10 @@ import {
   checkSubscriptionSid,
   orNotFound,
   plural,
+  readTypes,
   subscriptionJson,
   typesCell,
+  warnUnreadTypes,
   withTypes,
   type SubscriptionJson,
 } from '../eventstreams/present.js';
@@ -83,7 +85,8 @@ export function defaultSubscriptionDescription(types: EventTypeSelection[]): str
 
 /**
  * Creates a subscription and returns it with the schema versions Twilio settled on. Refusals come
- * back as sentences (inactive sink, limit, unknown type).
+ * back as sentences (inactive sink, limit, unknown type). Once it exists it is returned, even when
+ * reading its types back fails (`typesError`): a script retrying on an error would make duplicates.
  */
 export async function createSubscription(
   events: EventsApi,
@@ -99,29 +102,14 @@ export async function createSubscription(
   } catch (err) {
     throw await explainSubscriptionCreateFailure(err, events, request);
   }
-  try {
-    return subscriptionJson(sub, await events.subscribedEvents.list(sub.sid));
-  } catch (err) {
-    throw new SubscriptionReadBackFailed(sub, err);
-  }
-}
-
-/** The subscription was created; only reading its event types back failed. */
-export class SubscriptionReadBackFailed extends RemoteError {
-  constructor(
-    readonly subscription: Subscription,
-    cause: unknown,
-  ) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    super(`subscription ${subscription.sid} was created, but reading its event types back failed: ${reason}`, cause instanceof RemoteError ? cause.info : {}, { cause });
-  }
+  return readTypes(events, sub);
 }
 
 export function printSubscription(ctx: Ctx, sub: SubscriptionJson): void {
   ctx.out.print(`${ctx.out.c.bold(sub.sid)}  ${sub.description}`);
   ctx.out.print(`  sink     ${sub.sinkSid}`);
   if (sub.dateCreated) ctx.out.print(`  created  ${sub.dateCreated}`);
-  ctx.out.print(sub.types.length ? '  types' : '  types    (none)');
+  ctx.out.print(sub.typesError ? '  types    (could not be read)' : sub.types.length ? '  types' : '  types    (none)');
   for (const t of sub.types) ctx.out.print(`    ${t.type} (schema v${t.schemaVersion})`);
 }
 
@@ -133,9 +121,11 @@ export async function runSubscriptionCreate(ctx: Ctx, opts: SubscriptionCreateOp
   if (opts.description !== undefined && !opts.description.trim()) throw new UsageError('--description must not be empty');
   const { events } = await ctx.twilio();
   const sub = await createSubscription(events, { sinkSid, types, description: opts.description });
+  warnUnreadTypes(ctx, [sub]);
   ctx.out.result({ subscription: sub }, () => {
     if (!ctx.io.isStdoutTTY) return ctx.out.print(sub.sid);
-    ctx.out.print(`${ctx.out.c.green('✓')} Subscribed sink ${sinkSid} to ${plural(sub.types.length, 'event type')}: ${sub.sid}`);
+    const what = sub.typesError ? plural(types.length, 'event type') : plural(sub.types.length, 'event type');
+    ctx.out.print(`${ctx.out.c.green('✓')} subscribed sink ${sinkSid} to ${what}: ${sub.sid}`);
     for (const t of sub.types) ctx.out.print(`  ${t.type} (schema v${t.schemaVersion})`);
   });
 }
@@ -144,6 +134,7 @@ export async function runSubscriptionList(ctx: Ctx, opts: { sink?: string }): Pr
   const sinkSid = opts.sink === undefined ? undefined : checkSinkSid(opts.sink);
   const { events } = await ctx.twilio();
   const subs = await withTypes(events, await events.subscriptions.list(sinkSid ? { sinkSid } : {}));
+  warnUnreadTypes(ctx, subs);
   ctx.out.result({ subscriptions: subs }, () => {
     if (!subs.length) {
       ctx.out.note(sinkSid ? `sink ${sinkSid} has no subscriptions` : 'no subscriptions on this account: `twhook subscriptions create --sink DG… --type TYPE`');
@@ -153,7 +144,7 @@ export async function runSubscriptionList(ctx: Ctx, opts: { sink?: string }): Pr
       [
         { header: 'SID', value: (s: SubscriptionJson) => s.sid },
         { header: 'SINK', value: (s) => s.sinkSid },
-        { header: 'TYPES', value: (s) => typesCell(s.types) },
+        { header: 'TYPES', value: (s) => typesCell(s.types, s.typesError) },
         { header: 'DESCRIPTION', value: (s) => s.description },
       ],
       subs,
@@ -161,33 +152,38 @@ export async function runSubscriptionList(ctx: Ctx, opts: { sink?: string }): Pr
   });
 }
 
+function fetchSubscription(events: EventsApi, sid: string): Promise<Subscription> {
+  return orNotFound(() => events.subscriptions.fetch(sid), `no subscription ${sid} on this account (see \`twhook subscriptions list\`)`);
+}
+
+/** The subscription (required) with its types (optional: `typesError` when they cannot be read). */
 async function fetchWithTypes(events: EventsApi, sid: string): Promise<SubscriptionJson> {
-  const sub = await orNotFound(() => events.subscriptions.fetch(sid), `no subscription ${sid} on this account (see \`twhook subscriptions list\`)`);
-  return subscriptionJson(sub, await events.subscribedEvents.list(sid));
+  return readTypes(events, await fetchSubscription(events, sid));
 }
 
 export async function runSubscriptionShow(ctx: Ctx, sid: string): Promise<void> {
   checkSubscriptionSid(sid);
   const { events } = await ctx.twilio();
   const sub = await fetchWithTypes(events, sid);
+  warnUnreadTypes(ctx, [sub]);
   ctx.out.result({ subscription: sub }, () => printSubscription(ctx, sub));
 }
 
 export async function runSubscriptionDelete(ctx: Ctx, sid: string, opts: { yes?: boolean }): Promise<void> {
   checkSubscriptionSid(sid);
   const { events } = await ctx.twilio();
-  const sub = await fetchWithTypes(events, sid);
+  const sub = await fetchSubscription(events, sid);
   if (!opts.yes) {
     // As configure and restore: off a terminal nothing is changed unasked.
     if (!ctx.canPrompt) throw new UsageError(`pass --yes to delete subscription ${sid} without confirmation`);
-    const ok = await ctx.prompter.confirm({
-      message: `Delete subscription ${sid} (${plural(sub.types.length, 'type')} to sink ${sub.sinkSid})?`,
-      default: false,
-    });
+    // The types only make the question clearer: without them it is asked all the same.
+    const withTypes = await readTypes(events, sub);
+    const what = withTypes.typesError ? '' : `${plural(withTypes.types.length, 'type')} `;
+    const ok = await ctx.prompter.confirm({ message: `Delete subscription ${sid} (${what}to sink ${sub.sinkSid})?`, default: false });
     if (!ok) throw new CancelError('nothing deleted');
   }
   await orNotFound(() => events.subscriptions.remove(sid), `subscription ${sid} is already gone`);
-  ctx.out.result({ deleted: { subscriptions: [sid] } }, () => ctx.out.print(`Deleted subscription ${sid}`));
+  ctx.out.result({ deleted: { subscriptions: [sid] } }, () => ctx.out.print(`deleted subscription ${sid}`));
 }
 
 export async function runSubscriptionAddTypes(ctx: Ctx, sid: string, values: string[]): Promise<void> {
@@ -204,8 +200,9 @@ export async function runSubscriptionAddTypes(ctx: Ctx, sid: string, values: str
     }
   }
   const sub = await fetchWithTypes(events, sid);
+  warnUnreadTypes(ctx, [sub]);
   ctx.out.result({ subscription: sub }, () => {
-    ctx.out.note(`Added ${types.map(formatSelection).join(', ')} to ${sid}`);
+    ctx.out.note(`added ${types.map(formatSelection).join(', ')} to ${sid}`);
     printSubscription(ctx, sub);
   });
 }
@@ -215,7 +212,8 @@ export async function runSubscriptionRemoveTypes(ctx: Ctx, sid: string, values: 
   const wanted = parseTypeSelections(values).map((t) => t.type);
   if (!wanted.length) throw new UsageError('name at least one event type to remove');
   const { events } = await ctx.twilio();
-  const current = await fetchWithTypes(events, sid);
+  // Here the types are needed: which to remove, and that one stays.
+  const current = subscriptionJson(await fetchSubscription(events, sid), await events.subscribedEvents.list(sid));
   const have = new Set(current.types.map((t) => t.type));
   const absent = wanted.filter((t) => !have.has(t));
   if (absent.length) {
@@ -228,8 +226,9 @@ export async function runSubscriptionRemoveTypes(ctx: Ctx, sid: string, values: 
   }
   for (const type of wanted) await events.subscribedEvents.remove(sid, type);
   const sub = await fetchWithTypes(events, sid);
+  warnUnreadTypes(ctx, [sub]);
   ctx.out.result({ subscription: sub }, () => {
-    ctx.out.note(`Removed ${wanted.join(', ')} from ${sid}`);
+    ctx.out.note(`removed ${wanted.join(', ')} from ${sid}`);
     printSubscription(ctx, sub);
   });
 }

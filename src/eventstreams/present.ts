@@ -38,8 +38,13 @@ export async function orNotFound<T>(fn: () => Promise<T>, message: string): Prom
   }
 }
 
-/** True when REST calls go to an emulator on this machine, which can deliver to loopback URLs. */
+/**
+ * True when REST calls go to twhook's own emulator on this machine, which can deliver to loopback
+ * URLs: the API URL is on loopback and TWHOOK_EMULATOR_DELIVERS_LOCALLY=1 says so. Any other API
+ * on loopback (a fake of Twilio's) stands for Twilio, which cannot reach this machine.
+ */
 export function apiIsLocal(ctx: Ctx): boolean {
+  if (ctx.env.TWHOOK_EMULATOR_DELIVERS_LOCALLY !== '1') return false;
   const apiUrl = ctx.globals.apiUrl ?? ctx.env.TWHOOK_API_URL;
   if (!apiUrl) return false;
   try {
@@ -84,6 +89,8 @@ export interface SubscriptionJson {
   sinkSid: string;
   description: string;
   types: { type: string; schemaVersion: number }[];
+  /** Set when the event types could not be read (they are optional to every command): `types` is then empty. */
+  typesError?: string;
   dateCreated: string | null;
   dateUpdated: string | null;
 }
@@ -104,8 +111,29 @@ export function eventTypeJson(t: EventType): EventType {
 }
 
 /** `type@version` list for a table cell. */
-export function typesCell(types: { type: string; schemaVersion: number }[]): string {
+export function typesCell(types: { type: string; schemaVersion: number }[], typesError?: string): string {
+  if (typesError) return '(could not be read)';
   return types.map((t) => `${t.type}@${t.schemaVersion}`).join(', ');
+}
+
+/**
+ * A subscription with its subscribed types. Reading them is optional to every command: when it
+ * fails (Twilio or the network), the subscription is still reported, with `typesError`.
+ */
+export async function readTypes(events: EventsApi, sub: Subscription): Promise<SubscriptionJson> {
+  try {
+    return subscriptionJson(sub, await events.subscribedEvents.list(sub.sid));
+  } catch (err) {
+    if (!(err instanceof RemoteError)) throw err;
+    return { ...subscriptionJson(sub, []), typesError: err.message };
+  }
+}
+
+/** One warning per subscription whose types could not be read, naming the command that tries again. */
+export function warnUnreadTypes(ctx: Ctx, subs: (SubscriptionJson | null)[]): void {
+  for (const sub of subs) {
+    if (sub?.typesError) ctx.out.warn(`could not read the event types of subscription ${sub.sid}: ${sub.typesError}; \`twhook subscriptions show ${sub.sid}\` tries again`);
+  }
 }
 
 /** Subscriptions with their subscribed types, a few requests at a time. */
@@ -115,7 +143,7 @@ export async function withTypes(events: EventsApi, subs: Subscription[], concurr
   const worker = async () => {
     while (next < subs.length) {
       const i = next++;
-      out[i] = subscriptionJson(subs[i]!, await events.subscribedEvents.list(subs[i]!.sid));
+      out[i] = await readTypes(events, subs[i]!);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, subs.length) }, worker));

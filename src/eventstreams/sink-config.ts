@@ -6,6 +6,7 @@
 import { UsageError } from '../errors.js';
 import type { NewSink, Sink, SinkType } from '../twilio/eventstreams.js';
 import { maskSecret } from '../redact.js';
+import { isLoopbackHost } from '../commands/shared/webhook-url.js';
 
 export const SINK_TYPES = ['webhook', 'kinesis', 'segment'] as const;
 export type CreatableSinkType = (typeof SINK_TYPES)[number];
@@ -24,8 +25,8 @@ export interface SinkOptions {
 
 export interface SinkCheckOptions {
   /**
-   * Allows http:// and loopback destinations: only when the API is an emulator on loopback
-   * (--api-url), which can deliver there. Twilio itself can never reach them.
+   * Allows http:// and loopback destinations: only for twhook's own emulator on loopback, which
+   * can deliver there (see apiIsLocal). Twilio itself can never reach them.
    */
   allowLocalDestinations?: boolean;
 }
@@ -70,7 +71,7 @@ export function checkDestination(value: string | undefined, options: SinkCheckOp
   } catch {
     throw new UsageError(`--destination ${value} is not a URL: use https://your.host/path`);
   }
-  const local = isLocalHost(url.hostname);
+  const local = isLoopbackHost(url.hostname);
   if (url.protocol !== 'https:' && !(options.allowLocalDestinations && url.protocol === 'http:' && local)) {
     throw new UsageError(`--destination must be an https:// URL (got ${url.protocol.replace(':', '')}): Event Streams deliveries carry your account's data`);
   }
@@ -80,11 +81,6 @@ export function checkDestination(value: string | undefined, options: SinkCheckOp
     );
   }
   return url.toString();
-}
-
-function isLocalHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1' || host === '0.0.0.0';
 }
 
 export function checkMethod(value: string | undefined): 'POST' | 'GET' {

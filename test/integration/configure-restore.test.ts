@@ -52,7 +52,7 @@ describe('twhook configure', () => {
     const [entry] = journal.entries() as NumberEntry[];
     expect(entry).toMatchObject({ state: 'applied', origin: 'configure', phoneNumber: SUPPORT, before: { smsUrl: 'https://app.example.com/sms' } });
     expect(r.stderr).toContain(`backup ${entry!.id}`);
-    expect(r.stderr).toContain(`Undo with: twhook restore ${SUPPORT}`);
+    expect(r.stderr).toContain(`undo with: twhook restore ${SUPPORT}`);
 
     const back = await run(['restore', SUPPORT, '--yes']);
     expect(back.code).toBe(0);

@@ -29,7 +29,8 @@ export async function useEmulator(options: EmulatorOptions = {}): Promise<Emulat
   const emu = await startEmulator({ numbers: SEEDED_NUMBERS, ...options });
   running.push(emu);
   return Object.assign(emu, {
-    env: { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken, TWHOOK_API_URL: emu.url },
+    // The emulator delivers Event Streams to loopback receivers, which Twilio could not reach.
+    env: { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken, TWHOOK_API_URL: emu.url, TWHOOK_EMULATOR_DELIVERS_LOCALLY: '1' },
   });
 }
 
