@@ -29,11 +29,15 @@ export interface DevFlags extends OverrideOptionValues {
   basicAuth?: string;
   exec?: string;
   bodyLimit?: string;
+  inspect?: boolean;
+  inspectPort?: string;
 }
 
 export interface DevRunOptions {
   session: DevSessionOptions;
   verbose: boolean;
+  /** The web inspector: off with --no-inspect; `port` undefined tries 4040 and the next ones. */
+  inspect: false | { port?: number };
 }
 
 /**
@@ -81,7 +85,9 @@ export function register(cmd: Command, wire: Wire): void {
     .option('--enforce-signatures', 'refuse requests with an invalid or no signature (403): they never reach the app')
     .option('--basic-auth <user:pass>', 'require these credentials; the numbers\' URLs carry them')
     .option('--exec <command>', 'start the app with this command (TWHOOK_PUBLIC_URL set); stopped on exit')
-    .option('--body-limit <bytes>', 'refuse bodies larger than this with 413 (default 1mb)');
+    .option('--body-limit <bytes>', 'refuse bodies larger than this with 413 (default 1mb)')
+    .option('--inspect-port <port>', 'the web inspector\'s port on 127.0.0.1 (default 4040, or the next free one)')
+    .option('--no-inspect', 'serve no web inspector');
   for (const extension of DEV_EXTENSIONS) {
     for (const o of extension.options) {
       const option = new Option(o.flags, o.description);
@@ -98,6 +104,7 @@ Examples:
   $ twhook dev http://localhost:8080/twilio --number +15017122661 --no-voice --rt 5000
   $ twhook dev 3000 --public-url https://dev.example.com --listen 4040 --enforce-signatures
   $ twhook dev 3000 --number +15017122661 --exec "npm run dev" --json
+  $ twhook dev 3000 --number +15017122661 --inspect-port 4050   # the inspector at http://127.0.0.1:4050/
 `,
     )
     .action(
@@ -164,10 +171,19 @@ export function devOptions(ctx: Ctx, app: string, flags: DevFlags): DevRunOption
     throw new UsageError('--enforce-signatures needs the auth token to check signatures: set TWILIO_AUTH_TOKEN or pass --auth-token');
   }
 
+  let inspect: DevRunOptions['inspect'] = flags.inspect === false ? false : {};
+  if (flags.inspectPort !== undefined) {
+    if (flags.inspect === false) throw new UsageError('--inspect-port and --no-inspect contradict each other: drop one');
+    const port = Number(flags.inspectPort);
+    if (!/^\d+$/.test(flags.inspectPort) || port < 1 || port > 65535) throw new UsageError(`--inspect-port ${flags.inspectPort}: give a port from 1 to 65535`);
+    inspect = { port };
+  }
+
   const capture = flags.capture === false ? null : flags.capture ? resolve(ctx.cwd, flags.capture) : defaultCapture(ctx);
 
   return {
     verbose: !!flags.verbose,
+    inspect,
     session: {
       target: target.url,
       targetLabel: target.label,
@@ -203,18 +219,25 @@ export async function runDev(ctx: Ctx, options: DevRunOptions): Promise<number> 
   const [{ startDevSession }, { createRenderer }] = await Promise.all([import('../dev/session.js'), import('../ui/live-view.js')]);
   const projectFolder = resolve(ctx.cwd, '.twhook');
   if (options.session.capture?.startsWith(projectFolder + sep)) prepareProjectFolder(projectFolder);
-  const session = startDevSession(options.session, ctx);
+  // Started before the session, so a busy --inspect-port is one error line with nothing changed.
+  const inspector = options.inspect ? await (await import('../inspector/dev.js')).startDevInspector(ctx, options.session, options.inspect) : undefined;
+  const session = startDevSession(inspector ? { ...options.session, onRecord: inspector.onRecord, extensions: [...(options.session.extensions ?? []), inspector.extension] } : options.session, ctx);
   // A terminal's stdout knows its width (and follows resizes); a pipe or a test stream does not.
   const stdout = ctx.io.stdout as { columns?: number };
   const render = createRenderer(ctx.out, { verbose: options.verbose, width: () => stdout.columns });
+  let summary: SessionSummary;
   try {
-    for await (const event of session.events) render(event);
-  } catch (err) {
-    // Drawing failed (an output that went away): end the session, which restores the numbers.
-    await session.stop('fatal error').catch(() => undefined);
-    throw err;
+    try {
+      for await (const event of session.events) render(event);
+    } catch (err) {
+      // Drawing failed (an output that went away): end the session, which restores the numbers.
+      await session.stop('fatal error').catch(() => undefined);
+      throw err;
+    }
+    summary = await session.done;
+  } finally {
+    await inspector?.close();
   }
-  const summary: SessionSummary = await session.done;
   const failed = summary.restore.failed;
   if (failed.length) {
     const names = failed.map((r) => (r.kind === 'number' ? r.phoneNumber : `${r.kind} ${r.sid ?? ''}`.trim())).join(', ');

@@ -65,6 +65,12 @@ export const COMMANDS: CommandEntry[] = [
     example: 'twhook dev 3000 --number +15017122661',
     load: () => import('./dev.js'),
   },
+  {
+    name: 'inspect',
+    summary: 'open captured webhooks (JSONL, HAR) in the web inspector: timelines, verdicts, TwiML, replay',
+    example: 'twhook inspect .twhook/captures/2026-11-27.jsonl --to http://localhost:3000',
+    load: () => import('./inspect.js'),
+  },
   // verify, sign
   {
     name: 'verify',

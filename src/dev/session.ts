@@ -61,6 +61,11 @@ export interface DevSessionOptions {
   extensions?: SessionExtension[];
   /** How long requests in flight may finish when the session stops. */
   drainMs?: number;
+  /**
+   * Called with each request and its capture record (the same id as in the capture file, even
+   * with no capture file): the web inspector keeps these.
+   */
+  onRecord?: (event: RequestEvent, record: CaptureRecord) => void;
 }
 
 /** What an extension's setup receives: everything it needs to change the account safely. */
@@ -269,7 +274,7 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
         now,
         onEvent: (event) => {
           requests++;
-          if (capture) {
+          if (capture || options.onRecord) {
             const id = newCaptureId(new Date(event.time));
             // Only a first request with an idempotency token can be named by a later retryOf;
             // remembered as long as the proxy remembers tokens (twice over: events complete
@@ -278,9 +283,11 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
               if (captureIds.size >= 2 * MAX_REMEMBERED_TOKENS) captureIds.delete(captureIds.keys().next().value!);
               captureIds.set(event.id, id);
             }
-            capture.append(captureRecord(event, id, event.retryOf !== undefined ? captureIds.get(event.retryOf) : undefined)).catch((err: Error) => {
+            const record = captureRecord(event, id, event.retryOf !== undefined ? captureIds.get(event.retryOf) : undefined);
+            capture?.append(record).catch((err: Error) => {
               emit({ type: 'warning', time: time(), message: `cannot write to the capture file ${capture!.path}: ${err.message}` });
             });
+            options.onRecord?.(event, record);
           }
           emit(event);
         },

@@ -222,6 +222,9 @@ function readyLines(e: ReadyEvent, c: Chalkish): string[] {
   const events = (e as ReadyEvent & { events?: { url: string; sink: string; types: string[] } }).events;
   if (events) lines.push(`  event streams: ${events.types.join(', ')} → ${events.url} (temporary sink ${events.sink}, deleted on exit)`);
   lines.push(`  capture: ${e.capture ?? 'off'}`);
+  // Added by the web inspector (src/inspector/dev.ts) under its extension name.
+  const inspector = (e as ReadyEvent & { inspector?: { url: string } }).inspector;
+  if (inspector) lines.push(`  inspector: ${c.cyan(inspector.url)}`);
   lines.push(c.dim(e.numbers.length ? 'Waiting for webhooks. Ctrl-C stops and restores the numbers.' : 'Waiting for webhooks. Ctrl-C stops.'));
   return lines;
 }
