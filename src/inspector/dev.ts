@@ -56,6 +56,7 @@ export async function startDevInspector(_ctx: Ctx, session: DevSessionOptions, o
           ...(authToken ? { authToken } : {}),
           ...(session.basicAuth ? { basicAuth: session.basicAuth } : {}),
           label: `the app, through this session (signed for ${context.publicUrl})`,
+          markReplays: true,
         });
         return { ready: { url: server.url }, teardown: close };
       },

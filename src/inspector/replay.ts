@@ -8,7 +8,7 @@
  * In `inspect`, it goes to --to, signed for it.
  */
 import { randomUUID } from 'node:crypto';
-import { bodyBytes, bodyText, header, type CaptureRecord } from '../capture/format.js';
+import { bodyBytes, bodyText, header, redactUrl, type CaptureRecord } from '../capture/format.js';
 import { compareWithCapture } from '../replay/compare.js';
 import type { Sender } from '../replay/http.js';
 import { isJsonRequest, prepareReplay, type PreparedRequest, type SigningMode } from '../replay/prepare.js';
@@ -29,6 +29,8 @@ export interface ReplayTarget {
   basicAuth?: { username: string; password: string };
   /** "the app, through the dev proxy" */
   label: string;
+  /** dev: replays carry X-Twhook-Replay (the id replayed), so the list can tell them from Twilio's. */
+  markReplays?: boolean;
 }
 
 /** What the page may change before a replay. */
@@ -120,6 +122,7 @@ export function prepareFor(entry: InspectorEntry, target: ReplayTarget, edits: R
     // A new token: the app (and the dev proxy) must not take a replay for Twilio's retry.
     newIdempotencyToken: () => `replay-${randomUUID()}`,
   });
+  if (target.markReplays) prepared.headers['x-twhook-replay'] = entry.summary.id;
   if (target.basicAuth) {
     prepared.headers['authorization'] = `Basic ${Buffer.from(`${target.basicAuth.username}:${target.basicAuth.password}`).toString('base64')}`;
   }
@@ -153,7 +156,8 @@ export async function replayEntry(entry: InspectorEntry, target: ReplayTarget, e
   const captured = entry.record.response;
   const sentBody = prepared.body === undefined ? '' : typeof prepared.body === 'string' ? prepared.body : Buffer.from(prepared.body).toString('utf8');
   const outcome: ReplayOutcome = {
-    sent: { method: prepared.method, url: prepared.url, ...(prepared.signedFor ? { signedFor: prepared.signedFor } : {}), headers: headerPairs(prepared.headers), body: sentBody },
+    // URLs as a capture shows them: the basic-auth password never reaches the page.
+    sent: { method: prepared.method, url: redactUrl(prepared.url), ...(prepared.signedFor ? { signedFor: redactUrl(prepared.signedFor) } : {}), headers: headerPairs(prepared.headers), body: sentBody },
     captured: captured ? { status: captured.status, ...(header(captured.headers, 'content-type') ? { contentType: header(captured.headers, 'content-type') } : {}), body: bodyText(captured) } : null,
     sameStatus: null,
     sameBody: null,
@@ -202,17 +206,29 @@ export function curlCommand(entry: InspectorEntry, target: ReplayTarget, edits: 
     prepared.headers['x-twilio-signature'] = signed.prepared.headers['x-twilio-signature']!;
     notes.push('set TWHOOK_BASIC_PASSWORD to the --basic-auth password before running it');
   }
-  const parts = ['curl', '-sS', '-i', '-X', prepared.method, shellQuote(prepared.url)];
-  for (const [name, value] of Object.entries(prepared.headers)) {
-    if (name === 'host' || name === 'authorization') continue;
-    for (const v of Array.isArray(value) ? value : [value]) parts.push('-H', shellQuote(`${name}: ${v}`));
+  // A --to with credentials: the command says where the password goes, without it.
+  let url = prepared.url;
+  let user = target.basicAuth?.username;
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed?.username || parsed?.password) {
+    user ??= decodeURIComponent(parsed.username);
+    parsed.username = '';
+    parsed.password = '';
+    url = parsed.href;
+    if (!target.basicAuth) notes.push('set TWHOOK_BASIC_PASSWORD to the password of the URL before running it');
   }
-  if (target.basicAuth) parts.push('-u', `${shellQuote(target.basicAuth.username + ':')}"$TWHOOK_BASIC_PASSWORD"`);
+  const lines = [`curl -sS -i -X ${prepared.method} ${shellQuote(url)}`];
+  for (const [name, value] of Object.entries(prepared.headers)) {
+    // curl sets Host and Content-Length itself; a compressed answer would print as binary.
+    if (name === 'host' || name === 'authorization' || name === 'accept-encoding' || name === 'x-twhook-replay') continue;
+    for (const v of Array.isArray(value) ? value : [value]) lines.push(`-H ${shellQuote(`${name}: ${v}`)}`);
+  }
+  if (user !== undefined) lines.push(`-u ${shellQuote(user + ':')}"$TWHOOK_BASIC_PASSWORD"`);
   if (prepared.body !== undefined) {
     const text = typeof prepared.body === 'string' ? prepared.body : Buffer.from(prepared.body).toString('utf8');
-    parts.push('--data-binary', shellQuote(text));
+    lines.push(`--data-binary ${shellQuote(text)}`);
   }
-  return { command: parts.join(' \\\n  '), notes };
+  return { command: lines.join(' \\\n  '), notes };
 }
 
 export { isJsonRequest };

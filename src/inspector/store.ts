@@ -41,6 +41,8 @@ export interface RequestSummary {
   failure?: string;
   /** The id of the request Twilio retried (same idempotency token). */
   retryOf?: string;
+  /** The id of the request this one replays (sent from the inspector). */
+  replayOf?: string;
   expectsTwiml: boolean;
   /** The TwiML check passed (true), failed (false), or did not apply (absent). */
   twimlOk?: boolean;
@@ -107,6 +109,7 @@ export class InspectorStore {
       outcome: event.outcome,
       ...(event.failure ? { failure: event.failure } : {}),
       ...(safe.retryOf ? { retryOf: safe.retryOf } : {}),
+      ...(header(safe.headers, 'x-twhook-replay') ? { replayOf: header(safe.headers, 'x-twhook-replay') } : {}),
       expectsTwiml: event.expectsTwiml,
       ...(event.twiml ? { twimlOk: event.twiml.ok } : {}),
       ...(event.twilioError ? { twilioError: event.twilioError } : {}),
@@ -154,6 +157,7 @@ export class InspectorStore {
       response: response ? { status: response.status, ms: response.ms ?? null } : null,
       ...(safe.note ? { failure: safe.note } : {}),
       ...(safe.retryOf ? { retryOf: safe.retryOf } : {}),
+      ...(header(safe.headers, 'x-twhook-replay') ? { replayOf: header(safe.headers, 'x-twhook-replay') } : {}),
       expectsTwiml: !!described.expectsTwiml,
       ...(twiml ? { twimlOk: twiml.ok, ...(twiml.twilioError ? { twilioError: twiml.twilioError } : {}) } : {}),
       ...(response && header(response.headers, 'content-type') ? { contentType: header(response.headers, 'content-type') } : {}),

@@ -18,6 +18,7 @@ import type { Choice, Prompter } from '../../src/ui/prompter.js';
 import { signRequest } from '../../src/webhooks/signature.js';
 import { post, startApp, waitFor } from '../support/dev-session.js';
 import { useEmulator } from '../support/emulator.js';
+import { everythingServed } from '../support/inspector.js';
 import { scriptedPrompter } from '../support/prompter.js';
 import { runBin } from '../support/run-bin.js';
 import { MemoryStream, runCli, tempDir, type RunResult } from '../support/run-cli.js';
@@ -336,13 +337,20 @@ describe('no secret reaches output, captures or journals', () => {
     expect((await post(`${ready.proxyUrl}/sms`, signedWith.body, { ...host, Authorization: basicHeader('twhookdev', 'not-the-password'), 'X-Twilio-Signature': signedWith.signature })).status).toBe(401);
     await post(`${ready.proxyUrl}/status`, `MessageSid=SM1&MessageStatus=delivered&AccountSid=${ACCOUNT_SID}`, { ...host, Authorization: good });
     await waitFor('five requests', () => dev.json().filter((e) => e.type === 'request').length === 5);
+    // The web inspector: the page, its assets, the API, the downloads, a replay and a curl command
+    // of every request (signed on the server, with the basic-auth credentials).
+    expect(ready.inspector.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const served = await everythingServed(ready.inspector.url);
+    expect(served.filter((s) => s.label.includes('/replay'))).toHaveLength(5);
+    for (const { label, text } of served) scan.text(`dev --basic-auth: ${label}`, text);
     dev.stop();
     expect(await dev.exit, dev.stderr.text()).toBe(0);
     scan.run('dev --json --basic-auth --events', { stdout: dev.stdout.text(), stderr: dev.stderr.text() });
     expect(support.sms_url).toBe(seededSms);
     expect(emu.state.events.sinks.size).toBe(0);
     const capture = join(cwd, 'cap.jsonl');
-    expect(readFileSync(capture, 'utf8').trim().split('\n')).toHaveLength(5);
+    // The five requests, and the inspector's five replays (sent through the session, as Twilio would).
+    expect(readFileSync(capture, 'utf8').trim().split('\n')).toHaveLength(10);
 
     // 2. The TTY live view with --verbose (headers and bodies shown); credentials by flags.
     const live = startRun(['dev', app.url, '--public-url', PUBLIC, '--number', SUPPORT, '--basic-auth', `twhookdev:${DEV_PASSWORD}`, '--verbose', '--capture', 'live.jsonl', ...byFlags], {
@@ -400,6 +408,14 @@ describe('no secret reaches output, captures or journals', () => {
     await w.run('replay --to without a scheme, with a password', ['replay', capture, '--to', `twhookdev:${enc(DEV_PASSWORD)}@127.0.0.1:3000`], { code: 2 });
     await w.run('replay --filter --sign-for (.env)', ['replay', capture, join(cwd, 'live.jsonl'), '--to', behindProxy.url, '--sign-for', PUBLIC, '--filter', 'path=/sms', '--new-idempotency']);
     expect(checking.seen.length).toBeGreaterThan(0);
+
+    // twhook inspect over the capture: signatures checked and replays signed with the token (env).
+    const inspecting = startRun(['inspect', 'cap.jsonl', '--to', careless.url, '--json'], { cwd, configDir, env: byEnv });
+    const inspectReady = await waitFor('inspect ready', () => inspecting.json().find((e) => e.type === 'ready'));
+    for (const { label, text } of await everythingServed(inspectReady.url)) scan.text(`inspect: ${label}`, text);
+    inspecting.stop();
+    expect(await inspecting.exit, inspecting.stderr.text()).toBe(0);
+    scan.run('inspect --json', { stdout: inspecting.stdout.text(), stderr: inspecting.stderr.text() });
 
     await w.run('restore --list --json after dev', ['restore', '--list', '--json']);
     const { files, config } = w.finish();

@@ -17,6 +17,7 @@ interface Summary {
   outcome?: string;
   failure?: string;
   retryOf?: string;
+  replayOf?: string;
   expectsTwiml: boolean;
   twimlOk?: boolean;
   twilioError?: { code: number; message: string };
@@ -151,7 +152,7 @@ function row(s: Summary): HTMLTableRowElement {
     h('td', { class: 'mono' }, s.method),
     h('td', { class: 'mono path' }, s.path),
     h('td', {}, h('span', { class: `kind k-${s.kind}` }, s.kind)),
-    h('td', { class: 'gist' }, s.gist, s.retryOf ? h('span', { class: 'retry', title: `Twilio retried ${s.retryOf}` }, ' ↻ retry') : null),
+    h('td', { class: 'gist' }, s.gist, s.retryOf ? h('span', { class: 'retry', title: `Twilio retried ${s.retryOf}` }, ' ↻ retry') : null, s.replayOf ? h('span', { class: 'replayed', title: `replay of ${s.replayOf}` }, ' ⟲ replay') : null),
     h('td', {}, verdictBadge(s.verdict)),
     h('td', {}, statusBadge(s), s.twimlOk === false ? h('span', { class: 'badge st-4', title: 'TwiML problem' }, 'TwiML') : null),
     h('td', { class: 'num mono dim' }, s.response?.ms === null || s.response?.ms === undefined ? '' : String(s.response.ms)),
@@ -447,7 +448,7 @@ function detailView(d: Detail): HTMLElement[] {
     'div',
     { class: 'detail-head' },
     h('div', { class: 'title' }, h('span', { class: 'mono method' }, s.method), ' ', h('span', { class: 'mono' }, s.path)),
-    h('div', { class: 'meta' }, h('span', { class: `kind k-${s.kind}` }, s.kind), ' ', s.gist, ' · ', time(s.receivedAt), ' · ', statusBadge(s), s.response?.ms !== null && s.response?.ms !== undefined ? ` ${s.response.ms} ms` : '', s.retryOf ? h('span', { class: 'retry' }, ` ↻ retry of ${s.retryOf}`) : null),
+    h('div', { class: 'meta' }, h('span', { class: `kind k-${s.kind}` }, s.kind), ' ', s.gist, ' · ', time(s.receivedAt), ' · ', statusBadge(s), s.response?.ms !== null && s.response?.ms !== undefined ? ` ${s.response.ms} ms` : '', s.retryOf ? h('span', { class: 'retry' }, ` ↻ retry of ${s.retryOf}`) : null, s.replayOf ? h('span', { class: 'replayed' }, ` ⟲ replay of ${s.replayOf}`) : null),
     h(
       'div',
       { class: 'actions' },
