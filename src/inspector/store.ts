@@ -8,7 +8,7 @@ import { bodyText, header, redactHeaders, redactUrl, type CaptureRecord } from '
 import type { RequestEvent, SignatureVerdict } from '../dev/events.js';
 import { describeRecord } from '../replay/select.js';
 import type { FormParams } from '../webhooks/form.js';
-import { verifyRequest } from '../webhooks/signature.js';
+import { verifyAndExplain } from '../webhooks/signature-explain.js';
 import { checkTwimlAnswer, type TwilioErrorRef, type TwimlCheck } from '../webhooks/twiml.js';
 
 /** How many requests the inspector keeps in memory by default. */
@@ -209,7 +209,7 @@ function recordVerdict(record: CaptureRecord, params: FormParams | undefined, au
   } catch {
     return { status: 'unchecked', reason: `the captured URL ${JSON.stringify(record.url)} is not absolute` };
   }
-  const v = verifyRequest({
+  const v = verifyAndExplain({
     url: record.url,
     signature: header(record.headers, 'x-twilio-signature'),
     body: record.bodyBase64 !== undefined ? Buffer.from(record.bodyBase64, 'base64') : (record.body ?? ''),

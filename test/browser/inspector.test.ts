@@ -84,17 +84,18 @@ describe.skipIf(!!skipReason)('the web inspector in Chromium', () => {
   });
 
   it('lists every request live, with verdicts and statuses', async () => {
-    await page.waitForFunction(() => document.querySelectorAll('#rows tr').length === 5);
-    const rows = await page.$$eval('#rows tr', (trs) => trs.map((tr) => (tr as HTMLElement).innerText.replace(/\s+/g, ' ')));
+    const rows$ = page.locator('#rows tr');
+    await expect.poll(() => rows$.count()).toBe(5);
+    const rows = (await rows$.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
     // Newest first.
     expect(rows[0]).toMatch(/\/sms .*inbound-sms .*✗ invalid .*403/);
     expect(rows[1]).toMatch(/\/sms .*inbound-sms .*✓ valid .*200/);
     expect(rows[4]).toMatch(/\/voice .*inbound-call .*✓ valid .*200/);
     // A request arriving while the page is open shows without a reload.
     await send('/status', { AccountSid: ACCOUNT, MessageSid: SMS.MessageSid, MessageStatus: 'delivered', From: SMS.To, To: SMS.From });
-    await page.waitForFunction(() => document.querySelectorAll('#rows tr').length === 6);
+    await expect.poll(() => rows$.count()).toBe(6);
     await page.selectOption('#f-verdict', 'invalid');
-    await page.waitForFunction(() => [...document.querySelectorAll('#rows tr')].filter((tr) => !(tr as HTMLElement).hidden).length === 1);
+    await expect.poll(() => page.locator('#rows tr:visible').count()).toBe(1);
     await page.selectOption('#f-verdict', '');
   });
 
@@ -135,7 +136,7 @@ describe.skipIf(!!skipReason)('the web inspector in Chromium', () => {
     expect(app.seen.length).toBe(before + 1);
     expect(app.seen.at(-1)!.valid).toBe(true);
     // The replay went through the session: it is in the list, marked.
-    await page.waitForFunction(() => [...document.querySelectorAll('#rows tr')].some((tr) => (tr as HTMLElement).innerText.includes('replay')));
+    await expect.poll(() => page.locator('#rows tr', { hasText: '⟲ replay' }).count()).toBe(1);
   });
 
   it('replays with an edited parameter, still validly signed, and marks the differences', async () => {
