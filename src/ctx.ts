@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { UsageError } from './errors.js';
-import type { Credentials } from './twilio/credentials.js';
+import type { Credentials, Sourced } from './twilio/credentials.js';
 import { parseEnvFile, resolveCredentials } from './twilio/credentials.js';
 import type { TwilioPort } from './twilio/port.js';
 import type { TunnelFactory } from './tunnel/types.js';
@@ -91,6 +91,8 @@ export interface Ctx {
   readonly out: Output;
   /** True when a prompt can be shown: stdin and stderr are terminals and --json is off. */
   readonly canPrompt: boolean;
+  /** The API base URL replacing Twilio's, and where it was set (--api-url, TWHOOK_API_URL, the env file). */
+  readonly apiUrl?: Sourced;
   credentials(): Credentials;
   twilio(): Promise<TwilioPort>;
   readonly tunnel: TunnelFactory;
@@ -135,6 +137,7 @@ export function makeCtx(deps: Deps, globals: GlobalOptions): Ctx {
 
   let port: Promise<TwilioPort> | undefined;
   const apiUrl = globals.apiUrl ?? env.TWHOOK_API_URL;
+  const apiUrlSource: Sourced['source'] = globals.apiUrl !== undefined ? 'flag' : deps.env.TWHOOK_API_URL !== undefined ? 'env' : 'env-file';
   const canPrompt = deps.io.isStdinTTY && deps.io.isStderrTTY && !globals.json;
   return {
     io: deps.io,
@@ -146,6 +149,7 @@ export function makeCtx(deps: Deps, globals: GlobalOptions): Ctx {
     globals,
     out,
     canPrompt,
+    ...(apiUrl !== undefined ? { apiUrl: { value: apiUrl, source: apiUrlSource } } : {}),
     credentials: () => credentials,
     twilio() {
       port ??= (deps.twilioFactory ?? defaultTwilioFactory)({ credentials, apiUrl, env });

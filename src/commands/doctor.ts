@@ -92,12 +92,13 @@ function credentialChecks(creds: Credentials): DoctorCheck[] {
 }
 
 async function apiCheck(ctx: Ctx, creds: Credentials): Promise<DoctorCheck> {
-  const apiUrl = ctx.globals.apiUrl ?? ctx.env.TWHOOK_API_URL;
-  const target = apiUrl ? `${apiUrl} (--api-url)` : 'api.twilio.com';
+  const apiUrl = ctx.apiUrl;
+  const target = apiUrl ? `${apiUrl.value} (from ${where(apiUrl, 'TWHOOK_API_URL', '--api-url', creds)})` : 'api.twilio.com';
+  const source = apiUrl ? { source: apiUrl.source } : {};
   try {
     restAuth(creds);
   } catch (err) {
-    return { name: 'Twilio API', status: 'skip', detail: `not tried: ${(err as Error).message}` };
+    return { name: 'Twilio API', status: 'skip', ...source, detail: `not tried${apiUrl ? ` (${target})` : ''}: ${(err as Error).message}` };
   }
   try {
     const twilio = await ctx.twilio();
@@ -107,10 +108,11 @@ async function apiCheck(ctx: Ctx, creds: Credentials): Promise<DoctorCheck> {
     return {
       name: 'Twilio API',
       status: active ? 'ok' : 'fail',
+      ...source,
       detail: active ? `${target} answered: ${what}` : `${target} answered: ${what}; REST calls will fail until it is active`,
     };
   } catch (err) {
-    if (err instanceof TwhookError) return { name: 'Twilio API', status: 'fail', detail: err.message };
+    if (err instanceof TwhookError) return { name: 'Twilio API', status: 'fail', ...source, detail: apiUrl ? `${target}: ${err.message}` : err.message };
     throw err;
   }
 }

@@ -9,7 +9,7 @@ import { TwhookError } from '../errors.js';
 import { servicesOfNumbers, smsUrlIgnoredWarning, type MessagingService } from '../twilio/messaging.js';
 import type { IncomingNumber, NumberField, TwilioPort } from '../twilio/port.js';
 import { maskUrl } from '../state/url-secrets.js';
-import { resolveNumber } from '../twilio/resolve-number.js';
+import { resolveNumbers } from './shared/resolve-numbers.js';
 import { maskSid } from '../redact.js';
 import { describeOverrides, inspectOverrides, isEmptyOverrides, type Overrides } from '../webhooks/overrides.js';
 
@@ -171,7 +171,8 @@ export async function runNumbersList(ctx: Ctx, options: { filter?: string } = {}
 
 export async function runNumbersShow(ctx: Ctx, arg: string): Promise<IncomingNumber> {
   const twilio = await ctx.twilio();
-  const number = await resolveNumber(twilio.numbers, twilio.accountSid, arg);
+  // As `configure` takes it: +E.164, PN SID, digits, or (part of) the friendly name.
+  const [number] = (await resolveNumbers(twilio, [arg])) as [IncomingNumber];
   const services = await readServices(ctx, twilio, [number]);
   const ignored = smsUrlIgnoredWarning(number.phoneNumber, services?.get(number.sid));
   ctx.out.result({ number: numberJson(number, services) }, () => {
@@ -212,13 +213,14 @@ Examples:
   cmd
     .command('show')
     .description('one number in full')
-    .argument('<number>', '+E.164 number, PN SID, or enough of its digits to be unique')
+    .argument('<number>', '+E.164 number, PN SID, enough of its digits to be unique, or its friendly name')
     .addHelpText(
       'after',
       `
 Examples:
   $ twhook numbers show +14155550100
   $ twhook numbers show 0100 --json
+  $ twhook numbers show "Support line"
 `,
     )
     .action(wire(async (ctx, arg: string) => void (await runNumbersShow(ctx, arg))));

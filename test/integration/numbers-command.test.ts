@@ -150,6 +150,15 @@ describe('twhook numbers show', () => {
     }
     const human = await runCli(['numbers', 'show', '+14155550100'], { env: { ...emu.env, NO_COLOR: '1' }, tty: true });
     expect(human.stdout).toContain(support!.sid);
+    // As configure takes it: the friendly name, whole or in part, any case.
+    for (const arg of ['Support line', 'support']) {
+      const r = await runCli(['numbers', 'show', arg, '--json'], { env: emu.env });
+      expect(r.code, r.stderr).toBe(0);
+      expect((r.json()[0] as { number: { sid: string } }).number.sid).toBe(support!.sid);
+    }
+    const ambiguous = await runCli(['numbers', 'show', 'line'], { env: emu.env });
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain('"line" matches 2 numbers by name');
     expect(human.stdout).toMatch(/sms\s+POST\s+https:\/\/app\.example\.com\/sms/);
   });
 
@@ -173,6 +182,7 @@ describe('twhook numbers show', () => {
     expect(sid.stderr).toContain(`no number PN${'f'.repeat(32)} on account AC…${last4}`);
     const bad = await runCli(['numbers', 'show', 'hello'], { env: emu.env });
     expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('no number named "hello"');
     expect(emu.requests.filter((q) => q.path.includes('hello'))).toEqual([]);
   });
 });
@@ -187,10 +197,26 @@ describe('twhook doctor', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`✓ account SID  AC…${emu.accountSid.slice(-4)} from TWILIO_ACCOUNT_SID`);
     expect(r.stdout).toContain(`✓ auth token   set, from TWILIO_AUTH_TOKEN in ${join(cwd, '.env')}`);
-    expect(r.stdout).toContain(`✓ Twilio API   ${emu.url} (--api-url) answered: account "Dev project" is active (Full)`);
+    expect(r.stdout).toContain(`✓ Twilio API   ${emu.url} (from TWHOOK_API_URL) answered: account "Dev project" is active (Full)`);
     expect(r.stdout).toContain('✓ ngrok        NGROK_AUTHTOKEN set');
     expect(r.stdout).toMatch(/✓ Node\.js\s+v\d+/);
     for (const secret of [emu.authToken, 'ngrok-secret-value-1234', emu.accountSid]) expect(r.stdout + r.stderr).not.toContain(secret);
+  });
+
+  it('says where the API URL came from: --api-url, TWHOOK_API_URL, or the env file', async () => {
+    const emu = await useEmulator();
+    const cwd = tempDir();
+    const creds = { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken };
+    const flag = await runCli(['doctor', '--api-url', emu.url, '--json'], { env: creds, cwd });
+    const api = (r: { json: () => unknown[] }) => (r.json()[0] as { checks: { name: string; detail: string; source?: string }[] }).checks.find((c) => c.name === 'Twilio API')!;
+    expect(api(flag)).toMatchObject({ source: 'flag', detail: expect.stringMatching(new RegExp(`^${emu.url} \\(from --api-url\\) answered`)) });
+    const byEnv = await runCli(['doctor', '--json'], { env: { ...creds, TWHOOK_API_URL: emu.url }, cwd });
+    expect(api(byEnv)).toMatchObject({ source: 'env', detail: expect.stringContaining(`${emu.url} (from TWHOOK_API_URL) answered`) });
+    writeFileSync(join(cwd, '.env'), `TWHOOK_API_URL=${emu.url}\n`);
+    const byFile = await runCli(['doctor', '--json'], { env: creds, cwd });
+    expect(api(byFile)).toMatchObject({ source: 'env-file', detail: expect.stringContaining(`${emu.url} (from TWHOOK_API_URL in ${join(cwd, '.env')}) answered`) });
+    const down = await runCli(['doctor'], { env: { ...creds, TWHOOK_API_URL: 'http://127.0.0.1:9' }, cwd: tempDir() });
+    expect(down.stdout).toContain('✗ Twilio API   http://127.0.0.1:9 (from TWHOOK_API_URL): ');
   });
 
   it('exit 1 with --json when the API refuses the credentials', async () => {
