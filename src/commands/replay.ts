@@ -14,6 +14,7 @@ import { signingTokens } from '../twilio/credentials.js';
 import { severalTokens } from './shared/several-tokens.js';
 import { answerText } from '../replay/compare.js';
 import { replay, type ReplayResult, type ReplaySummary } from '../replay/engine.js';
+import { failureAdvice } from '../replay/http.js';
 import { checkHttpUrl, parsePositiveInt, parseRate } from '../replay/options.js';
 import { Feed } from '../replay/pool.js';
 import { ProgressBar } from '../replay/progress.js';
@@ -164,7 +165,7 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
   // Ctrl-C: what was sent is shown above; the exit says it was interrupted.
   if (ctx.signal.aborted) return 130;
   if (summary.unreachable) {
-    throw new RemoteError(`${summary.unreachable.message}: start your app, or point --to at it`, { code: summary.unreachable.code, service: 'app' });
+    throw new RemoteError(`${summary.unreachable.message}: ${failureAdvice(summary.unreachable)}`, { code: summary.unreachable.code, service: 'app' });
   }
   return summary.failed ? 1 : 0;
 }

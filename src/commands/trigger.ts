@@ -12,7 +12,7 @@ import { signingTokens } from '../twilio/credentials.js';
 import { severalTokens } from './shared/several-tokens.js';
 import { classify } from '../webhooks/kinds.js';
 import { checkTwimlAnswer, type TwimlCheck } from '../webhooks/twiml.js';
-import { createSender, type Answer, type OutgoingRequest, type SendFailure } from '../replay/http.js';
+import { createSender, failureAdvice, type Answer, type OutgoingRequest, type SendFailure } from '../replay/http.js';
 import { buildEvent, chooseVariant, flagName, requireFixture, signSynthetic, type SyntheticRequest } from '../trigger/build.js';
 import { listFixtures, type Fixture, type Json } from '../trigger/fixtures.js';
 import { checkHttpUrl, parseKeyValue, parsePositiveInt } from '../replay/options.js';
@@ -231,7 +231,7 @@ export async function runTrigger(ctx: Ctx, event: string | undefined, flags: Tri
   else if (signed.length > 1 && !unreachable) ctx.out.note(`${results.length} of ${signed.length} sent to ${to}: ${summary.ok} ok, ${failed} failed`);
   if (ctx.signal.aborted) return 130;
   if (unreachable?.failure) {
-    throw new RemoteError(`${unreachable.failure.message}: start your app, or point --to at it`, { code: unreachable.failure.code, service: 'app' });
+    throw new RemoteError(`${unreachable.failure.message}: ${failureAdvice(unreachable.failure)}`, { code: unreachable.failure.code, service: 'app' });
   }
   return failed ? 1 : 0;
 }

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
 import type { Outcome } from './events.js';
-import { errorCode, oneLine } from '../net/error-code.js';
+import { errorCode, isUnreadableReply, oneLine } from '../net/error-code.js';
 import { formatMs } from '../ui/format.js';
 
 export interface Timeouts {
@@ -182,16 +182,23 @@ export function describeFailure(
   if (abortReason instanceof CallerGone) return { outcome: 'caller-gone', status: 499, message: 'the caller hung up before the answer was complete' };
   const code = errorCode(err);
   if (abortReason instanceof TotalTimeout) {
-    return { outcome: 'timeout', status: 504, message: `the app took longer than ${formatMs(timeouts.totalMs)} (Twilio's total timeout for ${path}): Twilio gives up` };
+    return { outcome: 'timeout', status: 504, message: `${target} did not finish answering within ${formatMs(timeouts.totalMs)} (Twilio's total timeout for ${path}): Twilio gives up` };
   }
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return { outcome: 'timeout', status: 504, message: `the app took longer than ${formatMs(timeouts.readMs)} (Twilio's read timeout for ${path}): Twilio gives up` };
+    return { outcome: 'timeout', status: 504, message: `${target} did not answer within ${formatMs(timeouts.readMs)} (Twilio's read timeout for ${path}): Twilio gives up` };
   }
   if (code === 'ECONNREFUSED' || code === 'EADDRNOTAVAIL') {
-    return { outcome: 'app-down', status: 502, message: `nothing listening on ${target}` };
+    return { outcome: 'app-down', status: 502, message: `nothing listening on ${target}: start your app` };
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { outcome: 'app-down', status: 502, message: `cannot resolve ${target}` };
   const text = oneLine(err);
+  // The app answered, and whatever it did for the request may be done: not the same as "down".
+  if (isUnreadableReply(err, code)) {
+    return { outcome: 'app-error', status: 502, message: `${target} answered with a reply that is not valid HTTP (${text}): the request may have been carried out` };
+  }
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
+    return { outcome: 'app-error', status: 502, message: `${target} closed the connection before answering (${code}): the request may have been carried out` };
+  }
   return { outcome: 'app-error', status: 502, message: `the connection to ${target} failed: ${code ? `${code} ` : ''}${text}`.trim() };
 }
 

@@ -19,3 +19,14 @@ export function oneLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return (text.split('\n').find((line) => line.trim()) ?? '').trim();
 }
+
+/** A reply that arrived but could not be parsed (undici's HTTPParserError, Node's HPE_* codes). */
+export function isUnreadableReply(err: unknown, code = errorCode(err)): boolean {
+  if (code?.startsWith('HPE_')) return true;
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 4; depth++) {
+    if ((current as { name?: unknown }).name === 'HTTPParserError') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

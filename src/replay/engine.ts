@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { bodyBytes } from '../capture/index.js';
 import { checkTwimlAnswer, type TwimlCheck } from '../webhooks/twiml.js';
 import { compareWithCapture, isAnswerOk, type Comparison } from './compare.js';
-import { createSender, type Answer, type SendFailure, type Sender } from './http.js';
+import { createSender, UNREACHABLE_CODES, type Answer, type SendFailure, type Sender } from './http.js';
 import { Feed, runOrdered } from './pool.js';
 import { createPreparer, type PreparedRequest, type PrepareOptions } from './prepare.js';
 import type { Selected } from './select.js';
@@ -52,7 +52,7 @@ export interface ReplaySummary {
 }
 
 /** Connection failures that mean nobody is there: the rest would fail the same way. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNREACHABLE = UNREACHABLE_CODES;
 
 /** Replays a list, or a feed that the capture reader is still filling (sending starts at once). */
 export async function replay(selected: readonly Selected[] | Feed<Selected>, options: ReplayOptions, onResult: (result: ReplayResult) => void): Promise<ReplaySummary> {

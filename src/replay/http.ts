@@ -5,7 +5,8 @@
  * shows it next to the others.
  */
 import type { Dispatcher } from 'undici';
-import { errorCode, oneLine } from '../net/error-code.js';
+import { errorCode, isUnreadableReply, oneLine } from '../net/error-code.js';
+import { formatMs } from '../ui/format.js';
 
 export interface OutgoingRequest {
   method: string;
@@ -159,6 +160,17 @@ export async function createSender(options: SenderOptions = {}): Promise<Sender>
   };
 }
 
+/** Failures that mean nothing answers at the target (not a slow or broken app). */
+export const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** What to do about a failed send, for a command's closing error line: by what failed, not one advice for all. */
+export function failureAdvice(failure: SendFailure): string {
+  if (UNREACHABLE_CODES.has(failure.code)) return 'start your app, or point --to at it';
+  if (failure.code === 'UND_ERR_HEADERS_TIMEOUT' || failure.code === 'UND_ERR_BODY_TIMEOUT') return 'the app is running but slow: make it answer sooner, or raise --timeout';
+  if (failure.message.includes('may have been carried out')) return 'check what the app did before sending it again';
+  return 'check the app\'s log';
+}
+
 function describeFailure(err: unknown, url: string, timeoutMs: number, ms: number, signal?: AbortSignal): SendFailure {
   const code = errorCode(err);
   let where = url;
@@ -169,11 +181,15 @@ function describeFailure(err: unknown, url: string, timeoutMs: number, ms: numbe
   }
   if (signal?.aborted) return { code: 'aborted', message: 'stopped before the answer came', ms };
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return { code, message: `no answer within ${timeoutMs / 1000} s: Twilio would have given up`, ms };
+    return { code, message: `${where} did not answer within ${formatMs(timeoutMs)}: Twilio would have given up`, ms };
   }
   if (code === 'ECONNREFUSED' || code === 'EADDRNOTAVAIL') return { code, message: `nothing listening on ${where}`, ms };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { code, message: `cannot resolve ${where}`, ms };
-  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') return { code, message: `${where} closed the connection before answering`, ms };
   const text = oneLine(err);
+  // An answer came: whatever the app did for the request may be done, so it is no "cannot reach".
+  if (isUnreadableReply(err, code)) {
+    return { code: code ?? 'HPE_INVALID', message: `${where} answered with a reply that is not valid HTTP (${text}): the request may have been carried out`, ms };
+  }
+  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') return { code, message: `${where} closed the connection before answering: the request may have been carried out`, ms };
   return { code: code ?? 'error', message: `the request to ${where} failed: ${text}`, ms };
 }

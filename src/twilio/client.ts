@@ -157,7 +157,7 @@ export function defineRequestClient(Base: RequestClientClass): new (settings: Ht
             await sleep(backoffMs(attempt, settings));
             continue;
           }
-          throw networkError(err, uri, settings);
+          throw networkError(err, uri, settings, method);
         }
         if (response.statusCode < 400) {
           // The SDK JSON.parses every answer: an HTML page or a TwiML app at --api-url would

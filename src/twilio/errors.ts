@@ -110,10 +110,16 @@ export function networkCode(err: unknown): string | undefined {
 }
 
 /** The RemoteError for a request that got no HTTP answer: names the host, never the credentials. */
-export function networkError(err: unknown, uri: string, settings: { baseUrl?: string; timeoutMs: number }): RemoteError {
+export function networkError(err: unknown, uri: string, settings: { baseUrl?: string; timeoutMs: number }, method?: string): RemoteError {
   const code = networkCode(err) ?? 'ENETWORK';
   const host = hostOf(uri);
   const origin = settings.baseUrl && uri.startsWith(settings.baseUrl) ? ' (the --api-url / TWHOOK_API_URL server)' : '';
+  if (code.startsWith('HPE_')) {
+    // An answer came but could not be parsed (a 204 with a body, a broken proxy): Twilio may have
+    // done what was asked, so this is no "cannot reach". (eventstreams.ts checks a DELETE with a GET.)
+    const what = method ? `${method.toUpperCase()} ${maskAccounts(pathOf(uri))}` : 'the request';
+    return new RemoteError(`${host}${origin} answered ${what}, but its reply could not be read (${code}): the request may have been carried out`, { code, service: 'network' });
+  }
   let reason = NETWORK_TEXT[code] ?? `the request failed (${code})`;
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_SOCKET_CONNECTION_TIMEOUT') {
     reason = `no answer within ${Math.round(settings.timeoutMs / 100) / 10} s (TWHOOK_HTTP_TIMEOUT_MS)`;

@@ -4,6 +4,7 @@
  * src/twilio/client.ts passes in, so this module never loads `twilio` itself (type imports only).
  */
 import type { Twilio } from 'twilio';
+import { RemoteError } from '../errors.js';
 import { toRemoteError } from './errors.js';
 
 export type SinkType = 'webhook' | 'kinesis' | 'segment' | 'email';
@@ -175,6 +176,25 @@ function toEventType(instance: any): EventType {
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
+/**
+ * A DELETE whose reply came but could not be read (HPE_…) may have been carried out: a GET says
+ * whether the resource is gone (then the delete worked) before anything is reported as failed.
+ */
+async function removeChecked(remove: () => Promise<unknown>, fetch: () => Promise<unknown>): Promise<void> {
+  try {
+    await call(remove);
+  } catch (err) {
+    if (!(err instanceof RemoteError) || !String(err.info.code ?? '').startsWith('HPE_')) throw err;
+    try {
+      await call(fetch);
+    } catch (check) {
+      if (check instanceof RemoteError && (check.info.status === 404 || check.info.code === 20404)) return;
+      throw new RemoteError(`${err.message}; checking whether it is gone failed too: ${(check as Error).message}`, err.info);
+    }
+    throw new RemoteError(`${err.message}, yet it still exists: run the delete again`, err.info);
+  }
+}
+
 async function call<T>(request: () => Promise<T>): Promise<T> {
   try {
     return await request();
@@ -202,9 +222,10 @@ export function createEventsApi(client: Twilio): EventsApi {
       ),
     updateDescription: (sid, description) => call(async () => toSink(await v1().sinks(sid).update({ description }))),
     remove: (sid) =>
-      call(async () => {
-        await v1().sinks(sid).remove();
-      }),
+      removeChecked(
+        () => v1().sinks(sid).remove(),
+        () => v1().sinks(sid).fetch(),
+      ),
     test: (sid) => call(async () => ({ result: (await v1().sinks(sid).sinkTest.create()).result ?? '' })),
     validate: (sid, testId) =>
       call(async () => ({ result: (await v1().sinks(sid).sinkValidate.create({ testId })).result ?? '' })),
@@ -232,9 +253,10 @@ export function createEventsApi(client: Twilio): EventsApi {
     updateDescription: (sid, description) =>
       call(async () => toSubscription(await v1().subscriptions(sid).update({ description }))),
     remove: (sid) =>
-      call(async () => {
-        await v1().subscriptions(sid).remove();
-      }),
+      removeChecked(
+        () => v1().subscriptions(sid).remove(),
+        () => v1().subscriptions(sid).fetch(),
+      ),
   };
 
   const subscribedEvents: SubscribedEventsApi = {

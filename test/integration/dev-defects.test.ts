@@ -3,6 +3,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
+import { RemoteError } from '../../src/errors.js';
+import { startProxy } from '../../src/dev/server.js';
+import type { RequestEvent } from '../../src/dev/events.js';
+import { createTwilioPort } from '../../src/twilio/client.js';
+import { runCli } from '../support/run-cli.js';
 import twilio from 'twilio';
 import { signRequest } from '../../src/webhooks/signature.js';
 import { useEmulator } from '../support/emulator.js';
@@ -121,5 +128,92 @@ describe('twhook dev: an app with a base path', () => {
     expect(cli.json().find((e) => e.type === 'warning')).toMatchObject({ message: expect.stringMatching(/^--public-url http:\/\/dev\.example\.test is plain http: .*use https$/) });
     cli.interrupt();
     await cli.exit;
+  });
+});
+
+const rawServers: (() => void)[] = [];
+afterEach(() => {
+  while (rawServers.length) rawServers.pop()!();
+});
+
+/** A server that answers each request with `reply(firstLine)` as raw bytes: broken HTTP on demand. */
+async function rawServer(reply: (requestLine: string) => string): Promise<number> {
+  const server = createTcpServer((socket) => {
+    let seen = '';
+    socket.on('data', (chunk) => {
+      seen += chunk.toString('latin1');
+      if (!seen.includes('\r\n\r\n')) return;
+      socket.end(reply(seen.split('\r\n')[0]!));
+      seen = '';
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  rawServers.push(() => server.close());
+  return (server.address() as AddressInfo).port;
+}
+
+const NOT_HTTP = 'HTTX/1.1 200 OK\r\n\r\n';
+
+describe('a refused connection, a timeout and an unreadable reply are told apart', () => {
+  it('dev: a reply that is not HTTP is no "app down": the request may have been carried out', async () => {
+    const port = await rawServer(() => NOT_HTTP);
+    const events: RequestEvent[] = [];
+    const proxy = await startProxy({ target: `http://127.0.0.1:${port}`, targetLabel: `localhost:${port}`, onEvent: (e) => events.push(e) });
+    try {
+      const answer = await post(`${proxy.url}/sms`, 'Body=hi');
+      expect(answer.status).toBe(502);
+      expect(events[0]).toMatchObject({ outcome: 'app-error', status: 502 });
+      expect(events[0]!.failure).toMatch(new RegExp(`^localhost:${port} answered with a reply that is not valid HTTP \\(.+\\): the request may have been carried out$`));
+    } finally {
+      await proxy.close(100);
+    }
+  });
+
+  it('trigger --timeout 1 against a slow app: "did not answer within 1 s", not "start your app"', async () => {
+    const app = await startApp((_req, res) => {
+      const t = setTimeout(() => res.end('<Response/>'), 3_000);
+      res.on('close', () => clearTimeout(t));
+    });
+    const r = await runCli(['trigger', 'sms', '--to', `${app.url}/sms`, '--timeout', '1'], { env: { TWILIO_AUTH_TOKEN: 'a'.repeat(32) } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`error: 127.0.0.1:${app.port} did not answer within 1.0 s: Twilio would have given up: the app is running but slow: make it answer sooner, or raise --timeout\n`);
+  });
+
+  it('trigger against an app whose reply is not HTTP: says the request may have been carried out', async () => {
+    const port = await rawServer(() => NOT_HTTP);
+    const r = await runCli(['trigger', 'sms', '--to', `http://127.0.0.1:${port}/sms`], { env: { TWILIO_AUTH_TOKEN: 'a'.repeat(32) } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(new RegExp(`^error: 127\\.0\\.0\\.1:${port} answered with a reply that is not valid HTTP .*: the request may have been carried out: check what the app did before sending it again\n$`));
+    expect(r.stderr).not.toContain('start your app');
+  });
+});
+
+describe('a Twilio DELETE whose reply cannot be read', () => {
+  const SINK = 'DG' + '0'.repeat(32);
+  const port = (apiPort: number) =>
+    createTwilioPort({
+      credentials: { accountSid: { value: 'AC' + 'a'.repeat(32), source: 'env' }, authTokens: [{ value: 'b'.repeat(32), source: 'env' }] },
+      apiUrl: `http://127.0.0.1:${apiPort}`,
+      env: { TWHOOK_MAX_RETRIES: '0', TWHOOK_RETRY_BASE_MS: '1' },
+    });
+  const json = (status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    return `HTTP/1.1 ${status} X\r\nContent-Type: application/json\r\nContent-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`;
+  };
+  const sink = { sid: SINK, account_sid: 'AC' + 'a'.repeat(32), description: 'x', sink_type: 'webhook', status: 'active', sink_configuration: {}, links: {}, url: '' };
+
+  it('is checked with a GET: gone means the delete worked', async () => {
+    const api = await rawServer((line) => (line.startsWith('DELETE') ? NOT_HTTP : json(404, { code: 20404, message: 'not found', status: 404 })));
+    const twilio = await port(api);
+    await expect(twilio.events.sinks.remove(SINK)).resolves.toBeUndefined();
+  });
+
+  it('a resource still there after the unreadable reply: says so, and that the DELETE may have run', async () => {
+    const api = await rawServer((line) => (line.startsWith('DELETE') ? NOT_HTTP : json(200, sink)));
+    const twilio = await port(api);
+    const err = await twilio.events.sinks.remove(SINK).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RemoteError);
+    expect((err as Error).message).toMatch(/^http:\/\/127\.0\.0\.1:\d+ \(the --api-url \/ TWHOOK_API_URL server\) answered DELETE \/v1\/Sinks\/DG0+, but its reply could not be read \(HPE_\w+\): the request may have been carried out, yet it still exists: run the delete again$/);
   });
 });

@@ -121,7 +121,7 @@ describe('twhook dev with --public-url and the fake API', () => {
     await waitFor('the request line', () => cli.stdout.text().includes('nothing listening'));
     const out = cli.stdout.text();
     expect(out).toMatch(/\d\d:\d\d:\d\d  #1   POST  \/sms    inbound-sms  ✗ unsigned  502 +\d+ ms  \+1555… → \+1415…: Hello there/);
-    expect(out).toContain(`✗ nothing listening on localhost:${app.port} (Twilio error 11200 HTTP retrieval failure)`);
+    expect(out).toContain(`✗ nothing listening on localhost:${app.port}: start your app (Twilio error 11200 HTTP retrieval failure)`);
     cli.interrupt();
     expect(await cli.exit).toBe(0);
     expect(cli.stderr.text()).toContain('stopped (interrupted)');
@@ -139,7 +139,7 @@ describe('twhook dev with --public-url and the fake API', () => {
     expect(answer.status).toBe(504);
     const event = await waitFor('a request', () => cli.json().find((e) => e.type === 'request'));
     expect(event).toMatchObject({ outcome: 'timeout', status: 504, twilioError: { code: 11200 } });
-    expect(event.failure).toMatch(/took longer than 300 ms/);
+    expect(event.failure).toMatch(/did not answer within 300 ms/);
     cli.interrupt();
     await cli.exit;
   });

@@ -152,7 +152,7 @@ describe('proxy forwarding', () => {
     const { proxy, events } = await proxyTo(port, { targetLabel: `localhost:${port}` });
     const answer = await send(proxy.url, { path: '/sms', body: form });
     expect(answer.status).toBe(502);
-    expect(events[0]).toMatchObject({ outcome: 'app-down', status: 502, failure: `nothing listening on localhost:${port}`, twilioError: { code: 11200 } });
+    expect(events[0]).toMatchObject({ outcome: 'app-down', status: 502, failure: `nothing listening on localhost:${port}: start your app`, twilioError: { code: 11200 } });
   });
 
   it('fails a request the app answers slower than the read timeout, as Twilio would', async () => {
@@ -164,7 +164,7 @@ describe('proxy forwarding', () => {
     const answer = await send(proxy.url, { path: '/voice', body: 'CallSid=CA1' });
     expect(answer.status).toBe(504);
     expect(events[0]).toMatchObject({ outcome: 'timeout', status: 504, twilioError: { code: 11200 } });
-    expect(events[0]!.failure).toMatch(/took longer than 200 ms .*\/voice.*Twilio gives up/);
+    expect(events[0]!.failure).toMatch(/^127\.0\.0\.1:\d+ did not (answer|finish answering) within 200 ms .*\/voice.*Twilio gives up/);
   });
 
   it('refuses a body over the limit with 413 before the app sees it', async () => {
