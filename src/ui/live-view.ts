@@ -60,7 +60,10 @@ function liveRenderer(out: Output, options: RenderOptions): Renderer {
       case 'request': {
         const e = event;
         out.print(columns.line(e, c, at, options.width?.()));
-        for (const line of [...verdictLines(e.verdict), ...problemLines(e)]) out.print(`    ${line.level === 'error' ? c.red('✗') : c.yellow('!')} ${line.text}`);
+        for (const line of [...verdictLines(e.verdict), ...problemLines(e)]) {
+          const mark = line.level === 'error' ? c.red('✗') : line.level === 'warning' ? c.yellow('!') : c.dim('→');
+          out.print(`    ${mark} ${line.text}`);
+        }
         if (options.verbose) for (const line of verboseLines(e)) out.print(c.dim(`    ${line}`));
         return;
       }
@@ -177,14 +180,17 @@ function shortType(contentType: string): string {
 }
 
 /** What is wrong with an exchange, most important first, one line each. */
-export function problemLines(e: RequestEvent): { level: 'error' | 'warning'; text: string }[] {
-  const lines: { level: 'error' | 'warning'; text: string }[] = [];
+export function problemLines(e: RequestEvent): { level: 'error' | 'warning' | 'note'; text: string }[] {
+  const lines: { level: 'error' | 'warning' | 'note'; text: string }[] = [];
   const twilio = e.twilioError ? ` (Twilio error ${e.twilioError.code} ${e.twilioError.message})` : '';
   if (e.failure && e.outcome !== 'challenged') lines.push({ level: 'error', text: `${e.failure}${e.twiml ? '' : twilio}` });
   if (e.twiml && !e.twiml.ok) {
     e.twiml.problems.forEach((problem, i) => lines.push({ level: e.twiml!.twilioError?.code === 12200 ? 'warning' : 'error', text: `TwiML: ${problem}${i === 0 ? twilio : ''}` }));
   } else if (!e.failure && e.twilioError) {
     lines.push({ level: 'error', text: `the app answered ${e.status}${twilio}` });
+  } else if (e.twiml?.effect && e.twiml.effect !== 'no reply') {
+    // Plain text or audio instead of TwiML: Twilio accepts it, and what it does is worth a line.
+    lines.push({ level: 'note', text: e.twiml.effect });
   }
   for (const warning of e.warnings) lines.push({ level: 'warning', text: warning });
   return lines;

@@ -1,8 +1,15 @@
 /**
  * Checks an app's answer to a webhook that expects TwiML the way Twilio reads it, and names the
- * error Twilio would log for it (https://www.twilio.com/docs/api/errors/NNNNN). Pure and
- * dependency-free: the live view runs it on every answer, `trigger` on the one it gets.
+ * error Twilio would log for it (https://www.twilio.com/docs/api/errors/NNNNN). Pure: the live
+ * view runs it on every answer, `trigger` on the one it gets, the simulator on each document.
+ *
+ * Content types follow Twilio's "Your Response" pages: text/xml, application/xml and text/html are
+ * TwiML (Express's res.send answers text/html); on a call an audio type is played and text/plain
+ * is read aloud, then the call hangs up; on a message text/plain is sent back as the reply.
+ * https://www.twilio.com/docs/voice/twiml#twilio-understands-mime-types
+ * https://www.twilio.com/docs/messaging/twiml#twilio-understands-mime-types
  */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 export interface TwimlAnswer {
   /** HTTP status the app answered with. */
@@ -29,6 +36,11 @@ export interface TwimlCheck {
   twilioError?: TwilioErrorRef;
   /** The verbs under <Response>, in order, when the document parsed. */
   verbs?: string[];
+  /**
+   * What Twilio does with an answer it accepts that is not TwiML (plain text, audio, an empty
+   * reply): "Twilio will read this text and hang up".
+   */
+  effect?: string;
 }
 
 export const TWILIO_ERRORS = {
@@ -83,46 +95,98 @@ const CHILDREN: Record<string, ReadonlySet<string>> = {
 };
 
 export function checkTwimlAnswer(answer: TwimlAnswer): TwimlCheck {
-  const { status } = answer;
+  return inspectTwimlAnswer(answer).check;
+}
+
+/** What Twilio makes of an answer: the check, and the parsed <Response> when it is TwiML. */
+export interface TwimlInspection {
+  check: TwimlCheck;
+  /** How Twilio reads the body: TwiML, text (read aloud or sent back), audio (played), or nothing. */
+  kind: 'twiml' | 'text' | 'audio' | 'none';
+  root?: XmlElement;
+  /** The body as text (for `text`). */
+  text?: string;
+}
+
+/** checkTwimlAnswer, keeping the parsed document for the simulator (one parse per answer). */
+export function inspectTwimlAnswer(answer: TwimlAnswer): TwimlInspection {
+  const { status, channel } = answer;
   // Decoded in place (Buffer.from(uint8array) would copy the bytes first).
   const text = typeof answer.body === 'string' ? answer.body : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength).toString('utf8');
   const size = typeof answer.body === 'string' ? Buffer.byteLength(answer.body) : answer.body.byteLength;
   const mime = (answer.contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const none = (check: TwimlCheck): TwimlInspection => ({ check, kind: 'none' });
 
-  if (status >= 300 && status < 400) return { ok: true, problems: [] }; // Twilio follows redirects.
+  if (status >= 300 && status < 400) return none({ ok: true, problems: [] }); // Twilio follows redirects.
   if (status < 200 || status >= 300) {
-    return fail(11200, [`the app answered ${status}: Twilio treats any non-2xx answer as a failed request`]);
+    return none(fail(11200, [`the app answered ${status}: Twilio treats any non-2xx answer as a failed request`]));
   }
 
   const empty = text.trim() === '';
   // An empty answer is how an app says "no reply" to an incoming message; Twilio accepts 204 for it.
-  if (empty && status === 204 && answer.channel !== 'voice') return { ok: true, problems: [] };
+  if (empty && status === 204 && channel !== 'voice') return none({ ok: true, problems: [], effect: 'no reply' });
 
-  if (answer.channel === 'voice' && mime.startsWith('audio/')) return { ok: true, problems: [] };
+  if (mime.startsWith('audio/') && channel !== 'messaging') {
+    return { check: { ok: true, problems: [], effect: `Twilio will play this audio${channel ? '' : ' on a call'} and hang up` }, kind: 'audio' };
+  }
+  if (mime === 'text/plain' && !(empty && channel === 'voice')) {
+    return { check: { ok: true, problems: [], effect: plainTextEffect(text, channel) }, kind: empty ? 'none' : 'text', text };
+  }
 
   if (!isXmlType(mime)) {
     const what = describeBody(text, mime);
     const ctLabel = mime ? `Content-Type ${mime}` : 'no Content-Type';
-    const problems = [`${ctLabel} ${what}: answer TwiML with Content-Type text/xml`];
+    const accepted = channel === 'messaging' ? 'text/xml (or text/plain for a plain reply)' : 'text/xml';
+    const problems = [`${ctLabel} ${what}: answer TwiML with Content-Type ${accepted}`];
     if (!empty) {
       const parsed = parseXml(text);
       if (parsed.ok && parsed.root.name !== 'Response') problems.push(`the root element is <${parsed.root.name}>, not <Response>`);
     }
-    return fail(12300, problems);
+    return none(fail(12300, problems));
   }
 
-  if (empty) return fail(12100, ['the body is empty: answer at least <Response/>']);
-  if (size > MAX_TWIML_BYTES) return fail(11750, [`the TwiML is ${size} bytes; Twilio stops at ${MAX_TWIML_BYTES}`]);
+  if (empty) return none(fail(12100, ['the body is empty: answer at least <Response/>']));
+  if (size > MAX_TWIML_BYTES) return none(fail(11750, [`the TwiML is ${size} bytes; Twilio stops at ${MAX_TWIML_BYTES}`]));
 
+  if (mime === 'text/html' && looksLikeHtmlPage(text)) {
+    return none(fail(12100, [`an HTML page, not TwiML: ${JSON.stringify(firstWords(text))}`]));
+  }
   const parsed = parseXml(text);
-  if (!parsed.ok) return fail(12100, [`not well-formed XML: ${parsed.error}`]);
+  if (!parsed.ok) return none(fail(12100, [`not well-formed XML: ${parsed.error}`]));
   const root = parsed.root;
-  if (root.name !== 'Response') return fail(12100, [`the root element is <${root.name}>, not <Response>`]);
+  if (root.name !== 'Response') return none(fail(12100, [`the root element is <${root.name}>, not <Response>`]));
 
   const verbs = root.children.map((child) => child.name);
-  const problems = schemaProblems(root, answer.channel);
-  if (problems.length) return { ...fail(12200, problems), verbs };
-  return { ok: true, problems: [], verbs };
+  const problems = schemaProblems(root, channel);
+  if (problems.length) return { check: { ...fail(12200, problems), verbs }, kind: 'twiml', root };
+  return { check: { ok: true, problems: [], verbs }, kind: 'twiml', root };
+}
+
+function plainTextEffect(text: string, channel: TwimlAnswer['channel']): string {
+  const xmlInside = /^\s*(<\?xml|<Response[\s>/])/.test(text) ? ', XML tags included: answer TwiML with Content-Type text/xml' : '';
+  if (channel === 'voice') return `Twilio will read this text${xmlInside ? ' aloud' : ''} and hang up${xmlInside}`;
+  if (channel === 'messaging') {
+    return text.trim() ? `Twilio will send this text back as the reply${xmlInside}` : 'no reply';
+  }
+  return `on a call Twilio will read this text and hang up; to a message it sends it back as the reply${xmlInside}`;
+}
+
+function looksLikeHtmlPage(text: string): boolean {
+  const start = text.trimStart().slice(0, 200).toLowerCase();
+  return start.startsWith('<!doctype html') || start.startsWith('<html') || /^<(head|body|div|p|h1|title|pre)[\s>]/.test(start);
+}
+
+/** The first words a person would read on an HTML page (its title or heading, usually). */
+export function firstWords(html: string, count = 12): string {
+  const visible = html
+    .slice(0, 4096)
+    .replace(/<(script|style)[^]*?<\/\1\s*>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&[a-z#0-9]+;/gi, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const words = visible.split(' ').filter(Boolean);
+  return words.slice(0, count).join(' ') + (words.length > count ? ' …' : '');
 }
 
 function fail(code: TwilioErrorCode, problems: string[]): TwimlCheck {
@@ -130,14 +194,14 @@ function fail(code: TwilioErrorCode, problems: string[]): TwimlCheck {
 }
 
 function isXmlType(mime: string): boolean {
-  return mime === 'text/xml' || mime === 'application/xml';
+  return mime === 'text/xml' || mime === 'application/xml' || mime === 'text/html';
 }
 
 function describeBody(text: string, mime: string): string {
   const start = text.trimStart().slice(0, 200).toLowerCase();
   if (!start) return 'and an empty body';
   if (mime === 'application/json' || start.startsWith('{') || start.startsWith('[')) return 'with a JSON body';
-  if (mime === 'text/html' && start.startsWith('<response')) return 'with a TwiML body';
+  if (start.startsWith('<response')) return 'with a TwiML body';
   if (start.startsWith('<!doctype html') || start.startsWith('<html') || /<(head|body|div|p|h1)[\s>]/.test(start)) {
     return 'with an HTML body (an error page?)';
   }
@@ -172,197 +236,243 @@ function nestedProblems(parent: XmlElement, problems: string[]): void {
   }
 }
 
-// ---- A small XML well-formedness parser (elements, attributes, text, comments, CDATA, PIs) ----
+// ---- XML: fast-xml-parser's validator (well-formedness, with line and column) and its parser ----
 
 export interface XmlElement {
   name: string;
   attributes: Record<string, string>;
   children: XmlElement[];
+  /** The element's own text (CDATA included), entities decoded. */
   text: string;
+  /** Text and child elements in document order: what SSML inside <Say> needs. */
+  content: Array<string | XmlElement>;
 }
 
 export type XmlParse = { ok: true; root: XmlElement } | { ok: false; error: string };
 
-// Character classes by code (the parser runs on every answer the proxy sees: no regex per char).
-const isNameStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58 || c >= 0xc0;
-const isNameChar = (c: number) => isNameStart(c) || (c >= 48 && c <= 57) || c === 46 || c === 45 || c === 0xb7;
-const isSpace = (c: number) => c === 32 || c === 9 || c === 13 || c === 10;
+/** TwiML nests a few levels (Response > Gather > Say > SSML); the parser's cost grows with depth. */
+export const MAX_XML_DEPTH = 256;
+
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
-/** Parses a whole document; the error names the line and column of the first fault. */
-export function parseXml(source: string): XmlParse {
-  let pos = source.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const stack: XmlElement[] = [];
-  let root: XmlElement | undefined;
+type Ordered = Array<Record<string, unknown>>;
+let parser: XMLParser | undefined;
 
+function xmlParser(): XMLParser {
+  // Names get a '$' in front so that no element or attribute name (__proto__, constructor,
+  // hasOwnProperty) is ever a special property name to the parser; entities are decoded here,
+  // where an unknown one is an error, as XML says.
+  parser ??= new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: '$',
+    transformTagName: (name) => `$${name}`,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: false,
+    processEntities: false,
+    htmlEntities: false,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    cdataPropName: '#cdata',
+    maxNestedTags: MAX_XML_DEPTH,
+    jPath: false,
+  });
+  return parser;
+}
+
+/** Parses a whole document; the error names the line and column of the first fault. */
+export function parseXml(input: string): XmlParse {
+  const source = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   const where = (at: number) => {
     const before = source.slice(0, at);
     const line = before.split('\n').length;
     return `line ${line}, column ${at - before.lastIndexOf('\n')}`;
   };
-  const error = (message: string, at = pos): XmlParse => ({ ok: false, error: `${message} at ${where(at)}` });
+  const error = (message: string, at: number): XmlParse => ({ ok: false, error: `${message} at ${where(at)}` });
 
-  const readName = (): string | undefined => {
-    if (pos >= source.length || !isNameStart(source.charCodeAt(pos))) return undefined;
-    const start = pos;
-    pos++;
-    while (pos < source.length && isNameChar(source.charCodeAt(pos))) pos++;
-    return source.slice(start, pos);
-  };
-  const skipSpace = () => {
-    while (pos < source.length && isSpace(source.charCodeAt(pos))) pos++;
-  };
-  /** Checks entity and character references in text or an attribute value; returns the decoded text or an error. */
-  const decode = (raw: string, offset: number): string | { error: string; at: number } => {
-    if (raw.indexOf('&') < 0 && raw.indexOf('<') < 0) return raw;
-    let out = '';
-    let i = 0;
-    while (i < raw.length) {
-      const ch = raw[i]!;
-      if (ch === '&') {
-        const end = raw.indexOf(';', i);
-        const ref = end < 0 ? '' : raw.slice(i + 1, end);
-        let value: string | undefined;
-        if (/^#[0-9]+$/.test(ref)) value = safeCodePoint(parseInt(ref.slice(1), 10));
-        else if (/^#x[0-9a-fA-F]+$/.test(ref)) value = safeCodePoint(parseInt(ref.slice(2), 16));
-        else value = PREDEFINED[ref];
-        if (value === undefined) {
-          return { error: end < 0 || !ref ? 'unescaped "&" (write &amp;)' : `unknown entity &${ref};`, at: offset + i };
-        }
-        out += value;
-        i = end + 1;
-        continue;
-      }
-      if (ch === '<') return { error: 'unescaped "<" (write &lt;)', at: offset + i };
-      out += ch;
-      i++;
-    }
-    return out;
-  };
-
-  if (source.startsWith('<?xml', pos) && /\s/.test(source[pos + 5] ?? '')) {
-    const end = source.indexOf('?>', pos);
-    if (end < 0) return error('unterminated XML declaration');
-    pos = end + 2;
-  } else {
-    const decl = source.indexOf('<?xml');
-    if (decl > pos && /\s/.test(source[decl + 5] ?? '') && source.slice(pos, decl).trim() === '') {
-      return error('text before the XML declaration (it must be the very first bytes)', pos);
-    }
+  const doctype = source.indexOf('<!DOCTYPE');
+  if (doctype >= 0) {
+    const end = source.indexOf('>', doctype);
+    const bracket = source.indexOf('[', doctype);
+    // An internal subset can declare entities: TwiML has no use for them, and they are a way to
+    // make a parser expand a small answer into a huge one.
+    if (bracket >= 0 && (end < 0 || bracket < end)) return error('internal DTD subsets are not supported by TwiML', doctype);
   }
 
-  while (pos < source.length) {
-    const lt = source.indexOf('<', pos);
-    const textEnd = lt < 0 ? source.length : lt;
-    if (textEnd > pos) {
-      const raw = source.slice(pos, textEnd);
-      if (stack.length === 0) {
-        if (raw.trim()) return error(root ? 'text after the root element' : 'text before the root element', pos + raw.search(/\S/));
-      } else {
-        const decoded = decode(raw, pos);
-        if (typeof decoded !== 'string') return error(decoded.error, decoded.at);
-        stack[stack.length - 1]!.text += decoded;
-      }
-      pos = textEnd;
+  const valid = XMLValidator.validate(source, { allowBooleanAttributes: false });
+  if (valid !== true) {
+    const { msg, line, col } = valid.err;
+    const at = offsetOf(source, line, col);
+    return error(describeXmlError(msg, source, at), at);
+  }
+  if (source.includes('__proto__')) {
+    // The validator keeps attribute names in a plain object, where __proto__ is special.
+    const tags = /<([^\s/>!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>/g;
+    for (let m = tags.exec(source); m; m = tags.exec(source)) {
+      if ((m[2]!.match(/(?:^|\s)__proto__\s*=/g) ?? []).length > 1) return error(`attribute __proto__ repeated in <${m[1]}>`, m.index);
     }
-    if (pos >= source.length) break;
-    const tagStart = pos;
-    if (source.startsWith('<!--', pos)) {
-      const end = source.indexOf('-->', pos + 4);
-      if (end < 0) return error('unterminated comment');
-      if (source.slice(pos + 4, end).includes('--')) return error('"--" inside a comment');
-      pos = end + 3;
-      continue;
-    }
-    if (source.startsWith('<![CDATA[', pos)) {
-      if (stack.length === 0) return error('CDATA outside the root element');
-      const end = source.indexOf(']]>', pos);
-      if (end < 0) return error('unterminated CDATA section');
-      stack[stack.length - 1]!.text += source.slice(pos + 9, end);
-      pos = end + 3;
-      continue;
-    }
-    if (source.startsWith('<!DOCTYPE', pos)) {
-      if (root || stack.length) return error('DOCTYPE after the root element started');
-      const end = source.indexOf('>', pos);
-      if (end < 0) return error('unterminated DOCTYPE');
-      // Only this declaration is searched for '[': scanning the rest of the answer for each of
-      // many DOCTYPEs would be quadratic in a hostile answer.
-      const bracket = source.indexOf('[', pos);
-      if (bracket >= 0 && bracket < end) return error('internal DTD subsets are not supported by TwiML');
-      pos = end + 1;
-      continue;
-    }
-    if (source.startsWith('<?', pos)) {
-      const end = source.indexOf('?>', pos);
-      if (end < 0) return error('unterminated processing instruction');
-      if (/^<\?xml\s/i.test(source.slice(pos, pos + 6))) return error('the XML declaration must be the very first bytes');
-      pos = end + 2;
-      continue;
-    }
-    if (source.startsWith('</', pos)) {
-      pos += 2;
-      const name = readName();
-      if (!name) return error('bad closing tag', tagStart);
-      skipSpace();
-      if (source[pos] !== '>') return error(`bad closing tag </${name}`, tagStart);
-      pos++;
-      const open = stack.pop();
-      if (!open) return error(`closing tag </${name}> without an opening tag`, tagStart);
-      if (open.name !== name) return error(`</${name}> closes <${open.name}> (XML is case-sensitive)`, tagStart);
-      continue;
-    }
-    pos++;
-    const name = readName();
-    if (!name) return error('"<" that starts no tag (write &lt;)', tagStart);
-    if (stack.length === 0 && root) return error(`a second root element <${name}>`, tagStart);
+  }
+  let tree: Ordered;
+  try {
+    tree = xmlParser().parse(source) as Ordered;
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/nested/i.test(message)) return error(`elements nested deeper than ${MAX_XML_DEPTH} levels`, 0);
+    return error(message.replace(/\.$/, ''), 0);
+  }
+  const roots = tree.filter((node) => elementName(node) !== undefined);
+  if (!roots.length) return error('no root element', source.length);
+  if (roots.length > 1) {
+    const second = elementName(roots[1]!)!;
+    return error(`a second root element <${second}>`, Math.max(0, source.indexOf(`<${second}`, source.indexOf('>'))));
+  }
+  const converted = convert(roots[0]!);
+  if (typeof converted === 'string') return { ok: false, error: converted };
+  return { ok: true, root: converted };
+}
+
+function elementName(node: Record<string, unknown>): string | undefined {
+  for (const key in node) if (key.charCodeAt(0) === 36 /* $ */) return key;
+  return undefined;
+}
+
+/** fast-xml-parser's ordered output to XmlElements, without recursion (depth is bounded anyway). */
+function convert(rootNode: Record<string, unknown>): XmlElement | string {
+  const make = (node: Record<string, unknown>): { element: XmlElement; items: Ordered } | string => {
+    const key = elementName(node)!;
+    const name = key.replace(/^\$+/, '');
     // No prototype: an attribute named __proto__ is an attribute like any other.
-    const element: XmlElement = { name, attributes: Object.create(null) as Record<string, string>, children: [], text: '' };
-    for (;;) {
-      const before = pos;
-      skipSpace();
-      if (pos >= source.length) return error(`unterminated tag <${name}`, tagStart);
-      if (source.startsWith('/>', pos)) {
-        pos += 2;
-        attach(element, true);
-        break;
+    const attributes = Object.create(null) as Record<string, string>;
+    const raw = node[':@'] as Record<string, string> | undefined;
+    if (raw) {
+      for (const attr of Object.keys(raw)) {
+        const value = decodeEntities(String(raw[attr]));
+        if (value === undefined) return `${entityError(String(raw[attr]))} in attribute ${attr.slice(1)} of <${name}>`;
+        attributes[attr.slice(1)] = value;
       }
-      if (source[pos] === '>') {
-        pos++;
-        attach(element, false);
-        break;
-      }
-      if (pos === before) return error(`missing space between attributes in <${name}>`);
-      const attrStart = pos;
-      const attr = readName();
-      if (!attr) return error(`bad character ${JSON.stringify(source[pos])} in <${name}>`);
-      skipSpace();
-      if (source[pos] !== '=') return error(`attribute ${attr} of <${name}> has no value`, attrStart);
-      pos++;
-      skipSpace();
-      const quote = source[pos];
-      if (quote !== '"' && quote !== "'") return error(`the value of ${attr} in <${name}> is not quoted`, attrStart);
-      const end = source.indexOf(quote, pos + 1);
-      if (end < 0) return error(`unterminated value of ${attr} in <${name}>`, attrStart);
-      const decoded = decode(source.slice(pos + 1, end), pos + 1);
-      if (typeof decoded !== 'string') return error(decoded.error, decoded.at);
-      if (Object.hasOwn(element.attributes, attr)) return error(`attribute ${attr} repeated in <${name}>`, attrStart);
-      element.attributes[attr] = decoded;
-      pos = end + 1;
+    }
+    return { element: { name, attributes, children: [], text: '', content: [] }, items: node[key] as Ordered };
+  };
+  const first = make(rootNode);
+  if (typeof first === 'string') return first;
+  const stack = [{ ...first, index: 0 }];
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    if (top.index >= top.items.length) {
+      stack.pop();
+      continue;
+    }
+    const item = top.items[top.index++]!;
+    if ('#text' in item) {
+      const text = decodeEntities(String(item['#text']));
+      if (text === undefined) return `${entityError(String(item['#text']))} in <${top.element.name}>`;
+      appendText(top.element, text);
+    } else if ('#cdata' in item) {
+      const parts = item['#cdata'] as Ordered;
+      appendText(top.element, parts.map((p) => String(p['#text'] ?? '')).join(''));
+    } else if (elementName(item) !== undefined) {
+      const child = make(item);
+      if (typeof child === 'string') return child;
+      top.element.children.push(child.element);
+      top.element.content.push(child.element);
+      stack.push({ ...child, index: 0 });
     }
   }
-  if (stack.length) return error(`<${stack[stack.length - 1]!.name}> is never closed`, source.length);
-  if (!root) return error('no root element', source.length);
-  return { ok: true, root };
+  return first.element;
+}
 
-  function attach(element: XmlElement, selfClosing: boolean): void {
-    if (stack.length) stack[stack.length - 1]!.children.push(element);
-    else root = element;
-    if (!selfClosing) stack.push(element);
+function appendText(element: XmlElement, text: string): void {
+  element.text += text;
+  const last = element.content.length - 1;
+  if (last >= 0 && typeof element.content[last] === 'string') element.content[last] += text;
+  else element.content.push(text);
+}
+
+/** Decodes entity and character references; undefined when one is not XML's. */
+function decodeEntities(raw: string): string | undefined {
+  if (raw.indexOf('&') < 0) return raw;
+  let out = '';
+  let i = 0;
+  while (i < raw.length) {
+    const amp = raw.indexOf('&', i);
+    if (amp < 0) {
+      out += raw.slice(i);
+      break;
+    }
+    out += raw.slice(i, amp);
+    const end = raw.indexOf(';', amp);
+    const ref = end < 0 ? '' : raw.slice(amp + 1, end);
+    let value: string | undefined;
+    if (/^#[0-9]+$/.test(ref)) value = safeCodePoint(parseInt(ref.slice(1), 10));
+    else if (/^#x[0-9a-fA-F]+$/.test(ref)) value = safeCodePoint(parseInt(ref.slice(2), 16));
+    else value = Object.hasOwn(PREDEFINED, ref) ? PREDEFINED[ref] : undefined;
+    if (value === undefined) return undefined;
+    out += value;
+    i = end + 1;
   }
+  return out;
+}
+
+function entityError(raw: string): string {
+  const match = /&([^;&\s]*);?/.exec(raw.slice(raw.search(/&(?!(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/)));
+  const ref = match?.[1];
+  if (!match || !match[0].endsWith(';') || !ref) return 'unescaped "&" (write &amp;)';
+  return ref.startsWith('#') ? `bad character reference &${ref};` : `unknown entity &${ref};`;
 }
 
 function safeCodePoint(code: number): string | undefined {
   if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return undefined;
   return String.fromCodePoint(code);
+}
+
+function offsetOf(source: string, line: number, col: number | undefined): number {
+  let at = 0;
+  for (let l = 1; l < line; l++) {
+    const next = source.indexOf('\n', at);
+    if (next < 0) break;
+    at = next + 1;
+  }
+  return Math.min(source.length, at + Math.max(0, (col ?? 1) - 1));
+}
+
+/** The validator's message in the words twhook uses everywhere else. */
+function describeXmlError(msg: string, source: string, at: number): string {
+  let m: RegExpExecArray | null;
+  if ((m = /^char '(.)' is not expected/.exec(msg))) {
+    if (m[1] === '&') return 'unescaped "&" (write &amp;)';
+    if (m[1] === '<') return 'unescaped "<" (write &lt;)';
+    const firstTag = source.indexOf('<');
+    if (firstTag < 0 || at < firstTag) return 'text before the root element';
+    return `unexpected ${JSON.stringify(m[1])}`;
+  }
+  if ((m = /^Expected closing tag '([^']*)' \(opened in line \d+, col \d+\) instead of closing tag '([^']*)'/.exec(msg))) {
+    const hint = m[1]!.toLowerCase() === m[2]!.toLowerCase() ? ' (XML is case-sensitive)' : '';
+    return `</${m[2]}> closes <${m[1]}>${hint}`;
+  }
+  if ((m = /^Unclosed tag '([^']*)'/.exec(msg))) return `<${m[1]}> is never closed`;
+  if ((m = /^Closing tag '([^']*)' has not been opened/.exec(msg))) return `closing tag </${m[1]}> without an opening tag`;
+  if (/^Start tag expected/.test(msg)) return 'no root element';
+  if (/^Extra text at the end/.test(msg)) return 'text after the root element';
+  if (/^XML declaration allowed only at the start/.test(msg)) return 'the XML declaration must be the very first bytes';
+  if ((m = /^Attribute '([^']*)' is repeated/.exec(msg))) return `attribute ${m[1]} repeated`;
+  if ((m = /^Attribute '([^']*)' is without value/.exec(msg))) return `the value of ${m[1]} is missing or not quoted`;
+  if ((m = /^boolean attribute '([^']*)' is not allowed/.exec(msg))) return `attribute ${m[1]} has no value`;
+  if ((m = /^Attribute '([^']*)' has no space in starting/.exec(msg))) return `missing space before attribute ${m[1]}`;
+  return msg.replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase());
+}
+
+/**
+ * The text a voice would read for an element: its text and its children's, in document order,
+ * with whitespace collapsed (SSML tags inside <Say> are read as their text).
+ */
+export function textContent(element: XmlElement): string {
+  const parts: string[] = [];
+  const stack: Array<string | XmlElement> = [element];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (typeof node === 'string') parts.push(node);
+    else for (let i = node.content.length - 1; i >= 0; i--) stack.push(node.content[i]!);
+  }
+  return parts.join('').replace(/\s+/g, ' ').trim();
 }

@@ -97,6 +97,18 @@ describe('live view (terminal)', () => {
     ]);
   });
 
+  // Twilio reads a text/plain answer to a call aloud and hangs up (TwiML Voice: Your Response).
+  it('says what Twilio will do with a plain-text answer to a call, as a note, not an error', () => {
+    const { out, stdout } = output({ tty: true });
+    createRenderer(out, { formatTime })(
+      request({
+        response: { status: 200, contentType: 'text/plain', headers: [], body: 'Closed', bodyEncoding: 'utf8', bytes: 6, truncated: false },
+        twiml: { ok: true, problems: [], effect: 'Twilio will read this text and hang up' },
+      }),
+    );
+    expect(stdout.text().split('\n')[1]).toBe('    → Twilio will read this text and hang up');
+  });
+
   it('shows headers and bodies with --verbose', () => {
     const { out, stdout } = output({ tty: true });
     createRenderer(out, { formatTime, verbose: true })(request());

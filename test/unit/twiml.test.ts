@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkTwimlAnswer, parseXml } from '../../src/webhooks/twiml.js';
+import { checkTwimlAnswer, parseXml, textContent } from '../../src/webhooks/twiml.js';
 
 const xml = 'text/xml; charset=utf-8';
 
@@ -17,18 +17,47 @@ describe('checkTwimlAnswer', () => {
     expect(checkTwimlAnswer({ status: 200, contentType: 'application/xml', body: '<Response/>' }).ok).toBe(true);
   });
 
-  it('names 12300 for JSON, HTML and a missing content type', () => {
+  it('names 12300 for JSON, audio on a message and a missing content type', () => {
     const json = checkTwimlAnswer({ status: 200, contentType: 'application/json', body: '{"ok":true}' });
     expect(json.twilioError).toEqual({ code: 12300, message: 'Invalid Content-Type' });
     expect(json.problems[0]).toMatch(/application\/json with a JSON body/);
-    const html = checkTwimlAnswer({ status: 200, contentType: 'text/html', body: '<!DOCTYPE html><html><body>Error</body></html>' });
-    expect(html.twilioError?.code).toBe(12300);
-    expect(html.problems[0]).toMatch(/HTML body/);
-    const twimlAsHtml = checkTwimlAnswer({ status: 200, contentType: 'text/html', body: '<Response/>' });
-    expect(twimlAsHtml.problems[0]).toMatch(/text\/html with a TwiML body: answer TwiML with Content-Type text\/xml/);
+    const audio = checkTwimlAnswer({ status: 200, contentType: 'audio/mpeg', body: 'ID3', channel: 'messaging' });
+    expect(audio.twilioError?.code).toBe(12300);
     const none = checkTwimlAnswer({ status: 200, body: '' });
     expect(none.twilioError?.code).toBe(12300);
     expect(none.problems[0]).toMatch(/no Content-Type and an empty body/);
+  });
+
+  // https://www.twilio.com/docs/voice/twiml#twilio-understands-mime-types: "text/xml,
+  // application/xml, text/html: Twilio interprets the returned document as TwiML".
+  it('reads text/html as TwiML: Express res.send(twiml.toString()) is what Twilio samples do', () => {
+    const express = checkTwimlAnswer({ status: 200, contentType: 'text/html; charset=utf-8', body: '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hi</Say></Response>', channel: 'voice' });
+    expect(express).toEqual({ ok: true, problems: [], verbs: ['Say'] });
+    const bad = checkTwimlAnswer({ status: 200, contentType: 'text/html', body: '<Response><Say>x</say></Response>' });
+    expect(bad.twilioError?.code).toBe(12100);
+  });
+
+  it('calls an HTML page served as text/html 12100, with the first words of the page', () => {
+    const html = checkTwimlAnswer({ status: 200, contentType: 'text/html', body: '<!DOCTYPE html><html><head><title>Error</title></head><body><h1>Cannot POST /voice</h1></body></html>' });
+    expect(html.twilioError?.code).toBe(12100);
+    expect(html.problems[0]).toBe('an HTML page, not TwiML: "Error Cannot POST /voice"');
+  });
+
+  // Voice: "various audio types: Twilio plays the audio file to the caller, and then hangs up";
+  // "text/plain: Twilio reads the content of the text out loud to the caller, and then hangs up".
+  // Messaging (https://www.twilio.com/docs/messaging/twiml#twilio-understands-mime-types):
+  // "text/plain: Twilio sends the content of the text back as a message".
+  it('accepts audio and plain text on a call, plain text on a message, and says what Twilio will do', () => {
+    expect(checkTwimlAnswer({ status: 200, contentType: 'audio/mpeg', body: 'ID3', channel: 'voice' })).toEqual({ ok: true, problems: [], effect: 'Twilio will play this audio and hang up' });
+    expect(checkTwimlAnswer({ status: 200, contentType: 'text/plain', body: 'We are closed.', channel: 'voice' })).toEqual({ ok: true, problems: [], effect: 'Twilio will read this text and hang up' });
+    expect(checkTwimlAnswer({ status: 200, contentType: 'text/plain; charset=utf-8', body: 'Thanks!', channel: 'messaging' })).toEqual({ ok: true, problems: [], effect: 'Twilio will send this text back as the reply' });
+    expect(checkTwimlAnswer({ status: 200, contentType: 'text/plain', body: 'Hi' }).effect).toMatch(/read this text and hang up.*sends it back/);
+    // TwiML sent as text/plain is read out, tags and all: accepted, but the effect says so.
+    const misTyped = checkTwimlAnswer({ status: 200, contentType: 'text/plain', body: '<Response><Say>x</Say></Response>', channel: 'voice' });
+    expect(misTyped.ok).toBe(true);
+    expect(misTyped.effect).toMatch(/XML tags included: answer TwiML with Content-Type text\/xml/);
+    // An empty text/plain answer to a call leaves Twilio nothing to do: still an error.
+    expect(checkTwimlAnswer({ status: 200, contentType: 'text/plain', body: '', channel: 'voice' }).ok).toBe(false);
   });
 
   it('names 12100 for an empty XML body, a wrong root and malformed XML', () => {
@@ -78,7 +107,20 @@ describe('checkTwimlAnswer', () => {
 describe('parseXml', () => {
   it('parses attributes, CDATA and character references', () => {
     const r = parseXml(`<a x='1' y="&#x41;&#66;"><![CDATA[<raw>]]><b/></a>`);
-    expect(r.ok && r.root).toEqual({ name: 'a', attributes: { x: '1', y: 'AB' }, text: '<raw>', children: [{ name: 'b', attributes: {}, children: [], text: '' }] });
+    const b = { name: 'b', attributes: {}, children: [], text: '', content: [] };
+    expect(r.ok && r.root).toEqual({ name: 'a', attributes: { x: '1', y: 'AB' }, text: '<raw>', children: [b], content: ['<raw>', b] });
+  });
+  it('keeps text and elements in order, and reads SSML inside <Say> as text', () => {
+    const r = parseXml('<Say>Hello <break time="1s"/>world, <emphasis>now</emphasis>! &amp; bye<![CDATA[ & more]]></Say>');
+    expect(r.ok && textContent(r.root)).toBe('Hello world, now! & bye & more');
+  });
+  it('names the line and column of a fault, as the validator finds it', () => {
+    const r = parseXml('<Response>\n  <Say>a</Say>\n  <Play>b</Say>\n</Response>');
+    expect(r.ok ? '' : r.error).toBe('</Say> closes <Play> at line 3, column 10');
+  });
+  it('refuses elements nested deeper than TwiML ever needs, quickly', () => {
+    const deep = '<a>'.repeat(5000) + '</a>'.repeat(5000);
+    expect(parseXml(deep)).toMatchObject({ ok: false, error: expect.stringContaining('nested deeper') });
   });
   it.each([
     ['<a>', /never closed/],
