@@ -5,6 +5,7 @@
  * (an input source backed by a terminal prompt). Events go out one by one through `onEvent` as they
  * happen, in order, and are also returned whole.
  */
+import type { Dispatcher } from 'undici';
 import type { CaptureRecord } from '../capture/format.js';
 import type { DialOutcome, EndSimEvent, GatherSimEvent, SimEvent } from './events.js';
 
@@ -79,6 +80,8 @@ interface SimulateCommon {
   /** Every HTTP exchange with the app, as a capture record (for --capture, verify and replay). */
   onExchange?: (record: CaptureRecord) => void;
   signal?: AbortSignal;
+  /** One undici connection pool shared by many simulations (`twhook test --jobs`); default one per simulation. */
+  dispatcher?: Dispatcher;
 }
 
 export interface SimulateCallOptions extends SimulateCommon {

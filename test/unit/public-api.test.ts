@@ -13,6 +13,6 @@ describe("twhook's public API", () => {
   });
 
   it('exports only functions meant for users', () => {
-    expect(Object.keys(api).sort()).toEqual(['classify', 'encodeForm', 'maskUrl', 'parseForm', 'rebaseUrl', 'signRequest', 'verifyRequest']);
+    expect(Object.keys(api).sort()).toEqual(['classify', 'encodeForm', 'maskUrl', 'parseForm', 'rebaseUrl', 'signRequest', 'simulateCall', 'simulateText', 'verifyRequest']);
   });
 });

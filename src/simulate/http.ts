@@ -1,0 +1,242 @@
+/**
+ * The simulator's requests to the app, made the way Twilio makes them: form-encoded (GET puts the
+ * parameters in the query string), signed with X-Twilio-Signature by the same code as `trigger`
+ * (signRequest), with I-Twilio-Idempotency-Token (the same on every retry of one request) and
+ * Twilio's User-Agent, carrying the conversation's cookies, following 3xx redirects as a browser
+ * does, and honouring the URL's connection overrides (#rt=…&rc=…&rp=…&tt=…): read timeout,
+ * retries, total time. Twilio's default is a 15 s timeout and one retry of a failed connection.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import type { CookieJar } from 'tough-cookie';
+import { encodeBody, newCaptureId, normalizeHeaders, type CaptureRecord } from '../capture/format.js';
+import { errorCode } from '../net/error-code.js';
+import { encodeForm } from '../webhooks/form.js';
+import { effectiveOverrides, inspectOverrides, VOICE_CEILING_MS, type Overrides } from '../webhooks/overrides.js';
+import { signRequest } from '../webhooks/signature.js';
+import { rebaseUrl } from '../webhooks/url.js';
+import type { SimClock } from './clock.js';
+import type { RequestSimEvent } from './events.js';
+import type { Params } from './params.js';
+
+export const TWILIO_USER_AGENT = 'TwilioProxy/1.1';
+/** Answers are read up to this size; TwiML stops at 64 kB, the rest only needs to be known as too big. */
+const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_REDIRECTS = 10;
+
+export interface SimRequest {
+  /** Absolute; a #fragment carries connection overrides and is never sent or signed. */
+  url: string;
+  method: 'GET' | 'POST';
+  params: Params;
+  /** A call's request: voice's 15 s ceiling applies to every attempt. */
+  voice?: boolean;
+  /** TwiML fetches emit a `request` event per attempt; callbacks are reported by the caller. */
+  emit?: boolean;
+}
+
+export interface SimAnswer {
+  status: number;
+  contentType?: string;
+  body: Buffer;
+  /** The URL that answered, after redirects (the base of relative URLs in its TwiML). */
+  url: string;
+}
+
+export type SimResponse = { answer: SimAnswer; failure?: undefined } | { answer?: undefined; failure: string; status: number };
+
+export interface AppHttpOptions {
+  authToken?: string;
+  publicUrl?: string;
+  clock: SimClock;
+  emit: (event: RequestSimEvent) => void;
+  onExchange?: (record: CaptureRecord) => void;
+  signal?: AbortSignal;
+  /** Share one connection pool between simulations (test --jobs, the bench). */
+  dispatcher?: Dispatcher;
+}
+
+export interface AppHttp {
+  send(request: SimRequest, jar: CookieJar): Promise<SimResponse>;
+  /** HTTP requests made so far (redirect hops and retries included). */
+  readonly count: number;
+  close(): Promise<void>;
+}
+
+export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
+  const undici = await import('undici');
+  const owned = options.dispatcher ? undefined : new undici.Agent({ keepAliveTimeout: 4_000, connect: { timeout: 10_000 } });
+  const dispatcher: Dispatcher = options.dispatcher ?? owned!;
+  let count = 0;
+
+  const attempt = async (url: string, method: 'GET' | 'POST', params: Params, token: string, timeoutMs: number, jar: CookieJar, emit: boolean, attemptNo: number) => {
+    const query = method === 'GET' ? encodeForm(params) : '';
+    const sendUrl = appendQuery(stripHash(url), query);
+    const body = method === 'POST' ? encodeForm(params) : undefined;
+    const headers: Record<string, string> = {
+      'user-agent': TWILIO_USER_AGENT,
+      accept: '*/*',
+      'cache-control': 'max-age=259200',
+      'x-home-region': 'us1',
+      'i-twilio-idempotency-token': token,
+    };
+    if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const signFor = options.publicUrl ? rebaseUrl(sendUrl, options.publicUrl) : sendUrl;
+    if (options.authToken) {
+      headers['x-twilio-signature'] = signRequest({ authToken: options.authToken, url: signFor, params: method === 'GET' ? {} : params }).signature;
+    }
+    let cookie = '';
+    try {
+      cookie = jar.getCookieStringSync(sendUrl);
+    } catch {
+      // A URL tough-cookie cannot place: no cookies.
+    }
+    if (cookie) headers.cookie = cookie;
+
+    count++;
+    const started = performance.now();
+    const receivedAt = options.clock.now();
+    let status = 0;
+    let contentType: string | undefined;
+    let responseHeaders: Record<string, string | string[] | undefined> = {};
+    let bytes: Buffer = Buffer.alloc(0);
+    let failure: { kind: 'connect' | 'read' | 'other'; message: string } | undefined;
+    try {
+      const { origin, path } = splitOrigin(sendUrl);
+      const res = await dispatcher.request({ origin, path, method, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: options.signal });
+      status = res.statusCode;
+      responseHeaders = res.headers;
+      const ct = res.headers['content-type'];
+      contentType = Array.isArray(ct) ? ct[0] : ct;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        if (size < MAX_BODY_BYTES) chunks.push(chunk);
+        size += chunk.length;
+      }
+      bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const setCookie = res.headers['set-cookie'];
+      for (const line of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
+        try {
+          jar.setCookieSync(line, sendUrl);
+        } catch {
+          // Twilio ignores a cookie it cannot store; so does the simulator.
+        }
+      }
+    } catch (err) {
+      failure = describeFailure(err, sendUrl, timeoutMs, options.signal);
+    }
+    const ms = Math.round(performance.now() - started);
+    if (emit) {
+      options.emit({ type: 'request', t: options.clock.t, url: sendUrl, method, params, status, ...(contentType ? { contentType } : {}), ms, attempt: attemptNo });
+    }
+    if (options.onExchange) {
+      const record: CaptureRecord = {
+        v: 1,
+        id: newCaptureId(receivedAt),
+        receivedAt: receivedAt.toISOString(),
+        method,
+        url: signFor,
+        headers: normalizeHeaders({ host: hostOf(signFor), ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }),
+        ...encodeBody(body),
+        ...(status ? { response: { status, headers: normalizeHeaders(responseHeaders), ...encodeBody(bytes), ms } } : {}),
+        ...(attemptNo > 1 ? { note: `retry ${attemptNo - 1} (same I-Twilio-Idempotency-Token)` } : {}),
+      };
+      options.onExchange(record);
+    }
+    return { status, contentType, bytes, headers: responseHeaders, sendUrl, failure };
+  };
+
+  return {
+    get count() {
+      return count;
+    },
+    async send(request, jar) {
+      const { overrides } = inspectOverrides(request.url);
+      const o = effectiveOverrides(overrides ?? ({} as Overrides));
+      let readTimeout = o.readTimeout;
+      const total = request.voice ? Math.min(o.totalTimeout, VOICE_CEILING_MS) : o.totalTimeout;
+      if (request.voice) readTimeout = Math.min(readTimeout, VOICE_CEILING_MS);
+      const token = randomUUID();
+      const started = performance.now();
+      let url = request.url;
+      let method = request.method;
+      let params = request.params;
+      let hops = 0;
+      for (let attemptNo = 1; ; ) {
+        const timeLeft = Math.max(100, total - (performance.now() - started));
+        const r = await attempt(url, method, params, token, Math.min(readTimeout, timeLeft), jar, request.emit ?? false, attemptNo);
+        const location = r.headers.location;
+        if (!r.failure && r.status >= 300 && r.status < 400 && location && r.status !== 304) {
+          if (++hops > MAX_REDIRECTS) return { failure: `more than ${MAX_REDIRECTS} redirects`, status: r.status };
+          url = new URL(Array.isArray(location) ? location[0]! : location, r.sendUrl).href;
+          // As browsers do: 303, and 301/302 after a POST, continue with a GET without the form.
+          if (r.status === 303 || ((r.status === 301 || r.status === 302) && method === 'POST')) {
+            method = 'GET';
+            params = {};
+          }
+          continue;
+        }
+        const retryable = r.failure
+          ? (r.failure.kind === 'connect' && allows(o.retryPolicy, 'ct')) || (r.failure.kind === 'read' && allows(o.retryPolicy, 'rt'))
+          : (r.status >= 400 && r.status < 500 && allows(o.retryPolicy, '4xx')) || (r.status >= 500 && allows(o.retryPolicy, '5xx'));
+        const canRetry = retryable && attemptNo <= o.retryCount && performance.now() - started < total && !options.signal?.aborted;
+        if (canRetry) {
+          attemptNo++;
+          continue;
+        }
+        if (r.failure) return { failure: r.failure.message, status: 0 };
+        return { answer: { status: r.status, contentType: r.contentType, body: r.bytes, url } };
+      }
+    },
+    async close() {
+      if (owned) await owned.close().catch(() => undefined);
+    },
+  };
+}
+
+function allows(policy: readonly string[], kind: string): boolean {
+  return policy.includes(kind) || policy.includes('all');
+}
+
+function stripHash(url: string): string {
+  const i = url.indexOf('#');
+  return i < 0 ? url : url.slice(0, i);
+}
+
+function appendQuery(url: string, query: string): string {
+  if (!query) return url;
+  return `${url}${url.includes('?') ? (url.endsWith('?') || url.endsWith('&') ? '' : '&') : '?'}${query}`;
+}
+
+const origins = new Map<string, { origin: string; path: string }>();
+
+function splitOrigin(url: string): { origin: string; path: string } {
+  let parts = origins.get(url);
+  if (parts) return parts;
+  const match = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)([^#]*)/i.exec(url);
+  if (!match) throw new TypeError(`not an absolute URL: ${url}`);
+  const path = match[2] || '/';
+  parts = { origin: match[1]!, path: path.startsWith('/') ? path : `/${path}` };
+  if (origins.size >= 4096) origins.clear();
+  origins.set(url, parts);
+  return parts;
+}
+
+function hostOf(url: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]*)/i.exec(url)?.[1] ?? '';
+}
+
+function describeFailure(err: unknown, url: string, timeoutMs: number, signal?: AbortSignal): { kind: 'connect' | 'read' | 'other'; message: string } {
+  const code = errorCode(err);
+  const host = hostOf(url);
+  if (signal?.aborted) return { kind: 'other', message: 'stopped before the answer came' };
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return { kind: 'read', message: `no answer from ${host} within ${timeoutMs / 1000} s: Twilio gives up` };
+  }
+  if (code === 'ECONNREFUSED' || code === 'EADDRNOTAVAIL') return { kind: 'connect', message: `nothing listening on ${host}` };
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { kind: 'connect', message: `could not connect to ${host} in time` };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { kind: 'connect', message: `cannot resolve ${host}` };
+  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') return { kind: 'other', message: `${host} closed the connection before answering` };
+  return { kind: 'other', message: `the request to ${host} failed: ${err instanceof Error ? err.message : String(err)}` };
+}

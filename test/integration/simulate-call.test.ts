@@ -1,0 +1,249 @@
+// The simulator's call engine against a real app on 127.0.0.1 (test/support/ivr-app.ts), rule by
+// rule, each against Twilio's TwiML docs (https://www.twilio.com/docs/voice/twiml/<verb>).
+import { afterEach, describe, expect, it } from 'vitest';
+import { simulateCall, APPLICATION_ERROR_MESSAGE } from '../../src/simulate/index.js';
+import type { SimEvent } from '../../src/simulate/events.js';
+import { startIvrApp, type IvrApp } from '../support/ivr-app.js';
+
+const TOKEN = '12345678901234567890123456789012';
+let app: IvrApp;
+afterEach(async () => app?.close());
+
+async function ivr(options: { publicUrl?: string } = {}): Promise<IvrApp> {
+  app = await startIvrApp({ authToken: TOKEN, ...options });
+  return app;
+}
+
+function only<T extends SimEvent['type']>(events: SimEvent[], type: T): Array<Extract<SimEvent, { type: T }>> {
+  return events.filter((e): e is Extract<SimEvent, { type: T }> => e.type === type);
+}
+
+const says = (events: SimEvent[]) => only(events, 'say').map((e) => e.text);
+const paths = (a: IvrApp) => a.seen.map((s) => s.path);
+
+describe('simulateCall: requests as Twilio makes them', () => {
+  // https://www.twilio.com/docs/voice/twiml#request-parameters; signatures as
+  // https://www.twilio.com/docs/usage/security#validating-requests
+  it('sends the call parameters, signed, with Twilio headers; CallStatus ringing then in-progress', async () => {
+    const a = await ivr();
+    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '4' }, { kind: 'speak', text: 'my bill' }] });
+    expect(r.ok).toBe(true);
+    expect(a.seen.every((s) => s.valid)).toBe(true);
+    const first = a.seen[0]!;
+    expect(first.params).toMatchObject({ CallStatus: 'ringing', Direction: 'inbound', From: '+15558675310', To: '+15017122661', Caller: '+15558675310', Called: '+15017122661', ApiVersion: '2010-04-01' });
+    expect(first.params.CallSid).toMatch(/^CA[0-9a-f]{32}$/);
+    expect(first.headers['user-agent']).toBe('TwilioProxy/1.1');
+    expect(first.headers['i-twilio-idempotency-token']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(a.seen.slice(1).every((s) => s.params.CallStatus === 'in-progress' && s.params.CallSid === first.params.CallSid)).toBe(true);
+    // The answers are text/html (Express's res.send): TwiML, as Twilio's docs say.
+    expect(only(r.events, 'request').every((e) => e.contentType?.startsWith('text/html'))).toBe(true);
+  });
+
+  it('goes unsigned without an auth token, and signs for publicUrl when given', async () => {
+    const a = await ivr({ publicUrl: 'https://example.ngrok.app' });
+    await simulateCall({ app: `${a.url}/plain`, authToken: TOKEN, publicUrl: 'https://example.ngrok.app' });
+    expect(a.seen[0]!.valid).toBe(true);
+    await simulateCall({ app: `${a.url}/plain` });
+    expect(a.seen[1]!.headers['x-twilio-signature']).toBeUndefined();
+  });
+
+  // https://www.twilio.com/docs/voice/twiml#cookies: "Twilio accepts HTTP cookies and will include
+  // them in each request, just like a normal web browser" (within the call).
+  it('keeps cookies within a call, and a new call starts without them', async () => {
+    const a = await ivr();
+    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '1' }, { kind: 'dial', status: 'busy' }] });
+    expect(a.seen[1]!.headers.cookie).toBe('caller=%2B15558675310');
+    expect(says(r.events)).toContain('Connecting you to sales, +15558675310.');
+    await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN });
+    expect(a.seen.at(-1)!.headers.cookie).toBeUndefined();
+  });
+
+  // https://www.twilio.com/docs/voice/twiml/gather: "If no input is received before timeout,
+  // Twilio will ... continue on to the next verb"; the action defaults to the current document.
+  it('Gather: the key goes to action as Digits; no input falls through to the next verb', async () => {
+    const a = await ivr();
+    const timedOut = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN });
+    expect(says(timedOut.events)).toEqual([expect.stringMatching(/^Welcome to Acme/), 'We did not get your choice. Goodbye.']);
+    expect(only(timedOut.events, 'gather')[0]).toMatchObject({ input: 'dtmf', numDigits: 1, finishOnKey: '#', timeout: 4, action: `${a.url}/menu`, result: null });
+    expect(timedOut.end).toMatchObject({ reason: 'end-of-document', status: 'completed', requests: 1 });
+    // The prompt (about 8 s) and the 4 s timeout moved the simulated clock.
+    expect(timedOut.end.duration).toBeGreaterThanOrEqual(12);
+  });
+
+  it('Gather: numDigits takes the first keys; finishOnKey ends input and is reported as FinishedOnKey', async () => {
+    const a = await ivr();
+    await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '9' }, { kind: 'press', digits: '12' }] });
+    expect(a.seen.filter((s) => s.path === '/menu').map((s) => s.params.Digits)).toEqual(['9', '1']);
+  });
+
+  // https://www.twilio.com/docs/voice/twiml/gather#input: speech results arrive as SpeechResult and Confidence.
+  it('Gather input="speech": SpeechResult and Confidence; a relative Redirect resolves against the document', async () => {
+    const a = await ivr();
+    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '4' }, { kind: 'speak', text: 'my bill' }] });
+    expect(paths(a)).toEqual(['/voice', '/menu', '/speech', '/heard']);
+    expect(only(r.events, 'redirect')[0]).toEqual({ type: 'redirect', t: expect.any(Number), url: `${a.url}/speech`, method: 'POST' });
+    expect(a.seen[3]!.params).toMatchObject({ SpeechResult: 'my bill', Confidence: expect.stringMatching(/^0\.\d+$/) });
+    expect(says(r.events).at(-1)).toBe('You said: my bill.');
+    expect(r.end.reason).toBe('hangup');
+  });
+
+  it('an input that does not fit where the call is is a usage error', async () => {
+    const a = await ivr();
+    await expect(simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'speak', text: 'sales' }] })).rejects.toThrow(/input 1 \(speak "sales"\) does not fit: the call is at <Gather input="dtmf">/);
+  });
+});
+
+describe('simulateCall: Dial, Record, Enqueue', () => {
+  // https://www.twilio.com/docs/voice/twiml/dial#action: DialCallStatus, DialCallSid, DialCallDuration.
+  it('Dial with an action: the outcome goes to action; verbs after the Dial are not reached', async () => {
+    const a = await ivr();
+    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '1' }, { kind: 'dial', status: 'completed', seconds: 42 }] });
+    expect(only(r.events, 'dial')[0]).toMatchObject({ to: ['+15551230000'], action: `${a.url}/dial-done`, outcome: 'completed', duration: 42 });
+    const done = a.seen.find((s) => s.path === '/dial-done')!;
+    expect(done.params).toMatchObject({ DialCallStatus: 'completed', DialCallDuration: '42', DialCallSid: expect.stringMatching(/^CA/) });
+    expect(says(r.events)).not.toContain('Unreachable after a Dial with an action.');
+    expect(says(r.events).at(-1)).toBe('Your call lasted 42 seconds. Goodbye.');
+  });
+
+  it('Dial busy: DialCallStatus busy, no DialCallDuration', async () => {
+    const a = await ivr();
+    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '1' }, { kind: 'dial', status: 'busy' }] });
+    const done = a.seen.find((s) => s.path === '/dial-done')!;
+    expect(done.params.DialCallStatus).toBe('busy');
+    expect(done.params.DialCallDuration).toBeUndefined();
+    expect(says(r.events)).toContain('Sales is busy. Please call again.');
+  });
+
+  // https://www.twilio.com/docs/voice/twiml/record: RecordingUrl, RecordingSid, RecordingDuration,
+  // Digits; "if Twilio receives an empty recording, it will not make a request to the action URL".
+  it('Record: the recording goes to action and to recordingStatusCallback; an empty one falls through', async () => {
+    const a = await ivr();
+    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '2' }, { kind: 'record', seconds: 12, digits: '#' }] });
+    expect(only(r.events, 'record')[0]).toMatchObject({ action: `${a.url}/recorded`, maxLength: 30, result: { duration: 12, digits: '#' } });
+    const recorded = a.seen.find((s) => s.path === '/recorded')!;
+    expect(recorded.params).toMatchObject({ RecordingDuration: '12', Digits: '#', RecordingSid: expect.stringMatching(/^RE/), RecordingUrl: expect.stringMatching(/^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC\w+\/Recordings\/RE/) });
+    const callback = only(r.events, 'callback').find((c) => c.kind === 'recording')!;
+    expect(callback.params).toMatchObject({ RecordingStatus: 'completed', RecordingDuration: '12', RecordingSource: 'RecordVerb' });
+    expect(callback.status).toBe(204);
+
+    const empty = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '2' }, { kind: 'wait', seconds: 10 }] });
+    expect(says(empty.events).at(-1)).toBe('We got no message.');
+  });
+
+  it('Record: maxLength caps the duration', async () => {
+    const a = await ivr();
+    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '2' }, { kind: 'record', seconds: 300 }] });
+    expect(only(r.events, 'record')[0]!.result.duration).toBe(30);
+  });
+
+  // https://www.twilio.com/docs/voice/twiml/enqueue: the waitUrl is requested with QueuePosition,
+  // QueueSid, QueueTime, AvgQueueTime, CurrentQueueSize, MaxQueueSize; action gets QueueResult.
+  it('Enqueue: waitUrl with its queue parameters, then action with QueueResult bridged', async () => {
+    const a = await ivr();
+    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '3' }] });
+    const hold = a.seen.find((s) => s.path === '/hold')!;
+    expect(Object.keys(hold.params)).toEqual(expect.arrayContaining(['QueuePosition', 'QueueSid', 'QueueTime', 'AvgQueueTime', 'CurrentQueueSize', 'MaxQueueSize']));
+    expect(only(r.events, 'play')[0]).toMatchObject({ url: 'https://example.com/hold.mp3' });
+    expect(only(r.events, 'enqueue')[0]).toMatchObject({ queue: 'support', waitUrl: `${a.url}/hold`, result: 'bridged' });
+    expect(a.seen.find((s) => s.path === '/queue-done')!.params).toMatchObject({ QueueResult: 'bridged', QueueSid: hold.params.QueueSid });
+  });
+
+  it('Leave in the waitUrl leaves the queue: QueueResult leave', async () => {
+    const a = await ivr();
+    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '5' }] });
+    expect(only(r.events, 'enqueue')[0]!.result).toBe('leave');
+    expect(says(r.events).at(-1)).toBe('Queue result: leave.');
+  });
+});
+
+describe('simulateCall: answers and errors', () => {
+  // https://www.twilio.com/docs/voice/twiml#twilio-understands-mime-types
+  it('text/plain is read aloud, audio is played, then the call hangs up', async () => {
+    const a = await ivr();
+    const plain = await simulateCall({ app: `${a.url}/plain`, authToken: TOKEN });
+    expect(plain.events.map((e) => e.type)).toEqual(['request', 'say', 'hangup', 'end']);
+    expect(says(plain.events)).toEqual(['We are closed today.']);
+    expect(plain.ok).toBe(true);
+    const audio = await simulateCall({ app: `${a.url}/audio`, authToken: TOKEN });
+    expect(audio.events.map((e) => e.type)).toEqual(['request', 'play', 'hangup', 'end']);
+    expect(only(audio.events, 'play')[0]!.url).toBe(`${a.url}/audio`);
+  });
+
+  // https://www.twilio.com/docs/voice/api/call-resource#fallbackurl: on an error Twilio requests
+  // the fallback URL with ErrorCode and ErrorUrl.
+  it('a 500 is error 11200, then the fallback URL with ErrorCode and ErrorUrl', async () => {
+    const a = await ivr();
+    const r = await simulateCall({ app: { url: `${a.url}/broken`, fallback: { url: `${a.url}/fallback` } }, authToken: TOKEN });
+    expect(only(r.events, 'error')[0]).toMatchObject({ code: 11200, url: `${a.url}/broken` });
+    expect(a.seen[1]!.params).toMatchObject({ ErrorCode: '11200', ErrorUrl: `${a.url}/broken`, CallStatus: 'ringing' });
+    expect(says(r.events)).toEqual(['Something went wrong: error 11200.']);
+    expect(r.ok).toBe(false);
+  });
+
+  it('without a fallback the caller hears the application error and the call ends', async () => {
+    const a = await ivr();
+    const r = await simulateCall({ app: `${a.url}/json`, authToken: TOKEN });
+    expect(only(r.events, 'error')[0]).toMatchObject({ code: 12300 });
+    expect(says(r.events)).toEqual([APPLICATION_ERROR_MESSAGE]);
+    expect(r.end).toMatchObject({ reason: 'error', status: 'completed' });
+    const missing = await simulateCall({ app: `${a.url}/nowhere`, authToken: TOKEN });
+    expect(only(missing.events, 'error')[0]).toMatchObject({ code: 11200, message: expect.stringContaining('404') });
+  });
+
+  it('a TwiML loop stops at maxRequests with an error event', async () => {
+    const a = await ivr();
+    const r = await simulateCall({ app: `${a.url}/loop`, authToken: TOKEN, maxRequests: 5 });
+    expect(only(r.events, 'request')).toHaveLength(5);
+    expect(only(r.events, 'error')[0]).toMatchObject({ code: 0, message: expect.stringContaining('loop') });
+    expect(r.end).toMatchObject({ reason: 'loop', requests: 5 });
+    expect(r.ok).toBe(false);
+  });
+
+  // https://www.twilio.com/docs/voice/twiml/reject: "The call ends with a status of busy or no-answer".
+  it('Reject as the first verb: the call is not answered and ends busy', async () => {
+    const a = await ivr();
+    const r = await simulateCall({ app: { url: `${a.url}/reject`, statusCallback: { url: `${a.url}/status` } }, authToken: TOKEN });
+    expect(only(r.events, 'reject')[0]!.reason).toBe('busy');
+    expect(r.end).toMatchObject({ status: 'busy', duration: 0, reason: 'reject' });
+    expect(only(r.events, 'callback')[0]!.params).toMatchObject({ CallStatus: 'busy', CallDuration: '0' });
+  });
+
+  it('nothing listening: error 11200 naming the address', async () => {
+    const a = await ivr();
+    const url = `${a.url}/voice`;
+    await a.close();
+    const r = await simulateCall({ app: url });
+    expect(only(r.events, 'error')[0]!.message).toMatch(/nothing listening on 127\.0\.0\.1:\d+/);
+    // Twilio retries a failed connection once by default (rc=1, rp=ct).
+    expect(only(r.events, 'request').map((e) => e.attempt)).toEqual([1, 2]);
+  });
+});
+
+describe('simulateCall: status callbacks and the clock', () => {
+  // https://www.twilio.com/docs/voice/api/call-resource#statuscallback: CallStatus, CallDuration,
+  // SequenceNumber, Timestamp, CallbackSource.
+  it('sends the requested status events in order with SequenceNumber, Timestamp and CallDuration', async () => {
+    const a = await ivr();
+    const r = await simulateCall({
+      app: { url: `${a.url}/voice`, statusCallback: { url: `${a.url}/status` }, statusEvents: ['initiated', 'ringing', 'answered', 'completed'] },
+      authToken: TOKEN,
+      inputs: [{ kind: 'press', digits: '1' }, { kind: 'dial', status: 'completed', seconds: 60 }],
+    });
+    const callbacks = only(r.events, 'callback');
+    expect(callbacks.map((c) => c.params.CallStatus)).toEqual(['initiated', 'ringing', 'in-progress', 'completed']);
+    expect(callbacks.map((c) => c.params.SequenceNumber)).toEqual(['0', '1', '2', '3']);
+    expect(callbacks.every((c) => c.params.CallbackSource === 'call-progress-events' && /\+0000$/.test(c.params.Timestamp!))).toBe(true);
+    const completed = callbacks[3]!.params;
+    expect(Number(completed.CallDuration)).toBe(r.end.duration);
+    expect(r.end.duration).toBeGreaterThanOrEqual(60);
+    expect(r.events.at(-1)!.type).toBe('end');
+  });
+
+  it('only completed by default; hangupAfter ends the call when the simulated clock gets there', async () => {
+    const a = await ivr();
+    const r = await simulateCall({ app: { url: `${a.url}/voice`, statusCallback: { url: `${a.url}/status` } }, authToken: TOKEN, hangupAfter: 3 });
+    expect(only(r.events, 'callback').map((c) => c.params.CallStatus)).toEqual(['completed']);
+    expect(r.end).toMatchObject({ reason: 'caller-hangup', duration: 3 });
+  });
+});
