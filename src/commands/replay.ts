@@ -155,7 +155,7 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
   bar?.finish();
   const { count, read } = await selection;
   if (!count && !ctx.signal.aborted) {
-    const what = read === 0 ? `${captures.join(', ')} holds no requests` : `none of the ${read} requests matches ${describeSelection(flags)}`;
+    const what = read === 0 ? `${captures.join(', ')} holds no requests` : read === 1 ? `the one request does not match ${describeSelection(flags)}` : `none of the ${read} requests matches ${describeSelection(flags)}`;
     throw new UsageError(`nothing to replay: ${what}`);
   }
 

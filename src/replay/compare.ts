@@ -1,5 +1,6 @@
 /** What counts as a good answer, and how an answer compares with the captured one. */
 import type { TwimlCheck } from '../webhooks/twiml.js';
+import { plural } from '../ui/format.js';
 import type { Answer } from './http.js';
 
 /**
@@ -17,9 +18,9 @@ const TEXT_TYPE = /^(text\/|application\/(?:[\w.+-]*\+)?(?:xml|json|x-www-form-u
 export function answerText(answer: Pick<Answer, 'body' | 'contentType' | 'truncated'>): string {
   if (!answer.body.length) return '';
   const type = answer.contentType ?? '';
-  if (type && !TEXT_TYPE.test(type)) return `(${answer.body.length} bytes of ${type.split(';')[0]})`;
+  if (type && !TEXT_TYPE.test(type)) return `(${plural(answer.body.length, 'byte')} of ${type.split(';')[0]})`;
   const text = answer.body.toString('utf8');
-  return answer.truncated ? `${text}… (cut at ${answer.body.length} bytes)` : text;
+  return answer.truncated ? `${text}… (cut at ${plural(answer.body.length, 'byte')})` : text;
 }
 
 export interface Comparison {

@@ -6,7 +6,7 @@ export function formatMs(ms: number): string {
 export function formatBytes(n: number): string {
   if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
   if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
-  return `${n} bytes`;
+  return plural(n, 'byte');
 }
 
 /** "1 request", "2 requests"; irregular words give their plural: plural(n, 'entry', 'entries'). */

@@ -226,6 +226,7 @@ describe('twhook replay: selection', () => {
     const file = captureFile(records);
     const cases: Array<[string[], RegExp]> = [
       [['replay', file, '--to', 'http://127.0.0.1:9', '--filter', 'kind=debugger'], /nothing to replay: none of the 12 requests matches --filter kind=debugger/],
+      [['replay', captureFile(records.slice(0, 1)), '--to', 'http://127.0.0.1:9', '--filter', 'kind=debugger'], /nothing to replay: the one request does not match --filter kind=debugger/],
       [['replay', file, '--to', 'http://127.0.0.1:9', '--id', 'req_999'], /no request with id req_999 in/],
       [['replay', file, '--to', 'http://127.0.0.1:9', '--filter', 'colour=red'], /is not a filter/],
       [['replay', join(tempDir(), 'missing.jsonl'), '--to', 'http://127.0.0.1:9'], /cannot read .*missing\.jsonl: no such file/],
