@@ -17,13 +17,16 @@ export function maskSecret(secret: string | undefined): string {
 export class SecretRedactor {
   private secrets: string[] = [];
 
-  add(secret: string | undefined): void {
-    // Very short values would redact ordinary words; nothing twhook treats as a secret is that short.
-    if (!secret || secret.length < 6 || this.secrets.includes(secret)) return;
-    this.secrets.push(secret);
-    // Also catch the URL-encoded form (basic-auth passwords in URLs, form bodies).
-    const encoded = encodeURIComponent(secret);
-    if (encoded !== secret && !this.secrets.includes(encoded)) this.secrets.push(encoded);
+  /** A URL password: pass both forms (`add(...urlPasswords(url))`), as written and decoded. */
+  add(...secrets: Array<string | undefined>): void {
+    for (const secret of secrets) {
+      // Very short values would redact ordinary words; nothing twhook treats as a secret is that short.
+      if (!secret || secret.length < 6 || this.secrets.includes(secret)) continue;
+      this.secrets.push(secret);
+      // Also catch the URL-encoded form (basic-auth passwords in URLs, form bodies).
+      const encoded = encodeURIComponent(secret);
+      if (encoded !== secret && !this.secrets.includes(encoded)) this.secrets.push(encoded);
+    }
     this.secrets.sort((a, b) => b.length - a.length);
   }
 

@@ -10,7 +10,7 @@ import { RemoteError, UsageError, type RemoteErrorInfo } from '../errors.js';
 import { Journal, newBatchId, type NumberEntry } from '../state/journal.js';
 import { applyNumberChange, fieldValue } from '../state/number-change.js';
 import { liveEntries, staleSessionEntries } from '../state/restore.js';
-import { maskUrl, urlPassword } from '../state/url-secrets.js';
+import { maskUrl, urlPasswords } from '../webhooks/url.js';
 import { servicesOfNumbers, smsUrlIgnoredWarning, type MessagingService } from '../twilio/messaging.js';
 import { NUMBER_FIELDS, type HttpMethod, type IncomingNumber, type NumberField, type NumberUpdate, type TwilioPort } from '../twilio/port.js';
 import type { Choice } from '../ui/prompter.js';
@@ -402,8 +402,8 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
     throw err;
   }
 
-  for (const n of numbers) for (const f of URL_FIELDS) ctx.out.redactor.add(urlPassword(n[f]));
-  for (const f of URL_FIELDS) ctx.out.redactor.add(urlPassword(options.fields[f]));
+  for (const n of numbers) for (const f of URL_FIELDS) ctx.out.redactor.add(...urlPasswords(n[f]));
+  for (const f of URL_FIELDS) ctx.out.redactor.add(...urlPasswords(options.fields[f]));
 
   const plans: NumberPlan[] = numbers.map((number) => {
     const update = planFor(number, options);

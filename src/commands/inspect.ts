@@ -9,8 +9,8 @@ import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { UsageError } from '../errors.js';
 import { CaptureFileError, readCaptureBatches } from '../capture/reader.js';
-import { checkHttpUrl } from '../replay/options.js';
-import { urlPassword } from '../state/url-secrets.js';
+import { checkAbsoluteUrl } from './shared/flags.js';
+import { urlPasswords } from '../webhooks/url.js';
 
 export interface InspectFlags {
   to?: string;
@@ -40,8 +40,8 @@ Examples:
 }
 
 export async function runInspect(ctx: Ctx, captures: string[], flags: InspectFlags): Promise<number> {
-  const to = flags.to !== undefined ? checkHttpUrl(flags.to, '--to') : undefined;
-  if (to) ctx.out.redactor.add(urlPassword(to));
+  const to = flags.to !== undefined ? checkAbsoluteUrl(flags.to, '--to', 'http://localhost:3000/sms') : undefined;
+  if (to) ctx.out.redactor.add(...urlPasswords(to));
   let port: number | undefined;
   if (flags.port !== undefined) {
     port = Number(flags.port);

@@ -8,7 +8,7 @@ import type { Ctx } from '../ctx.js';
 import { TwhookError } from '../errors.js';
 import { servicesOfNumbers, smsUrlIgnoredWarning, type MessagingService } from '../twilio/messaging.js';
 import type { IncomingNumber, NumberField, TwilioPort } from '../twilio/port.js';
-import { maskUrl } from '../state/url-secrets.js';
+import { maskUrl } from '../webhooks/url.js';
 import { resolveNumbers } from './shared/resolve-numbers.js';
 import { maskSid } from '../redact.js';
 import { describeOverrides, inspectOverrides, isEmptyOverrides, type Overrides } from '../webhooks/overrides.js';
@@ -54,7 +54,7 @@ export function numberJson(n: IncomingNumber, services?: ServiceMap): NumberJson
     const inspected = inspectOverrides(url);
     overrides[hook.url] = inspected.error ? { error: inspected.error, fragment: inspected.fragment } : inspected.overrides!;
   }
-  // A basic-auth password in a webhook URL is a secret: shown as user:••••@ everywhere.
+  // A basic-auth password in a webhook URL is a secret: shown as user:***@ everywhere.
   const json: NumberJson = { ...n, ...Object.fromEntries(HOOKS.map((hook) => [hook.url, n[hook.url] ? maskUrl(n[hook.url]) : n[hook.url]])), overrides };
   if (services) {
     const service = services.get(n.sid);

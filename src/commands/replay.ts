@@ -9,13 +9,13 @@ import type { Command } from 'commander';
 import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { RemoteError, UsageError } from '../errors.js';
-import { urlPassword } from '../state/url-secrets.js';
+import { urlPasswords } from '../webhooks/url.js';
 import { signingTokens } from '../twilio/credentials.js';
 import { severalTokens } from './shared/several-tokens.js';
 import { answerText } from '../replay/compare.js';
 import { replay, type ReplayResult, type ReplaySummary } from '../replay/engine.js';
 import { failureAdvice } from '../replay/http.js';
-import { checkHttpUrl, parsePositiveInt, parseRate } from '../replay/options.js';
+import { checkAbsoluteUrl, parsePositiveInt, parseRate } from './shared/flags.js';
 import { Feed } from '../replay/pool.js';
 import { ProgressBar } from '../replay/progress.js';
 import type { SigningMode } from '../replay/prepare.js';
@@ -76,11 +76,11 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
   if (!flags.to) {
     throw new UsageError('replay needs --to: the base URL of your app, such as --to http://localhost:3000 (each request keeps its path and query)');
   }
-  const to = checkHttpUrl(flags.to, '--to');
+  const to = checkAbsoluteUrl(flags.to, '--to', 'http://localhost:3000/sms');
   if (flags.keepSignature && flags.signFor) throw new UsageError('--keep-signature and --sign-for exclude each other: keep the captured signature, or sign for a URL');
-  const signFor = flags.signFor ? checkHttpUrl(flags.signFor, '--sign-for') : undefined;
+  const signFor = flags.signFor ? checkAbsoluteUrl(flags.signFor, '--sign-for', 'https://abc123.ngrok.app/sms') : undefined;
   // Basic-auth passwords in --to / --sign-for are secrets: never in the notes, summary or --json.
-  for (const url of [to, signFor]) ctx.out.redactor.add(urlPassword(url));
+  for (const url of [to, signFor]) ctx.out.redactor.add(...urlPasswords(url));
   const mode: SigningMode = flags.keepSignature ? 'keep' : signFor ? 'sign-for' : 'resign';
   const filters = parseFilters(flags.filter ?? []);
   const last = flags.last !== undefined ? parsePositiveInt(flags.last, '--last') : undefined;

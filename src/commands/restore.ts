@@ -22,7 +22,7 @@ import {
 } from '../state/restore.js';
 import type { ResourceKind } from '../state/journal.js';
 import { plural } from '../ui/format.js';
-import { maskUrl, urlPassword } from '../state/url-secrets.js';
+import { maskUrl, urlPasswords } from '../webhooks/url.js';
 import { NUMBER_FIELDS, type NumberField } from '../twilio/port.js';
 
 export interface RestoreCommandOptions {
@@ -208,7 +208,7 @@ export async function runRestore(ctx: Ctx, options: RestoreCommandOptions): Prom
       `${who}: held by a running twhook dev session, which restores it when it ends; stop that session (Ctrl-C) instead, or pass --force if it is gone (it ran on another machine, or in a container since restarted)`,
     );
   }
-  for (const e of entries) if (e.kind === 'number') for (const v of [...Object.values(e.before), ...Object.values(e.after)]) ctx.out.redactor.add(urlPassword(v));
+  for (const e of entries) if (e.kind === 'number') for (const v of [...Object.values(e.before), ...Object.values(e.after)]) ctx.out.redactor.add(...urlPasswords(v));
 
   const port = await ctx.twilio();
   // A field someone changed since twhook set it is left alone unless --force: never lost silently.

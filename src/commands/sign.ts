@@ -9,7 +9,8 @@ import { UsageError } from '../errors.js';
 import { signingTokens } from '../twilio/credentials.js';
 import { severalTokens } from './shared/several-tokens.js';
 import { signRequest, type ContentType } from '../webhooks/signature.js';
-import { maskUrl, splitUrl, urlPassword } from '../webhooks/url.js';
+import { maskUrl, urlPasswords } from '../webhooks/url.js';
+import { checkAbsoluteUrl, parseKeyValue } from './shared/flags.js';
 import { collect } from './shared/collect.js';
 
 export interface SignFlags {
@@ -43,21 +44,12 @@ Examples:
 }
 
 export function parseParams(values: string[] | undefined): Array<[string, string]> {
-  return (values ?? []).map((value) => {
-    const eq = value.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--param takes NAME=VALUE (for example --param Body=Hello), not "${value}"`);
-    return [value.slice(0, eq), value.slice(eq + 1)];
-  });
+  return (values ?? []).map((value) => parseKeyValue(value, '--param', 'Body=Hello'));
 }
 
 export async function runSign(ctx: Ctx, flags: SignFlags): Promise<number> {
-  const url = flags.url ?? '';
-  const parts = splitUrl(url);
-  if (!parts || !/^https?:\/\/$/i.test(parts.scheme) || !parts.host) {
-    throw new UsageError(`--url needs an absolute http(s) URL such as https://abc123.ngrok.app/sms, not "${maskUrl(url)}"`);
-  }
-  const password = urlPassword(url);
-  if (password) ctx.out.redactor.add(password);
+  ctx.out.redactor.add(...urlPasswords(flags.url));
+  const url = checkAbsoluteUrl(flags.url ?? '', '--url');
   const type = (flags.contentType ?? 'form').toLowerCase();
   if (type !== 'form' && type !== 'json') throw new UsageError(`--content-type is form or json, not "${flags.contentType}"`);
   const contentType = type as ContentType;

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { RemoteError, UsageError } from '../errors.js';
-import { urlPassword } from '../state/url-secrets.js';
+import { urlPasswords } from '../webhooks/url.js';
 import { signingTokens } from '../twilio/credentials.js';
 import { severalTokens } from './shared/several-tokens.js';
 import { classify } from '../webhooks/kinds.js';
@@ -15,7 +15,7 @@ import { checkTwimlAnswer, type TwimlCheck } from '../webhooks/twiml.js';
 import { createSender, failureAdvice, type Answer, type OutgoingRequest, type SendFailure } from '../replay/http.js';
 import { buildEvent, chooseVariant, flagName, requireFixture, signSynthetic, type SyntheticRequest } from '../trigger/build.js';
 import { listFixtures, type Fixture, type Json } from '../trigger/fixtures.js';
-import { checkHttpUrl, parseKeyValue, parsePositiveInt } from '../replay/options.js';
+import { checkAbsoluteUrl, parseKeyValue, parsePositiveInt } from './shared/flags.js';
 import { answerText, isAnswerOk } from '../replay/compare.js';
 import { collect } from './shared/collect.js';
 
@@ -147,14 +147,14 @@ export async function runTrigger(ctx: Ctx, event: string | undefined, flags: Tri
   if (!event) throw new UsageError('which event? twhook trigger <event> --to URL (twhook trigger --list shows them)');
   const fixture = requireFixture(event);
   const vars = variablesFor(fixture, flags);
-  const params = (flags.param ?? []).map((p) => parseKeyValue(p, '--param'));
+  const params = (flags.param ?? []).map((p) => parseKeyValue(p, '--param', 'Body=Hello'));
   if (!flags.to) {
     throw new UsageError(`where to? pass --to with your app's URL: twhook trigger ${event} --to http://localhost:3000/${defaultPath(fixture)}`);
   }
-  const to = checkHttpUrl(flags.to, '--to');
-  const signFor = flags.signFor ? checkHttpUrl(flags.signFor, '--sign-for') : undefined;
+  const to = checkAbsoluteUrl(flags.to, '--to', 'http://localhost:3000/sms');
+  const signFor = flags.signFor ? checkAbsoluteUrl(flags.signFor, '--sign-for', 'https://abc123.ngrok.app/sms') : undefined;
   // Basic-auth passwords in --to / --sign-for are secrets: never in the request lines or --json.
-  for (const url of [to, signFor]) ctx.out.redactor.add(urlPassword(url));
+  for (const url of [to, signFor]) ctx.out.redactor.add(...urlPasswords(url));
   const method = flags.method?.toUpperCase();
   if (method !== 'GET' && method !== 'POST') throw new UsageError(`--method is GET or POST, not "${flags.method}"`);
   const timeoutMs = parsePositiveInt(flags.timeout ?? '15', '--timeout', 1) * 1000;

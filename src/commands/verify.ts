@@ -18,7 +18,8 @@ import { classify, type WebhookKind } from '../webhooks/kinds.js';
 import { hex, PROBE_KINDS, probeCases, probeVerdict, type ProbeKind, type ProbeResult } from '../webhooks/probe.js';
 import { type ContentType, type Verdict } from '../webhooks/signature.js';
 import { verifyAndExplain } from '../webhooks/signature-explain.js';
-import { maskUrl, rebaseUrl, splitUrl, stripFragment, urlPassword } from '../webhooks/url.js';
+import { maskUrl, rebaseUrl, splitUrl, stripFragment, urlPasswords } from '../webhooks/url.js';
+import { checkAbsoluteUrl } from './shared/flags.js';
 
 export interface VerifyFlags {
   url?: string;
@@ -141,10 +142,7 @@ export function verifyOptions(flags: VerifyOptions): VerifyPlan {
 
 export async function runVerify(ctx: Ctx, options: VerifyOptions): Promise<number> {
   // Registered before any check: a usage error may quote a URL.
-  for (const url of [options.url, options.endpoint, options.publicUrl, options.publicUrlBase]) {
-    const password = url ? urlPassword(url) : undefined;
-    if (password) ctx.out.redactor.add(password);
-  }
+  for (const url of [options.url, options.endpoint, options.publicUrl, options.publicUrlBase]) ctx.out.redactor.add(...urlPasswords(url));
   const plan = verifyOptions(options);
   const tokens = signingTokens(ctx.credentials());
   if (plan.mode === 'probe') return runProbe(ctx, plan, tokens);
@@ -158,14 +156,6 @@ function parseContentType(value: string | undefined): ContentType | undefined {
   if (v === 'form' || v === 'application/x-www-form-urlencoded') return 'form';
   if (v === 'json' || v === 'application/json') return 'json';
   throw new UsageError(`--content-type is form or json, not "${value}"`);
-}
-
-function checkAbsoluteUrl(value: string, flag: string): string {
-  const parts = splitUrl(value);
-  if (!parts || !/^https?:\/\/$/i.test(parts.scheme) || !parts.host) {
-    throw new UsageError(`${flag} needs an absolute http(s) URL such as https://abc123.ngrok.app/sms, not "${maskUrl(value)}"`);
-  }
-  return value;
 }
 
 // ---------------------------------------------------------------------------------------------

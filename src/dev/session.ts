@@ -14,7 +14,7 @@ import { CaptureWriter } from '../capture/writer.js';
 import { newCaptureId, normalizeHeaders, type CaptureRecord } from '../capture/format.js';
 import { currentOwner, isOwnerAlive, Journal, newBatchId, type JournalEntry } from '../state/journal.js';
 import { applyNumberChange } from '../state/number-change.js';
-import { maskUrl } from '../state/url-secrets.js';
+import { maskUrl } from '../webhooks/url.js';
 import { prepareNumbersForSession, restoreEntries, type RestoreReport, type RestoreResult } from '../state/restore.js';
 import type { IncomingNumber, NumberField, NumberUpdate, TwilioPort } from '../twilio/port.js';
 import type { Tunnel, TunnelFactory, TunnelRequest } from '../tunnel/types.js';

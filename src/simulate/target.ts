@@ -4,7 +4,7 @@
  * callbacks and fallbacks may be given as a path on the app (/status) or as a URL.
  */
 import { UsageError } from '../errors.js';
-import { maskUrl } from '../state/url-secrets.js';
+import { maskUrl } from '../webhooks/url.js';
 import { splitOverrides } from '../webhooks/overrides.js';
 
 export type Channel = 'call' | 'text';

@@ -13,7 +13,7 @@
  *
  * Basic-auth passwords in URLs never reach the journal file: they are swapped for references to
  * `journal-secrets.json` (0600) on write and put back on read, so entries in memory hold the real
- * URLs a restore needs. Display code masks them with `maskUrl` (src/state/url-secrets.ts).
+ * URLs a restore needs. Display code masks them with `maskUrl` (src/webhooks/url.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';

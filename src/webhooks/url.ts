@@ -44,8 +44,12 @@ export function addPort(url: string): string {
   return p.scheme + p.userInfo + p.host + (p.scheme.toLowerCase() === 'https://' ? ':443' : ':80') + p.rest;
 }
 
-/** Hides the password of `user:password@` in a URL: `https://user:***@host/...`. */
-export function maskUrl(url: string): string {
+/**
+ * Hides the password of `user:password@` in a URL: `https://user:***@host/...`. The one mask
+ * of every command (ASCII: it survives any terminal and log); the rest is kept as written.
+ */
+export function maskUrl(url: string | null | undefined): string {
+  if (url === null || url === undefined) return '';
   const p = splitUrl(url);
   if (!p || !p.userInfo) return url;
   const colon = p.userInfo.indexOf(':');
@@ -53,18 +57,31 @@ export function maskUrl(url: string): string {
   return p.scheme + (colon === -1 ? `${user}@` : `${user}:***@`) + p.host + p.port + p.rest;
 }
 
-/** The password in a URL's userinfo, to register with the output redactor. */
-export function urlPassword(url: string): string | undefined {
+/**
+ * The password of a URL's userinfo: %-decoded (what the server checks), or `raw` as written in
+ * the URL. Undefined when there is none, or it is empty.
+ */
+export function urlPassword(url: string | null | undefined, form: 'decoded' | 'raw' = 'decoded'): string | undefined {
+  if (!url) return undefined;
   const p = splitUrl(url);
   if (!p || !p.userInfo) return undefined;
   const colon = p.userInfo.indexOf(':');
   if (colon === -1) return undefined;
   const raw = p.userInfo.slice(colon + 1, -1);
+  if (!raw || form === 'raw') return raw || undefined;
   try {
     return decodeURIComponent(raw);
   } catch {
     return raw;
   }
+}
+
+/** The password as written and decoded, for the output redactor: either form may reach a message. */
+export function urlPasswords(url: string | null | undefined): string[] {
+  const raw = urlPassword(url, 'raw');
+  if (raw === undefined) return [];
+  const decoded = urlPassword(url)!;
+  return decoded === raw ? [raw] : [raw, decoded];
 }
 
 /**

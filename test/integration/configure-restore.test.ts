@@ -275,7 +275,7 @@ describe('twhook configure', () => {
     const r = await run(['configure', SUPPORT, '--sms-url', 'https://bot:other-secret@n.example.com/sms', '--yes', '--json']);
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toMatch(/hunter2-secret|other-secret/);
-    expect(r.stdout).toContain('https://twilio:••••@hooks.example.com/sms');
+    expect(r.stdout).toContain('https://twilio:***@hooks.example.com/sms');
     expect(readFileSync(journal.path, 'utf8')).not.toMatch(/hunter2-secret|other-secret/);
     const list = await run(['restore', '--list', '--json']);
     expect(list.stdout).not.toMatch(/hunter2-secret|other-secret/);

@@ -257,7 +257,7 @@ describe('no secret reaches output, captures or journals', () => {
     // Interactive, on a terminal: pick the number (its SMS URL has a password), the webhook, a new URL.
     const pick = (prefix: string) => (choices: Choice<unknown>[]) => choices.find((c) => c.name.startsWith(prefix))!.value;
     const seeded = `https://legacy:${enc(SEEDED_PASSWORD)}@old.example.com/sms`;
-    const keep = recordingPrompter([pick(SUPPORT), false, () => ['smsUrl'], 'https://legacy:••••@old.example.com/sms', 'POST', 'ct=3000', true], w.scan, 'configure, keeping the masked default (TTY, prompts)');
+    const keep = recordingPrompter([pick(SUPPORT), false, () => ['smsUrl'], 'https://legacy:***@old.example.com/sms', 'POST', 'ct=3000', true], w.scan, 'configure, keeping the masked default (TTY, prompts)');
     await run('configure, keeping the masked default (TTY, prompts)', ['configure'], { env: { ...byEnv, NO_COLOR: '1' }, tty: true, prompter: keep });
     expect(support.sms_url).toBe(`${seeded}#ct=3000`);
     const interactive = recordingPrompter(

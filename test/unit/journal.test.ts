@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { Journal, newBatchId, type NumberEntry } from '../../src/state/journal.js';
-import { maskUrl, urlPassword } from '../../src/state/url-secrets.js';
+import { maskUrl, urlPassword } from '../../src/webhooks/url.js';
 import { tempDir } from '../support/run-cli.js';
 
 const AC = 'AC' + 'a'.repeat(32);
@@ -73,7 +73,7 @@ describe('Journal', () => {
     journal.update(a.id, { before: { smsUrl: 'https://nopass.test/' }, after: {} });
     // No entry needs a password any more: the secrets file goes.
     expect(existsSync(journal.secretsPath)).toBe(false);
-    expect(maskUrl(url)).toBe('https://alice:••••@app.test/sms?x=1#ct=1000');
+    expect(maskUrl(url)).toBe('https://alice:***@app.test/sms?x=1#ct=1000');
     expect(urlPassword(url)).toBe('s3cr3t-pass');
   });
 

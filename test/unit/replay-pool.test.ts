@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Feed, runOrdered } from '../../src/replay/pool.js';
 import { kindMatches, parseFilters } from '../../src/replay/select.js';
-import { parseRate } from '../../src/replay/options.js';
+import { parseRate } from '../../src/commands/shared/flags.js';
 import { UsageError } from '../../src/errors.js';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

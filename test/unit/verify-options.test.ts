@@ -72,16 +72,16 @@ describe('verifyOptions', () => {
 
   it('refuses bad values with the fix', () => {
     refuses({ url: 'https://x.test/', signature: 's', contentType: 'xml' }, /--content-type is form or json, not "xml"/);
-    refuses({ url: '/sms', signature: 's' }, /--url needs an absolute http\(s\) URL/);
+    refuses({ url: '/sms', signature: 's' }, /--url needs an absolute URL such as https:/);
     refuses({ url: 'https://x.test/' }, /--url needs --signature/);
     refuses({ url: 'https://x.test/', signature: 's', body: 'a', bodyFile: 'b' }, /give the body once/);
     refuses({ captures: ['a.jsonl'], publicUrlBase: 'abc.ngrok.app' }, /--public-url-base needs an absolute/);
-    refuses({ endpoint: 'ftp://x.test/' }, /--endpoint needs an absolute/);
+    refuses({ endpoint: 'ftp://x.test/' }, /--endpoint must be an http:\/\/ or https:\/\/ URL, not ftp:/);
     refuses({ endpoint: 'http://localhost:3000/', kind: 'fax' }, /--kind is one of sms, voice, status, event-streams, not "fax"/);
   });
 
   it('never quotes a URL password in an error', () => {
-    expect(() => verifyOptions({ url: 'ftp://user:hunter2@x.test/', signature: 's' })).toThrow(/user:\*\*\*@/);
-    expect(() => verifyOptions({ url: 'ftp://user:hunter2@x.test/', signature: 's' })).not.toThrow(/hunter2/);
+    expect(() => verifyOptions({ url: 'https://user:hunter2@/x', signature: 's' })).toThrow(/user:\*\*\*@/);
+    expect(() => verifyOptions({ url: 'https://user:hunter2@/x', signature: 's' })).not.toThrow(/hunter2/);
   });
 });

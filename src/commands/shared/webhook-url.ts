@@ -4,7 +4,7 @@
  * that is valid connection overrides.
  */
 import { UsageError } from '../../errors.js';
-import { maskUrl } from '../../state/url-secrets.js';
+import { maskUrl } from '../../webhooks/url.js';
 import { splitOverrides } from '../../webhooks/overrides.js';
 
 /** True for localhost, 127.0.0.0/8, ::1, 0.0.0.0 (and :: and their IPv4-mapped forms). */
