@@ -25,6 +25,7 @@ import { EventChannel } from './channel.js';
 import { numberPath, planPaths } from './paths.js';
 import type { DevEvent, ReadyNumber, RequestEvent, RestoredNumber, SignatureVerdict } from './events.js';
 import { startApp, type AppProcess } from './exec.js';
+import { recordApp, stopLeftoverApps, type LeftoverOutcome } from './app-records.js';
 import { DEFAULT_BODY_LIMIT, MAX_REMEMBERED_TOKENS, startProxy, TWILIO_TIMEOUT_MS, type InspectInput, type Inspection, type ProxyServer, type VerifyInput } from './server.js';
 
 /** Where each kind of webhook goes on the app. `null` leaves that field of the number alone. */
@@ -232,7 +233,10 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
     const finish = () => Object.assign(summary, { reason: stopReason, requests });
     const removeExitReport = deps.exitReports?.add(() => leftChanged(journal, session));
 
+    let forgetApp: (() => void) | undefined;
+
     try {
+      await stopLeftovers();
       await recoverEndedSessions(journal, twilio, options.numbers.length > 0);
       const numbers: IncomingNumber[] = [];
       if (options.numbers.length) {
@@ -319,6 +323,14 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
           env: { ...deps.env, TWHOOK_PUBLIC_URL: publicUrl },
           onLine: (stream, line) => emit({ type: 'app-output', time: time(), stream, line }),
         });
+        // On disk at once: if this process is SIGKILLed, the next session stops the app.
+        if (app.pid !== undefined) {
+          try {
+            forgetApp = recordApp(deps.configDir, session, { pid: app.pid, command: options.exec, cwd: deps.cwd, startedAt: time() });
+          } catch (err) {
+            emit({ type: 'warning', time: time(), message: `cannot record the app's pid in ${deps.configDir}: ${(err as Error).message}; if twhook is killed, stop the app yourself (pid ${app.pid})` });
+          }
+        }
         void app.exited.then(({ code, signal }) => {
           if (stopController.signal.aborted) return;
           emit({ type: 'warning', time: time(), message: `the app (${options.exec}) exited ${signal ? `on ${signal}` : `with code ${code}`}: requests now get 502 until it is back` });
@@ -391,13 +403,38 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
       removeExitReport?.();
       if (proxy) await proxy.close(options.drainMs ?? 2_000).catch(() => undefined);
       if (tunnel) await tunnel.close().catch((err: Error) => emit({ type: 'warning', time: time(), message: `closing the tunnel: ${err.message}` }));
-      if (app) await app.stop().catch(() => undefined);
+      if (app) {
+        await app.stop().catch(() => undefined);
+        try {
+          forgetApp?.();
+        } catch {
+          /* a record left behind names a process that is gone: the next session just forgets it */
+        }
+      }
       if (capture) await capture.close().catch(() => undefined);
     }
   }
 
   function checkStopped(): void {
     if (stopController.signal.aborted) throw new Stopped();
+  }
+
+  /** Stops the apps that `--exec` started for sessions that were killed (the app outlived them). */
+  async function stopLeftovers(): Promise<void> {
+    let outcomes: LeftoverOutcome[];
+    try {
+      outcomes = await stopLeftoverApps(deps.configDir);
+    } catch (err) {
+      emit({ type: 'warning', time: time(), message: `cannot check for apps left by an earlier dev session: ${(err as Error).message}` });
+      return;
+    }
+    for (const { record, result } of outcomes) {
+      const what = `the app \`${record.command}\` (pid ${record.pid}) that an earlier dev session started at ${record.startedAt}`;
+      if (result === 'stopped') emit({ type: 'warning', time: time(), message: `stopped ${what} and left running when it was killed` });
+      else if (result === 'unverifiable') {
+        emit({ type: 'warning', time: time(), message: `${what} may still be running (its session was killed); twhook cannot tell it is the same process here: stop it yourself if it holds the app's port` });
+      }
+    }
   }
 
   /** Puts back what sessions that ended without restoring (SIGKILL, power cut) left. */
