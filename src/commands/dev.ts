@@ -216,7 +216,7 @@ export async function extensionsFor(ctx: Ctx, flags: Record<string, unknown>, en
 
 /** Runs the session until Ctrl-C, the tunnel is lost or a fatal error, rendering each event. */
 export async function runDev(ctx: Ctx, options: DevRunOptions): Promise<number> {
-  const [{ startDevSession }, { createRenderer }] = await Promise.all([import('../dev/session.js'), import('../ui/live-view.js')]);
+  const [{ startDevSession }, { createRenderer }, { batchedOutput }] = await Promise.all([import('../dev/session.js'), import('../ui/live-view.js'), import('../ui/batched-output.js')]);
   const projectFolder = resolve(ctx.cwd, '.twhook');
   if (options.session.capture?.startsWith(projectFolder + sep)) prepareProjectFolder(projectFolder);
   // Started before the session, so a busy --inspect-port is one error line with nothing changed.
@@ -224,7 +224,9 @@ export async function runDev(ctx: Ctx, options: DevRunOptions): Promise<number> 
   const session = startDevSession(inspector ? { ...options.session, onRecord: inspector.onRecord, extensions: [...(options.session.extensions ?? []), inspector.extension] } : options.session, ctx);
   // A terminal's stdout knows its width (and follows resizes); a pipe or a test stream does not.
   const stdout = ctx.io.stdout as { columns?: number };
-  const render = createRenderer(ctx.out, { verbose: options.verbose, width: () => stdout.columns });
+  // A line or a few per request: written once per turn of the event loop, not once a line.
+  const output = batchedOutput(ctx.out);
+  const render = createRenderer(output.out, { verbose: options.verbose, width: () => stdout.columns });
   let summary: SessionSummary;
   try {
     try {
@@ -236,6 +238,7 @@ export async function runDev(ctx: Ctx, options: DevRunOptions): Promise<number> 
     }
     summary = await session.done;
   } finally {
+    output.close();
     await inspector?.close();
   }
   const failed = summary.restore.failed;

@@ -252,7 +252,9 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
 
       if (options.capture) {
         const path = options.capture;
-        capture = await CaptureWriter.open(path).catch((err: NodeJS.ErrnoException) => {
+        // A write that fails (disk full) is said once per failed batch of records, not once a record.
+        const onError = (err: Error) => emit({ type: 'warning', time: time(), message: `cannot write to the capture file ${path}: ${err.message}` });
+        capture = await CaptureWriter.open(path, { onError }).catch((err: NodeJS.ErrnoException) => {
           throw new UsageError(`cannot write the capture file ${path}: ${err.code ?? err.message}; pass --capture FILE elsewhere, or --no-capture`);
         });
       }
@@ -288,9 +290,9 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
               captureIds.set(event.id, id);
             }
             const record = captureRecord(event, id, event.retryOf !== undefined ? captureIds.get(event.retryOf) : undefined);
-            capture?.append(record).catch((err: Error) => {
-              emit({ type: 'warning', time: time(), message: `cannot write to the capture file ${capture!.path}: ${err.message}` });
-            });
+            // Written at the end of this turn of the event loop, with the other requests of the
+            // turn (the answer has gone out by then); a failure is reported by onError.
+            void capture?.append(record);
             options.onRecord?.(event, record);
           }
           emit(event);

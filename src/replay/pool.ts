@@ -83,7 +83,9 @@ export class Feed<T> {
     const item = this.items[index];
     this.items[index] = undefined;
     this.taken++;
-    if (this.waitingForRoom.length && this.items.length - this.taken <= this.highWater) this.wake(this.waitingForRoom);
+    // The producer waits until half the buffer is free again: woken for every item taken, it
+    // would make a promise per item.
+    if (this.waitingForRoom.length && this.items.length - this.taken <= this.highWater / 2) this.wake(this.waitingForRoom);
     return item;
   }
 

@@ -1,5 +1,7 @@
-import { readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
@@ -64,6 +66,72 @@ describe('CaptureWriter', () => {
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain(Buffer.from('twilio:hunter2-secret').toString('base64'));
     expect(JSON.parse(text)).toMatchObject({ url: 'https://twilio:***@abc123.ngrok.app/sms', headers: { authorization: 'Basic [redacted]' } });
+  });
+});
+
+describe('CaptureWriter: batched writes', () => {
+  const lines = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as CaptureRecord).id);
+
+  it('writes the records of one event-loop turn together at the end of the turn, in order', async () => {
+    const path = join(tempDir(), 'c.jsonl');
+    const writer = await CaptureWriter.open(path);
+    const written = [writer.append(record('a')), writer.append(record('b')), writer.append(record('c'))];
+    // Nothing reaches the file during the turn that appended...
+    expect(readFileSync(path, 'utf8')).toBe('');
+    await new Promise((resolve) => setImmediate(resolve));
+    // ...and all of it right after, before any promise of the batch is awaited.
+    expect(lines(path)).toEqual(['a', 'b', 'c']);
+    await Promise.all(written);
+    await writer.close();
+  });
+
+  it('writes at once when a batch grows over 64 KiB', async () => {
+    const path = join(tempDir(), 'c.jsonl');
+    const writer = await CaptureWriter.open(path);
+    void writer.append(record('big', { body: 'x'.repeat(70 * 1024) }));
+    expect(lines(path)).toEqual(['big']);
+    await writer.close();
+  });
+
+  it('close() writes what is waiting: nothing is lost when a session stops', async () => {
+    const path = join(tempDir(), 'c.jsonl');
+    const writer = await CaptureWriter.open(path);
+    for (let i = 0; i < 100; i++) void writer.append(record(`r${i}`));
+    await writer.close();
+    expect(lines(path)).toEqual(Array.from({ length: 100 }, (_, i) => `r${i}`));
+    await expect(writer.append(record('late'))).rejects.toThrow(/closed/);
+  });
+
+  it('a process that exits in the same turn (process.exit) still writes the waiting records', () => {
+    // The built module in a child process (npm test builds first; run `npm run build` alone).
+    const writerModule = fileURLToPath(new URL('../../dist/capture/writer.js', import.meta.url));
+    expect(existsSync(writerModule)).toBe(true);
+    const dir = tempDir();
+    const path = join(dir, 'c.jsonl');
+    const script = `
+      const { CaptureWriter } = await import(${JSON.stringify(writerModule)});
+      const writer = await CaptureWriter.open(${JSON.stringify(path)});
+      for (let i = 0; i < 3; i++) writer.append({ v: 1, id: 'x' + i, receivedAt: 't', method: 'POST', url: 'https://a.test/sms', headers: {} });
+      process.exit(0);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(lines(path)).toEqual(['x0', 'x1', 'x2']);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a failed write rejects the batch and is reported once to onError', async () => {
+    const path = join(tempDir(), 'c.jsonl');
+    const errors: string[] = [];
+    const writer = await CaptureWriter.open(path, { onError: (err) => errors.push(err.message) });
+    // A closed descriptor underneath: the next write fails (EBADF), as a removed disk would.
+    await (writer as unknown as { handle: { close(): Promise<void> } }).handle.close();
+    const a = writer.append(record('a'));
+    const b = writer.append(record('b'));
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(a).rejects.toThrow();
+    await expect(b).rejects.toThrow();
+    expect(errors).toHaveLength(1);
   });
 });
 
