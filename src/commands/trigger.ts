@@ -339,7 +339,8 @@ function printResult(ctx: Ctx, r: TriggerResult): void {
   const text = answerText(answer);
   if (text) for (const line of clipLines(text)) ctx.out.print(c.dim(`  ${line}`));
   if (r.twiml) {
-    if (r.twiml.ok) ctx.out.print(`  ${c.green('✓')} TwiML${r.twiml.verbs?.length ? `: ${r.twiml.verbs.join(', ')}` : ''}`);
+    if (r.twiml.ok && r.twiml.effect) ctx.out.print(`  ${c.green('✓')} ${r.twiml.effect}`);
+    else if (r.twiml.ok) ctx.out.print(`  ${c.green('✓')} TwiML${r.twiml.verbs?.length ? `: ${r.twiml.verbs.join(', ')}` : ''}`);
     else {
       const code = r.twiml.twilioError ? ` (Twilio error ${r.twiml.twilioError.code} ${r.twiml.twilioError.message})` : '';
       ctx.out.print(`  ${c.red('✗')} ${r.twiml.problems[0] ?? 'not TwiML Twilio can run'}${code}`);

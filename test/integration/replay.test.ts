@@ -302,6 +302,15 @@ describe('twhook replay: answers', () => {
     expect(tty.stdout).toMatch(/^✓ req_000 {2}POST \/sms {2}inbound-sms {2}200 = captured · body same · \d+ ms$/m);
   });
 
+  // Issue 11 item 0: text/html is TwiML to Twilio (Express's res.send), so a replay against such an app passes.
+  it('TwiML served as text/html passes, exit 0', async () => {
+    const a = await app({ reply: () => ({ status: 200, contentType: 'text/html; charset=utf-8', body: '<Response><Message>hi</Message></Response>' }) });
+    const r = await runCli(['replay', captureFile(captured([['sms', '/sms']])), '--to', a.url, '--json'], { env });
+    expect(r.code).toBe(0);
+    const [line] = r.json() as Array<ResultLine & { twiml: { ok: boolean } }>;
+    expect(line!.twiml.ok).toBe(true);
+  });
+
   it('a TwiML answer Twilio cannot run fails with its Twilio error', async () => {
     const a = await app({ reply: () => ({ status: 200, contentType: 'application/json', body: '{"message":"hi"}' }) });
     const r = await runCli(['replay', captureFile(captured([['sms', '/sms']])), '--to', a.url, '--json'], { env });

@@ -80,6 +80,27 @@ describe('twhook trigger against an app that validates signatures', () => {
     expect(step!.twiml).toMatchObject({ ok: false, twilioError: { code: 12300 } });
   });
 
+  // Issue 11 item 0: Express's res.send(twiml.toString()) answers text/html, which Twilio reads as
+  // TwiML (https://www.twilio.com/docs/voice/twiml#twilio-understands-mime-types).
+  it('TwiML served as text/html (Express res.send) passes, exit 0; an HTML error page is 12100, exit 1', async () => {
+    const express = await app({ reply: () => ({ status: 200, contentType: 'text/html; charset=utf-8', body: '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hi</Say></Response>' }) });
+    const ok = await runCli(['trigger', 'call', '--to', `${express.url}/voice`], { env });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('✓ TwiML: Say');
+    const page = await app({ reply: () => ({ status: 200, contentType: 'text/html', body: '<!DOCTYPE html><html><body><h1>Welcome to nginx!</h1></body></html>' }) });
+    const bad = await runCli(['trigger', 'call', '--to', `${page.url}/voice`, '--json'], { env });
+    expect(bad.code).toBe(1);
+    const [step] = bad.json() as StepJson[];
+    expect(step!.twiml).toMatchObject({ ok: false, problems: ['an HTML page, not TwiML: "Welcome to nginx!"'], twilioError: { code: 12100 } });
+  });
+
+  it('a plain-text answer to a call is accepted and the output says Twilio will read it and hang up', async () => {
+    const plain = await app({ reply: () => ({ status: 200, contentType: 'text/plain', body: 'We are closed.' }) });
+    const r = await runCli(['trigger', 'call', '--to', `${plain.url}/voice`], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Twilio will read this text and hang up');
+  });
+
   it('a status callback answered with 500 fails (exit 1); its body is not checked as TwiML', async () => {
     const a = await app({ reply: () => ({ status: 500, body: 'boom' }) });
     const r = await runCli(['trigger', 'recording', '--to', `${a.url}/rec`], { env });
