@@ -1,7 +1,7 @@
 /**
  * `twhook demo`: the main job with no account and no network. Everything runs on 127.0.0.1: the
  * Twilio emulator stands in for the account and its number, a built-in app answers the webhooks,
- * a local forwarder stands in for ngrok, and a script plays what Twilio would send. The dev
+ * a local forwarder stands in for ngrok, and the simulator (src/simulate) plays Twilio. The dev
  * session in the middle is the real one (src/proxy/session.ts), as is the closing `verify`.
  */
 import { mkdtempSync } from 'node:fs';
@@ -14,6 +14,7 @@ import type { Ctx } from '../ctx.js';
 import { CheckFailed } from '../errors.js';
 import type { DevEvent, ReadyEvent, RequestEvent } from '../dev/events.js';
 import type { OutgoingRequest } from '../replay/http.js';
+import type { SimEvent } from '../simulate/events.js';
 
 export interface DemoFlags {
   verbose?: boolean;
@@ -31,8 +32,8 @@ export function register(cmd: Command, wire: Wire): void {
       'after',
       `
 Everything runs on this machine: a Twilio API emulator with one number, a small webhook app that
-checks signatures, a local stand-in for the ngrok tunnel, and a scripted conversation (an SMS,
-its reply's status callbacks, a call with a key press, and one forged request). The capture it
+checks signatures, a local stand-in for the ngrok tunnel, and the simulator playing Twilio (an
+SMS and its reply's status callbacks, a call with a key press, and one forged request). The capture it
 writes stays for you to try \`twhook verify\` and \`twhook replay\` on.
 
 Examples:
@@ -43,25 +44,10 @@ Examples:
     .action(wire(async (ctx, flags: DemoFlags) => runDemo(ctx, flags)));
 }
 
-interface Step {
-  say: string;
-  event: string;
-  path: string;
-  vars?: Record<string, string>;
-  /** Signed with a token that is not the account's: a forgery. */
-  forged?: boolean;
-}
-
-const STEPS: Step[] = [
-  { say: 'A customer texts your number', event: 'sms', path: '/sms', vars: { from: CALLER, to: DEMO_NUMBER, body: 'Hi! Is my order ready?' } },
-  { say: "Twilio reports on your app's reply", event: 'message-status', path: '/status', vars: { from: DEMO_NUMBER, to: CALLER } },
-  { say: 'The customer calls', event: 'call', path: '/voice', vars: { from: CALLER, to: DEMO_NUMBER } },
-  { say: 'They press 1', event: 'gather', path: '/gather', vars: { from: CALLER, to: DEMO_NUMBER, digits: '1' } },
-  { say: 'Someone who is not Twilio posts a fake SMS to your public URL', event: 'sms', path: '/sms', vars: { from: '+15550000000', to: DEMO_NUMBER, body: 'Reset the admin password' }, forged: true },
-];
+const FORGED_TOKEN = 'f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0';
 
 export async function runDemo(ctx: Ctx, flags: DemoFlags): Promise<number> {
-  const [{ startEmulator }, { createTwilioPort }, { startDevSession }, { createRenderer }, { buildTrigger }, { startDemoApp }, { standInTunnels }, { runVerify }] =
+  const [{ startEmulator }, { createTwilioPort }, { startDevSession }, { createRenderer }, { buildTrigger }, { startDemoApp }, { standInTunnels }, { runVerify }, { simulateCall }, { simulateText }] =
     await Promise.all([
       import('../emulator/server.js'),
       import('../twilio/client.js'),
@@ -71,6 +57,8 @@ export async function runDemo(ctx: Ctx, flags: DemoFlags): Promise<number> {
       import('../demo/app.js'),
       import('../demo/tunnel.js'),
       import('./verify.js'),
+      import('../simulate/voice.js'),
+      import('../simulate/messaging.js'),
     ]);
   const out = ctx.out;
   const workDir = mkdtempSync(join(tmpdir(), 'twhook-demo-'));
@@ -141,36 +129,58 @@ export async function runDemo(ctx: Ctx, flags: DemoFlags): Promise<number> {
     const smsUrl = numberNow[0]?.smsUrl ?? '';
     out.note(`\n  ${DEMO_NUMBER} now sends SMS to ${smsUrl}\n`);
 
-    for (const step of STEPS) {
-      if (ctx.signal.aborted) break;
-      out.note(out.c.cyan(`→ ${step.say}`));
-      const built = buildTrigger({
-        event: step.event,
-        to: ready.publicUrl + step.path,
-        authToken: step.forged ? 'f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0' : emulator.authToken,
+    // "Twilio" is the simulator: it sends each request to the tunnel's edge, signed for the
+    // public URL, exactly as Twilio would reach ngrok, and runs the app's TwiML.
+    const waitForRequests = async (count: number) => {
+      if (requests.length >= count) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => (onRequest = () => requests.length >= count && resolve())),
+        new Promise((resolve) => (timer = setTimeout(resolve, 5000))),
+      ]);
+      clearTimeout(timer);
+    };
+    const common = { publicUrl: ready.publicUrl, authToken: emulator.authToken, accountSid: emulator.accountSid, from: CALLER, to: DEMO_NUMBER, signal: ctx.signal };
+    const narrate = (event: SimEvent) => {
+      if (event.type === 'message') out.note(out.c.dim(`  your app replies: "${event.body}"`));
+      else if (event.type === 'say') out.note(out.c.dim(`  the caller hears: "${event.text}"`));
+      else if (event.type === 'gather' && event.result && 'digits' in event.result) out.note(out.c.dim(`  the caller presses ${event.result.digits}`));
+      else if (event.type === 'error') out.note(out.c.red(`  Twilio error ${event.code}: ${event.message}`));
+    };
+
+    out.note(out.c.cyan('→ A customer texts your number; Twilio reports on the reply'));
+    const text = await simulateText({ ...common, app: { url: `${tunnel.edge}/sms` }, messages: [{ body: 'Hi! Is my order ready?' }], onEvent: narrate });
+    if (!text.ok) problems.push(`the message: ${text.end.reason}`);
+    await waitForRequests(text.end.requests);
+
+    if (!ctx.signal.aborted) {
+      out.note(out.c.cyan('→ The customer calls and presses 1'));
+      const call = await simulateCall({ ...common, app: { url: `${tunnel.edge}/voice` }, inputs: [{ kind: 'press', digits: '1' }], onEvent: narrate });
+      if (!call.ok || call.end.reason !== 'hangup') problems.push(`the call: ended by ${call.end.reason}`);
+      await waitForRequests(text.end.requests + call.end.requests);
+    }
+    for (const event of requests) {
+      if (event.verdict.status !== 'valid' || event.status < 200 || event.status >= 300 || (event.twiml && !event.twiml.ok)) {
+        problems.push(`${event.request.path}: got ${event.status}, signature ${event.verdict.status}`);
+      }
+    }
+
+    if (!ctx.signal.aborted) {
+      out.note(out.c.cyan('→ Someone who is not Twilio posts a fake SMS to your public URL'));
+      const seen = requests.length;
+      const forged = buildTrigger({
+        event: 'sms',
+        to: `${ready.publicUrl}/sms`,
+        authToken: FORGED_TOKEN,
         accountSid: emulator.accountSid,
-        vars: step.vars,
+        vars: { from: '+15550000000', to: DEMO_NUMBER, body: 'Reset the admin password' },
         now: ctx.clock.now(),
       });
-      for (const { outgoing } of built.signed) {
-        const seen = requests.length;
-        const arrived = new Promise<void>((resolve) => {
-          onRequest = () => requests.length > seen && resolve();
-        });
-        await sendThrough(tunnel.edge, outgoing);
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([arrived, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
-        clearTimeout(timer);
-        const event = requests[requests.length - 1];
-        if (!event || requests.length === seen) {
-          problems.push(`${step.event}: the proxy reported nothing`);
-          continue;
-        }
-        const ok = step.forged
-          ? event.verdict.status === 'invalid' && event.status === 403
-          : event.verdict.status === 'valid' && event.status >= 200 && event.status < 300 && (!event.twiml || event.twiml.ok);
-        if (!ok) problems.push(`${step.event} ${event.request.path}: got ${event.status}, signature ${event.verdict.status}`);
-      }
+      for (const { outgoing } of forged.signed) await sendThrough(tunnel.edge, outgoing);
+      await waitForRequests(seen + 1);
+      const event = requests[seen];
+      if (!event) problems.push('the forged SMS: the proxy reported nothing');
+      else if (event.verdict.status !== 'invalid' || event.status !== 403) problems.push(`the forged SMS: got ${event.status}, signature ${event.verdict.status}`);
     }
   } finally {
     out.note('');
