@@ -71,6 +71,25 @@ export const COMMANDS: CommandEntry[] = [
     example: 'twhook inspect .twhook/captures/2026-11-27.jsonl --to http://localhost:3000',
     load: () => import('./inspect.js'),
   },
+  // call, text, test
+  {
+    name: 'call',
+    summary: "play an inbound call through your app's TwiML, offline: press keys, speak, dial, record",
+    example: 'twhook call 3000 --press 1 --dial-status busy',
+    load: () => import('./call.js'),
+  },
+  {
+    name: 'text',
+    summary: 'text your app offline: a conversation through its messaging TwiML, cookies kept across runs',
+    example: 'twhook text 3000 "hi"',
+    load: () => import('./text.js'),
+  },
+  {
+    name: 'test',
+    summary: 'run conversation specs (YAML) against your app and say which step broke: for CI',
+    example: 'twhook test specs/ --junit twhook.xml',
+    load: () => import('./test.js'),
+  },
   // verify, sign
   {
     name: 'verify',

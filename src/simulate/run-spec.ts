@@ -27,6 +27,8 @@ export interface RunSpecOptions {
   realtime?: boolean;
   signal?: AbortSignal;
   onExchange?: (record: CaptureRecord) => void;
+  /** One connection pool for every spec of a run (--jobs). */
+  dispatcher?: SimulateCallOptions['dispatcher'];
 }
 
 export interface SpecResult {
@@ -43,8 +45,20 @@ export interface SpecResult {
 export function specTarget(spec: Spec, override?: string): AppTarget {
   const raw = override ?? spec.app;
   if (!raw) throw new UsageError(`${spec.at.file}:${spec.at.line}: spec "${spec.name}" names no app: add ${spec.channel}: { app: http://localhost:3000${spec.channel === 'call' ? '/voice' : '/sms'} } or pass --app`);
-  const where = override ? '--app' : `${spec.at.file}:${spec.at.line}: ${spec.channel}.app`;
-  const url = appUrl(raw, spec.channel, where);
+  let url = appUrl(raw, spec.channel, override ? '--app' : `${spec.at.file}:${spec.at.line}: ${spec.channel}.app`);
+  // --app with no path (a port, an origin) moves the spec's own URL there, path kept: one suite,
+  // several environments. With a path, it is the URL.
+  if (override && spec.app && !hasPath(override)) {
+    const own = new URL(appUrl(spec.app, spec.channel, `${spec.at.file}:${spec.at.line}: ${spec.channel}.app`));
+    const base = new URL(url);
+    own.protocol = base.protocol;
+    own.hostname = base.hostname;
+    own.port = base.port;
+    own.username = base.username;
+    own.password = base.password;
+    if (base.hash) own.hash = base.hash;
+    url = own.href;
+  }
   const target: AppTarget = { url, ...(spec.method ? { method: spec.method } : {}) };
   if (spec.fallback) target.fallback = { url: webhookUrl(spec.fallback.url, url, 'fallback'), ...(spec.fallback.method ? { method: spec.fallback.method } : {}) };
   if (spec.statusCallback) {
@@ -52,6 +66,16 @@ export function specTarget(spec: Spec, override?: string): AppTarget {
   }
   if (spec.statusEvents) target.statusEvents = spec.statusEvents;
   return target;
+}
+
+function hasPath(app: string): boolean {
+  if (/^\d+$/.test(app.trim())) return false;
+  try {
+    const u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(app) ? app : `http://${app}`);
+    return u.pathname !== '/';
+  } catch {
+    return false;
+  }
 }
 
 export async function runSpec(spec: Spec, options: RunSpecOptions): Promise<SpecResult> {
@@ -74,6 +98,7 @@ export async function runSpec(spec: Spec, options: RunSpecOptions): Promise<Spec
     onEvent: (event: SimEvent) => events.push(event),
     onExchange: options.onExchange,
     signal: controller.signal,
+    dispatcher: options.dispatcher,
   };
   const usedAt = new Map<SpecStep, number>();
   let failure: SpecResult['failure'];

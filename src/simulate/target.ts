@@ -11,9 +11,8 @@ export type Channel = 'call' | 'text';
 
 export const DEFAULT_PATH: Record<Channel, string> = { call: '/voice', text: '/sms' };
 
-/** The caller and the called number of Twilio's own webhook examples: they reach nobody. */
-export const DEFAULT_FROM = '+15558675310';
-export const DEFAULT_TO = '+15017122661';
+/** The caller and the called number of Twilio's own webhook examples (the engine's defaults). */
+export { DEFAULT_FROM, DEFAULT_TO } from './params.js';
 
 /** The absolute URL of the app's voice or SMS webhook. `from` names the flag or field in errors. */
 export function appUrl(app: string, channel: Channel, from = '<app>'): string {

@@ -69,7 +69,7 @@ export function transcriptLine(event: SimEvent, c: ChalkInstance): string {
     case 'redirect':
       return `${at} ${c.dim(`${label('redirect')}${event.method} ${short(event.url)}`)}`;
     case 'hangup':
-      return `${at} ${label('hangup')}`;
+      return `${at} hangup`;
     case 'reject':
       return `${at} ${label('reject')}${event.reason}`;
     case 'inbound': {
