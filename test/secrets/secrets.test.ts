@@ -24,6 +24,7 @@ import { runBin } from '../support/run-bin.js';
 import { MemoryStream, runCli, tempDir, type RunResult } from '../support/run-cli.js';
 import { closedPort, startTwilioApp } from '../support/twilio-app.js';
 import { LeakScanner, type Secret } from './scan.js';
+import { startIvrApp } from '../support/ivr-app.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -44,6 +45,7 @@ const CONFIGURE_PASSWORD = 'Conf1gure:P@ss/w0rd';
 const SEEDED_PASSWORD = 'Seeded-0ld/P@ss+99';
 const SINK_PASSWORD = 'S1nkHook+P@ss_7788';
 const SIGN_PASSWORD = 'S1gn3d+URL@Pass/42';
+const SIM_PASSWORD = 'S1mCall+P@ss/8642';
 
 const BASIC_PASSWORDS = ['dev basic-auth password', 'configure URL password', 'seeded URL password'];
 const SECRETS: Secret[] = [
@@ -60,6 +62,7 @@ const SECRETS: Secret[] = [
   { name: 'seeded URL password', value: SEEDED_PASSWORD, user: 'legacy' },
   { name: 'sink URL password', value: SINK_PASSWORD, user: 'events' },
   { name: 'sign URL password', value: SIGN_PASSWORD, user: 'hook' },
+  { name: 'simulated app URL password', value: SIM_PASSWORD, user: 'sim' },
 ];
 
 const SUPPORT = '+14155550100';
@@ -506,6 +509,28 @@ describe('no secret reaches output, captures or journals', () => {
     expect(confirmDelete.asked).toHaveLength(1);
     await run('sinks show deleted', ['sinks', 'show', webhookSid], { code: 3 });
     w.finish();
+  });
+
+  it('call, text and test: transcripts, --json, captures, saved specs and JUnit reports', async () => {
+    const w = await world();
+    const { run, byEnv, byFlags, cwd } = w;
+    const app = await startIvrApp({ authToken: AUTH_TOKEN });
+    // Basic auth is the app's own business here: this one does not check signatures.
+    const open = await startIvrApp();
+    cleanups.push(() => app.close(), () => open.close());
+    const withPassword = `http://sim:${enc(SIM_PASSWORD)}@127.0.0.1:${open.port}`;
+    await run('call (.env token)', ['call', String(app.port), '--press', '1', '--dial-status', 'busy']);
+    await run('call --json to a URL with a password (flags)', ['call', `${withPassword}/voice`, '--press', '1', '--json', ...byFlags]);
+    await run('call --save with a password (env)', ['call', `${withPassword}/voice`, '--press', '1', '--save', 'menu.yaml'], { env: byEnv });
+    await run('call to a failing app with a fallback (env)', ['call', `${withPassword}/broken`, '--fallback', '/voice', '--json'], { env: byEnv, code: 1 });
+    await run('text --json --save (.env)', ['text', `${withPassword}/sms`, 'hi', '1', '--json', '--save', 'bot.yaml', '--new-conversation']);
+    await run('test --junit (flags)', ['test', 'menu.yaml', 'bot.yaml', '--app', String(app.port), '--junit', 'report.xml', ...byFlags]);
+    await run('test --json, a failing spec (env)', ['test', 'menu.yaml', '--app', `${withPassword}/speech`, '--json'], { env: byEnv, code: 1 });
+    expect(app.seen.filter((s) => s.valid).length).toBeGreaterThanOrEqual(6);
+    expect(open.seen.length).toBeGreaterThanOrEqual(6);
+    const { files } = w.finish();
+    expect(files).toEqual(expect.arrayContaining(['menu.yaml', 'bot.yaml', 'report.xml']));
+    expect(readFileSync(join(cwd, 'menu.yaml'), 'utf8')).not.toContain('sim:');
   });
 
   it('demo with every secret in the environment and a .env', async () => {
