@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// The simulator's throughput against autocannon at the same concurrency on the same app (issue
+// 13). A fast local app (its own process) answers a six-document call: /voice (a Gather), /menu,
+// /s2, /s3, /s4 (Redirects, a Pause), /s5 (Say, Hangup). The engine runs calls of those 6 requests
+// each, 8 at a time (`twhook test --jobs 8`), signed, with cookies, TwiML parsed and executed, a
+// --json-sized event stream, one connection pool shared by the jobs; autocannon sends one fixed
+// signed POST /voice over 8 connections, the same number of requests. Each runs in a process of
+// its own, alternating, three rounds; the best round counts. Also measured: the engine's CPU per
+// request (its process only; the app is elsewhere). Target: the engine at >= 50% of autocannon's
+// requests per second. Prints a markdown section.
+// Usage: node bench/simulate.mjs [calls]   (build first: npm run build)
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+const self = fileURLToPath(import.meta.url);
+const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
+const TOKEN = 'f00dfeedf00dfeedf00dfeedf00dfeed';
+const JOBS = 8;
+const REQUESTS_PER_CALL = 6;
+const ROUNDS = 3;
+const CALLS = Number(process.argv[3] ?? process.argv[2]) > 0 && process.argv[2] !== 'app' && process.argv[2] !== 'engine' && process.argv[2] !== 'autocannon' ? Number(process.argv[2]) : 1000;
+
+const DOCS = {
+  '/voice': '<Gather numDigits="1" action="/menu" timeout="3"><Say>Welcome. Press 1 for sales.</Say></Gather><Say>Goodbye.</Say>',
+  '/menu': '<Say>Sales it is.</Say><Redirect>s2</Redirect>',
+  '/s2': '<Redirect>s3</Redirect>',
+  '/s3': '<Say>One moment.</Say><Redirect>s4</Redirect>',
+  '/s4': '<Pause length="2"/><Redirect>s5</Redirect>',
+  '/s5': '<Say>Thanks for calling.</Say><Hangup/>',
+};
+
+function runApp() {
+  const bodies = Object.fromEntries(Object.entries(DOCS).map(([path, inner]) => [path, Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><Response>${inner}</Response>`)]));
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const body = bodies[req.url.split('?')[0]];
+      if (!body) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': body.length, 'Set-Cookie': 'session=abc123; Path=/' });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+}
+
+function startApp() {
+  const child = spawn(process.execPath, [self, 'app'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the app exited with ${code}`)));
+    child.stdout.once('data', (d) => resolve({ child, port: Number(String(d).trim()) }));
+  });
+}
+
+/** Child role: CALLS calls through the engine, JOBS at a time, over one shared pool. */
+async function runEngine(port, calls) {
+  const { simulateCall } = await import(dist('simulate/voice.js'));
+  const { Agent } = await import('undici');
+  const dispatcher = new Agent({ connections: JOBS, keepAliveTimeout: 10_000 });
+  const url = `http://127.0.0.1:${port}/voice`;
+  const one = async () => {
+    let lines = 0;
+    const r = await simulateCall({ app: url, authToken: TOKEN, inputs: [{ kind: 'press', digits: '1' }], dispatcher, onEvent: (e) => (lines += JSON.stringify(e).length > 0 ? 1 : 0) });
+    if (!r.ok || r.end.requests !== REQUESTS_PER_CALL) throw new Error(`a call ended ${r.end.reason} after ${r.end.requests} requests`);
+  };
+  // Warm-up: the JIT and the pool.
+  for (let i = 0; i < 50; i++) await one();
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  let next = 0;
+  await Promise.all(Array.from({ length: JOBS }, async () => {
+    while (next < calls) {
+      next++;
+      await one();
+    }
+  }));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const used = process.cpuUsage(cpu);
+  await dispatcher.close();
+  const requests = calls * REQUESTS_PER_CALL;
+  process.stdout.write(JSON.stringify({ rps: requests / seconds, cpuUsPerRequest: (used.user + used.system) / requests, seconds }) + '\n');
+}
+
+/** Child role: autocannon (its API), JOBS connections, the same number of requests. */
+async function runAutocannon(port, calls) {
+  const { default: autocannon } = await import('autocannon');
+  const { signRequest } = await import(dist('webhooks/signature.js'));
+  const { encodeForm } = await import(dist('webhooks/form.js'));
+  const url = `http://127.0.0.1:${port}/voice`;
+  const params = { AccountSid: `AC${'0'.repeat(32)}`, CallSid: `CA${'1'.repeat(32)}`, CallStatus: 'ringing', From: '+15558675310', To: '+15017122661', Direction: 'inbound', ApiVersion: '2010-04-01' };
+  const { signature } = signRequest({ authToken: TOKEN, url, params });
+  const request = { url, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' }, body: encodeForm(params) };
+  const amount = calls * REQUESTS_PER_CALL;
+  await autocannon({ ...request, connections: JOBS, amount: 2000, sampleInt: 10 });
+  const start = process.hrtime.bigint();
+  const result = await autocannon({ ...request, connections: JOBS, amount, sampleInt: 10 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.non2xx || result.errors) throw new Error(`autocannon: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  process.stdout.write(JSON.stringify({ rps: amount / seconds, seconds }) + '\n');
+}
+
+function child(role, port, calls) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [self, role, String(port), String(calls)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`${role} exited with ${code}`))));
+  });
+}
+
+async function main() {
+  const calls = CALLS;
+  const { child: app, port } = await startApp();
+  const engine = [];
+  const cannon = [];
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      engine.push(await child('engine', port, calls));
+      cannon.push(await child('autocannon', port, calls));
+    }
+  } finally {
+    app.kill();
+  }
+  const best = (runs) => runs.reduce((a, b) => (b.rps > a.rps ? b : a));
+  const e = best(engine);
+  const a = best(cannon);
+  const ratio = e.rps / a.rps;
+  const fmt = (n) => Math.round(n).toLocaleString('en-US');
+  const lines = [
+    '## simulate: `twhook call` / `twhook test --jobs 8` against autocannon',
+    '',
+    `${fmt(calls)} calls of ${REQUESTS_PER_CALL} requests each (${fmt(calls * REQUESTS_PER_CALL)} requests), ${JOBS} at a time, against a local app`,
+    'answering TwiML (a Gather, Redirects, a Pause, a Hangup) from its own process. The engine signs each request,',
+    'keeps cookies, parses and runs the TwiML and emits the events; autocannon sends one fixed signed POST over',
+    `${JOBS} connections. Best of ${ROUNDS} rounds, alternating, each in a fresh process after a warm-up.`,
+    '',
+    '| | requests/s | engine CPU per request |',
+    '|---|---:|---:|',
+    `| simulator (simulateCall, jobs ${JOBS}) | ${fmt(e.rps)} | ${Math.round(e.cpuUsPerRequest)} µs |`,
+    `| autocannon (-c ${JOBS}) | ${fmt(a.rps)} | |`,
+    '',
+    `Rounds: simulator ${engine.map((r) => fmt(r.rps)).join(', ')}; autocannon ${cannon.map((r) => fmt(r.rps)).join(', ')} requests/s.`,
+    '',
+    `Target: the simulator at >= 50% of autocannon's rate: ${(ratio * 100).toFixed(0)}%, ${ratio >= 0.5 ? 'met' : 'missed'}.`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  if (ratio < 0.5) process.exitCode = 1;
+}
+
+const role = process.argv[2];
+if (role === 'app') runApp();
+else if (role === 'engine') await runEngine(Number(process.argv[3]), Number(process.argv[4]));
+else if (role === 'autocannon') await runAutocannon(Number(process.argv[3]), Number(process.argv[4]));
+else await main();
