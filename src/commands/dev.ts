@@ -86,7 +86,7 @@ export function register(cmd: Command, wire: Wire): void {
     .option('--basic-auth <user:pass>', 'require these credentials; the numbers\' URLs carry them')
     .option('--exec <command>', 'start the app with this command (TWHOOK_PUBLIC_URL set); stopped on exit')
     .option('--body-limit <bytes>', 'refuse bodies larger than this with 413 (default 1mb)')
-    .option('--inspect-port <port>', 'the web inspector\'s port on 127.0.0.1 (default 4040, or the next free one)')
+    .option('--inspect-port <port>', 'the web inspector\'s port on 127.0.0.1 (default 4040, or the next free one; 0: any free one)')
     .option('--no-inspect', 'serve no web inspector');
   for (const extension of DEV_EXTENSIONS) {
     for (const o of extension.options) {
@@ -175,7 +175,7 @@ export function devOptions(ctx: Ctx, app: string, flags: DevFlags): DevRunOption
   if (flags.inspectPort !== undefined) {
     if (flags.inspect === false) throw new UsageError('--inspect-port and --no-inspect contradict each other: drop one');
     const port = Number(flags.inspectPort);
-    if (!/^\d+$/.test(flags.inspectPort) || port < 1 || port > 65535) throw new UsageError(`--inspect-port ${flags.inspectPort}: give a port from 1 to 65535`);
+    if (!/^\d+$/.test(flags.inspectPort) || port > 65535) throw new UsageError(`--inspect-port ${flags.inspectPort}: give a port from 1 to 65535 (0: any free one)`);
     inspect = { port };
   }
 

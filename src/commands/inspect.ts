@@ -22,7 +22,7 @@ export function register(cmd: Command, wire: Wire): void {
   cmd
     .argument('<captures...>', 'capture files: JSONL from twhook dev, or HAR')
     .option('--to <url>', "your app's base URL, for Replay (each request keeps its path and query)")
-    .option('--port <port>', 'the inspector\'s port on 127.0.0.1 (default 4040, or the next free one)')
+    .option('--port <port>', 'the inspector\'s port on 127.0.0.1 (default 4040, or the next free one; 0: any free one)')
     .option('--keep <n>', 'how many requests to hold (the last N of the files)', '1000')
     .addHelpText(
       'after',
@@ -45,7 +45,7 @@ export async function runInspect(ctx: Ctx, captures: string[], flags: InspectFla
   let port: number | undefined;
   if (flags.port !== undefined) {
     port = Number(flags.port);
-    if (!/^\d+$/.test(flags.port) || port < 1 || port > 65535) throw new UsageError(`--port ${flags.port}: give a port from 1 to 65535`);
+    if (!/^\d+$/.test(flags.port) || port > 65535) throw new UsageError(`--port ${flags.port}: give a port from 1 to 65535 (0: any free one)`);
   }
   const keep = Number(flags.keep ?? '1000');
   if (!/^\d+$/.test(flags.keep ?? '1000') || keep < 1 || keep > 100_000) throw new UsageError(`--keep ${flags.keep}: give a number from 1 to 100000`);
