@@ -15,7 +15,7 @@ import type { InspectorEntry, RequestSummary } from './store.js';
  * channel)`. HOOK: until the simulator exports it, the inspector is started without one and the
  * page says so; see loadDescribeAnswer.
  */
-export type DescribeAnswer = (body: string, contentType: string | undefined, channel: 'voice' | 'messaging') => unknown;
+export type DescribeAnswer = (body: string, contentType: string | undefined, channel: 'voice' | 'messaging', url?: string) => unknown;
 
 export interface ParamRow {
   name: string;
@@ -123,7 +123,7 @@ export function analyze(entry: InspectorEntry, options: { describeAnswer?: Descr
       detail.hear = { available: false, channel: entry.channel, note: 'the simulator (twhook call / text) is not in this build yet' };
     } else {
       try {
-        detail.hear = { available: true, channel: entry.channel, reading: options.describeAnswer(bodyText(response), answerType, entry.channel) };
+        detail.hear = { available: true, channel: entry.channel, reading: options.describeAnswer(bodyText(response), answerType, entry.channel, record.url) };
       } catch (err) {
         detail.hear = { available: false, channel: entry.channel, note: `the simulator could not read this answer: ${(err as Error).message}` };
       }

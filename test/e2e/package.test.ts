@@ -129,6 +129,8 @@ describe('the npm package', () => {
     const outside = files.filter((f) => !/^(bin|dist)\//.test(f) && !['README.md', 'LICENSE', 'package.json'].includes(f));
     expect(outside).toEqual([]);
     expect(files).toEqual(expect.arrayContaining(['bin/twhook.js', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/help.txt', 'README.md', 'LICENSE', 'package.json']));
+    // The web inspector's page: every asset it serves ships (no CDN).
+    expect(files).toEqual(expect.arrayContaining(['dist/inspector/server.js', ...['index.html', 'app.js', 'app.css', 'favicon.svg'].map((f) => `dist/inspector/web/${f}`)]));
     // No TypeScript sources (declarations are intended), no source maps (sourceMap is off), no tests.
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => /\.(map|tsbuildinfo)$/.test(f))).toEqual([]);

@@ -148,11 +148,11 @@ function row(s: Summary): HTMLTableRowElement {
   const tr = h(
     'tr',
     { class: hasProblem(s) ? 'problem' : '', 'data-id': s.id, tabindex: '0' },
-    h('td', { class: 'mono dim' }, time(s.receivedAt)),
+    h('td', { class: 'mono dim', title: s.receivedAt }, time(s.receivedAt).slice(0, 8)),
     h('td', { class: 'mono' }, s.method),
     h('td', { class: 'mono path' }, s.path),
     h('td', {}, h('span', { class: `kind k-${s.kind}` }, s.kind)),
-    h('td', { class: 'gist' }, s.gist, s.retryOf ? h('span', { class: 'retry', title: `Twilio retried ${s.retryOf}` }, ' ↻ retry') : null, s.replayOf ? h('span', { class: 'replayed', title: `replay of ${s.replayOf}` }, ' ⟲ replay') : null),
+    h('td', { class: 'gist', title: s.gist }, s.gist, s.retryOf ? h('span', { class: 'retry', title: `Twilio retried ${s.retryOf}` }, ' ↻ retry') : null, s.replayOf ? h('span', { class: 'replayed', title: `replay of ${s.replayOf}` }, ' ⟲ replay') : null),
     h('td', {}, verdictBadge(s.verdict)),
     h('td', {}, statusBadge(s), s.twimlOk === false ? h('span', { class: 'badge st-4', title: 'TwiML problem' }, 'TwiML') : null),
     h('td', { class: 'num mono dim' }, s.response?.ms === null || s.response?.ms === undefined ? '' : String(s.response.ms)),
@@ -528,10 +528,50 @@ function detailView(d: Detail): HTMLElement[] {
   return out;
 }
 
-/** The simulator's reading: lines of text, or whatever structure it returns, shown plainly. */
+/** One event of the simulator's reading (src/simulate/events.ts), as a sentence. */
+function simLine(e: Record<string, unknown>): HTMLElement {
+  const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+  const quote = (v: unknown) => h('q', {}, str(v));
+  const loop = (n: unknown) => (typeof n === 'number' && n !== 1 ? (n === 0 ? ' (looping)' : ` (${n} times)`) : '');
+  switch (e.type) {
+    case 'say':
+      return h('li', { class: 'sim say' }, h('span', { class: 'sim-icon' }, '🗣'), 'Says ', quote(e.text), h('span', { class: 'dim' }, [e.voice, e.language].filter(Boolean).length ? ` · ${[e.voice, e.language].filter(Boolean).join(', ')}` : '', loop(e.loop)));
+    case 'play':
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '▶'), e.digits ? `Plays the tones ${str(e.digits)}` : 'Plays ', e.url ? h('span', { class: 'mono' }, str(e.url)) : '', h('span', { class: 'dim' }, loop(e.loop)));
+    case 'pause':
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '⏸'), `Silence for ${str(e.length)} s`);
+    case 'gather':
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '⌨'), `Waits for the caller (${str(e.input)}${e.numDigits ? `, ${str(e.numDigits)} digit${e.numDigits === 1 ? '' : 's'}` : ''}, ${str(e.timeout)} s), then requests `, h('span', { class: 'mono' }, str(e.action)));
+    case 'record':
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '⏺'), `Records up to ${str(e.maxLength)} s, then requests `, h('span', { class: 'mono' }, str(e.action)));
+    case 'dial':
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '☎'), 'Dials ', h('span', { class: 'mono' }, (Array.isArray(e.to) ? e.to : []).join(', ')), e.action ? h('span', {}, ', then requests ', h('span', { class: 'mono' }, str(e.action))) : '');
+    case 'enqueue':
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '⏳'), `Waits in the queue ${str(e.queue)}`);
+    case 'redirect':
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '↪'), `Goes on with ${str(e.method)} `, h('span', { class: 'mono' }, str(e.url)));
+    case 'hangup':
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '✆'), 'Hangs up');
+    case 'reject':
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '⛔'), `Rejects the call (${str(e.reason)})`);
+    case 'message':
+      return h('li', { class: 'sim say' }, h('span', { class: 'sim-icon' }, '✉'), 'Replies ', quote(e.body), Array.isArray(e.media) && e.media.length ? h('span', { class: 'dim' }, ` + ${e.media.length} media`) : '');
+    case 'unsupported':
+      return h('li', { class: 'sim dim' }, h('span', { class: 'sim-icon' }, '?'), `<${str(e.verb)}> is not simulated`);
+    case 'error':
+      return h('li', { class: 'sim error' }, h('span', { class: 'sim-icon' }, '✗'), `Twilio error ${str(e.code)}: ${str(e.message)}`);
+    default:
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '·'), JSON.stringify(e));
+  }
+}
+
+/** The simulator's reading: its events as sentences (text or other shapes shown plainly). */
 function readingView(reading: unknown): HTMLElement {
   if (typeof reading === 'string') return h('pre', { class: 'code hear' }, reading);
-  if (Array.isArray(reading)) return h('ol', { class: 'hear' }, ...reading.map((r) => h('li', {}, typeof r === 'string' ? r : JSON.stringify(r))));
+  if (Array.isArray(reading)) {
+    if (!reading.length) return h('p', { class: 'dim' }, 'Nothing: the answer is empty (no reply, or silence then the call ends).');
+    return h('ol', { class: 'hear' }, ...reading.map((r) => (r && typeof r === 'object' ? simLine(r as Record<string, unknown>) : h('li', {}, String(r)))));
+  }
   const lines = (reading as { lines?: unknown })?.lines;
   if (Array.isArray(lines)) return readingView(lines);
   return h('pre', { class: 'code hear' }, JSON.stringify(reading, null, 2));
