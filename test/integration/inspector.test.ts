@@ -197,6 +197,11 @@ describe('dev and inspect serve the inspector', () => {
 
   it('dev --no-inspect serves none; a busy --inspect-port is a usage error before anything changes', async () => {
     const app = await startApp((_req, res) => res.end());
+    const shown = startCli(['dev', String(app.port), '--public-url', PUBLIC, '--no-capture', '--inspect-port', '0'], { env: {} });
+    const line = await waitFor('the inspector in the session header', () => /inspector: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(shown.stderr.text())?.[1]);
+    expect((await fetchRaw(`${line}api/session`)).status).toBe(200);
+    shown.interrupt();
+    expect(await shown.exit).toBe(0);
     const off = startCli(['dev', String(app.port), '--public-url', PUBLIC, '--no-capture', '--no-inspect', '--json'], { env: {} });
     const ready = await waitFor('ready', () => off.json().find((e) => e.type === 'ready'));
     expect(ready.inspector).toBeUndefined();
