@@ -58,11 +58,10 @@ export async function runInspect(ctx: Ctx, captures: string[], flags: InspectFla
     if (why) throw new UsageError(`cannot read ${captures[i]}: ${why}`);
   }
 
-  const [{ InspectorStore }, { startInspector }, { createSender }, { loadDescribeAnswer }] = await Promise.all([
+  const [{ InspectorStore }, { startInspector }, { createSender }] = await Promise.all([
     import('../inspector/store.js'),
     import('../inspector/server.js'),
     import('../replay/http.js'),
-    import('../inspector/analysis.js'),
   ]);
   const tokens = ctx.credentials().authTokens.map((t) => t.value);
   const store = new InspectorStore({ keep });
@@ -86,7 +85,6 @@ export async function runInspect(ctx: Ctx, captures: string[], flags: InspectFla
   }
   if (unreadable > 5) ctx.out.warn(`${unreadable} lines could not be read in all`);
 
-  const describeAnswer = await loadDescribeAnswer();
   const server = await startInspector({
     store,
     info: { mode: 'files', files: captures },
@@ -95,7 +93,6 @@ export async function runInspect(ctx: Ctx, captures: string[], flags: InspectFla
       ? { replay: { sendTo: to, signFor: to, curlTo: to, ...(tokens[0] ? { authToken: tokens[0] } : {}), label: to } }
       : { replayOff: 'replay needs --to: start twhook inspect with --to http://localhost:3000 (your app)' }),
     sender: () => createSender({ connections: 4 }),
-    ...(describeAnswer ? { describeAnswer } : {}),
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UsageError(`port ${port} is in use: pick another --port`);
     throw err;

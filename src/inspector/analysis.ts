@@ -4,17 +4,14 @@
  * the TwiML check's findings (each with Twilio's error page), and what a caller would hear.
  */
 import { bodyText, header, type CaptureHeaders } from '../capture/format.js';
+import { describeAnswer as simulatorReading } from '../simulate/describe.js';
 import { parseForm, type FormParams } from '../webhooks/form.js';
 import { twilioErrorUrl } from '../webhooks/twiml.js';
 import { paramMeaning } from './params.js';
 import { maskHeader } from './replay.js';
 import type { InspectorEntry, RequestSummary } from './store.js';
 
-/**
- * The simulator's reading of an answer (src/simulate, issue 13): `describeAnswer(body, contentType,
- * channel)`. HOOK: until the simulator exports it, the inspector is started without one and the
- * page says so; see loadDescribeAnswer.
- */
+/** The simulator's reading of an answer (src/simulate/describe.ts): the events a caller or texter meets. */
 export type DescribeAnswer = (body: string, contentType: string | undefined, channel: 'voice' | 'messaging', url?: string) => unknown;
 
 export interface ParamRow {
@@ -119,32 +116,16 @@ export function analyze(entry: InspectorEntry, options: { describeAnswer?: Descr
     };
   }
   if (entry.channel && response) {
-    if (!options.describeAnswer) {
-      detail.hear = { available: false, channel: entry.channel, note: 'the simulator (twhook call / text) is not in this build yet' };
+    if (response.status < 200 || response.status >= 300) {
+      detail.hear = { available: false, channel: entry.channel, note: `the app answered ${response.status}: Twilio reads no TwiML from it` };
     } else {
+      const describe = options.describeAnswer ?? simulatorReading;
       try {
-        detail.hear = { available: true, channel: entry.channel, reading: options.describeAnswer(bodyText(response), answerType, entry.channel, record.url) };
+        detail.hear = { available: true, channel: entry.channel, reading: describe(bodyText(response), answerType, entry.channel, record.url) };
       } catch (err) {
         detail.hear = { available: false, channel: entry.channel, note: `the simulator could not read this answer: ${(err as Error).message}` };
       }
     }
   }
   return detail;
-}
-
-/**
- * HOOK for issue 13: the simulator's describeAnswer, when this build has it. It is looked up at run
- * time so the inspector works before (and without) the simulator; once src/simulate exports it,
- * replace this with a static import.
- */
-export async function loadDescribeAnswer(): Promise<DescribeAnswer | undefined> {
-  for (const candidate of ['../simulate/index.js', '../simulate/describe.js']) {
-    try {
-      const mod = (await import(candidate)) as { describeAnswer?: unknown };
-      if (typeof mod.describeAnswer === 'function') return mod.describeAnswer as DescribeAnswer;
-    } catch {
-      // Not in this build.
-    }
-  }
-  return undefined;
 }

@@ -9,7 +9,6 @@ import type { RequestEvent } from '../dev/events.js';
 import type { DevSessionOptions, SessionExtension } from '../dev/session.js';
 import type { CaptureRecord } from '../capture/format.js';
 import { createSender } from '../replay/http.js';
-import { loadDescribeAnswer } from './analysis.js';
 import { startInspector, type InspectorServer } from './server.js';
 import { InspectorStore } from './store.js';
 
@@ -22,7 +21,6 @@ export interface DevInspector {
 
 export async function startDevInspector(_ctx: Ctx, session: DevSessionOptions, options: { port?: number }): Promise<DevInspector> {
   const store = new InspectorStore();
-  const describeAnswer = await loadDescribeAnswer();
   const server = await startInspector({
     store,
     info: { mode: 'dev', target: session.target, capture: session.capture },
@@ -30,7 +28,6 @@ export async function startDevInspector(_ctx: Ctx, session: DevSessionOptions, o
     ...(session.listenPort !== undefined ? { avoid: [session.listenPort] } : {}),
     replayOff: 'replay starts once the tunnel is up',
     sender: () => createSender({ connections: 4 }),
-    ...(describeAnswer ? { describeAnswer } : {}),
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UsageError(`port ${options.port} is in use: pick another --inspect-port, or --no-inspect`);
     throw err;

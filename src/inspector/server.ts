@@ -49,7 +49,7 @@ export interface InspectorServerOptions {
   replayOff?: string;
   /** Loads the sender on first use (undici is not loaded for a page nobody replays from). */
   sender?: () => Promise<Sender>;
-  /** The simulator's reading of an answer, once it exists (see analysis.ts). */
+  /** Replaces the simulator's reading of an answer (tests). */
   describeAnswer?: DescribeAnswer;
   /** Where index.html, app.js and app.css are; default: next to this file, or dist/inspector/web. */
   assetsDir?: string;
@@ -215,7 +215,6 @@ export async function startInspector(options: InspectorServerOptions): Promise<I
       keep: options.store.keep,
       dropped: options.store.dropped,
       replay: options.replay ? { available: true, to: options.replay.label, signed: !!options.replay.authToken } : { available: false, why: options.replayOff ?? 'replay is not available' },
-      simulator: !!options.describeAnswer,
     };
   }
 

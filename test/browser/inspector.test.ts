@@ -111,6 +111,9 @@ describe.skipIf(!!skipReason)('the web inspector in Chromium', () => {
     await page.waitForSelector('.detail-head');
     expect(await page.locator('.detail-head').innerText()).toContain('/gather');
     expect(await page.locator('table.params').innerText()).toMatch(/Digits\s+1\s+the keys the caller pressed/);
+    // The answer laid out, and the simulator's reading of it.
+    expect(await page.locator('pre.xml').innerText()).toContain('<Say>Hello</Say>');
+    expect(await page.locator('section.card', { hasText: 'What a caller would hear' }).innerText()).toMatch(/Says\s+“?"?Hello/);
     await page.click('#tab-list');
   });
 

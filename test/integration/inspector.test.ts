@@ -95,6 +95,9 @@ describe('inspector server', () => {
     expect(detail.twiml.error.url).toBe('https://www.twilio.com/docs/api/errors/12200');
     expect(detail.headers.find(([n]: [string]) => n === 'x-twilio-signature')[1]).toMatch(/masked/);
     expect(detail.answer.isXml).toBe(true);
+    // The simulator's reading of the answer (a misspelt verb: Twilio's schema warning).
+    expect(detail.hear.available).toBe(true);
+    expect(detail.hear.reading).toEqual(expect.arrayContaining([expect.objectContaining({ type: expect.stringMatching(/error|unsupported/) })]));
 
     const jsonl = await fetchRaw(`${server.url}api/download.jsonl`);
     expect(jsonl.headers['content-disposition']).toMatch(/attachment/);

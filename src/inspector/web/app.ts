@@ -35,7 +35,6 @@ interface SessionInfo {
   keep: number;
   dropped: number;
   replay: { available: boolean; to?: string; signed?: boolean; why?: string };
-  simulator: boolean;
 }
 
 interface Detail {
@@ -535,25 +534,25 @@ function simLine(e: Record<string, unknown>): HTMLElement {
   const loop = (n: unknown) => (typeof n === 'number' && n !== 1 ? (n === 0 ? ' (looping)' : ` (${n} times)`) : '');
   switch (e.type) {
     case 'say':
-      return h('li', { class: 'sim say' }, h('span', { class: 'sim-icon' }, '🗣'), 'Says ', quote(e.text), h('span', { class: 'dim' }, [e.voice, e.language].filter(Boolean).length ? ` · ${[e.voice, e.language].filter(Boolean).join(', ')}` : '', loop(e.loop)));
+      return h('li', { class: 'sim say' }, h('span', { class: 'sim-icon' }, '»'), 'Says ', quote(e.text), h('span', { class: 'dim' }, [e.voice, e.language].filter(Boolean).length ? ` · ${[e.voice, e.language].filter(Boolean).join(', ')}` : '', loop(e.loop)));
     case 'play':
-      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '▶'), e.digits ? `Plays the tones ${str(e.digits)}` : 'Plays ', e.url ? h('span', { class: 'mono' }, str(e.url)) : '', h('span', { class: 'dim' }, loop(e.loop)));
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '♪'), e.digits ? `Plays the tones ${str(e.digits)}` : 'Plays ', e.url ? h('span', { class: 'mono' }, str(e.url)) : '', h('span', { class: 'dim' }, loop(e.loop)));
     case 'pause':
-      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '⏸'), `Silence for ${str(e.length)} s`);
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '‖'), `Silence for ${str(e.length)} s`);
     case 'gather':
-      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '⌨'), `Waits for the caller (${str(e.input)}${e.numDigits ? `, ${str(e.numDigits)} digit${e.numDigits === 1 ? '' : 's'}` : ''}, ${str(e.timeout)} s), then requests `, h('span', { class: 'mono' }, str(e.action)));
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '#'), `Waits for the caller (${str(e.input)}${e.numDigits ? `, ${str(e.numDigits)} digit${e.numDigits === 1 ? '' : 's'}` : ''}, ${str(e.timeout)} s), then requests `, h('span', { class: 'mono' }, str(e.action)));
     case 'record':
-      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '⏺'), `Records up to ${str(e.maxLength)} s, then requests `, h('span', { class: 'mono' }, str(e.action)));
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '●'), `Records up to ${str(e.maxLength)} s, then requests `, h('span', { class: 'mono' }, str(e.action)));
     case 'dial':
       return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '☎'), 'Dials ', h('span', { class: 'mono' }, (Array.isArray(e.to) ? e.to : []).join(', ')), e.action ? h('span', {}, ', then requests ', h('span', { class: 'mono' }, str(e.action))) : '');
     case 'enqueue':
-      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '⏳'), `Waits in the queue ${str(e.queue)}`);
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '…'), `Waits in the queue ${str(e.queue)}`);
     case 'redirect':
       return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '↪'), `Goes on with ${str(e.method)} `, h('span', { class: 'mono' }, str(e.url)));
     case 'hangup':
-      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '✆'), 'Hangs up');
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '✕'), 'Hangs up');
     case 'reject':
-      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '⛔'), `Rejects the call (${str(e.reason)})`);
+      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '⊘'), `Rejects the call (${str(e.reason)})`);
     case 'message':
       return h('li', { class: 'sim say' }, h('span', { class: 'sim-icon' }, '✉'), 'Replies ', quote(e.body), Array.isArray(e.media) && e.media.length ? h('span', { class: 'dim' }, ` + ${e.media.length} media`) : '');
     case 'unsupported':
