@@ -42,7 +42,8 @@ export interface CaptureRecord {
 
 /** A record read from a file, or the reason a line or entry could not be read. */
 export type CaptureItem =
-  | { file: string; line: number; record: CaptureRecord; error?: undefined }
+  /** `har`: an entry of a HAR file, which records whatever a browser or proxy saw, not only webhooks. */
+  | { file: string; line: number; record: CaptureRecord; error?: undefined; har?: true }
   | { file: string; line: number; error: string; record?: undefined };
 
 /** `{ body }` for UTF-8 text, `{ bodyBase64 }` for other bytes, `{}` for an empty body. */
@@ -141,6 +142,13 @@ export function checkRecord(value: unknown): CaptureRecord {
   if (r.body !== undefined && typeof r.body !== 'string') throw new CaptureFormatError('"body" is not a string');
   if (r.bodyBase64 !== undefined && typeof r.bodyBase64 !== 'string') throw new CaptureFormatError('"bodyBase64" is not a string');
   r.headers ??= {};
+  // Header names are case-insensitive: a hand-edited X-Twilio-Signature is the signature header.
+  for (const name in r.headers) {
+    if (name !== name.toLowerCase()) {
+      r.headers = normalizeHeaders(r.headers);
+      break;
+    }
+  }
   if (typeof r.id !== 'string') r.id = r.id === undefined ? '' : String(r.id);
   return r as CaptureRecord;
 }

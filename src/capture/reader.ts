@@ -243,11 +243,21 @@ function harParser(file: string, max: number): Parser {
   let entryCount = 0;
   let line = 1;
   let sawEntries = false;
+  // The file with each entry replaced by null: parsed at the end, so that anything between,
+  // around or after the entries that is not JSON (garbage, a missing comma) is reported.
+  const skeleton: string[] = [];
+  let skeletonLength = 0;
+  const keep = (part: string) => {
+    if (skeletonLength > max) return;
+    skeleton.push(part);
+    skeletonLength += part.length;
+  };
 
   return (chunk, last) => {
     const text = decoder.write(chunk) + (last ? decoder.end() : '');
     const items: CaptureItem[] = [];
     let captureFrom = 0;
+    let skeletonFrom = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10) line++;
@@ -278,6 +288,7 @@ function harParser(file: string, max: number): Parser {
           captureParts = [];
           captureLength = 0;
           captureFrom = i;
+          keep(text.slice(skeletonFrom, i) + 'null');
           entryLine = line;
           tooLong = false;
         }
@@ -291,6 +302,7 @@ function harParser(file: string, max: number): Parser {
         types.pop();
         if (capturing && types.length === 3) {
           capturing = false;
+          skeletonFrom = i + 1;
           entryCount++;
           if (tooLong) {
             items.push({ file, line: entryLine, error: `HAR entry ${entryCount} is longer than ${max} characters: skipped` });
@@ -307,13 +319,14 @@ function harParser(file: string, max: number): Parser {
             continue;
           }
           try {
-            items.push({ file, line: entryLine, record: harEntryToRecord(entry, entryCount) });
+            items.push({ file, line: entryLine, record: harEntryToRecord(entry, entryCount), har: true });
           } catch (err) {
             items.push({ file, line: entryLine, error: `HAR entry ${entryCount}: ${err instanceof CaptureFormatError ? err.message : String(err)}` });
           }
         }
       }
     }
+    if (!capturing) keep(text.slice(skeletonFrom));
     if (capturing && !tooLong) {
       const part = text.slice(captureFrom);
       captureLength += part.length;
@@ -325,6 +338,13 @@ function harParser(file: string, max: number): Parser {
     if (last) {
       if (capturing || types.length) items.push({ file, line, error: 'the HAR file ends early (truncated?)' });
       else if (!sawEntries) items.push({ file, line: 1, error: 'a JSON object without log.entries: not a HAR file' });
+      else if (skeletonLength <= max) {
+        try {
+          JSON.parse(skeleton.join(''));
+        } catch (err) {
+          items.push({ file, line, error: `the HAR file is not valid JSON around its entries (${(err as Error).message}): it was cut or edited by hand` });
+        }
+      }
     }
     return items;
   };

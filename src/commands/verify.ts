@@ -15,7 +15,8 @@ import { CaptureFileError, readCaptureBatches, type CaptureSource } from '../cap
 import type { CaptureItem, CaptureRecord } from '../capture/format.js';
 import { boundYoungGeneration } from '../capture/memory.js';
 import { JunitWriter, type JunitCase } from '../capture/junit.js';
-import { classify, type WebhookKind } from '../webhooks/kinds.js';
+import { classify, looksLikeTwilio, type WebhookKind } from '../webhooks/kinds.js';
+import { plural } from '../ui/format.js';
 import { hex, PROBE_KINDS, probeCases, probeVerdict, type ProbeKind, type ProbeResult } from '../webhooks/probe.js';
 import { type ContentType, type Verdict } from '../webhooks/signature.js';
 import { verifyAndExplain } from '../webhooks/signature-explain.js';
@@ -35,6 +36,7 @@ export interface VerifyFlags {
   strict?: boolean;
   junit?: string;
   allowUnsigned?: boolean;
+  allowEmpty?: boolean;
 }
 
 export function register(cmd: Command, wire: Wire): void {
@@ -44,6 +46,7 @@ export function register(cmd: Command, wire: Wire): void {
     .option('--public-url-base <url>', 'verify as if the requests were received at this base URL (captures recorded behind a proxy)')
     .option('--strict', "accept only the exact URL string Twilio signs (the default is the twilio SDK's verdict)")
     .option('--allow-unsigned', 'requests without X-Twilio-Signature do not fail the run')
+    .option('--allow-empty', 'captures with no request to verify do not fail the run')
     .option('--junit <file>', 'also write a JUnit XML report (one test case per request)')
     .option('--url <url>', 'one request: the full URL the app received (with the query string)')
     .option('--signature <sig>', 'one request: the X-Twilio-Signature header value')
@@ -57,8 +60,10 @@ export function register(cmd: Command, wire: Wire): void {
       'after',
       `
 Exit codes: 0 all valid; 1 an invalid (or unsigned, unless --allow-unsigned) request, a
-malformed line, or an endpoint that accepts forgeries; 2 bad usage or an unreadable file;
-3 the endpoint cannot be reached.
+malformed line or a truncated HAR, no request at all (unless --allow-empty), or an endpoint
+that accepts forgeries; 2 bad usage or an unreadable file; 3 the endpoint cannot be reached.
+HAR entries that are not Twilio webhooks (no signature, no Twilio header or parameter, such as a
+browser's GET /favicon.ico) are skipped and counted as such.
 
 Examples:
   $ twhook verify captures/today.jsonl
@@ -85,6 +90,7 @@ export type VerifyPlan =
       junit?: string;
       strict: boolean;
       allowUnsigned: boolean;
+      allowEmpty: boolean;
     }
   | {
       mode: 'one';
@@ -105,8 +111,8 @@ export function verifyOptions(flags: VerifyOptions): VerifyPlan {
   if (modes > 1) throw new UsageError('use one of: capture files, --url (one request), --endpoint (probe)');
   if (!captures.length) {
     // Said, not ignored: a CI job would otherwise wait for a report that never comes.
-    for (const flag of ['junit', 'publicUrlBase', 'allowUnsigned'] as const) {
-      const name = { junit: '--junit', publicUrlBase: '--public-url-base', allowUnsigned: '--allow-unsigned' }[flag];
+    for (const flag of ['junit', 'publicUrlBase', 'allowUnsigned', 'allowEmpty'] as const) {
+      const name = { junit: '--junit', publicUrlBase: '--public-url-base', allowUnsigned: '--allow-unsigned', allowEmpty: '--allow-empty' }[flag];
       if (flags[flag] !== undefined) throw new UsageError(`${name} is for capture files: drop it, or give the captures to verify`);
     }
   }
@@ -138,6 +144,7 @@ export function verifyOptions(flags: VerifyOptions): VerifyPlan {
     ...(flags.junit !== undefined ? { junit: flags.junit } : {}),
     strict: !!flags.strict,
     allowUnsigned: !!flags.allowUnsigned,
+    allowEmpty: !!flags.allowEmpty,
   };
 }
 
@@ -224,6 +231,8 @@ interface Counts {
   invalid: number;
   unsigned: number;
   malformed: number;
+  /** HAR entries that are not Twilio webhooks. */
+  skipped: number;
   disagreements: number;
 }
 
@@ -256,7 +265,7 @@ async function runFiles(ctx: Ctx, options: Extract<VerifyPlan, { mode: 'files' }
   // half-written report is removed.
   const onAbort = () => undefined;
   if (junit) ctx.signal.addEventListener('abort', onAbort);
-  const counts: Counts = { total: 0, valid: 0, invalid: 0, unsigned: 0, malformed: 0, disagreements: 0 };
+  const counts: Counts = { total: 0, valid: 0, invalid: 0, unsigned: 0, malformed: 0, skipped: 0, disagreements: 0 };
   const json = ctx.out.json;
   const tty = ctx.io.isStdoutTTY;
   const c = ctx.out.c;
@@ -283,6 +292,10 @@ async function runFiles(ctx: Ctx, options: Extract<VerifyPlan, { mode: 'files' }
           continue;
         }
         const row = verifyCapture(item, file, tokens, base, options, invalidSeen < EXPLAIN_LIMIT);
+        if (!row) {
+          counts.skipped++;
+          continue;
+        }
         if (row.verdict.verdict === 'invalid') invalidSeen++;
         counts.total++;
         if (row.verdict.valid) counts.valid++;
@@ -313,19 +326,26 @@ async function runFiles(ctx: Ctx, options: Extract<VerifyPlan, { mode: 'files' }
     throw new CancelError('interrupted: the capture files were not all checked');
   }
 
-  const failed = counts.invalid + counts.malformed + (options.allowUnsigned ? 0 : counts.unsigned);
+  // Nothing verified is not a pass: a CI job pointed at the wrong file must not go green.
+  const empty = counts.total === 0 && !options.allowEmpty;
+  const failed = counts.invalid + counts.malformed + (options.allowUnsigned ? 0 : counts.unsigned) + (empty ? 1 : 0);
   const ok = failed === 0;
   if (junit) await junit.close();
+  const skipped = counts.skipped ? `; ${counts.skipped} skipped: not ${counts.skipped === 1 ? 'a Twilio webhook' : 'Twilio webhooks'}` : '';
+  const emptyText = `no requests to verify${skipped ? ` (${counts.skipped} skipped: not ${counts.skipped === 1 ? 'a Twilio webhook' : 'Twilio webhooks'})` : ''}`;
   if (json) {
-    ctx.out.emit({ summary: { ...counts, ok, strict: !!options.strict, tokens: tokens.length } });
+    ctx.out.emit({ summary: { ...counts, ok, strict: !!options.strict, tokens: tokens.length, ...(counts.total === 0 ? { empty: true } : {}) } });
   } else {
     const parts = [`${counts.valid} valid`, `${counts.invalid} invalid`, `${counts.unsigned} unsigned${options.allowUnsigned && counts.unsigned ? ' (allowed)' : ''}`];
-    if (counts.malformed) parts.push(`${counts.malformed} malformed line${counts.malformed === 1 ? '' : 's'}`);
+    if (counts.malformed) parts.push(plural(counts.malformed, 'malformed line'));
     if (counts.disagreements) parts.push(`${counts.disagreements} where the SDK and --strict disagree`);
-    const summary = `${counts.total} request${counts.total === 1 ? '' : 's'}: ${parts.join(', ')}`;
+    const summary = `${plural(counts.total, 'request')}: ${parts.join(', ')}${skipped}`;
     ctx.out.note(`${ok ? c.green('✓') : c.red('✗')} ${summary}`);
     if (invalidSeen > EXPLAIN_LIMIT) ctx.out.note(`only the first ${EXPLAIN_LIMIT} invalid requests were explained`);
-    if (counts.total === 0 && !counts.malformed) ctx.out.warn('no requests in the capture files');
+  }
+  if (counts.total === 0 && !counts.malformed) {
+    if (empty) ctx.out.error(`${emptyText}: check the capture files, or pass --allow-empty if none is expected`);
+    else ctx.out.warn(emptyText);
   }
   return failed === 0 ? 0 : 1;
 }
@@ -339,7 +359,15 @@ interface Row {
   verdict: Verdict;
 }
 
-function verifyCapture(item: CaptureItem & { record: CaptureRecord }, file: string, tokens: string[], base: string | undefined, options: { strict: boolean }, explain: boolean): Row {
+/** The row of one captured request; undefined for a HAR entry that is not a Twilio webhook. */
+function verifyCapture(
+  item: CaptureItem & { record: CaptureRecord },
+  file: string,
+  tokens: string[],
+  base: string | undefined,
+  options: { strict: boolean },
+  explain: boolean,
+): Row | undefined {
   const record = item.record;
   const url = base ? rebaseUrl(record.url, base) : record.url;
   const headers = record.headers;
@@ -347,7 +375,11 @@ function verifyCapture(item: CaptureItem & { record: CaptureRecord }, file: stri
   if (Array.isArray(signature)) signature = signature[0];
   const bytes = record.bodyBase64 !== undefined ? Buffer.from(record.bodyBase64, 'base64') : undefined;
   const text = bytes ? bytes.toString('utf8') : (record.body ?? '');
-  const { kind, gist, params } = classify({ method: record.method, url, headers, body: text });
+  const input = { method: record.method, url, headers, body: text };
+  const classification = classify(input);
+  const { kind, gist, params } = classification;
+  // A dev capture holds only what reached the webhook URL: every request there counts.
+  if (item.har && !looksLikeTwilio(input, classification)) return undefined;
   const verdict = verifyAndExplain({
     url,
     signature,

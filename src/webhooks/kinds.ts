@@ -209,3 +209,22 @@ function classifyJson(body: string): Classification {
   }
   return { kind: 'unknown', gist: Array.isArray(parsed) ? `JSON array of ${events.length}` : 'JSON object', expectsTwiml: false, params: EMPTY };
 }
+
+/**
+ * Whether a request carries anything of Twilio's: a kind Twilio sends, its signature header, an
+ * `I-Twilio-*` header, Twilio's user agent, or the AccountSid parameter Twilio puts in every
+ * webhook. A HAR file records everything a browser or proxy saw (a `GET /favicon.ico`): what
+ * has none of these is not a webhook to verify.
+ */
+export function looksLikeTwilio(input: ClassifyInput, classification: Classification): boolean {
+  if (classification.kind !== 'unknown') return true;
+  const headers = input.headers ?? {};
+  for (const name in headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'x-twilio-signature' || lower.startsWith('i-twilio-')) return true;
+  }
+  if (/twilio/i.test(headerValue(input.headers, 'user-agent') ?? '')) return true;
+  if (classification.params.AccountSid !== undefined) return true;
+  const q = input.url.indexOf('?');
+  return q !== -1 && /(^|&)(AccountSid|bodySHA256)=/.test(input.url.slice(q + 1));
+}
