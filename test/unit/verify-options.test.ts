@@ -14,10 +14,12 @@ describe('verifyOptions', () => {
       captures: ['a.jsonl', '-'],
       strict: false,
       allowUnsigned: false,
+      allowEmpty: false,
     });
     expect(
-      verifyOptions({ captures: ['a.har'], publicUrlBase: 'https://abc.ngrok.app', junit: 'out.xml', strict: true, allowUnsigned: true }),
-    ).toEqual({ mode: 'files', captures: ['a.har'], publicUrlBase: 'https://abc.ngrok.app', junit: 'out.xml', strict: true, allowUnsigned: true });
+      verifyOptions({ captures: ['a.har'], publicUrlBase: 'https://abc.ngrok.app', junit: 'out.xml', strict: true, allowUnsigned: true, allowEmpty: true }),
+    ).toEqual({ mode: 'files', captures: ['a.har'], publicUrlBase: 'https://abc.ngrok.app', junit: 'out.xml', strict: true, allowUnsigned: true, allowEmpty: true });
+    expect(() => verifyOptions({ url: 'https://x.test/sms', signature: 'sig', allowEmpty: true })).toThrow('--allow-empty is for capture files');
   });
 
   it('one request: the URL, signature, body or body file, and content type', () => {
