@@ -102,20 +102,13 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
     let bytes: Buffer = Buffer.alloc(0);
     let failure: { kind: 'connect' | 'read' | 'other'; message: string } | undefined;
     try {
-      const { origin, path } = splitOrigin(sendUrl);
-      const res = await dispatcher.request({ origin, path, method, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: options.signal });
-      status = res.statusCode;
-      responseHeaders = res.headers;
-      const ct = res.headers['content-type'];
+      const answer = await exchange(dispatcher, { ...splitOrigin(sendUrl), method, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, options.signal);
+      status = answer.status;
+      responseHeaders = answer.headers;
+      const ct = answer.headers['content-type'];
       contentType = Array.isArray(ct) ? ct[0] : ct;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        if (size < MAX_BODY_BYTES) chunks.push(chunk);
-        size += chunk.length;
-      }
-      bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      const setCookie = res.headers['set-cookie'];
+      bytes = answer.body;
+      const setCookie = answer.headers['set-cookie'];
       for (const line of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
         try {
           jar.setCookieSync(line, sendUrl);
@@ -193,6 +186,55 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
       if (owned) await owned.close().catch(() => undefined);
     },
   };
+}
+
+interface Exchanged {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/**
+ * One request through undici's dispatch API: the answer's chunks come straight to the handler (no
+ * stream per answer, which was a third of the engine's CPU per request), kept up to 1 MiB.
+ */
+function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal?: AbortSignal): Promise<Exchanged> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let status = 0;
+    let headers: Record<string, string | string[] | undefined> = {};
+    let onAbort: (() => void) | undefined;
+    const done = () => {
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    };
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(controller) {
+        if (!signal) return;
+        onAbort = () => controller.abort(new Error('aborted'));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      },
+      onResponseStart(_controller, statusCode, responseHeaders) {
+        if (statusCode < 200) return; // 100 Continue and other interim answers
+        status = statusCode;
+        headers = responseHeaders;
+      },
+      onResponseData(_controller, chunk) {
+        if (size < MAX_BODY_BYTES) chunks.push(chunk);
+        size += chunk.length;
+      },
+      onResponseEnd() {
+        done();
+        resolve({ status, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+      },
+      onResponseError(_controller, err) {
+        done();
+        reject(err);
+      },
+    };
+    dispatcher.dispatch(options, handler);
+  });
 }
 
 function allows(policy: readonly string[], kind: string): boolean {
