@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { simulateCall, APPLICATION_ERROR_MESSAGE } from '../../src/simulate/index.js';
 import type { SimEvent } from '../../src/simulate/events.js';
 import { startIvrApp, type IvrApp } from '../support/ivr-app.js';
+import type { CaptureRecord } from '../../src/capture/format.js';
+import { verifyRequest } from '../../src/webhooks/signature.js';
 
 const TOKEN = '12345678901234567890123456789012';
 let app: IvrApp;
@@ -91,6 +93,22 @@ describe('simulateCall: requests as Twilio makes them', () => {
   it('an input that does not fit where the call is is a usage error', async () => {
     const a = await ivr();
     await expect(simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'speak', text: 'sales' }] })).rejects.toThrow(/input 1 \(speak "sales"\) does not fit: the call is at <Gather input="dtmf">/);
+  });
+});
+
+describe('simulateCall: capture records', () => {
+  // `--capture` writes these; `twhook verify` must call every one valid.
+  it('onExchange gives one capture record per request, signed for the URL it names', async () => {
+    const a = await ivr({ publicUrl: 'https://example.ngrok.app' });
+    const records: CaptureRecord[] = [];
+    await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, publicUrl: 'https://example.ngrok.app', inputs: [{ kind: 'press', digits: '4' }, { kind: 'speak', text: 'hi' }], onExchange: (r) => records.push(r) });
+    expect(records.map((r) => new URL(r.url).pathname)).toEqual(['/voice', '/menu', '/speech', '/heard']);
+    for (const record of records) {
+      expect(record.url.startsWith('https://example.ngrok.app/')).toBe(true);
+      expect(record.response?.status).toBe(200);
+      const verdict = verifyRequest({ url: record.url, signature: String(record.headers['x-twilio-signature']), body: record.body ?? '', authTokens: [TOKEN] });
+      expect(verdict.valid).toBe(true);
+    }
   });
 });
 
