@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher, Pool } from 'undici';
 import type { FormParams } from '../webhooks/form.js';
-import { checkTwimlAnswer, twilioErrorRef } from '../webhooks/twiml.js';
+import { twilioErrorRef } from '../webhooks/twiml.js';
+import { memoTwimlCheck } from '../webhooks/twiml-memo.js';
 import type { ExchangeRequest, ExchangeResponse, HttpMessage, Outcome, RequestEvent, SignatureVerdict } from './events.js';
 import { appPathOf, planPaths, publicPathOf, type PathPlan } from './paths.js';
 import { formatBytes, formatMs } from '../ui/format.js';
@@ -128,6 +129,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   let nextId = 1;
   let inFlight = 0;
   const tokens = new Map<string, number>();
+  // The app answers most requests with the same few documents: each is parsed once.
+  const twimlCheck = memoTwimlCheck();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
@@ -304,7 +307,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
         latencyMs: Math.round(latency * 10) / 10,
       };
       if (inspection.expectsTwiml && !truncated) {
-        event.twiml = checkTwimlAnswer({ status, contentType: response.contentType, body: responseBody, channel: inspection.channel });
+        event.twiml = twimlCheck.check({ status, contentType: response.contentType, body: responseBody, channel: inspection.channel });
         if (event.twiml.twilioError) event.twilioError = event.twiml.twilioError;
       } else if (status >= 400) {
         event.twilioError = twilioErrorRef(11200);

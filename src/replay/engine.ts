@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { bodyBytes } from '../capture/index.js';
-import { checkTwimlAnswer, type TwimlCheck } from '../webhooks/twiml.js';
+import type { TwimlCheck } from '../webhooks/twiml.js';
+import { memoTwimlCheck } from '../webhooks/twiml-memo.js';
 import { compareWithCapture, isAnswerOk, type Comparison } from './compare.js';
 import { createSender, UNREACHABLE_CODES, type Answer, type SendFailure, type Sender } from './http.js';
 import { Feed, runOrdered } from './pool.js';
@@ -66,6 +67,8 @@ export async function replay(selected: readonly Selected[] | Feed<Selected>, opt
     newIdempotencyToken: options.newIdempotency ? randomUUID : undefined,
   };
   const prepare = createPreparer(prepareOptions);
+  // The app answers most requests with the same few documents: each is parsed once.
+  const twimlCheck = memoTwimlCheck();
   const summary: ReplaySummary = { total: 0, sent: 0, ok: 0, failed: 0, statusDiffers: 0, bodyDiffers: 0, elapsedMs: 0 };
   try {
     await runOrdered(
@@ -82,7 +85,7 @@ export async function replay(selected: readonly Selected[] | Feed<Selected>, opt
         }
         const answer = sent.answer;
         const twiml = item.expectsTwiml
-          ? checkTwimlAnswer({ status: answer.status, contentType: answer.contentType, body: answer.body, channel: item.expectsTwiml })
+          ? twimlCheck.check({ status: answer.status, contentType: answer.contentType, body: answer.body, channel: item.expectsTwiml })
           : undefined;
         const comparison = compareWithCapture(answer, capturedAnswer);
         const differs = comparison.statusSame === false || comparison.bodySame === false;

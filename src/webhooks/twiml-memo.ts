@@ -1,0 +1,42 @@
+/**
+ * checkTwimlAnswer for hot paths (every request through `dev`, every answer of a `replay`): an app
+ * answers most webhooks with the same few documents, and parsing one costs more than the rest of
+ * what dev does with a request. The verdict depends only on the status, the Content-Type, the
+ * channel and the body, so the answers seen last are remembered by exactly those (bodies up to
+ * 8 KiB; larger ones are checked each time). Each caller gets its own copy of the result.
+ */
+import { checkTwimlAnswer, type TwimlAnswer, type TwimlCheck } from './twiml.js';
+
+const MAX_BODY = 8 * 1024;
+const MAX_ENTRIES = 256;
+
+export interface TwimlChecker {
+  check(answer: TwimlAnswer): TwimlCheck;
+}
+
+export function memoTwimlCheck(): TwimlChecker {
+  const seen = new Map<string, TwimlCheck>();
+  return {
+    check(answer) {
+      const size = typeof answer.body === 'string' ? answer.body.length : answer.body.byteLength;
+      if (size > MAX_BODY) return checkTwimlAnswer(answer);
+      const text = typeof answer.body === 'string' ? answer.body : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength).toString('latin1');
+      // latin1 keeps every byte as one character: two bodies map to one key only when equal.
+      const key = `${answer.status}\n${answer.contentType ?? ''}\n${answer.channel ?? ''}\n${typeof answer.body === 'string' ? 's' : 'b'}${text}`;
+      let check = seen.get(key);
+      if (check === undefined) {
+        check = checkTwimlAnswer(answer);
+        if (seen.size >= MAX_ENTRIES) seen.clear();
+        seen.set(key, check);
+      }
+      return copy(check);
+    },
+  };
+}
+
+function copy(check: TwimlCheck): TwimlCheck {
+  const out: TwimlCheck = { ...check, problems: check.problems.slice() };
+  if (check.verbs) out.verbs = check.verbs.slice();
+  if (check.twilioError) out.twilioError = { ...check.twilioError };
+  return out;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { checkTwimlAnswer, type TwimlAnswer } from '../../src/webhooks/twiml.js';
+import { memoTwimlCheck } from '../../src/webhooks/twiml-memo.js';
+
+const answers: TwimlAnswer[] = [
+  { status: 200, contentType: 'text/xml', body: '<?xml version="1.0"?><Response><Message>Hi</Message></Response>', channel: 'messaging' },
+  { status: 200, contentType: 'text/xml', body: '<?xml version="1.0"?><Response><Message>Hi</Message></Response>', channel: 'voice' },
+  { status: 200, contentType: 'text/html', body: '<?xml version="1.0"?><Response><Message>Hi</Message></Response>', channel: 'messaging' },
+  { status: 500, contentType: 'text/xml', body: '<Response/>', channel: 'messaging' },
+  { status: 200, contentType: 'text/xml', body: '<Response><Say>unclosed</Response>', channel: 'voice' },
+  { status: 200, contentType: 'text/xml', body: Buffer.from('<Response><Say>café</Say></Response>'), channel: 'voice' },
+  { status: 200, contentType: 'text/xml', body: Buffer.from('<Response><Say>caf\xe9</Say></Response>', 'latin1'), channel: 'voice' },
+  { status: 204, contentType: null, body: '', channel: 'messaging' },
+  { status: 200, contentType: 'text/plain', body: 'Thanks!', channel: 'messaging' },
+  { status: 200, contentType: 'text/xml', body: `<Response><Message>${'x'.repeat(9000)}</Message></Response>`, channel: 'messaging' },
+];
+
+describe('memoTwimlCheck', () => {
+  it('gives what checkTwimlAnswer gives, first time and remembered, for every kind of answer', () => {
+    const memo = memoTwimlCheck();
+    for (let round = 0; round < 2; round++) {
+      for (const answer of answers) expect(memo.check(answer)).toEqual(checkTwimlAnswer(answer));
+    }
+  });
+
+  it('tells apart answers that differ only in status, type, channel or one byte', () => {
+    const memo = memoTwimlCheck();
+    const verdicts = answers.slice(0, 7).map((a) => memo.check(a));
+    expect(new Set(verdicts.map((v) => JSON.stringify(v))).size).toBeGreaterThan(3);
+    expect(memo.check(answers[6]!)).toEqual(checkTwimlAnswer(answers[6]!));
+    expect(memo.check(answers[5]!)).toEqual(checkTwimlAnswer(answers[5]!));
+  });
+
+  it('hands each caller its own copy: changing one result never changes the next', () => {
+    const memo = memoTwimlCheck();
+    const bad = answers[4]!;
+    const first = memo.check(bad);
+    first.problems.push('changed');
+    first.ok = !first.ok;
+    if (first.twilioError) first.twilioError.code = 1;
+    expect(memo.check(bad)).toEqual(checkTwimlAnswer(bad));
+  });
+});
