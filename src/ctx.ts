@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { UsageError } from './errors.js';
 import type { Credentials, Sourced } from './twilio/credentials.js';
-import { parseEnvFile, resolveCredentials } from './twilio/credentials.js';
+import { parseEnvFile, profileSecrets, resolveCredentials } from './twilio/credentials.js';
+import { readTwilioCliConfig, type TwilioCliConfig } from './twilio/profiles.js';
 import type { TwilioPort } from './twilio/port.js';
 import type { TunnelFactory } from './tunnel/types.js';
 import { SecretRedactor } from './redact.js';
@@ -52,6 +53,11 @@ export interface GlobalOptions {
   apiSecret?: string;
   envFile?: string;
   apiUrl?: string;
+  /** A twilio-cli profile name (env TWHOOK_PROFILE). */
+  profile?: string;
+  /** Twilio region and edge (env TWILIO_REGION, TWILIO_EDGE). */
+  region?: string;
+  edge?: string;
   debug?: boolean;
 }
 
@@ -130,9 +136,16 @@ export function makeCtx(deps: Deps, globals: GlobalOptions): Ctx {
   });
   // Resolved up front (it only reads what was already loaded): every secret the process knows of
   // is redacted from all output, whatever path it takes.
-  const credentials: Credentials = resolveCredentials(globals, deps.env, envFile.values, envFile.path);
+  // twilio-cli's config.json is read only when a profile may be needed; every API secret in it is
+  // then redacted, whichever profile is used.
+  let twilioCli: TwilioCliConfig | undefined;
+  const credentials: Credentials = resolveCredentials(globals, deps.env, envFile.values, envFile.path, () => {
+    twilioCli = readTwilioCliConfig(env);
+    return twilioCli;
+  });
   for (const token of credentials.authTokens) redactor.add(token.value);
   redactor.add(credentials.apiSecret?.value);
+  for (const secret of profileSecrets(twilioCli)) redactor.add(secret);
   redactor.add(env.NGROK_AUTHTOKEN);
 
   let port: Promise<TwilioPort> | undefined;

@@ -70,6 +70,12 @@ export interface EmulatorOptions {
   port?: number;
   /** The clock for date_created/date_updated. */
   now?: () => Date;
+  /**
+   * The account's Twilio region (ie1, au1…). Like Twilio, whose regions keep their own credentials,
+   * the emulator then refuses them (401, 20003) unless the request was meant for a host of that
+   * region: the X-Forwarded-Host twhook's client sends with --api-url, e.g. api.dublin.ie1.twilio.com.
+   */
+  region?: string;
 }
 
 /** Shared state; each route module adds a typed sub-object (see the header). */
@@ -186,6 +192,9 @@ function decodePath(raw: string): string {
 
 const MAX_BODY = 1024 * 1024;
 
+/** A Twilio API host, as twhook's client names it in X-Forwarded-Host. */
+const TWILIO_HOST = /^[a-z0-9-]+(\.[a-z0-9-]+){0,2}\.twilio\.com$/;
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   // Route modules fill in their sub-objects in register().
   const state = {
@@ -290,7 +299,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const matched = router.match(method, path);
     const needsAuth = !(matched && 'route' in matched && matched.route.options.auth === false);
     const auth = authenticate(req.headers.authorization);
-    if (needsAuth && !auth) {
+    const host = String(req.headers['x-forwarded-host'] ?? '').toLowerCase();
+    const inRegion = !options.region || host.endsWith(`.${options.region.toLowerCase()}.twilio.com`);
+    if (needsAuth && (!auth || !inRegion)) {
       const response = twilioError(401, 20003, 'Authenticate', { detail: 'Your AccountSid or AuthToken was incorrect.' });
       send(res, record, { ...response, headers: { 'WWW-Authenticate': 'Basic realm="Twilio API"' } });
       return;
@@ -311,7 +322,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       params,
       accountSid: auth?.accountSid ?? state.accountSid,
       authUser: auth?.user ?? '',
-      baseUrl,
+      // Links point where the client asked, as Twilio's do (https://events.dublin.ie1.twilio.com/v1/…
+      // for a regional request): the SDK then applies its region to them unchanged.
+      baseUrl: TWILIO_HOST.test(host) ? `https://${host}` : baseUrl,
     };
     try {
       send(res, record, await route.handler(emuReq));

@@ -3,10 +3,11 @@
  * ~130 ms), so commands that never call the API, and --help, stay fast.
  *
  * Every request goes through TwhookRequestClient (a subclass of the SDK's RequestClient):
- * - with --api-url / TWHOOK_API_URL it sends api/events/messaging.twilio.com (and their region
- *   and edge forms) to that base URL and refuses any other twilio.com host, so a test or a demo
- *   never reaches Twilio by accident; `edge: ''` and `region: ''` keep TWILIO_EDGE/TWILIO_REGION
- *   from rewriting the host before it sees it;
+ * - the SDK builds each host from the region and edge twhook resolved (restTarget:
+ *   api.dublin.ie1.twilio.com, events.dublin.ie1.twilio.com…); with --api-url / TWHOOK_API_URL
+ *   it sends api/events/messaging hosts, region and edge forms included, to that base URL (with
+ *   the host asked for in X-Forwarded-Host) and refuses any other twilio.com host, so a test or a
+ *   demo never reaches Twilio by accident;
  * - it retries 429 and 5xx (never a 5xx to a POST that creates something) with backoff;
  * - it turns HTTP errors and network failures into RemoteError (exit 3, built in errors.ts) with Twilio's code,
  *   status and more_info, or a plain sentence naming the host. It never copies the request
@@ -18,7 +19,7 @@
 import type { TwilioFactoryOptions } from '../ctx.js';
 import { TwhookError, UsageError } from '../errors.js';
 import type { Credentials } from './credentials.js';
-import { restAuth, type RestAuth } from './credentials.js';
+import { restAuth, restTarget, type RestAuth } from './credentials.js';
 import { httpError, networkCode, networkError, notJsonError, toRemoteError } from './errors.js';
 import type { TwilioPort } from './port.js';
 
@@ -144,12 +145,15 @@ export function defineRequestClient(Base: RequestClientClass): new (settings: Ht
     override async request<TData>(opts: SdkRequestClient.RequestOptions<TData>): Promise<SdkResponse<TData>> {
       const settings = this.settings;
       const uri = settings.baseUrl ? rewriteTwilioUrl(opts.uri, settings.baseUrl) : opts.uri;
+      // The server at --api-url learns which Twilio host the SDK built (region and edge applied),
+      // as a reverse proxy would tell it: the emulator checks a regional account against it.
+      const headers = settings.baseUrl ? { ...opts.headers, 'X-Forwarded-Host': new URL(opts.uri).host } : opts.headers;
       const method = String(opts.method);
       const sleep = settings.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
       for (let attempt = 0; ; attempt++) {
         let response: SdkResponse<TData>;
         try {
-          response = await super.request<TData>({ ...opts, uri });
+          response = await super.request<TData>({ ...opts, uri, headers });
         } catch (err) {
           if (err instanceof TwhookError) throw err;
           const code = networkCode(err);
@@ -185,6 +189,7 @@ function headerValue(headers: Record<string, unknown> | undefined, name: string)
 
 export const createTwilioPort = async (options: TwilioFactoryOptions): Promise<TwilioPort> => {
   const auth = restAuth(options.credentials);
+  const target = restTarget(options.credentials);
   const baseUrl = options.apiUrl ? parseApiUrl(options.apiUrl) : undefined;
   const settings: HttpSettings = { ...httpSettingsFromEnv(options.env), baseUrl, auth, credentials: options.credentials };
   const pageSize = envInt(options.env, 'TWHOOK_PAGE_SIZE', 0) || undefined;
@@ -199,9 +204,10 @@ export const createTwilioPort = async (options: TwilioFactoryOptions): Promise<T
   const client = twilio(auth.username, auth.password, {
     accountSid: auth.accountSid,
     httpClient: new HttpClient(settings),
-    // Empty, not undefined: the SDK falls back to TWILIO_EDGE/TWILIO_REGION only on undefined.
-    edge: '',
-    region: '',
+    // Resolved by twhook (flags, profile, env, env file; the region's edge by default). Empty, not
+    // undefined, when unset: the SDK would fall back to process.env's TWILIO_EDGE/TWILIO_REGION.
+    edge: target.edge?.value ?? '',
+    region: target.region?.value ?? '',
     // The SDK's debug logging prints request details to stdout; never let the env turn it on.
     logLevel: 'info',
     env: {},

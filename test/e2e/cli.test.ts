@@ -62,7 +62,9 @@ describe.runIf(built)('the built bin', () => {
 
     const missing = await runBin(['numbers', 'list']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe('error: no Twilio account SID: set TWILIO_ACCOUNT_SID (or pass --account-sid AC…)\n');
+    expect(missing.stderr).toBe(
+      "error: no Twilio account SID: set TWILIO_ACCOUNT_SID (or pass --account-sid AC…), or run `twilio login` (twhook uses twilio-cli's active profile)\n",
+    );
 
     const secret = 'wrong-token-that-must-not-show';
     const rejected = await runBin(['numbers', 'list', '--auth-token', secret, '--account-sid', emu.accountSid, '--api-url', emu.url]);

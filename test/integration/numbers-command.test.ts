@@ -94,7 +94,9 @@ describe('twhook numbers list', () => {
   it('missing credentials: exit 2 naming the variable, before any request', async () => {
     const r = await runCli(['numbers', 'list'], { env: { TWHOOK_API_URL: 'http://127.0.0.1:9' } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('error: no Twilio account SID: set TWILIO_ACCOUNT_SID (or pass --account-sid AC…)\n');
+    expect(r.stderr).toBe(
+      "error: no Twilio account SID: set TWILIO_ACCOUNT_SID (or pass --account-sid AC…), or run `twilio login` (twhook uses twilio-cli's active profile)\n",
+    );
   });
 
   it('takes --api-url after the command name', async () => {
@@ -197,7 +199,8 @@ describe('twhook doctor', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`✓ account SID  AC…${emu.accountSid.slice(-4)} from TWILIO_ACCOUNT_SID`);
     expect(r.stdout).toContain(`✓ auth token   set, from TWILIO_AUTH_TOKEN in ${join(cwd, '.env')}`);
-    expect(r.stdout).toContain(`✓ Twilio API   ${emu.url} (from TWHOOK_API_URL) answered: account "Dev project" is active (Full)`);
+    expect(r.stdout).toContain(`✓ Twilio API   api.twilio.com via ${emu.url} (from TWHOOK_API_URL) answered: account "Dev project" is active (Full)`);
+    expect(r.stdout).toContain('- region       not set: US1 (an account in IE1 or AU1 needs --region or TWILIO_REGION)');
     expect(r.stdout).toContain('✓ ngrok        NGROK_AUTHTOKEN set');
     expect(r.stdout).toMatch(/✓ Node\.js\s+v\d+/);
     for (const secret of [emu.authToken, 'ngrok-secret-value-1234', emu.accountSid]) expect(r.stdout + r.stderr).not.toContain(secret);
@@ -209,14 +212,14 @@ describe('twhook doctor', () => {
     const creds = { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken };
     const flag = await runCli(['doctor', '--api-url', emu.url, '--json'], { env: creds, cwd });
     const api = (r: { json: () => unknown[] }) => (r.json()[0] as { checks: { name: string; detail: string; source?: string }[] }).checks.find((c) => c.name === 'Twilio API')!;
-    expect(api(flag)).toMatchObject({ source: 'flag', detail: expect.stringMatching(new RegExp(`^${emu.url} \\(from --api-url\\) answered`)) });
+    expect(api(flag)).toMatchObject({ source: 'flag', detail: expect.stringMatching(new RegExp(`^api\\.twilio\\.com via ${emu.url} \\(from --api-url\\) answered`)) });
     const byEnv = await runCli(['doctor', '--json'], { env: { ...creds, TWHOOK_API_URL: emu.url }, cwd });
     expect(api(byEnv)).toMatchObject({ source: 'env', detail: expect.stringContaining(`${emu.url} (from TWHOOK_API_URL) answered`) });
     writeFileSync(join(cwd, '.env'), `TWHOOK_API_URL=${emu.url}\n`);
     const byFile = await runCli(['doctor', '--json'], { env: creds, cwd });
     expect(api(byFile)).toMatchObject({ source: 'env-file', detail: expect.stringContaining(`${emu.url} (from TWHOOK_API_URL in ${join(cwd, '.env')}) answered`) });
     const down = await runCli(['doctor'], { env: { ...creds, TWHOOK_API_URL: 'http://127.0.0.1:9' }, cwd: tempDir() });
-    expect(down.stdout).toContain('✗ Twilio API   http://127.0.0.1:9 (from TWHOOK_API_URL): ');
+    expect(down.stdout).toContain('✗ Twilio API   api.twilio.com via http://127.0.0.1:9 (from TWHOOK_API_URL): ');
   });
 
   it('exit 1 with --json when the API refuses the credentials', async () => {
