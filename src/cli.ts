@@ -20,7 +20,7 @@ const VALUE_OPTIONS = new Set([
   '--api-url',
   '--profile',
   '--region',
-  '--edge',
+  '--api-edge',
 ]);
 
 export function findCommandName(argv: string[]): string | undefined {
@@ -60,7 +60,7 @@ export function buildProgram(deps: Deps, state: { ctx?: Ctx; exitCode: number })
     .option('--env-file <path>', 'read credentials from this file (default: ./.env when it exists)')
     .option('--profile <name>', "use this twilio-cli profile (`twilio login`) (env TWHOOK_PROFILE)")
     .option('--region <id>', 'Twilio region of the account: ie1, au1… (env TWILIO_REGION; default us1)')
-    .option('--edge <id>', 'Twilio edge location: dublin, sydney… (env TWILIO_EDGE; default: the region\'s)')
+    .option('--api-edge <id>', "Twilio edge for REST calls: dublin, sydney… (env TWILIO_EDGE; default: the region's)")
     .option('--api-url <url>', 'send REST calls to this base URL instead of Twilio (env TWHOOK_API_URL)')
     .addOption(new Option('--debug', 'show stack traces').hideHelp())
     .showSuggestionAfterError(true)
@@ -105,7 +105,7 @@ export async function main(argv: string[], deps: Deps): Promise<number> {
     const cmd = program.command(entry.name).description(entry.summary);
     if (entry.name === target) {
       (await entry.load()).register(cmd, wire);
-      cmd.addHelpText('afterAll', '\nGlobal options (before or after the command): --json --no-color --account-sid --auth-token --api-key --api-secret --env-file --profile --region --edge --api-url');
+      cmd.addHelpText('afterAll', '\nGlobal options (before or after the command): --json --no-color --account-sid --auth-token --api-key --api-secret --env-file --profile --region --api-edge --api-url');
     }
   }
   try {

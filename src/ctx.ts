@@ -55,9 +55,10 @@ export interface GlobalOptions {
   apiUrl?: string;
   /** A twilio-cli profile name (env TWHOOK_PROFILE). */
   profile?: string;
-  /** Twilio region and edge (env TWILIO_REGION, TWILIO_EDGE). */
+  /** Twilio region and edge of REST calls (env TWILIO_REGION, TWILIO_EDGE). */
   region?: string;
-  edge?: string;
+  /** Not `--edge`: configure and dev use that for the webhooks' egress-edge override. */
+  apiEdge?: string;
   debug?: boolean;
 }
 

@@ -11,6 +11,7 @@ import { RemoteError, UsageError } from '../errors.js';
 import { addOverrideOptions, overridesFromOptions, type OverrideOptionValues } from './shared/override-options.js';
 import type { DevSessionOptions, SessionExtension, SessionSummary } from '../dev/session.js';
 import { normalizePublicUrl } from '../tunnel/public-url.js';
+import { noAuthTokenMessage } from '../twilio/credentials.js';
 import { collect } from './shared/collect.js';
 
 export interface DevFlags extends OverrideOptionValues {
@@ -168,7 +169,7 @@ export function devOptions(ctx: Ctx, app: string, flags: DevFlags): DevRunOption
 
   const authTokens = ctx.credentials().authTokens.map((t) => t.value);
   if (flags.enforceSignatures && !authTokens.length) {
-    throw new UsageError('--enforce-signatures needs the auth token to check signatures: set TWILIO_AUTH_TOKEN or pass --auth-token');
+    throw new UsageError(noAuthTokenMessage(ctx.credentials(), '--enforce-signatures needs'));
   }
 
   let inspect: DevRunOptions['inspect'] = flags.inspect === false ? false : {};

@@ -85,7 +85,7 @@ function credentialChecks(creds: Credentials): DoctorCheck[] {
       name: 'auth token',
       status: hasKey ? 'warn' : 'fail',
       detail: hasKey
-        ? `not set: REST calls use the API key, but ${noAuthTokenMessage(creds, 'signing and verifying webhooks')}`
+        ? `not set: REST calls use the API key, but ${noAuthTokenMessage(creds, 'signing and verifying webhooks need')}`
         : creds.profile?.keychain
           ? `not set, and ${keychainMessage(creds.profile)}`
           : 'not set: set TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET for REST calls)',
@@ -156,7 +156,7 @@ function locationChecks(creds: Credentials): { checks: DoctorCheck[]; target?: R
   );
   if (!edge) checks.push({ name: 'edge', status: 'skip', detail: 'not set' });
   else if (edge.source === 'default') checks.push({ name: 'edge', status: 'ok', source: 'default', detail: `${edge.value}: Twilio's edge for ${region?.value}` });
-  else checks.push({ name: 'edge', status: 'ok', source: edge.source, detail: `${edge.value} from ${where(edge, 'TWILIO_EDGE', '--edge', creds)}` });
+  else checks.push({ name: 'edge', status: 'ok', source: edge.source, detail: `${edge.value} from ${where(edge, 'TWILIO_EDGE', '--api-edge', creds)}` });
   return { checks, target };
 }
 

@@ -57,7 +57,7 @@ export interface CredentialFlags {
   apiSecret?: string;
   profile?: string;
   region?: string;
-  edge?: string;
+  apiEdge?: string;
 }
 
 const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
@@ -172,7 +172,7 @@ export function resolveCredentials(
   const region =
     fromFlag(flags.region) ?? fromProfile(profile?.region) ?? fromEnv('TWILIO_REGION') ?? fromProfile(active?.region);
   const edge =
-    fromFlag(flags.edge) ??
+    fromFlag(flags.apiEdge) ??
     fromProfile(profile?.edge ?? (profile ? fileEdge : undefined)) ??
     fromEnv('TWILIO_EDGE') ??
     fromProfile(active?.edge ?? (active ? fileEdge : undefined));
@@ -271,17 +271,17 @@ export function keychainMessage(profile: ProfileUse): string {
   );
 }
 
-/** Why there is no auth token to sign or check webhooks with, and the fix. */
-export function noAuthTokenMessage(creds: Credentials, what = 'signatures'): string {
+/** Why there is no auth token to sign or check webhooks with, and the fix. `needs`: who needs it. */
+export function noAuthTokenMessage(creds: Credentials, needs = 'signatures need'): string {
   if (creds.profile && creds.accountSid?.source === 'profile') {
     return (
-      `${what} need the auth token, which twilio-cli profiles do not keep (Twilio signs webhooks with the auth ` +
+      `${needs} the auth token, which twilio-cli profiles do not keep (Twilio signs webhooks with the auth ` +
       `token, not with the API key of profile "${creds.profile.name}"): set TWILIO_AUTH_TOKEN or pass --auth-token ` +
       '(the Auth Token in the Twilio Console)'
     );
   }
   const hint = creds.apiKey ? ' (an API key cannot sign webhooks: Twilio signs them with the auth token)' : '';
-  return `${what} need the auth token: set TWILIO_AUTH_TOKEN or pass --auth-token${hint}`;
+  return `${needs} the auth token: set TWILIO_AUTH_TOKEN or pass --auth-token${hint}`;
 }
 
 /** The auth token(s) that sign webhooks. API keys cannot sign: say so when only they are set. */
@@ -334,7 +334,7 @@ export function restTarget(creds: Credentials): RestTarget {
     return { ...s, value };
   };
   const region = norm(creds.region, '--region', 'TWILIO_REGION', 'region', 'ie1 or au1');
-  let edge = norm(creds.edge, '--edge', 'TWILIO_EDGE', 'edge', 'dublin or sydney');
+  let edge = norm(creds.edge, '--api-edge', 'TWILIO_EDGE', 'edge', 'dublin or sydney');
   if (!edge && region && REGION_EDGES[region.value]) edge = { value: REGION_EDGES[region.value]!, source: 'default' };
   return { ...(region ? { region } : {}), ...(edge ? { edge } : {}), host: twilioHost('api', region?.value, edge?.value) };
 }

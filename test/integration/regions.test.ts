@@ -11,7 +11,7 @@ import { manyNumbers, useEmulator } from '../support/emulator.js';
 
 type Emu = Awaited<ReturnType<typeof useEmulator>>;
 
-function portFor(emu: Emu, env: Record<string, string> = {}, flags: { region?: string; edge?: string } = {}) {
+function portFor(emu: Emu, env: Record<string, string> = {}, flags: { region?: string; apiEdge?: string } = {}) {
   const credentials = resolveCredentials(flags, { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken, ...env }, {});
   return createTwilioPort({ credentials, apiUrl: emu.url, env: { TWHOOK_RETRY_BASE_MS: '1', TWHOOK_RETRY_MAX_MS: '5', ...env } });
 }
@@ -45,7 +45,7 @@ describe('the region and edge reach the SDK, and --api-url still replaces the re
     await (await portFor(us, { TWILIO_EDGE: 'sydney' })).fetchAccount();
     expect(hosts(us)).toEqual(['api.sydney.us1.twilio.com']);
     const ie = await useEmulator({ region: 'ie1' });
-    await (await portFor(ie, { TWILIO_REGION: 'ie1' }, { edge: 'frankfurt' })).fetchAccount();
+    await (await portFor(ie, { TWILIO_REGION: 'ie1' }, { apiEdge: 'frankfurt' })).fetchAccount();
     expect(hosts(ie)).toEqual(['api.frankfurt.ie1.twilio.com']);
   });
 

@@ -46,6 +46,12 @@ const SEEDED_PASSWORD = 'Seeded-0ld/P@ss+99';
 const SINK_PASSWORD = 'S1nkHook+P@ss_7788';
 const SIGN_PASSWORD = 'S1gn3d+URL@Pass/42';
 const SIM_PASSWORD = 'S1mCall+P@ss/8642';
+/** twilio-cli profiles (config.json): the one in use, another one, a wrong one, one in a malformed file. */
+const PROFILE_KEY = 'SK9f8e7d6c5b4a39281706f5e4d3c2b1a0';
+const PROFILE_SECRET = 'Pr0f1leS3cretFromTwilioLogin0001';
+const OTHER_PROFILE_SECRET = 'OtherProfileSecretNeverUsed00002';
+const WRONG_PROFILE_SECRET = 'WrongProfileSecretRejected000003';
+const MALFORMED_PROFILE_SECRET = 'MalformedConfigSecretNearError04';
 
 const BASIC_PASSWORDS = ['dev basic-auth password', 'configure URL password', 'seeded URL password'];
 const SECRETS: Secret[] = [
@@ -63,6 +69,10 @@ const SECRETS: Secret[] = [
   { name: 'sink URL password', value: SINK_PASSWORD, user: 'events' },
   { name: 'sign URL password', value: SIGN_PASSWORD, user: 'hook' },
   { name: 'simulated app URL password', value: SIM_PASSWORD, user: 'sim' },
+  { name: 'twilio-cli profile API secret', value: PROFILE_SECRET, user: PROFILE_KEY },
+  { name: 'other twilio-cli profile API secret', value: OTHER_PROFILE_SECRET, user: PROFILE_KEY },
+  { name: 'wrong twilio-cli profile API secret', value: WRONG_PROFILE_SECRET, user: PROFILE_KEY },
+  { name: 'API secret in a malformed config.json', value: MALFORMED_PROFILE_SECRET, user: PROFILE_KEY },
 ];
 
 const SUPPORT = '+14155550100';
@@ -577,6 +587,48 @@ describe('no secret reaches output, captures or journals', () => {
     await run('API key without its SID', ['numbers', 'list', '--api-secret', API_SECRET, '--account-sid', ACCOUNT_SID], { code: 2 });
     await run('--basic-auth without a user', ['dev', '3000', '--public-url', PUBLIC, '--basic-auth', `:${DEV_PASSWORD}`], { env: w.byEnv, code: 2 });
     await run('--public-url with credentials', ['dev', '3000', '--public-url', `https://twhookdev:${enc(DEV_PASSWORD)}@dev.example.test`], { env: w.byEnv, code: 2 });
+    w.finish();
+  });
+
+  it('twilio-cli profiles: the active one, --profile, a wrong secret, a malformed config.json', async () => {
+    const w = await world();
+    const { run, api } = w;
+    w.emu.state.apiKeys.set(PROFILE_KEY, PROFILE_SECRET);
+    const cli = tempDir('twhook-secrets-twilio-cli-');
+    const profile = (apiSecret: string) => ({ accountSid: ACCOUNT_SID, apiKey: PROFILE_KEY, apiSecret });
+    const config = { profiles: { work: profile(PROFILE_SECRET), other: profile(OTHER_PROFILE_SECRET), wrong: profile(WRONG_PROFILE_SECRET) }, activeProject: 'work' };
+    writeFileSync(join(cli, 'config.json'), JSON.stringify(config));
+    // No .env here: the account comes from twilio-cli's active profile.
+    const cwd = tempDir('twhook-secrets-profile-cwd-');
+    const env = { ...api, TWILIO_CONFIG_DIR: cli };
+    const runIn = (label: string, argv: string[], options: { env?: Record<string, string>; code?: number } = {}) => {
+      const r = runCli(argv, { cwd, configDir: w.configDir, env: options.env ?? env });
+      return r.then((result) => {
+        w.scan.run(label, result);
+        expect(result.code, `${label}: ${result.stderr}`).toBe(options.code ?? 0);
+        return result;
+      });
+    };
+    await runIn('numbers list (active profile)', ['numbers', 'list']);
+    await runIn('numbers list --json --debug (active profile)', ['numbers', 'list', '--json', '--debug']);
+    await runIn('doctor (active profile)', ['doctor']);
+    await runIn('doctor --json --profile other', ['doctor', '--json', '--profile', 'other'], { code: 1 });
+    await runIn('configure --json (active profile)', ['configure', SUPPORT, '--sms-url', CONFIGURE_SMS, '--yes', '--json'], { code: 0 });
+    await runIn('sinks list (TWHOOK_PROFILE)', ['sinks', 'list', '--json'], { env: { ...env, TWHOOK_PROFILE: 'work' } });
+    await runIn('numbers list --debug, a wrong profile secret', ['numbers', 'list', '--debug', '--profile', 'wrong'], { code: 3 });
+    await runIn('doctor --json, a wrong profile secret', ['doctor', '--json', '--profile', 'wrong'], { code: 1 });
+    await runIn('sign with only a profile', ['sign', '--url', 'https://hooks.example.com/sms', '--param', 'Body=hi'], { code: 2 });
+    await runIn('--profile that does not exist', ['numbers', 'list', '--profile', 'nope', '--json'], { code: 2 });
+
+    const broken = tempDir('twhook-secrets-twilio-cli-bad-');
+    writeFileSync(join(broken, 'config.json'), `{"profiles": {"work": {"apiSecret": "${MALFORMED_PROFILE_SECRET}" "apiKey": "${PROFILE_KEY}"}}}`);
+    const bad = { ...api, TWILIO_CONFIG_DIR: broken };
+    await runIn('numbers list --json, malformed config.json', ['numbers', 'list', '--json'], { env: bad, code: 2 });
+    await runIn('--profile in a malformed config.json', ['numbers', 'list', '--profile', 'work'], { env: bad, code: 2 });
+    await runIn('doctor, malformed config.json (account from env)', ['doctor', '--json'], { env: { ...bad, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN } });
+    // The twilio-cli files are inputs (they hold the secrets by design), and stay as they were.
+    expect(JSON.parse(readFileSync(join(cli, 'config.json'), 'utf8'))).toEqual(config);
+    w.scan.dir(cwd);
     w.finish();
   });
 

@@ -303,7 +303,7 @@ describe('regions and edges', () => {
       host: 'api.dublin.ie1.twilio.com',
     });
     expect(target({ region: 'AU1' }).host).toBe('api.sydney.au1.twilio.com');
-    expect(target({ region: 'ie1', edge: 'frankfurt' }).host).toBe('api.frankfurt.ie1.twilio.com');
+    expect(target({ region: 'ie1', apiEdge: 'frankfurt' }).host).toBe('api.frankfurt.ie1.twilio.com');
     expect(target({}, { TWILIO_EDGE: 'sydney' })).toEqual({ edge: { value: 'sydney', source: 'env' }, host: 'api.sydney.us1.twilio.com' });
     expect(target({})).toEqual({ host: 'api.twilio.com' });
     // A region twhook has no edge for goes to the SDK as given.
@@ -315,7 +315,7 @@ describe('regions and edges', () => {
     expect(usageError(() => target({}, { TWILIO_REGION: 'ie1.evil.com/' })).message).toBe(
       'TWILIO_REGION is not a Twilio region ("ie1.evil.com/"): use an ID such as ie1 or au1',
     );
-    expect(usageError(() => target({ edge: 'dub lin' })).message).toBe('--edge is not a Twilio edge ("dub lin"): use an ID such as dublin or sydney');
+    expect(usageError(() => target({ apiEdge: 'dub lin' })).message).toBe('--api-edge is not a Twilio edge ("dub lin"): use an ID such as dublin or sydney');
   });
 });
 
