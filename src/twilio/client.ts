@@ -19,7 +19,7 @@
 import type { TwilioFactoryOptions } from '../ctx.js';
 import { TwhookError, UsageError } from '../errors.js';
 import type { Credentials } from './credentials.js';
-import { restAuth, restTarget, type RestAuth } from './credentials.js';
+import { restAuth, restTarget, type RestAuth, type RestTarget } from './credentials.js';
 import { httpError, networkCode, networkError, notJsonError, toRemoteError } from './errors.js';
 import type { TwilioPort } from './port.js';
 
@@ -100,6 +100,8 @@ export interface HttpSettings {
   /** How the credentials were given, to name them when Twilio rejects them. */
   auth: Pick<RestAuth, 'method' | 'accountSid'>;
   credentials?: Credentials;
+  /** The region and edge in use, for errors. */
+  target?: RestTarget;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -161,7 +163,7 @@ export function defineRequestClient(Base: RequestClientClass): new (settings: Ht
             await sleep(backoffMs(attempt, settings));
             continue;
           }
-          throw networkError(err, uri, settings, method);
+          throw networkError(err, uri, settings, method, opts.uri);
         }
         if (response.statusCode < 400) {
           // The SDK JSON.parses every answer: an HTML page or a TwiML app at --api-url would
@@ -173,7 +175,7 @@ export function defineRequestClient(Base: RequestClientClass): new (settings: Ht
           await sleep(backoffMs(attempt, settings, retryAfterMs(headerValue(response.headers, 'retry-after'))));
           continue;
         }
-        throw httpError(response, method, uri, settings, attempt + 1);
+        throw httpError(response, method, uri, settings, attempt + 1, opts.uri);
       }
     }
   };
@@ -191,7 +193,7 @@ export const createTwilioPort = async (options: TwilioFactoryOptions): Promise<T
   const auth = restAuth(options.credentials);
   const target = restTarget(options.credentials);
   const baseUrl = options.apiUrl ? parseApiUrl(options.apiUrl) : undefined;
-  const settings: HttpSettings = { ...httpSettingsFromEnv(options.env), baseUrl, auth, credentials: options.credentials };
+  const settings: HttpSettings = { ...httpSettingsFromEnv(options.env), baseUrl, auth, credentials: options.credentials, target };
   const pageSize = envInt(options.env, 'TWHOOK_PAGE_SIZE', 0) || undefined;
 
   const [{ default: twilio }, { createNumbersApi }, { createMessagingApi }, { createEventsApi }] = await Promise.all([

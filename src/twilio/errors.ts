@@ -5,7 +5,7 @@
  */
 import { RemoteError, TwhookError } from '../errors.js';
 import { maskSid } from '../redact.js';
-import type { Credentials, RestAuth } from './credentials.js';
+import { describeSource, type Credentials, type RestAuth, type RestTarget } from './credentials.js';
 
 /** Account SIDs in Twilio's messages and paths, masked (AC12…cdef). */
 export const maskAccounts = (text: string) => text.replace(/AC[0-9a-fA-F]{32}/g, (sid) => maskSid(sid));
@@ -45,20 +45,46 @@ const sourceName = (credentials: Credentials | undefined, key: 'accountSid' | 'a
     authToken: ['--auth-token', 'TWILIO_AUTH_TOKEN'],
     apiKey: ['--api-key', 'TWILIO_API_KEY'],
     apiSecret: ['--api-secret', 'TWILIO_API_SECRET'],
-  }[key];
+  }[key] as [string, string];
   const sourced = key === 'authToken' ? credentials?.authTokens[0] : credentials?.[key];
-  if (sourced?.source === 'flag') return names[0];
   if (sourced?.source === 'env-file') return `${names[1]} (in ${credentials?.envFile ?? 'the env file'})`;
-  return names[1];
+  return describeSource(sourced, names[0], names[1], credentials ?? {});
 };
+
+/** What an error says about where the request went. */
+export interface RequestPlace {
+  /** The --api-url base, when it stands in for Twilio. */
+  baseUrl?: string;
+  /** The region and edge in use, with where each came from. */
+  target?: RestTarget;
+  credentials?: Credentials;
+}
+
+/** The Twilio host the SDK asked for, and the server that answered when --api-url replaced it. */
+function hostsOf(uri: string, asked: string | undefined, baseUrl: string | undefined): string {
+  const twilio = asked ? new URL(asked).host : undefined;
+  const answered = hostOf(uri);
+  if (!twilio) return answered.replace(/^https:\/\//, '');
+  return baseUrl && uri.startsWith(baseUrl) ? `${twilio} via ${answered}` : twilio;
+}
+
+/** Credentials of one region do not work in another: say which region was asked, or that none was. */
+function regionHint(place: RequestPlace): string {
+  const region = place.target?.region;
+  if (!region) return '; accounts outside US1 need their region: --region ie1 or au1 (or TWILIO_REGION)';
+  const from = describeSource(region, '--region', 'TWILIO_REGION', place.credentials ?? {});
+  return `; credentials work only in their own region, and this was ${region.value} (from ${from})`;
+}
 
 /** The RemoteError for an HTTP error answer. Exported for tests. */
 export function httpError(
   response: { statusCode: number; body: unknown },
   method: string,
   uri: string,
-  settings: { auth: Pick<RestAuth, 'method' | 'accountSid'>; credentials?: Credentials },
+  settings: { auth: Pick<RestAuth, 'method' | 'accountSid'> } & RequestPlace,
   attempts = 1,
+  /** The URL the SDK built (region and edge applied), before --api-url replaced its host. */
+  asked?: string,
 ): RemoteError {
   const status = response.statusCode;
   const body = parseBody(response.body);
@@ -69,11 +95,16 @@ export function httpError(
   const link = moreInfo ? `; ${moreInfo}` : '';
   if (status === 401 || code === 20003) {
     const creds = settings.credentials;
+    const fromProfile = creds?.apiKey?.source === 'profile' && creds.apiSecret?.source === 'profile';
+    const keyAndSecret = fromProfile
+      ? `the API key and secret of ${sourceName(creds, 'apiKey')}`
+      : `${sourceName(creds, 'apiKey')} and ${sourceName(creds, 'apiSecret')}`;
     const check =
       settings.auth.method === 'api-key'
-        ? `check ${sourceName(creds, 'apiKey')} and ${sourceName(creds, 'apiSecret')}, and that the key belongs to account ${maskSid(settings.auth.accountSid)}`
+        ? `check ${keyAndSecret}, and that the key belongs to account ${maskSid(settings.auth.accountSid)}`
         : `check ${sourceName(creds, 'accountSid')} and ${sourceName(creds, 'authToken')}`;
-    return new RemoteError(`Twilio rejected the credentials (${code ?? status}): ${twilioMessage} — ${check}${link}`, info);
+    const at = hostsOf(uri, asked, settings.baseUrl);
+    return new RemoteError(`Twilio rejected the credentials at ${at} (${code ?? status}): ${twilioMessage} — ${check}${regionHint(settings)}${link}`, info);
   }
   const what = `${method.toUpperCase()} ${maskAccounts(pathOf(uri))}`;
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
@@ -110,7 +141,14 @@ export function networkCode(err: unknown): string | undefined {
 }
 
 /** The RemoteError for a request that got no HTTP answer: names the host, never the credentials. */
-export function networkError(err: unknown, uri: string, settings: { baseUrl?: string; timeoutMs: number }, method?: string): RemoteError {
+export function networkError(
+  err: unknown,
+  uri: string,
+  settings: { timeoutMs: number } & RequestPlace,
+  method?: string,
+  /** The URL the SDK built (region and edge applied), before --api-url replaced its host. */
+  asked?: string,
+): RemoteError {
   const code = networkCode(err) ?? 'ENETWORK';
   const host = hostOf(uri);
   const origin = settings.baseUrl && uri.startsWith(settings.baseUrl) ? ' (the --api-url / TWHOOK_API_URL server)' : '';
@@ -124,8 +162,18 @@ export function networkError(err: unknown, uri: string, settings: { baseUrl?: st
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_SOCKET_CONNECTION_TIMEOUT') {
     reason = `no answer within ${Math.round(settings.timeoutMs / 100) / 10} s (TWHOOK_HTTP_TIMEOUT_MS)`;
   }
-  const hint = code === 'ECONNREFUSED' && origin ? ': is it running?' : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? ': check the network connection' : '';
-  return new RemoteError(`cannot reach ${host}${origin}: ${reason}${hint}`, { code, service: 'network' });
+  let hint = code === 'ECONNREFUSED' && origin ? ': is it running?' : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? ': check the network connection' : '';
+  // A regional host that does not resolve is most often a mistyped region or edge.
+  const { region, edge } = settings.target ?? {};
+  const creds = settings.credentials ?? {};
+  const given = [
+    region ? `region ${region.value} (from ${describeSource(region, '--region', 'TWILIO_REGION', creds)})` : '',
+    edge && edge.source !== 'default' ? `edge ${edge.value} (from ${describeSource(edge, '--api-edge', 'TWILIO_EDGE', creds)})` : '',
+  ].filter(Boolean);
+  if (code === 'ENOTFOUND' && given.length) hint += ` and the ${given.join(' and the ')}`;
+  // With --api-url and a region or edge, the server tried stands in for a regional host: name both.
+  const standIn = origin && asked && given.length ? ` (the --api-url / TWHOOK_API_URL server, for ${new URL(asked).host})` : origin;
+  return new RemoteError(`cannot reach ${host}${standIn}: ${reason}${hint}`, { code, service: 'network' });
 }
 
 /** The RemoteError for a success status whose body is not JSON: not the Twilio API answering. */

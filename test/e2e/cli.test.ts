@@ -70,7 +70,8 @@ describe.runIf(built)('the built bin', () => {
     const rejected = await runBin(['numbers', 'list', '--auth-token', secret, '--account-sid', emu.accountSid, '--api-url', emu.url]);
     expect(rejected.code).toBe(3);
     expect(rejected.stderr).toBe(
-      'error: Twilio rejected the credentials (20003): Authenticate — check --account-sid and --auth-token; https://www.twilio.com/docs/errors/20003\n',
+      `error: Twilio rejected the credentials at api.twilio.com via ${emu.url} (20003): Authenticate — check --account-sid and --auth-token; ` +
+        'accounts outside US1 need their region: --region ie1 or au1 (or TWILIO_REGION); https://www.twilio.com/docs/errors/20003\n',
     );
     expect(rejected.stdout + rejected.stderr).not.toContain(secret);
 

@@ -71,7 +71,10 @@ describe.runIf(built)('an IE1 user with TWILIO_REGION=ie1', () => {
     const env = binEnv(home, { accountSid: emu.accountSid, authToken: emu.authToken, url: emu.url });
     const refused = await runBin(['numbers', 'list'], { env });
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toContain('20003');
+    expect(refused.stderr).toBe(
+      `error: Twilio rejected the credentials at api.twilio.com via ${emu.url} (20003): Authenticate — check TWILIO_ACCOUNT_SID and ` +
+        'TWILIO_AUTH_TOKEN; accounts outside US1 need their region: --region ie1 or au1 (or TWILIO_REGION); https://www.twilio.com/docs/errors/20003\n',
+    );
 
     const doctor = await runBin(['doctor', '--region', 'IE1'], { env });
     expect(doctor.stdout).toContain('✓ region       ie1 from --region');

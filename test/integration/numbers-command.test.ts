@@ -62,7 +62,8 @@ describe('twhook numbers list', () => {
     const r = await runCli(['numbers', 'list'], { env });
     expect(r.code).toBe(3);
     expect(r.stderr).toBe(
-      'error: Twilio rejected the credentials (20003): Authenticate — check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN; https://www.twilio.com/docs/errors/20003\n',
+      `error: Twilio rejected the credentials at api.twilio.com via ${emu.url} (20003): Authenticate — check TWILIO_ACCOUNT_SID and ` +
+        'TWILIO_AUTH_TOKEN; accounts outside US1 need their region: --region ie1 or au1 (or TWILIO_REGION); https://www.twilio.com/docs/errors/20003\n',
     );
     expect(r.stdout + r.stderr).not.toContain('bad-token-abcdef0123456789');
     const json = await runCli(['numbers', 'list', '--json'], { env });
@@ -230,7 +231,7 @@ describe('twhook doctor', () => {
     expect(report.ok).toBe(false);
     const api = report.checks.find((c) => c.name === 'Twilio API')!;
     expect(api.status).toBe('fail');
-    expect(api.detail).toContain('Twilio rejected the credentials (20003)');
+    expect(api.detail).toContain(`Twilio rejected the credentials at api.twilio.com via ${emu.url} (20003)`);
     expect(report.checks.find((c) => c.name === 'ngrok')!.status).toBe('warn');
     expect(r.stdout).not.toContain('not-the-token-0000');
   });

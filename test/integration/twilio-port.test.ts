@@ -102,7 +102,8 @@ describe('errors and retries', () => {
     const err = await failure(port.numbers.list());
     expect(err).toBeInstanceOf(RemoteError);
     expect(err.message).toBe(
-      'Twilio rejected the credentials (20003): Authenticate — check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN; https://www.twilio.com/docs/errors/20003',
+      `Twilio rejected the credentials at api.twilio.com via ${emu.url} (20003): Authenticate — check TWILIO_ACCOUNT_SID and ` +
+        'TWILIO_AUTH_TOKEN; accounts outside US1 need their region: --region ie1 or au1 (or TWILIO_REGION); https://www.twilio.com/docs/errors/20003',
     );
     expect((err as RemoteError).exitCode).toBe(3);
     expect(JSON.stringify(errorJson(err))).not.toContain('wrong-token-0123456789');

@@ -80,7 +80,8 @@ describe('error messages', () => {
     const body = { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 };
     const err = httpError({ statusCode: 401, body }, 'GET', 'https://api.twilio.com/x', { auth });
     expect(err.message).toBe(
-      'Twilio rejected the credentials (20003): Authenticate — check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN; https://www.twilio.com/docs/errors/20003',
+      'Twilio rejected the credentials at api.twilio.com (20003): Authenticate — check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN; ' +
+        'accounts outside US1 need their region: --region ie1 or au1 (or TWILIO_REGION); https://www.twilio.com/docs/errors/20003',
     );
     expect(err.info).toEqual({ code: 20003, status: 401, moreInfo: 'https://www.twilio.com/docs/errors/20003', service: 'twilio' });
     const key = httpError({ statusCode: 401, body: JSON.stringify(body) }, 'GET', 'https://api.twilio.com/x', {
