@@ -79,7 +79,7 @@ describe.runIf(built)('an IE1 user with TWILIO_REGION=ie1', () => {
     const doctor = await runBin(['doctor', '--region', 'IE1'], { env });
     expect(doctor.stdout).toContain('✓ region       ie1 from --region');
     expect(doctor.stdout).toContain("✓ edge         dublin: Twilio's edge for ie1");
-    expect(doctor.stdout).toContain(`✓ Twilio API   api.dublin.ie1.twilio.com via ${emu.url} (--api-url) answered`);
+    expect(doctor.stdout).toContain(`✓ Twilio API   api.dublin.ie1.twilio.com via ${emu.url} (from TWHOOK_API_URL) answered`);
   });
 });
 
