@@ -105,6 +105,8 @@ export interface ReadyEvent {
   type: 'ready';
   time: string;
   publicUrl: string;
+  /** Where the app's paths are in public: the public URL with the app's base path (https://…/twilio). */
+  webhookBase?: string;
   proxyUrl: string;
   /** The app's address: http://localhost:3000. */
   target: string;

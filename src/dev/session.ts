@@ -72,6 +72,8 @@ export interface DevSessionOptions {
 /** What an extension's setup receives: everything it needs to change the account safely. */
 export interface ExtensionContext {
   publicUrl: string;
+  /** The public URL with the app's base path: where a webhook the app receives unchanged points. */
+  webhookBase: string;
   proxyUrl: string;
   /** The REST port (lazy: calling it loads the SDK). */
   twilio(): Promise<TwilioPort>;
@@ -160,6 +162,12 @@ export function numberUpdateFor(publicUrl: string, paths: DevPaths, overrides: O
   set('voiceFallbackUrl', 'voiceFallbackMethod', paths.voiceFallback);
   set('statusCallback', 'statusCallbackMethod', paths.voiceStatus);
   return { update, urls };
+}
+
+/** The public URL under which the app's paths are: its origin and the path numbers get before /sms. */
+export function webhookBase(publicUrl: string, target: string): string {
+  const plan = planPaths(publicUrl, target);
+  return plan.publicOrigin + numberPath(plan, '');
 }
 
 export function normalizePath(path: string): string {
@@ -355,7 +363,7 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
       const readyExtras: Record<string, unknown> = {};
       for (const extension of options.extensions ?? []) {
         checkStopped();
-        const handle = await extension.setup({ publicUrl, proxyUrl: proxy.url, twilio, journal, batch, session, owner, signal: stopController.signal, emit, now });
+        const handle = await extension.setup({ publicUrl, webhookBase: webhookBase(publicUrl, options.target), proxyUrl: proxy.url, twilio, journal, batch, session, owner, signal: stopController.signal, emit, now });
         if (handle) {
           teardowns.push({ name: extension.name, teardown: handle.teardown });
           if (handle.ready) readyExtras[extension.name] = handle.ready;
@@ -367,6 +375,7 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
         type: 'ready',
         time: time(),
         publicUrl,
+        webhookBase: webhookBase(publicUrl, options.target),
         proxyUrl: proxy.url,
         target: options.target,
         tunnel: tunnel.provider ?? options.tunnel.kind,

@@ -89,8 +89,9 @@ export async function setupDevEvents(context: ExtensionContext, options: DevEven
   const port = await context.twilio();
   const { events } = port;
   const { journal } = context;
-  const url = eventsUrl(context.publicUrl, options, false);
-  const destination = eventsUrl(context.publicUrl, options, true);
+  // Below the app's base path, like the numbers' URLs: the path Twilio signs is the one the app gets.
+  const url = eventsUrl(context.webhookBase, options, false);
+  const destination = eventsUrl(context.webhookBase, options, true);
   const types = options.types.map(formatSelection);
   const base = { accountSid: port.accountSid, origin: 'dev' as const, batch: context.batch, session: context.session, owner: context.owner };
 

@@ -221,7 +221,7 @@ function readyLines(e: ReadyEvent, c: Chalkish): string[] {
     const fields = Object.entries(n.urls);
     fields.forEach(([field, url], i) => lines.push(`  ${(i === 0 ? n.phoneNumber : '').padEnd(16)}${field.padEnd(18)}${url}`));
   }
-  if (!e.numbers.length) lines.push(`  no numbers changed: point webhooks at ${e.publicUrl}/… yourself (or pass --number)`);
+  if (!e.numbers.length) lines.push(`  no numbers changed: point webhooks at ${e.webhookBase ?? e.publicUrl}/… yourself (or pass --number)`);
   lines.push(`  signatures: ${e.signatures === 'checked' ? (e.enforceSignatures ? 'checked, invalid ones refused with 403' : 'checked') : c.yellow('unchecked (set TWILIO_AUTH_TOKEN)')}`);
   if (e.basicAuth) lines.push('  basic auth: required (credentials are in the numbers\' URLs)');
   // Added by `dev --events` (src/events/dev-events.ts) under its extension name.

@@ -64,6 +64,7 @@ describe('twhook dev: an app with a base path', () => {
     const r = await ready(cli);
     expect(number.sms_url).toBe(`${PUBLIC}/twilio/sms`);
     expect(r.numbers[0].urls).toMatchObject({ SmsUrl: `${PUBLIC}/twilio/sms`, VoiceUrl: `${PUBLIC}/twilio/voice` });
+    expect(r.webhookBase).toBe(`${PUBLIC}/twilio`);
     const signed = signRequest({ authToken: emu.authToken, url: number.sms_url!, params: inboundSms });
     const answer = await post(`${r.proxyUrl}/twilio/sms`, signed.body, { 'X-Twilio-Signature': signed.signature, Host: 'dev.example.test' });
     expect(answer.status).toBe(200);
@@ -71,6 +72,18 @@ describe('twhook dev: an app with a base path', () => {
     const event = await waitFor('the request', () => cli.json().find((e) => e.type === 'request'));
     expect(event.verdict.status).toBe('valid');
     expect(event.request.url).toBe(`${PUBLIC}/twilio/sms`);
+    cli.interrupt();
+    expect(await cli.exit).toBe(0);
+  });
+
+  it('--events: the temporary sink delivers below the app\'s base path too', async () => {
+    const emu = await useEmulator();
+    const app = await startApp((_req, res) => res.writeHead(204).end());
+    const cli = startCli(['dev', `${app.url}/twilio`, '--public-url', PUBLIC, '--events', 'com.twilio.messaging.message.delivered', '--no-capture', '--json'], { env: emu.env });
+    const r = await ready(cli);
+    const [sink] = emu.state.events.sinks.values();
+    expect(sink!.configuration.destination).toBe(`${PUBLIC}/twilio/events`);
+    expect(r.events.url).toBe(`${PUBLIC}/twilio/events`);
     cli.interrupt();
     expect(await cli.exit).toBe(0);
   });

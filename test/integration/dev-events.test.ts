@@ -31,6 +31,7 @@ function portFor(emu: Emu) {
 function extensionContext(emu: Emu, publicUrl: string, journal: Journal, owner = currentOwner()): ExtensionContext {
   return {
     publicUrl,
+    webhookBase: publicUrl,
     proxyUrl: publicUrl,
     twilio: () => portFor(emu),
     journal,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appPathOf, numberPath, planPaths, publicPathOf } from '../../src/dev/paths.js';
-import { numberUpdateFor } from '../../src/dev/session.js';
+import { numberUpdateFor, webhookBase } from '../../src/dev/session.js';
 
 describe('dev paths: one path, public and local', () => {
   it('an app with a base path: numbers carry it, the app receives it unchanged', () => {
@@ -34,5 +34,11 @@ describe('dev paths: one path, public and local', () => {
     const { update, urls } = numberUpdateFor('https://x.test', { sms: '/sms', voice: null }, undefined, { username: 'u', password: 'p' }, 'http://localhost:8080/twilio');
     expect(update).toEqual({ smsUrl: 'https://u:p@x.test/twilio/sms', smsMethod: 'POST' });
     expect(urls).toEqual({ smsUrl: 'https://x.test/twilio/sms' });
+  });
+
+  it('the banner\'s base for webhooks set by hand carries the app\'s path', () => {
+    expect(webhookBase('https://x.test', 'http://localhost:8080/twilio')).toBe('https://x.test/twilio');
+    expect(webhookBase('https://x.test/base', 'http://localhost:3000')).toBe('https://x.test/base');
+    expect(webhookBase('https://x.test', 'http://localhost:3000')).toBe('https://x.test');
   });
 });
