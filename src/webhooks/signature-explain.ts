@@ -134,6 +134,27 @@ function urlCandidates(received: string, headers: HeaderValues): UrlCandidate[] 
       advice: `signed without the ${fragment.length > 24 ? fragment.slice(0, 24) + '…' : fragment} fragment: Twilio never signs it (connection overrides), drop it before validating`,
     });
   }
+  // Case first: scheme and host are case-insensitive, so every client reaches the same app, but
+  // the signature covers the string: the SDK lower-cases them (new URL()), --strict and other
+  // languages' validators do not. One explanation, agreeing with the SDK/strict note.
+  const authority = parts.scheme + parts.host;
+  if (authority !== authority.toLowerCase()) {
+    changes.push({
+      dim: 'case',
+      apply: (p) => {
+        p.scheme = p.scheme.toLowerCase();
+        p.host = p.host.toLowerCase();
+      },
+      advice: 'the URL differs only in the case of its scheme or host: Twilio signs them in lower case; validate the URL with them lower-cased (the twilio SDK does so itself, --strict and other validators do not)',
+    });
+  }
+  if (path !== path.toLowerCase()) {
+    changes.push({
+      dim: 'path-case',
+      apply: (p) => void (p.path = p.path.toLowerCase()),
+      advice: 'the path differs only in case: paths are case-sensitive, and Twilio signs the URL exactly as configured; validate the path as Twilio called it',
+    });
+  }
   changes.push({
     dim: 'scheme',
     apply: (p) => void (p.scheme = isHttps ? 'http://' : 'https://'),

@@ -114,3 +114,19 @@ describe('verify: which requests count', () => {
     }
   });
 });
+
+describe('verify --strict: a URL that differs only in case', () => {
+  it('gives one explanation, consistent with the note on the SDK and strict verdicts', async () => {
+    const signature = signRequest({ authToken: TOKEN, url: PUBLIC, body: 'Body=Hi' }).signature;
+    const host = await verify('--url', 'https://ABC123.ngrok.app/sms', '--signature', signature, '--body', 'Body=Hi', '--strict', '--json');
+    expect(host.code).toBe(1);
+    const out = host.json()[0] as { reason: string; disagreement: string; sdkValid: boolean; strictValid: boolean };
+    expect(out).toMatchObject({ sdkValid: true, strictValid: false });
+    expect(out.reason).toContain(`signed for ${PUBLIC}; your app saw https://ABC123.ngrok.app/sms - the URL differs only in the case of its scheme or host`);
+    expect(out.reason).not.toContain('no nearby URL');
+    expect(out.disagreement).toContain(PUBLIC);
+    const path = await verify('--url', 'https://abc123.ngrok.app/SMS', '--signature', signature, '--body', 'Body=Hi', '--strict');
+    expect(path.code).toBe(1);
+    expect(path.stdout).toContain(`signed for ${PUBLIC}; your app saw https://abc123.ngrok.app/SMS - the path differs only in case`);
+  });
+});
