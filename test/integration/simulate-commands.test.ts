@@ -66,6 +66,15 @@ describe('twhook call', () => {
     expect(run.stderr).toMatch(/calling localhost:\d+\/voice from \+15558675310 to \+15017122661/);
   });
 
+  it('colour on a terminal, none with NO_COLOR', async () => {
+    const app = await useIvrApp();
+    const coloured = await runCli(['call', String(app.port), '--press', '9', '--hangup-after', '20', '--no-capture'], { env: SIGNED, tty: true, prompter: scriptedPrompter([]) });
+    expect(coloured.stdout).toMatch(/\u001b\[/);
+    const plain = await runCli(['call', String(app.port), '--press', '9', '--hangup-after', '20', '--no-capture'], { env: { ...SIGNED, NO_COLOR: '1' }, tty: true, prompter: scriptedPrompter([]) });
+    expect(plain.stdout).not.toMatch(/\u001b\[/);
+    expect(plain.stdout).toMatch(/say {6}"Welcome to Acme/);
+  });
+
   it('an input that does not fit what the call asks for is exit 2, naming both', async () => {
     const app = await useIvrApp();
     const run = await runCli(['call', String(app.port), '--dial-status', 'busy', '--press', '1', '--no-capture'], { env: SIGNED });
@@ -195,6 +204,18 @@ describe('twhook call', () => {
     expect(app.seen.filter((s) => s.path === '/status')).toHaveLength(3);
   });
 
+  it('--public-url signs for the URL the app believes it serves; --capture FILE', async () => {
+    const app = await startIvrApp({ authToken: TOKEN, publicUrl: 'https://ivr.example.com' });
+    apps.push(app);
+    const cwd = tempDir();
+    const run = await runCli(['call', String(app.port), '--press', '1', '--public-url', 'https://ivr.example.com', '--capture', 'calls.jsonl'], { env: SIGNED, cwd });
+    expect(run.code).toBe(0);
+    expect(app.seen.length).toBeGreaterThan(1);
+    expect(app.seen.every((s) => s.valid)).toBe(true);
+    expect(readFileSync(join(cwd, 'calls.jsonl'), 'utf8').trim().split('\n')).toHaveLength(app.seen.length);
+    expect(existsSync(join(cwd, '.twhook'))).toBe(false);
+  });
+
   it("--number uses the number's configured voice URL from the account (the emulator)", async () => {
     const app = await useIvrApp();
     const emu = await useEmulator({ numbers: [{ phoneNumber: '+14155550100', voiceUrl: `${app.url}/voice`, statusCallback: `${app.url}/status` }] });
@@ -234,6 +255,17 @@ describe('twhook text', () => {
     expect(replies(second.stdout)).toEqual(['Your order has shipped.']);
     const fresh = await runCli(['text', String(app.port), '1', '--new-conversation', '--json', '--no-capture'], { env: SIGNED, configDir });
     expect(replies(fresh.stdout)).toEqual(['Hi! Reply 1 for order status, 2 for opening hours.']);
+  });
+
+  it("--number uses the number's configured SMS URL; every word is a message", async () => {
+    const app = await useIvrApp();
+    const emu = await useEmulator({ numbers: [{ phoneNumber: '+14155550100', smsUrl: `${app.url}/sms` }] });
+    const run = await runCli(['text', '--number', '+14155550100', 'hi', '2', '--json', '--no-capture', '--new-conversation'], { env: emu.env });
+    expect(run.code).toBe(0);
+    expect(app.seen.map((s) => [s.path, s.params.To, s.params.Body])).toEqual([
+      ['/sms', '+14155550100', 'hi'],
+      ['/sms', '+14155550100', '2'],
+    ]);
   });
 
   it('--media goes on the next message', async () => {
@@ -319,6 +351,19 @@ steps:
     expect(run.stdout).toMatch(/around it:/);
     expect(run.stdout).toMatch(/✓ order status by text ivr\.yaml:19/);
     expect(run.stdout).toMatch(/2 passed, 1 failed \(3 specs\)/);
+  });
+
+  it('--json: one line per spec, the failure with its place and the events around it, then a summary', async () => {
+    const app = await useIvrApp();
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'ivr.yaml'), SPECS(app.port));
+    const run = await runCli(['test', 'ivr.yaml', '--json'], { env: SIGNED, cwd });
+    const lines = run.json() as Array<Record<string, unknown>>;
+    expect(lines.map((l) => l.type)).toEqual(['spec', 'spec', 'spec', 'summary']);
+    expect(lines[1]).toMatchObject({ name: 'wrong promise', ok: false, failure: { file: 'ivr.yaml', line: 17, step: 'say /busy/i' } });
+    const around = (lines[1]!.failure as { events: SimEvent[] }).events;
+    expect(around.some((e) => e.type === 'dial')).toBe(true);
+    expect(lines[3]).toEqual({ type: 'summary', passed: 2, failed: 1, skipped: 0, total: 3 });
   });
 
   it('an invalid spec is exit 2 with file:line, before any request', async () => {
