@@ -62,7 +62,7 @@ export function register(cmd: Command, wire: Wire): void {
     .option('--press <digits>', 'answer the next <Gather> with these keys (repeatable, in order)', input('press'))
     .option('--speak <text>', 'answer the next <Gather> with these words (repeatable, in order)', input('speak'))
     .option('--dial-status <status>', 'answer the next <Dial>: completed, busy, no-answer, failed, canceled', input('dial-status'))
-    .option('--dial-seconds <n>', 'how long the dialled call lasts: right after --dial-status for that one, else every <Dial> (default 0)', input('dial-seconds'))
+    .option('--dial-seconds <n>', 'how long the dialled call lasts: right after --dial-status for that one, else every <Dial> (default 10)', input('dial-seconds'))
     .option('--record-seconds <n>', 'answer the next <Record> with a recording this long (unscripted: 5)', input('record-seconds'))
     .option('--hangup-after <seconds>', 'the caller hangs up this many (simulated) seconds into the call', input('hangup-after'))
     .option('--from <number>', `the caller (default ${DEFAULT_FROM})`)

@@ -24,7 +24,8 @@ async function useIvrApp(options: { authToken?: string } = {}): Promise<IvrApp> 
   return app;
 }
 
-describe('twhook call / text / test (built bin)', () => {
+// Several spawns of the bin per test: generous time on a loaded machine (nothing here is timed).
+describe('twhook call / text / test (built bin)', { timeout: 120_000 }, () => {
   it('call: --json events on stdout, exit 0; the same call off a terminal never prompts', async () => {
     const app = await useIvrApp({ authToken: TOKEN });
     const run = await runBin(['call', String(app.port), '--press', '1', '--dial-status', 'busy', '--json', '--no-capture'], { env });
