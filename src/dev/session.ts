@@ -11,6 +11,7 @@ import { RemoteError, UsageError } from '../errors.js';
 import { resolveNumber } from '../twilio/resolve-number.js';
 import { maskSid } from '../redact.js';
 import { CaptureWriter } from '../capture/writer.js';
+import { steadyOldGeneration } from '../capture/memory.js';
 import { newCaptureId, normalizeHeaders, type CaptureRecord } from '../capture/format.js';
 import { currentOwner, isOwnerAlive, Journal, newBatchId, type JournalEntry } from '../state/journal.js';
 import { applyNumberChange } from '../state/number-change.js';
@@ -222,6 +223,9 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
   };
 
   async function run(): Promise<SessionSummary> {
+    // A session runs for hours: its memory should not swing with the garbage it makes (see
+    // capture/memory.ts).
+    const oldGeneration = steadyOldGeneration();
     const journal = new Journal(deps.configDir, { now });
     const batch = newBatchId();
     const session = newBatchId();
@@ -423,6 +427,7 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
         }
       }
       if (capture) await capture.close().catch(() => undefined);
+      oldGeneration.release();
     }
   }
 
