@@ -171,6 +171,8 @@ export function devOptions(ctx: Ctx, app: string, flags: DevFlags): DevRunOption
   if (flags.enforceSignatures && !authTokens.length) {
     throw new UsageError(noAuthTokenMessage(ctx.credentials(), '--enforce-signatures needs'));
   }
+  // Said once, here: with only a twilio-cli profile, every verdict would read "unchecked".
+  if (!authTokens.length && ctx.credentials().profile) ctx.out.note(`signatures go unchecked: ${noAuthTokenMessage(ctx.credentials(), 'checking them needs')}`);
 
   let inspect: DevRunOptions['inspect'] = flags.inspect === false ? false : {};
   if (flags.inspectPort !== undefined) {
