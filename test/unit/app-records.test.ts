@@ -1,7 +1,7 @@
 // Which leftover --exec apps the next session stops: only the very process a killed session
 // started (same pid AND start time). Linux (/proc); elsewhere start times are unknown.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,10 +20,10 @@ afterEach(() => {
   }
 });
 
+/** Running: a zombie (ended, not yet reaped by this process, its parent) does not count. */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0] !== 'Z';
   } catch {
     return false;
   }
