@@ -7,7 +7,7 @@
  * refused. Skips, saying why, without Chromium or a build.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,6 +178,33 @@ describe.skipIf(!!skipReason)('the web inspector in Chromium', () => {
     const api = await other.goto(`http://rebind.example.test:${port}/api/requests`);
     expect(api!.status()).toBe(421);
     await other.close();
+  });
+
+  it('says when older requests were dropped from memory (twhook inspect --keep)', async () => {
+    const dir = tempDir('twhook-inspect-');
+    const records = [1, 2, 3].map((n) => {
+      const signed = signRequest({ authToken: TOKEN, url: `${PUBLIC}/sms`, params: { ...SMS, Body: `message ${n}` } });
+      return JSON.stringify({ v: 1, id: `m${n}`, receivedAt: `2026-11-27T10:00:0${n}.000Z`, method: 'POST', url: `${PUBLIC}/sms`, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signed.signature }, body: signed.body });
+    });
+    writeFileSync(join(dir, 'cap.jsonl'), records.join('\n') + '\n');
+    const env = { ...binEnv(tempDir('twhook-home-')), TWILIO_AUTH_TOKEN: TOKEN };
+    const child = spawn(process.execPath, [BIN, 'inspect', 'cap.jsonl', '--keep', '2', '--port', '0', '--json'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    try {
+      const ready = await waitFor('inspect ready', () => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((e) => e.type === 'ready'), 20_000);
+      const other = await browser.context.newPage();
+      other.on('pageerror', (e) => pageErrors.push(e.message));
+      await other.goto(ready.url);
+      await expect.poll(() => other.locator('#rows tr').count()).toBe(2);
+      expect(await other.locator('#dropped').innerText()).toMatch(/last 2 requests: 1 older one was dropped from memory \(the capture file keeps them all\)/);
+      expect(await other.locator('#rows tr').first().innerText()).toMatch(/✓ valid/);
+      await other.close();
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+    }
   });
 
   it('ran without script errors or CSP violations', () => {

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatCaptureLine, type CaptureRecord } from '../../src/capture/format.js';
+import { toHar } from '../../src/capture/har.js';
 import { createSender } from '../../src/replay/http.js';
 import { startInspector, type InspectorServer } from '../../src/inspector/server.js';
 import { conversationOf, InspectorStore } from '../../src/inspector/store.js';
@@ -214,6 +215,24 @@ describe('dev and inspect serve the inspector', () => {
     const clash = startCli(['dev', String(app.port), '--public-url', PUBLIC, '--no-capture', '--inspect-port', String(busy.port)], { env: {} });
     expect(await clash.exit).toBe(2);
     expect(clash.stderr.text()).toMatch(/--inspect-port/);
+  });
+
+  it('inspect FILE.har: a HAR export reads as the same records, the last --keep N kept', async () => {
+    const dir = tempDir('twhook-inspect-har-');
+    const file = join(dir, 'export.har');
+    const records = ['h1', 'h2', 'h3'].map((id) => record(id, `${PUBLIC}/sms`, { MessageSid: `SM${id}`, From: '+15550001111', To: '+15017122661', Body: id }, { response: twiml('<Response/>') }));
+    writeFileSync(file, JSON.stringify(toHar(records)));
+    const cli = startCli(['inspect', file, '--keep', '2', '--json'], { env: { TWILIO_AUTH_TOKEN: TOKEN } });
+    const ready = await waitFor('ready', () => cli.json().find((e) => e.type === 'ready'));
+    expect(ready).toMatchObject({ requests: 3, shown: 2 });
+    const list = JSON.parse((await fetchRaw(`${ready.url}api/requests`)).text);
+    expect(list.dropped).toBe(1);
+    expect(list.requests.map((r: { id: string; kind: string; verdict: { status: string } }) => [r.id, r.kind, r.verdict.status])).toEqual([
+      ['h2', 'inbound-sms', 'valid'],
+      ['h3', 'inbound-sms', 'valid'],
+    ]);
+    cli.interrupt();
+    expect(await cli.exit).toBe(0);
   });
 
   it('inspect FILE: the records of a JSONL capture with verdicts; replay needs --to', async () => {
