@@ -4,14 +4,16 @@
  * the TwiML check's findings (each with Twilio's error page), and what a caller would hear.
  */
 import { bodyText, header, type CaptureHeaders } from '../capture/format.js';
-import { describeAnswer as simulatorReading } from '../simulate/describe.js';
 import { parseForm, type FormParams } from '../webhooks/form.js';
 import { twilioErrorUrl } from '../webhooks/twiml.js';
 import { paramMeaning } from './params.js';
 import { maskHeader } from './replay.js';
 import type { InspectorEntry, RequestSummary } from './store.js';
 
-/** The simulator's reading of an answer (src/simulate/describe.ts): the events a caller or texter meets. */
+/**
+ * The simulator's reading of an answer (describeAnswer, src/simulate/describe.ts): the events a
+ * caller or texter meets. The server loads it on the first detail view, so `dev` starts without it.
+ */
 export type DescribeAnswer = (body: string, contentType: string | undefined, channel: 'voice' | 'messaging', url?: string) => unknown;
 
 export interface ParamRow {
@@ -119,9 +121,9 @@ export function analyze(entry: InspectorEntry, options: { describeAnswer?: Descr
     if (response.status < 200 || response.status >= 300) {
       detail.hear = { available: false, channel: entry.channel, note: `the app answered ${response.status}: Twilio reads no TwiML from it` };
     } else {
-      const describe = options.describeAnswer ?? simulatorReading;
       try {
-        detail.hear = { available: true, channel: entry.channel, reading: describe(bodyText(response), answerType, entry.channel, record.url) };
+        if (!options.describeAnswer) throw new Error('the simulator is not loaded');
+        detail.hear = { available: true, channel: entry.channel, reading: options.describeAnswer(bodyText(response), answerType, entry.channel, record.url) };
       } catch (err) {
         detail.hear = { available: false, channel: entry.channel, note: `the simulator could not read this answer: ${(err as Error).message}` };
       }

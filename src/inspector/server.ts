@@ -117,6 +117,7 @@ export async function startInspector(options: InspectorServerOptions): Promise<I
   };
   const streams = new Set<ServerResponse>();
   let sender: Promise<Sender> | undefined;
+  let describe: Promise<DescribeAnswer> | undefined;
   let port = 0;
   let allowedHosts = new Set<string>();
   let allowedOrigins = new Set<string>();
@@ -169,7 +170,8 @@ export async function startInspector(options: InspectorServerOptions): Promise<I
         const entry = options.store.get(decodeURIComponent(m[1]!));
         if (!entry) return sendJson(res, 404, { error: `no request ${m[1]} in memory (the inspector keeps the last ${options.store.keep})` });
         if (!m[2]) return sendJson(res, 200, entry.record);
-        return sendJson(res, 200, analyze(entry, { ...(options.describeAnswer ? { describeAnswer: options.describeAnswer } : {}) }));
+        describe ??= options.describeAnswer ? Promise.resolve(options.describeAnswer) : import('../simulate/describe.js').then((m) => m.describeAnswer as DescribeAnswer);
+        return sendJson(res, 200, analyze(entry, { describeAnswer: await describe }));
       }
       return sendJson(res, 404, { error: `no such page: ${path}` });
     }
