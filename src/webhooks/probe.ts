@@ -136,9 +136,12 @@ export function probeVerdict(results: readonly ProbeResult[]): { ok: boolean; ve
       `the endpoint accepts forged webhooks (${acceptedForgeries.map((r) => r.case).join(', ')}): check ` +
       "X-Twilio-Signature in the app (the twilio SDK's validateRequest) and answer 403 when it does not match";
   } else if (refusedValid) {
+    // Every forgery was refused too: nothing was accepted, so there is no forgery to report.
+    const statuses = [...new Set(results.map((r) => r.status))].join(', ');
     verdict =
-      `the endpoint accepts forged webhooks or none at all: it refused the correctly signed request (HTTP ${refusedValid.status}); ` +
-      'if it sits behind a proxy, pass --public-url with the URL Twilio calls';
+      `the endpoint refuses everything, valid requests too: it refused the correctly signed request (HTTP ${refusedValid.status}) ` +
+      `as well as every forged one (HTTP ${statuses}), so whether it checks signatures cannot be told; ` +
+      'if it sits behind a proxy, pass --public-url with the URL Twilio calls, otherwise check the auth token it validates with';
   } else if (otherFailures.length) {
     verdict = `forged requests must be refused with 4xx: got ${otherFailures.map((r) => `${r.status} for ${r.case}`).join(', ')}`;
   }

@@ -113,6 +113,24 @@ describe('twhook verify --endpoint', () => {
     expect(ok.code).toBe(0);
   });
 
+  it('an app that refuses everything is said to refuse everything, valid requests too', async () => {
+    const wall = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(403).end('Forbidden'));
+    });
+    await new Promise<void>((resolve) => wall.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(wall.address() as AddressInfo).port}/sms`;
+      const r = await runCli(['verify', '--endpoint', url, '--auth-token', TOKEN, '--json']);
+      expect(r.code).toBe(1);
+      const probe = r.json()[0] as Probe;
+      expect(probe.verdict).toMatch(/^the endpoint refuses everything, valid requests too: it refused the correctly signed request \(HTTP 403\) as well as every forged one \(HTTP 403\)/);
+      expect(probe.verdict).not.toContain('accepts forged');
+    } finally {
+      await new Promise((resolve) => wall.close(resolve));
+    }
+  });
+
   it('a forgery answered with 500 is not a proper refusal', async () => {
     // Crashes (500) on a missing signature instead of refusing it; checks the rest properly.
     const five = createServer((req, res) => {
