@@ -437,7 +437,7 @@ async function runBench(total) {
   const lines = [
     '## proxy: `twhook dev` against node-http-proxy and a bare forwarder',
     '',
-    `${total.toLocaleString('en-US')} signed inbound-SMS POSTs (19-field form, TwiML answer) per round, loopback, through \`twhook dev\` as a user runs it: the built bin with \`--public-url\` and an auth token, so every request gets the SDK's signature verdict, a capture line and a log line (to /dev/null). ` +
+    `${total.toLocaleString('en-US')} signed inbound-SMS POSTs (19-field form, TwiML answer) per round, loopback, through \`twhook dev\` as a user runs it: the built bin with \`--public-url\` and an auth token, so every request gets the SDK's signature verdict, a capture line, a log line (to /dev/null) and a place in the web inspector's store (on by default). ` +
       `Beside it, in the same run: node-http-proxy ${httpProxyVersion()} forwarding blindly (keep-alive agent, xfwd; it inspects and keeps nothing) and a bare undici forwarder (reads the body, dispatches it, streams the answer back: the least any hop does). ` +
       `App, proxies and load generator are separate processes; ${ROUNDS} alternating rounds per target; req/s and latency from the median round, ratios are the median of the per-round ratios, CPU per request (user + system, from /proc) the median round's.`,
     '',
@@ -470,6 +470,7 @@ async function runBench(total) {
       lines.push(
         `- c=${r.concurrency}: through dev a request costs ${total(d).toFixed(0)} µs of CPU in all (load generator ${d.loadCpu.toFixed(0)} + dev ${d.cpu[0].toFixed(0)} + app ${d.cpu[1].toFixed(0)}), through node-http-proxy ${total(h).toFixed(0)} µs (${h.loadCpu.toFixed(0)} + ${h.cpu[0].toFixed(0)} + ${h.cpu[1].toFixed(0)}); ` +
           `with three busy processes on ${cores} cores, req/s follows the sum: ${Math.round((cores * 1e6) / total(d))} req/s at most through dev, ${Math.round((cores * 1e6) / total(h))} through node-http-proxy. ` +
+          `To match node-http-proxy, dev would have to spend at most ${us(total(h) - d.loadCpu - d.cpu[1])} per request; node-http-proxy spends ${us(h.cpu[0])} forwarding blindly, and the SDK's verdict alone costs ${stages[1][1].toFixed(1)} µs, dev's whole inspection ${stages.reduce((sum, [, cost]) => sum + cost, 0).toFixed(0)} µs (below). ` +
           `The bare forwarder spends ${us(r.cpu.bare)} per request; 1.5x that is ${us(1.5 * r.cpu.bare)}, dev spends ${us(r.cpu.dev)}.`,
       );
     }
