@@ -183,12 +183,12 @@ async function runLoop(file, port) {
 }
 
 /**
- * Child role: replay's own sender (src/replay/http.js) sending the same requests, prepared and
+ * Child role: replay's own sender (src/send/http.js) sending the same requests, prepared and
  * signed by replay's preparer before timing: what sending costs replay, without reading,
  * classifying, signing, checking or printing. Explains the gap to the loop when the target is missed.
  */
 async function runSenderChild(file, port) {
-  const { createSender } = await import(dist('replay/http.js').href);
+  const { createSender } = await import(dist('send/http.js').href);
   const { createPreparer } = await import(dist('replay/prepare.js').href);
   const { describeRecord } = await import(dist('replay/select.js').href);
   const { readFileSync } = await import('node:fs');

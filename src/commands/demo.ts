@@ -13,7 +13,7 @@ import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { CheckFailed } from '../errors.js';
 import type { DevEvent, ReadyEvent, RequestEvent } from '../dev/events.js';
-import type { OutgoingRequest } from '../replay/http.js';
+import type { OutgoingRequest } from '../send/http.js';
 import type { SimEvent } from '../simulate/events.js';
 
 export interface DemoFlags {

@@ -61,7 +61,7 @@ export async function runInspect(ctx: Ctx, captures: string[], flags: InspectFla
   const [{ InspectorStore }, { startInspector }, { createSender }] = await Promise.all([
     import('../inspector/store.js'),
     import('../inspector/server.js'),
-    import('../replay/http.js'),
+    import('../send/http.js'),
   ]);
   const tokens = ctx.credentials().authTokens.map((t) => t.value);
   const store = new InspectorStore({ keep });

@@ -34,7 +34,7 @@ import type { EventsApi, EventType, EventTypeSelection, Sink } from '../twilio/e
 import type { Choice } from '../ui/prompter.js';
 import { Journal, newBatchId } from '../state/journal.js';
 import { mayStillApply } from '../state/number-change.js';
-import { createSubscription } from './subscriptions.js';
+import { createSubscription } from '../eventstreams/subscriptions.js';
 import { collect } from './shared/collect.js';
 
 export interface SinkCreateOptions extends SinkOptions {

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { CancelError, RemoteError, UsageError } from '../errors.js';
-import { explainAddTypesFailure, explainSubscriptionCreateFailure } from '../eventstreams/explain.js';
+import { explainAddTypesFailure } from '../eventstreams/explain.js';
+import { createSubscription } from '../eventstreams/subscriptions.js';
 import {
   checkSinkSid,
   checkSubscriptionSid,
@@ -75,34 +76,6 @@ Examples:
     .action(wire(async (ctx: Ctx, sid: string, types: string[]) => runSubscriptionRemoveTypes(ctx, sid, types)));
 
   cmd.addHelpText('after', '\nExamples:\n  $ twhook subscriptions create --sink DG0123… --type com.twilio.messaging.message.delivered\n');
-}
-
-/** Default description: Twilio requires one and asks for no personal data in it. */
-export function defaultSubscriptionDescription(types: EventTypeSelection[]): string {
-  const first = types[0]!.type;
-  return types.length === 1 ? `twhook: ${first}` : `twhook: ${first} and ${plural(types.length - 1, 'other type')}`;
-}
-
-/**
- * Creates a subscription and returns it with the schema versions Twilio settled on. Refusals come
- * back as sentences (inactive sink, limit, unknown type). Once it exists it is returned, even when
- * reading its types back fails (`typesError`): a script retrying on an error would make duplicates.
- */
-export async function createSubscription(
-  events: EventsApi,
-  request: { sinkSid: string; types: EventTypeSelection[]; description?: string },
-): Promise<SubscriptionJson> {
-  let sub: Subscription;
-  try {
-    sub = await events.subscriptions.create({
-      sinkSid: request.sinkSid,
-      types: request.types,
-      description: request.description ?? defaultSubscriptionDescription(request.types),
-    });
-  } catch (err) {
-    throw await explainSubscriptionCreateFailure(err, events, request);
-  }
-  return readTypes(events, sub);
 }
 
 export function printSubscription(ctx: Ctx, sub: SubscriptionJson): void {

@@ -12,11 +12,11 @@ import { signingTokens } from '../twilio/credentials.js';
 import { severalTokens } from './shared/several-tokens.js';
 import { classify } from '../webhooks/kinds.js';
 import { checkTwimlAnswer, type TwimlCheck } from '../webhooks/twiml.js';
-import { createSender, failureAdvice, type Answer, type OutgoingRequest, type SendFailure } from '../replay/http.js';
+import { createSender, failureAdvice, type Answer, type OutgoingRequest, type SendFailure } from '../send/http.js';
 import { buildEvent, chooseVariant, flagName, requireFixture, signSynthetic, type SyntheticRequest } from '../trigger/build.js';
 import { listFixtures, type Fixture, type Json } from '../trigger/fixtures.js';
 import { checkAbsoluteUrl, parseKeyValue, parsePositiveInt } from './shared/flags.js';
-import { answerText, isAnswerOk } from '../replay/compare.js';
+import { answerText, isAnswerOk } from '../send/compare.js';
 import { collect } from './shared/collect.js';
 
 export interface TriggerFlags {

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import type { RequestEvent } from '../dev/events.js';
 import type { DevSessionOptions, SessionExtension } from '../dev/session.js';
 import type { CaptureRecord } from '../capture/format.js';
-import { createSender } from '../replay/http.js';
+import { createSender } from '../send/http.js';
 import { startInspector, type InspectorServer } from './server.js';
 import { InspectorStore } from './store.js';
 

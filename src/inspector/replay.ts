@@ -9,8 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { bodyBytes, bodyText, header, redactUrl, type CaptureRecord } from '../capture/format.js';
-import { compareWithCapture } from '../replay/compare.js';
-import type { Sender } from '../replay/http.js';
+import { compareWithCapture } from '../send/compare.js';
+import type { Sender } from '../send/http.js';
 import { isJsonRequest, prepareReplay, type PreparedRequest, type SigningMode } from '../replay/prepare.js';
 import { encodeForm } from '../webhooks/form.js';
 import { checkTwimlAnswer, type TwimlCheck } from '../webhooks/twiml.js';

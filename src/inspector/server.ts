@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { formatCaptureLine } from '../capture/format.js';
 import { toHar } from '../capture/har.js';
-import type { Sender } from '../replay/http.js';
+import type { Sender } from '../send/http.js';
 import { analyze, type DescribeAnswer } from './analysis.js';
 import { curlCommand, parseEdits, replayEntry, type ReplayTarget } from './replay.js';
 import type { InspectorStore, StoreEvent } from './store.js';

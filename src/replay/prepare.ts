@@ -14,7 +14,7 @@ import { bodyBytes, type CaptureRecord } from '../capture/index.js';
 import type { FormParams } from '../webhooks/form.js';
 import { signRequest } from '../webhooks/signature.js';
 import { rebaseUrl, splitUrl } from '../webhooks/url.js';
-import type { OutgoingRequest } from './http.js';
+import type { OutgoingRequest } from '../send/http.js';
 
 export type SigningMode = 'resign' | 'sign-for' | 'keep';
 

@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { encodeForm } from '../webhooks/form.js';
 import { signRequest } from '../webhooks/signature.js';
 import { stripFragment } from '../webhooks/url.js';
-import type { OutgoingRequest } from '../replay/http.js';
+import type { OutgoingRequest } from '../send/http.js';
 import { findFixture, eventNames, type Fixture, type FixtureStep, type Json } from './fixtures.js';
 import { SidSource, render, renderIndex, seededRandom, systemRandom, type RandomSource, type RenderContext } from './template.js';
 

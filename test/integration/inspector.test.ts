@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatCaptureLine, type CaptureRecord } from '../../src/capture/format.js';
 import { toHar } from '../../src/capture/har.js';
-import { createSender } from '../../src/replay/http.js';
+import { createSender } from '../../src/send/http.js';
 import { startInspector, type InspectorServer } from '../../src/inspector/server.js';
 import { conversationOf, InspectorStore } from '../../src/inspector/store.js';
 import { signRequest } from '../../src/webhooks/signature.js';

@@ -1,8 +1,8 @@
 /**
- * Sending webhook requests to an app, for `replay` and `trigger`: undici (imported lazily, so
- * `--help` never pays for it) with one keep-alive pool per origin, Twilio's 15 s timeout, and the
- * answer read whole up to a limit. A failure to connect is a result, not a throw: the caller
- * shows it next to the others.
+ * Sending webhook requests to an app, for `replay`, `trigger`, `demo` and the inspector: undici
+ * (imported lazily, so `--help` never pays for it) with one keep-alive pool per origin, Twilio's
+ * 15 s timeout, and the answer read whole up to a limit. A failure to connect is a result, not a
+ * throw: the caller shows it next to the others.
  */
 import type { Dispatcher } from 'undici';
 import { errorCode, isUnreadableReply, oneLine } from '../net/error-code.js';
