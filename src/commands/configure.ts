@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
-import { RemoteError, UsageError, type RemoteErrorInfo } from '../errors.js';
+import { CancelError, RemoteError, UsageError, type RemoteErrorInfo } from '../errors.js';
 import { Journal, newBatchId, type NumberEntry } from '../state/journal.js';
 import { applyNumberChange, fieldValue } from '../state/number-change.js';
 import { liveEntries, staleSessionEntries } from '../state/restore.js';
@@ -490,15 +490,18 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
       throw new RemoteError(message, {}, { cause: err });
     }
   }
+  const undo = changed.length === 1 ? `twhook restore ${changed[0]!.number.phoneNumber}` : 'twhook restore';
   if (ctx.signal.aborted && changed.length < todo.length) {
-    for (const p of todo) if (p.view.status === 'planned') p.view.status = 'skipped';
+    // Cancelled like every command (exit 130), saying what was and was not changed.
+    const left = todo.filter((p) => p.view.status === 'planned').map((p) => p.number.phoneNumber);
+    const done = changed.length
+      ? `changed ${changed.map((c) => c.number.phoneNumber).join(', ')} (previous values saved; undo with: ${undo})`
+      : 'no number was changed';
+    throw new CancelError(`interrupted: ${done}; not changed: ${left.join(', ')}`);
   }
   if (ctx.out.json) ctx.out.emit(result(true));
-  else if (changed.length) {
-    const undo = changed.length === 1 ? `twhook restore ${changed[0]!.number.phoneNumber}` : 'twhook restore';
-    ctx.out.note(`previous values saved; undo with: ${undo}`);
-  }
-  return ctx.signal.aborted && changed.length < todo.length ? 130 : 0;
+  else if (changed.length) ctx.out.note(`previous values saved; undo with: ${undo}`);
+  return 0;
 }
 
 export function register(cmd: Command, wire: Wire): void {
