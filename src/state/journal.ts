@@ -8,20 +8,20 @@
  * so the values from before the change are on disk whatever happens to the process in between.
  *
  * Several twhook processes may run at once (a `dev` session and a `configure` in another
- * terminal): every read-modify-write holds `journal.lock`, created with O_EXCL and holding the
- * owner's pid, host and a nonce. A lock whose process is gone is taken over.
+ * terminal): every read-modify-write holds `journal.lock` (src/state/lock.ts).
  *
  * Basic-auth passwords in URLs never reach the journal file: they are swapped for references to
  * `journal-secrets.json` (0600) on write and put back on read, so entries in memory hold the real
  * URLs a restore needs. Display code masks them with `maskUrl` (src/webhooks/url.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { NumberWebhooks } from '../twilio/port.js';
 import { writeFileAtomic } from './atomic.js';
+import { acquireLock, isPidAlive } from './lock.js';
 import { replaceUrlPassword, urlCredentials } from './url-secrets.js';
 
 export type EntryState = 'pending' | 'applied' | 'restored';
@@ -106,8 +106,6 @@ interface JournalDoc {
 }
 
 const LOCK_WAIT_MS = 15_000;
-/** A lock older than this whose owner cannot be checked (another host) is taken over. */
-const LOCK_STALE_MS = 60_000;
 /** Restored entries kept for `restore --list` history, newest first. */
 const KEEP_RESTORED = 500;
 const SECRET_REF = /\{twhook-secret:([0-9a-f]{16})\}/g;
@@ -126,21 +124,6 @@ export function isOwnerAlive(owner: EntryOwner | undefined): boolean {
   if (!owner) return false;
   if (owner.host !== hostname()) return true;
   return isPidAlive(owner.pid);
-}
-
-function isPidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, it belongs to another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function matches(entry: JournalEntry, f: EntryFilter): boolean {
@@ -256,7 +239,13 @@ export class Journal {
    * the cost is one small file). `fn` must not do I/O of its own: the lock is held meanwhile.
    */
   transaction<T>(fn: (doc: JournalDoc) => T): T {
-    const release = this.lock();
+    const release = acquireLock(this.lockPath, {
+      waitMs: this.lockWaitMs,
+      busy: (pid: number | undefined) =>
+        new UsageError(
+          `the backup journal is locked by another twhook process${pid ? ` (pid ${pid})` : ''}: wait for it, or delete ${this.lockPath} if no twhook is running`,
+        ),
+    });
     try {
       const doc = this.load();
       const result = fn(doc);
@@ -345,100 +334,6 @@ export class Journal {
 
   private unseal(entry: JournalEntry, secrets: Record<string, string>): JournalEntry {
     return this.mapUrls(entry, (url) => url.replace(SECRET_REF, (whole, ref: string) => secrets[ref] ?? whole));
-  }
-
-  /** Takes the lock file, waiting for another process to release it; returns the release. */
-  private lock(): () => void {
-    const nonce = randomBytes(8).toString('hex');
-    const mine = JSON.stringify({ ...currentOwner(), nonce });
-    const deadline = performance.now() + this.lockWaitMs;
-    let delay = 5;
-    for (;;) {
-      try {
-        mkdirSync(this.configDir, { recursive: true, mode: 0o700 });
-        const fd = openSync(this.lockPath, 'wx', 0o600);
-        try {
-          writeSync(fd, mine);
-        } finally {
-          closeSync(fd);
-        }
-        return () => {
-          try {
-            if (readFileSync(this.lockPath, 'utf8') === mine) rmSync(this.lockPath, { force: true });
-          } catch {
-            /* already gone */
-          }
-        };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      if (this.breakStaleLock()) continue;
-      if (performance.now() > deadline) {
-        const holder = this.readLock();
-        throw new UsageError(
-          `the backup journal is locked by another twhook process${holder?.pid ? ` (pid ${holder.pid})` : ''}: wait for it, or delete ${this.lockPath} if no twhook is running`,
-        );
-      }
-      sleepSync(delay);
-      delay = Math.min(delay * 2, 100);
-    }
-  }
-
-  private readLock(): { pid?: number; host?: string; nonce?: string; text: string } | undefined {
-    try {
-      const text = readFileSync(this.lockPath, 'utf8');
-      try {
-        return { ...(JSON.parse(text) as { pid?: number; host?: string; nonce?: string }), text };
-      } catch {
-        return { text };
-      }
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Removes the lock when its process is gone; true when it did (or the lock vanished). */
-  private breakStaleLock(): boolean {
-    const holder = this.readLock();
-    if (!holder) return true;
-    let stale: boolean;
-    let age = 0;
-    try {
-      age = Date.now() - statSync(this.lockPath).mtimeMs;
-    } catch {
-      return true;
-    }
-    // This process never waits for a lock it holds (every journal operation takes and releases the
-    // lock synchronously), so a lock naming our own pid was left by an earlier process that had
-    // it: pid 1 in a restarted container, or a reused pid.
-    if (holder.pid === process.pid && holder.host === hostname()) stale = true;
-    else if (holder.pid && holder.host === hostname()) stale = !isPidAlive(holder.pid);
-    else if (!holder.pid) stale = age > 2_000; // a holder that died between create and write
-    else stale = age > LOCK_STALE_MS;
-    if (!stale) return false;
-    // Move it aside first: only one of several processes that saw it stale wins the rename, and
-    // the winner checks it moved the lock it judged (not a fresh one taken in between).
-    const aside = `${this.lockPath}.${randomBytes(4).toString('hex')}.stale`;
-    try {
-      renameSync(this.lockPath, aside);
-    } catch {
-      return true;
-    }
-    let movedText = '';
-    try {
-      movedText = readFileSync(aside, 'utf8');
-    } catch {
-      /* gone */
-    }
-    if (movedText !== holder.text) {
-      try {
-        linkSync(aside, this.lockPath);
-      } catch {
-        /* someone holds a newer lock: theirs stands */
-      }
-    }
-    rmSync(aside, { force: true });
-    return true;
   }
 
   /** True when a journal file exists (for messages like "no backups yet"). */
