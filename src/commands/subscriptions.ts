@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
-import { CancelError, RemoteError, UsageError } from '../errors.js';
+import { CancelError, UsageError } from '../errors.js';
 import { explainAddTypesFailure } from '../eventstreams/explain.js';
 import { createSubscription } from '../eventstreams/subscriptions.js';
 import {
@@ -17,7 +17,7 @@ import {
   type SubscriptionJson,
 } from '../eventstreams/present.js';
 import { formatSelection, parseTypeSelections } from '../eventstreams/selection.js';
-import type { EventsApi, EventTypeSelection, Subscription } from '../twilio/eventstreams.js';
+import type { EventsApi, Subscription } from '../twilio/eventstreams.js';
 import { collect } from './shared/collect.js';
 
 export interface SubscriptionCreateOptions {

@@ -91,7 +91,7 @@ function breakStaleLock(path: string): boolean {
   const holder = readHolder(path);
   if (!holder) return true;
   let stale: boolean;
-  let age = 0;
+  let age: number;
   try {
     age = Date.now() - statSync(path).mtimeMs;
   } catch {
