@@ -49,23 +49,80 @@ let n = 0;
 for (let c = 0; c < 200; c++) {
   const sid = `CA${String(c).padStart(32, '0')}`;
   const base = `AccountSid=AC00000000000000000000000000000000&CallSid=${sid}&From=%2B1555000${String(c).padStart(4, '0')}&To=%2B15017122661`;
-  const twiml = '<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/gather" numDigits="1"><Say>Press 1 for sales, 2 for support.</Say></Gather></Response>';
+  const twiml =
+    '<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/gather" numDigits="1"><Say>Press 1 for sales, 2 for support.</Say></Gather></Response>';
   for (const [path, body, response] of [
-    ['/voice', `${base}&CallStatus=ringing&Direction=inbound`, { status: 200, headers: { 'content-type': 'text/xml' }, body: twiml, ms: 12 }],
-    ['/gather', `${base}&CallStatus=in-progress&Digits=1`, { status: 200, headers: { 'content-type': 'text/xml' }, body: '<Response><Say>Connecting</Say><Dial>+15005550006</Dial></Response>', ms: 9 }],
-    ['/status', `${base}&CallStatus=completed&CallDuration=31&SequenceNumber=2&CallbackSource=call-progress-events`, { status: 204, ms: 3 }],
+    [
+      '/voice',
+      `${base}&CallStatus=ringing&Direction=inbound`,
+      { status: 200, headers: { 'content-type': 'text/xml' }, body: twiml, ms: 12 },
+    ],
+    [
+      '/gather',
+      `${base}&CallStatus=in-progress&Digits=1`,
+      {
+        status: 200,
+        headers: { 'content-type': 'text/xml' },
+        body: '<Response><Say>Connecting</Say><Dial>+15005550006</Dial></Response>',
+        ms: 9,
+      },
+    ],
+    [
+      '/status',
+      `${base}&CallStatus=completed&CallDuration=31&SequenceNumber=2&CallbackSource=call-progress-events`,
+      { status: 204, ms: 3 },
+    ],
   ]) {
-    records.push({ v: 1, id: `req_${String(n).padStart(5, '0')}`, receivedAt: at(n++), method: 'POST', url: `https://dev.example.test${path}`, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'bm90IGEgcmVhbCBzaWduYXR1cmU=' }, body, response });
+    records.push({
+      v: 1,
+      id: `req_${String(n).padStart(5, '0')}`,
+      receivedAt: at(n++),
+      method: 'POST',
+      url: `https://dev.example.test${path}`,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': 'bm90IGEgcmVhbCBzaWduYXR1cmU=',
+      },
+      body,
+      response,
+    });
   }
 }
 for (let m = 0; m < 200; m++) {
   const from = `%2B1555100${String(m).padStart(4, '0')}`;
-  records.push({ v: 1, id: `req_${String(n).padStart(5, '0')}`, receivedAt: at(n++), method: 'POST', url: 'https://dev.example.test/sms', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `AccountSid=AC00000000000000000000000000000000&MessageSid=SM${String(m).padStart(32, '0')}&From=${from}&To=%2B15017122661&Body=Hello+number+${m}&NumMedia=0`, response: { status: 200, headers: { 'content-type': 'text/xml' }, body: `<Response><Message>Thanks ${m}</Message></Response>`, ms: 7 } });
-  records.push({ v: 1, id: `req_${String(n).padStart(5, '0')}`, receivedAt: at(n++), method: 'POST', url: 'https://dev.example.test/status', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `AccountSid=AC00000000000000000000000000000000&MessageSid=SM9${String(m).padStart(31, '0')}&MessageStatus=delivered&From=%2B15017122661&To=${from}`, response: { status: 204, ms: 2 } });
+  records.push({
+    v: 1,
+    id: `req_${String(n).padStart(5, '0')}`,
+    receivedAt: at(n++),
+    method: 'POST',
+    url: 'https://dev.example.test/sms',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `AccountSid=AC00000000000000000000000000000000&MessageSid=SM${String(m).padStart(32, '0')}&From=${from}&To=%2B15017122661&Body=Hello+number+${m}&NumMedia=0`,
+    response: {
+      status: 200,
+      headers: { 'content-type': 'text/xml' },
+      body: `<Response><Message>Thanks ${m}</Message></Response>`,
+      ms: 7,
+    },
+  });
+  records.push({
+    v: 1,
+    id: `req_${String(n).padStart(5, '0')}`,
+    receivedAt: at(n++),
+    method: 'POST',
+    url: 'https://dev.example.test/status',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `AccountSid=AC00000000000000000000000000000000&MessageSid=SM9${String(m).padStart(31, '0')}&MessageStatus=delivered&From=%2B15017122661&To=${from}`,
+    response: { status: 204, ms: 2 },
+  });
 }
 writeFileSync(capture, records.map((r) => JSON.stringify(r) + '\n').join(''));
 
-const child = spawn(process.execPath, [join(root, 'bin', 'twhook.js'), 'inspect', capture, '--port', '0', '--json'], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, [join(root, 'bin', 'twhook.js'), 'inspect', capture, '--port', '0', '--json'], {
+  cwd: dir,
+  env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1' },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const url = await new Promise((resolve, reject) => {
   let out = '';
   child.stdout.on('data', (d) => {
@@ -95,7 +152,11 @@ function chromiumCpuMs(profile) {
   let grew = true;
   while (grew) {
     grew = false;
-    for (const [pid, p] of procs) if (!inTree.has(pid) && inTree.has(p.ppid)) (inTree.add(pid), (grew = true));
+    for (const [pid, p] of procs)
+      if (!inTree.has(pid) && inTree.has(p.ppid)) {
+        inTree.add(pid);
+        grew = true;
+      }
   }
   let ticks = 0;
   for (const pid of inTree) ticks += procs.get(pid).cpu;
@@ -107,7 +168,16 @@ const profile = mkdtempSync(join(tmpdir(), 'twhook-bench-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: chromiumPath,
   headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
   viewport: { width: 1440, height: 900 },
 });
 const page = context.pages()[0] ?? (await context.newPage());
@@ -128,33 +198,39 @@ for (let i = 0; i < 5; i++) {
   const cpu1 = chromiumCpuMs(profile);
   page.off('response', onResponse);
   runs.bytes.push(bytes);
-  runs.groups.push(await page.evaluate(async () => {
-    const t = performance.now();
-    document.getElementById('tab-groups').click();
-    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-    const took = performance.now() - t;
-    document.getElementById('tab-list').click();
-    return took;
-  }));
+  runs.groups.push(
+    await page.evaluate(async () => {
+      const t = performance.now();
+      document.getElementById('tab-groups').click();
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      const took = performance.now() - t;
+      document.getElementById('tab-list').click();
+      return took;
+    }),
+  );
   runs.cpuGroups.push(chromiumCpuMs(profile) - cpu1);
-  runs.filter.push(await page.evaluate(async () => {
-    const input = document.getElementById('f-text');
-    const t = performance.now();
-    input.value = 'number 17';
-    input.dispatchEvent(new Event('input'));
-    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-    const took = performance.now() - t;
-    input.value = '';
-    input.dispatchEvent(new Event('input'));
-    return took;
-  }));
-  runs.detail.push(await page.evaluate(async () => {
-    const t = performance.now();
-    document.querySelector('#detail').replaceChildren();
-    document.querySelector('#rows tr:nth-child(500)').click();
-    while (!document.querySelector('#detail .detail-head')) await new Promise((r) => setTimeout(r, 1));
-    return performance.now() - t;
-  }));
+  runs.filter.push(
+    await page.evaluate(async () => {
+      const input = document.getElementById('f-text');
+      const t = performance.now();
+      input.value = 'number 17';
+      input.dispatchEvent(new Event('input'));
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      const took = performance.now() - t;
+      input.value = '';
+      input.dispatchEvent(new Event('input'));
+      return took;
+    }),
+  );
+  runs.detail.push(
+    await page.evaluate(async () => {
+      const t = performance.now();
+      document.querySelector('#detail').replaceChildren();
+      document.querySelector('#rows tr:nth-child(500)').click();
+      while (!document.querySelector('#detail .detail-head')) await new Promise((r) => setTimeout(r, 1));
+      return performance.now() - t;
+    }),
+  );
 }
 const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
 // The snapshot is the event stream's first message: the same list as GET /api/requests.

@@ -40,7 +40,8 @@ if (role === 'app') runApp();
 else if (role === 'bare') await runBareForwarder(Number(process.argv[3]));
 else if (role === 'http-proxy') await runHttpProxy(Number(process.argv[3]));
 else if (role === 'stages') console.log(await componentCosts((await makeRequests(1))[0]));
-else if (role === 'profile') await runProfile(process.argv[3], Number(process.argv[4] ?? 30_000), Number(process.argv[5] ?? 10));
+else if (role === 'profile')
+  await runProfile(process.argv[3], Number(process.argv[4] ?? 30_000), Number(process.argv[5] ?? 10));
 else await runBench(Number(process.argv[2] ?? 10_000));
 
 /** The app: reads the body, answers TwiML. */
@@ -78,7 +79,8 @@ async function runBareForwarder(appPort) {
           onResponseStart(c, status, _h, message) {
             const raw = c.rawHeaders.map((b) => b.toString('latin1'));
             const out = [];
-            for (let i = 0; i < raw.length; i += 2) if (!/^(connection|keep-alive)$/i.test(raw[i])) out.push(raw[i], raw[i + 1]);
+            for (let i = 0; i < raw.length; i += 2)
+              if (!/^(connection|keep-alive)$/i.test(raw[i])) out.push(raw[i], raw[i + 1]);
             res.writeHead(status, message, out);
           },
           onResponseData(_c, chunk) {
@@ -108,7 +110,11 @@ async function runBareForwarder(appPort) {
 async function runHttpProxy(appPort) {
   const { default: httpProxy } = await import('http-proxy');
   const { Agent } = await import('node:http');
-  const proxy = httpProxy.createProxyServer({ target: `http://127.0.0.1:${appPort}`, agent: new Agent({ keepAlive: true, maxSockets: 64 }), xfwd: true });
+  const proxy = httpProxy.createProxyServer({
+    target: `http://127.0.0.1:${appPort}`,
+    agent: new Agent({ keepAlive: true, maxSockets: 64 }),
+    xfwd: true,
+  });
   proxy.on('error', (_err, _req, res) => {
     res.statusCode = 502;
     res.end();
@@ -131,10 +137,23 @@ function startChild(args) {
 /** `twhook dev` as a user runs it, its log to /dev/null; resolves with the proxy's port. */
 function startDev(appPort, dir, profileDir) {
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const child = spawn(process.execPath, [...profile, bin, 'dev', `http://127.0.0.1:${appPort}`, '--public-url', PUBLIC, '--capture', join(dir, 'capture.jsonl')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, TWILIO_AUTH_TOKEN: TOKEN, TWHOOK_CONFIG_DIR: join(dir, 'config'), NO_COLOR: '1' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...profile,
+      bin,
+      'dev',
+      `http://127.0.0.1:${appPort}`,
+      '--public-url',
+      PUBLIC,
+      '--capture',
+      join(dir, 'capture.jsonl'),
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, TWILIO_AUTH_TOKEN: TOKEN, TWHOOK_CONFIG_DIR: join(dir, 'config'), NO_COLOR: '1' },
+    },
+  );
   let stderr = '';
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -175,20 +194,41 @@ async function makeRequests(total) {
   for (let i = 0; i < total; i++) {
     const sid = `SM${String(i).padStart(32, '0')}`;
     const params = {
-      ToCountry: 'US', ToState: 'CA', SmsMessageSid: sid, NumMedia: '0', ToCity: 'SAN FRANCISCO', FromZip: '94105', SmsSid: sid, FromState: 'CA',
-      SmsStatus: 'received', FromCity: 'SAN FRANCISCO', Body: `Hello from the benchmark, message ${i}`, FromCountry: 'US', To: '+15017122661',
-      ToZip: '94105', NumSegments: '1', MessageSid: sid, AccountSid: 'AC0123456789abcdef0123456789abcdef', From: '+15551234567', ApiVersion: '2010-04-01',
+      ToCountry: 'US',
+      ToState: 'CA',
+      SmsMessageSid: sid,
+      NumMedia: '0',
+      ToCity: 'SAN FRANCISCO',
+      FromZip: '94105',
+      SmsSid: sid,
+      FromState: 'CA',
+      SmsStatus: 'received',
+      FromCity: 'SAN FRANCISCO',
+      Body: `Hello from the benchmark, message ${i}`,
+      FromCountry: 'US',
+      To: '+15017122661',
+      ToZip: '94105',
+      NumSegments: '1',
+      MessageSid: sid,
+      AccountSid: 'AC0123456789abcdef0123456789abcdef',
+      From: '+15551234567',
+      ApiVersion: '2010-04-01',
     };
     const body = Buffer.from(new URLSearchParams(params).toString());
     const signature = getExpectedTwilioSignature(TOKEN, `${PUBLIC}/sms`, params);
     requests.push({
       body,
       headers: [
-        'host', 'bench.example.test',
-        'content-type', 'application/x-www-form-urlencoded',
-        'x-twilio-signature', signature,
-        'i-twilio-idempotency-token', '',
-        'user-agent', 'TwilioProxy/1.1',
+        'host',
+        'bench.example.test',
+        'content-type',
+        'application/x-www-form-urlencoded',
+        'x-twilio-signature',
+        signature,
+        'i-twilio-idempotency-token',
+        '',
+        'user-agent',
+        'TwilioProxy/1.1',
       ],
     });
   }
@@ -200,7 +240,11 @@ async function load(Pool, port, requests, concurrency) {
   // Twilio sends a new idempotency token with each webhook (a repeated one marks a retry).
   const run = ++runCount;
   for (let i = 0; i < requests.length; i++) requests[i].headers[7] = `bench-${run}-${i}`;
-  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+  const pool = new Pool(`http://127.0.0.1:${port}`, {
+    connections: concurrency,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+  });
   const total = requests.length;
   const latencies = new Float64Array(total);
   let next = 0;
@@ -269,7 +313,9 @@ async function measureRounds(Pool, targets, requests, concurrency, rounds) {
       const run = await load(Pool, target.port, requests, concurrency);
       const after = target.pids.map(cpuOf);
       // CPU per request of the target's own process, and of the app behind it.
-      run.cpu = before.every((v) => v !== undefined) ? after.map((v, i) => (v - before[i]) / requests.length) : undefined;
+      run.cpu = before.every((v) => v !== undefined)
+        ? after.map((v, i) => (v - before[i]) / requests.length)
+        : undefined;
       runs[name].push(run);
     }
   }
@@ -286,7 +332,9 @@ async function runProfile(profileDir, total, concurrency) {
   try {
     const cpu = cpuOf(dev.child.pid);
     const run = await load(Pool, dev.port, requests, concurrency);
-    console.log(`${Math.round(run.rps)} req/s, dev ${((cpuOf(dev.child.pid) - cpu) / total).toFixed(1)} µs of CPU per request (profiler on)`);
+    console.log(
+      `${Math.round(run.rps)} req/s, dev ${((cpuOf(dev.child.pid) - cpu) / total).toFixed(1)} µs of CPU per request (profiler on)`,
+    );
   } finally {
     app.child.removeAllListeners('exit');
     app.child.kill('SIGTERM');
@@ -308,12 +356,36 @@ async function runProfile(profileDir, total, concurrency) {
  */
 async function componentCosts(request) {
   const dist = (path) => import(new URL(`../dist/${path}`, import.meta.url).href);
-  const [{ classify, bodyFormParams }, { verifyRequest }, { memoTwimlCheck }, { createRenderer }, { Output }, { SecretRedactor }, { InspectorStore }, { normalizeHeaders, newCaptureId }, { CaptureWriter }] = await Promise.all([
-    dist('webhooks/kinds.js'), dist('webhooks/signature.js'), dist('webhooks/twiml-memo.js'), dist('ui/live-view.js'), dist('ui/output.js'), dist('redact.js'), dist('inspector/store.js'), dist('capture/format.js'), dist('capture/writer.js'),
+  const [
+    { classify, bodyFormParams },
+    { verifyRequest },
+    { memoTwimlCheck },
+    { createRenderer },
+    { Output },
+    { SecretRedactor },
+    { InspectorStore },
+    { normalizeHeaders, newCaptureId },
+    { CaptureWriter },
+  ] = await Promise.all([
+    dist('webhooks/kinds.js'),
+    dist('webhooks/signature.js'),
+    dist('webhooks/twiml-memo.js'),
+    dist('ui/live-view.js'),
+    dist('ui/output.js'),
+    dist('redact.js'),
+    dist('inspector/store.js'),
+    dist('capture/format.js'),
+    dist('capture/writer.js'),
   ]);
   const { Writable } = await import('node:stream');
   const text = request.body.toString('utf8');
-  const rawHeaders = [...request.headers.slice(0, 7), 'bench-1', ...request.headers.slice(8), 'Content-Length', String(request.body.length)];
+  const rawHeaders = [
+    ...request.headers.slice(0, 7),
+    'bench-1',
+    ...request.headers.slice(8),
+    'Content-Length',
+    String(request.body.length),
+  ];
   const headers = {};
   for (let i = 0; i < rawHeaders.length; i += 2) headers[rawHeaders[i].toLowerCase()] = rawHeaders[i + 1];
   const url = `${PUBLIC}/sms`;
@@ -325,14 +397,54 @@ async function componentCosts(request) {
   const memo = memoTwimlCheck();
   const twiml = memo.check({ status: 200, contentType: 'text/xml', body: answer, channel: 'messaging' });
   const event = () => ({
-    type: 'request', id: 1, time: new Date().toISOString(), kind: c.kind, gist: c.gist, expectsTwiml: true, idempotencyToken: 'bench-1', warnings: [],
-    request: { method: 'POST', path: '/sms', url, remoteAddress: '127.0.0.1', headers: pairs, body: text, bodyEncoding: 'utf8', bytes: request.body.length, truncated: false },
-    outcome: 'answered', status: 200,
-    response: { status: 200, contentType: 'text/xml', headers: [['Content-Type', 'text/xml'], ['Content-Length', String(answer.length)], ['Date', new Date().toUTCString()], ['Connection', 'keep-alive'], ['Keep-Alive', 'timeout=60']], body: TWIML, bodyEncoding: 'utf8', bytes: answer.length, truncated: false },
-    verdict: { status: 'valid', reason: 'signature matches' }, latencyMs: 0.4, twiml,
+    type: 'request',
+    id: 1,
+    time: new Date().toISOString(),
+    kind: c.kind,
+    gist: c.gist,
+    expectsTwiml: true,
+    idempotencyToken: 'bench-1',
+    warnings: [],
+    request: {
+      method: 'POST',
+      path: '/sms',
+      url,
+      remoteAddress: '127.0.0.1',
+      headers: pairs,
+      body: text,
+      bodyEncoding: 'utf8',
+      bytes: request.body.length,
+      truncated: false,
+    },
+    outcome: 'answered',
+    status: 200,
+    response: {
+      status: 200,
+      contentType: 'text/xml',
+      headers: [
+        ['Content-Type', 'text/xml'],
+        ['Content-Length', String(answer.length)],
+        ['Date', new Date().toUTCString()],
+        ['Connection', 'keep-alive'],
+        ['Keep-Alive', 'timeout=60'],
+      ],
+      body: TWIML,
+      bodyEncoding: 'utf8',
+      bytes: answer.length,
+      truncated: false,
+    },
+    verdict: { status: 'valid', reason: 'signature matches' },
+    latencyMs: 0.4,
+    twiml,
   });
   const record = (e) => ({
-    v: 1, id: newCaptureId(new Date(e.time)), receivedAt: e.time, method: 'POST', url, headers: normalizeHeaders(e.request.headers), body: e.request.body,
+    v: 1,
+    id: newCaptureId(new Date(e.time)),
+    receivedAt: e.time,
+    method: 'POST',
+    url,
+    headers: normalizeHeaders(e.request.headers),
+    body: e.request.body,
     response: { status: 200, headers: normalizeHeaders(e.response.headers), body: e.response.body, ms: e.latencyMs },
   });
   const dir = mkdtempSync(join(tmpdir(), 'twhook-bench-stages-'));
@@ -340,7 +452,10 @@ async function componentCosts(request) {
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
   const redactor = new SecretRedactor();
   redactor.add(TOKEN);
-  const out = new Output({ stdin: process.stdin, stdout: sink, stderr: sink, isStdinTTY: false, isStdoutTTY: false, isStderrTTY: false }, { json: false, color: false, redactor });
+  const out = new Output(
+    { stdin: process.stdin, stdout: sink, stderr: sink, isStdinTTY: false, isStdoutTTY: false, isStderrTTY: false },
+    { json: false, color: false, redactor },
+  );
   const render = createRenderer(out, {}, 'log');
   const store = new InspectorStore();
   const events = Array.from({ length: 20_000 }, event);
@@ -357,9 +472,29 @@ async function componentCosts(request) {
     return best;
   };
   const stages = [
-    ['classify the payload (kind, gist, the form parsed once)', time(() => bodyFormParams(classify({ method: 'POST', url: '/sms', headers, body: text })))],
-    ["the SDK's signature verdict", time(() => verifyRequest({ url, signature: headers['x-twilio-signature'], body: request.body, headers, authTokens: [TOKEN], method: 'POST', explain: true, params }))],
-    ['TwiML check of the answer (remembered)', time(() => memo.check({ status: 200, contentType: 'text/xml', body: answer, channel: 'messaging' }))],
+    [
+      'classify the payload (kind, gist, the form parsed once)',
+      time(() => bodyFormParams(classify({ method: 'POST', url: '/sms', headers, body: text }))),
+    ],
+    [
+      "the SDK's signature verdict",
+      time(() =>
+        verifyRequest({
+          url,
+          signature: headers['x-twilio-signature'],
+          body: request.body,
+          headers,
+          authTokens: [TOKEN],
+          method: 'POST',
+          explain: true,
+          params,
+        }),
+      ),
+    ],
+    [
+      'TwiML check of the answer (remembered)',
+      time(() => memo.check({ status: 200, contentType: 'text/xml', body: answer, channel: 'messaging' })),
+    ],
     ['the capture record and its line (batched writes)', time((i) => void writer.append(record(events[i])))],
     ['the log line', time((i) => render(events[i]))],
     ["the web inspector's store (on by default)", time((i) => store.addEvent(events[i], records[i]))],
@@ -409,8 +544,22 @@ async function runBench(total) {
       const vsHttpProxy = medianOf(runs.dev.map((r, i) => r.rps / runs.httpProxy[i].rps));
       const cpuVsBare = medianOf(runs.dev.map((r, i) => r.cpu[0] / runs.bare[i].cpu[0]));
       const pick = Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, median(list)]));
-      const cpu = Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, list[0].cpu ? medianOf(list.map((r) => r.cpu[0])) : undefined]));
-      rows.push({ concurrency, runs, pick, cpu, vsHttpProxy, cpuVsBare, metRate: vsHttpProxy >= 1, metCpu: cpuVsBare <= 1.5 });
+      const cpu = Object.fromEntries(
+        Object.entries(runs).map(([name, list]) => [
+          name,
+          list[0].cpu ? medianOf(list.map((r) => r.cpu[0])) : undefined,
+        ]),
+      );
+      rows.push({
+        concurrency,
+        runs,
+        pick,
+        cpu,
+        vsHttpProxy,
+        cpuVsBare,
+        metRate: vsHttpProxy >= 1,
+        metCpu: cpuVsBare <= 1.5,
+      });
     }
   } finally {
     for (const child of [bare.child, nodeProxy.child, app.child]) {
@@ -426,14 +575,19 @@ async function runBench(total) {
   // Every request that went through dev is a line of its capture: the capture did its work.
   const captured = readFileSync(join(dir, 'capture.jsonl'), 'utf8').split('\n').filter(Boolean).length;
   rmSync(dir, { recursive: true, force: true });
-  if (captured !== sent) throw new Error(`bench/proxy: the capture holds ${captured} requests, ${sent} were sent through dev`);
+  if (captured !== sent)
+    throw new Error(`bench/proxy: the capture holds ${captured} requests, ${sent} were sent through dev`);
 
   const stages = await componentCosts(requests[0]);
   const cores = cpus().length;
   const ms = (n) => `${n.toFixed(2)} ms`;
   const us = (n) => (n === undefined ? 'n/a' : `${n.toFixed(0)} µs`);
-  const pct = (n) => `${(n * 100).toFixed(0)}%`;
-  const names = { direct: 'straight to the app', dev: '`twhook dev`', httpProxy: 'node-http-proxy', bare: 'bare undici forwarder' };
+  const names = {
+    direct: 'straight to the app',
+    dev: '`twhook dev`',
+    httpProxy: 'node-http-proxy',
+    bare: 'bare undici forwarder',
+  };
   const lines = [
     '## proxy: `twhook dev` against node-http-proxy and a bare forwarder',
     '',
@@ -447,7 +601,9 @@ async function runBench(total) {
   for (const r of rows) {
     for (const name of ['direct', 'dev', 'httpProxy', 'bare']) {
       const p = r.pick[name];
-      lines.push(`| ${r.concurrency} | ${names[name]} | ${ms(p.p50)} | ${ms(p.p99)} | ${Math.round(p.rps)} | ${name === 'direct' ? '' : us(r.cpu[name])} | ${us(p.cpu?.[name === 'direct' ? 0 : 1])} |`);
+      lines.push(
+        `| ${r.concurrency} | ${names[name]} | ${ms(p.p50)} | ${ms(p.p99)} | ${Math.round(p.rps)} | ${name === 'direct' ? '' : us(r.cpu[name])} | ${us(p.cpu?.[name === 'direct' ? 0 : 1])} |`,
+      );
     }
   }
   lines.push(
@@ -456,7 +612,10 @@ async function runBench(total) {
     '',
     '| c | dev req/s ÷ node-http-proxy req/s | dev CPU/req ÷ bare forwarder CPU/req | dev p50 added to direct |',
     '|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.concurrency} | ${r.vsHttpProxy.toFixed(2)}x (${r.metRate ? 'met' : 'missed'}) | ${r.cpuVsBare.toFixed(2)}x (${r.metCpu ? 'met' : 'missed'}) | ${ms(r.pick.dev.p50 - r.pick.direct.p50)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.concurrency} | ${r.vsHttpProxy.toFixed(2)}x (${r.metRate ? 'met' : 'missed'}) | ${r.cpuVsBare.toFixed(2)}x (${r.metCpu ? 'met' : 'missed'}) | ${ms(r.pick.dev.p50 - r.pick.direct.p50)} |`,
+    ),
     '',
     `One webhook at a time (c=1, ${Math.min(2_000, total).toLocaleString('en-US')} requests, ${ROUNDS} rounds): mean ${ms(single.direct.mean)} straight to the app, ${ms(single.dev.mean)} through dev: **+${ms(single.meanAdded)}** added.`,
   );
@@ -489,11 +648,23 @@ async function runBench(total) {
     `At c=10 dev spent ${us(c10.cpu.dev)} per request under load, the bare forwarder ${us(c10.cpu.bare)}: ${us(c10.cpu.dev - c10.cpu.bare)} more, of which these stages are ${staged.toFixed(0)} µs; the rest is the request's bookkeeping (event and record objects, the forward's timeout and listeners, the async hand-off) and the garbage collection all of it causes. ` +
       `1.5x the bare forwarder leaves ${us(0.5 * c10.cpu.bare)} for everything dev adds to a hop.`,
   );
-  lines.push('', `Load average when it ran: ${loadavg().map((n) => n.toFixed(1)).join(', ')} on ${cores} cores.`);
-  const each = (ok, value) => rows.map((r) => `c=${r.concurrency} ${ok(r) ? 'met' : 'missed'} (${value(r)})`).join(', ');
   lines.push(
     '',
-    `Target (issue 16): dev ≥ node-http-proxy's req/s: ${each((r) => r.metRate, (r) => `${r.vsHttpProxy.toFixed(2)}x`)}; dev CPU/req ≤ 1.5x the bare forwarder's: ${each((r) => r.metCpu, (r) => `${r.cpuVsBare.toFixed(2)}x`)}.`,
+    `Load average when it ran: ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(', ')} on ${cores} cores.`,
+  );
+  const each = (ok, value) =>
+    rows.map((r) => `c=${r.concurrency} ${ok(r) ? 'met' : 'missed'} (${value(r)})`).join(', ');
+  lines.push(
+    '',
+    `Target (issue 16): dev ≥ node-http-proxy's req/s: ${each(
+      (r) => r.metRate,
+      (r) => `${r.vsHttpProxy.toFixed(2)}x`,
+    )}; dev CPU/req ≤ 1.5x the bare forwarder's: ${each(
+      (r) => r.metCpu,
+      (r) => `${r.cpuVsBare.toFixed(2)}x`,
+    )}.`,
   );
   console.log(lines.join('\n'));
   process.exitCode = rows.every((r) => r.metRate && r.metCpu) ? 0 : 1;
@@ -501,7 +672,9 @@ async function runBench(total) {
 
 function httpProxyVersion() {
   try {
-    return JSON.parse(readFileSync(fileURLToPath(new URL('../node_modules/http-proxy/package.json', import.meta.url)), 'utf8')).version;
+    return JSON.parse(
+      readFileSync(fileURLToPath(new URL('../node_modules/http-proxy/package.json', import.meta.url)), 'utf8'),
+    ).version;
   } catch {
     return '';
   }

@@ -75,7 +75,18 @@ async function makeCapture(total) {
       const headers = { host: 'abc123.ngrok.app', 'x-forwarded-proto': 'https', 'x-forwarded-for': '54.172.60.1' };
       for (const [name, value] of Object.entries(out.headers)) headers[name.toLowerCase()] = value;
       const response = { status: 200, headers: { 'content-type': 'text/xml' }, body: TWIML, ms: 4 };
-      lines.push(JSON.stringify({ v: 1, id: `req_${lines.length}`, receivedAt: now.toISOString(), method: out.method, url: out.url, headers, body: out.body, response }));
+      lines.push(
+        JSON.stringify({
+          v: 1,
+          id: `req_${lines.length}`,
+          receivedAt: now.toISOString(),
+          method: out.method,
+          url: out.url,
+          headers,
+          body: out.body,
+          response,
+        }),
+      );
     }
   }
   return lines;
@@ -103,7 +114,8 @@ async function runAutocannonChild(file, port, total) {
     const result = await autocannon({ ...request, connections: CONCURRENCY, amount: total, sampleInt: 10 });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const used = process.cpuUsage(cpu);
-    if (result.non2xx || result.errors) throw new Error(`autocannon: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+    if (result.non2xx || result.errors)
+      throw new Error(`autocannon: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
     runs.push({ rps: total / seconds, cpu: (used.user + used.system) / total });
   }
   process.stdout.write(JSON.stringify(runs) + '\n');
@@ -113,7 +125,10 @@ async function runAutocannonChild(file, port, total) {
 function wholeProcess(argv, env) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, argv, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.once('error', reject);
@@ -126,13 +141,34 @@ function wholeProcess(argv, env) {
 }
 
 async function wholeReplay(file, port, total) {
-  const seconds = await wholeProcess([bin, 'replay', file, '--to', `http://127.0.0.1:${port}`, '--concurrency', String(CONCURRENCY), '--json'], { TWILIO_AUTH_TOKEN: TOKEN, NO_COLOR: '1' });
+  const seconds = await wholeProcess(
+    [bin, 'replay', file, '--to', `http://127.0.0.1:${port}`, '--concurrency', String(CONCURRENCY), '--json'],
+    { TWILIO_AUTH_TOKEN: TOKEN, NO_COLOR: '1' },
+  );
   return { rps: total / seconds, seconds };
 }
 
 async function wholeAutocannon(request, total) {
   const headers = Object.entries(request.headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]);
-  const seconds = await wholeProcess([autocannonBin, '-c', String(CONCURRENCY), '-a', String(total), '-L', '10', '-m', request.method, ...headers, '-b', request.body, '-n', request.url], {});
+  const seconds = await wholeProcess(
+    [
+      autocannonBin,
+      '-c',
+      String(CONCURRENCY),
+      '-a',
+      String(total),
+      '-L',
+      '10',
+      '-m',
+      request.method,
+      ...headers,
+      '-b',
+      request.body,
+      '-n',
+      request.url,
+    ],
+    {},
+  );
   return { rps: total / seconds, seconds };
 }
 
@@ -193,7 +229,10 @@ async function runSenderChild(file, port) {
   const { describeRecord } = await import(dist('replay/select.js').href);
   const { readFileSync } = await import('node:fs');
   const prepare = createPreparer({ to: `http://127.0.0.1:${port}`, mode: 'resign', authToken: TOKEN });
-  const records = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const records = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
   // Preparing is re-signing (the SDK's getExpectedTwilioSignature, with the parameters that
   // classification parsed, as replay does) and copying headers: timed warm, as a part of what
   // replay does beside sending.
@@ -222,7 +261,11 @@ async function runSenderChild(file, port) {
     const used = process.cpuUsage(cpu);
     await sender.close();
     if (failures) throw new Error(`sender: ${failures} requests failed`);
-    runs.push({ rps: requests.length / seconds, cpu: (used.user + used.system) / requests.length, prepareCpu: (prepareUsed.user + prepareUsed.system) / requests.length });
+    runs.push({
+      rps: requests.length / seconds,
+      cpu: (used.user + used.system) / requests.length,
+      prepareCpu: (prepareUsed.user + prepareUsed.system) / requests.length,
+    });
   }
   process.stdout.write(JSON.stringify(runs) + '\n');
 }
@@ -241,7 +284,14 @@ class Sink extends Writable {
 async function replayRun(main, file, port, total) {
   const stdout = new Sink();
   const deps = {
-    io: { stdin: new PassThrough(), stdout, stderr: new Sink(), isStdinTTY: false, isStdoutTTY: false, isStderrTTY: false },
+    io: {
+      stdin: new PassThrough(),
+      stdout,
+      stderr: new Sink(),
+      isStdinTTY: false,
+      isStdoutTTY: false,
+      isStderrTTY: false,
+    },
     env: { TWILIO_AUTH_TOKEN: TOKEN },
     cwd: process.cwd(),
     clock: { now: () => new Date() },
@@ -250,7 +300,10 @@ async function replayRun(main, file, port, total) {
   };
   const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
-  const code = await main(['replay', file, '--to', `http://127.0.0.1:${port}`, '--concurrency', String(CONCURRENCY), '--json'], deps);
+  const code = await main(
+    ['replay', file, '--to', `http://127.0.0.1:${port}`, '--concurrency', String(CONCURRENCY), '--json'],
+    deps,
+  );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const used = process.cpuUsage(cpu);
   const summary = JSON.parse(stdout.last).summary;
@@ -268,7 +321,9 @@ async function runReplayChild(file, port, total) {
 
 function measure(role, file, port, total) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [self, role, file, String(port), String(total)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [self, role, file, String(port), String(total)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.once('error', reject);
@@ -350,15 +405,25 @@ async function runBench(total) {
         `and ${us(replayCpu - senderCpu)} for reading and classifying the capture, re-signing with the SDK (${us(best(warm.sender).prepareCpu)} with the header copy), checking the TwiML, comparing and the --json line.`,
     );
   }
-  lines.push('', `Load average when it ran: ${loadavg().map((n) => n.toFixed(1)).join(', ')} on ${cpus().length} cores.`);
-  lines.push('', `Target (issue 16): replay ≥ 70% of autocannon's req/s: whole process ${wholeRatio >= 0.7 ? 'met' : 'missed'} (${(wholeRatio * 100).toFixed(0)}%), warm ${warmRatio >= 0.7 ? 'met' : 'missed'} (${(warmRatio * 100).toFixed(0)}%).`);
+  lines.push(
+    '',
+    `Load average when it ran: ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(', ')} on ${cpus().length} cores.`,
+  );
+  lines.push(
+    '',
+    `Target (issue 16): replay ≥ 70% of autocannon's req/s: whole process ${wholeRatio >= 0.7 ? 'met' : 'missed'} (${(wholeRatio * 100).toFixed(0)}%), warm ${warmRatio >= 0.7 ? 'met' : 'missed'} (${(warmRatio * 100).toFixed(0)}%).`,
+  );
   console.log(lines.join('\n'));
   process.exitCode = pass ? 0 : 1;
 }
 
 function packageVersion(name) {
   try {
-    return JSON.parse(readFileSync(fileURLToPath(new URL(`../node_modules/${name}/package.json`, import.meta.url)), 'utf8')).version;
+    return JSON.parse(
+      readFileSync(fileURLToPath(new URL(`../node_modules/${name}/package.json`, import.meta.url)), 'utf8'),
+    ).version;
   } catch {
     return '';
   }

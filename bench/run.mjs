@@ -38,11 +38,18 @@ const body = [];
 // Each bench states its targets on lines that say "target"; they are gathered at the top so the
 // report opens with what was met and what was missed.
 const targets = [];
-const load = (when) => `load average ${when}: ${loadavg().map((l) => l.toFixed(1)).join(', ')}`;
+const load = (when) =>
+  `load average ${when}: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ')}`;
 for (const file of files) {
   process.stderr.write(`bench: ${file}\n`);
   const before = load('before');
-  const r = spawnSync(process.execPath, [join(benchDir, file)], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, [join(benchDir, file)], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   // A bench exits 1 when it measured and a target was missed: its report is still the point.
   // Anything else without a report is a broken bench.
   if (r.status !== 0 && !(r.status === 1 && r.stdout.trim())) {
@@ -52,9 +59,15 @@ for (const file of files) {
     continue;
   }
   const out = r.stdout.trim();
-  body.push(out.startsWith('#') ? out : [`## ${file}`, '', '```', out, '```'].join('\n'), '', `_${before}; ${load('after')}._`, '');
+  body.push(
+    out.startsWith('#') ? out : [`## ${file}`, '', '```', out, '```'].join('\n'),
+    '',
+    `_${before}; ${load('after')}._`,
+    '',
+  );
   for (const line of out.split('\n')) {
-    if (/target/i.test(line) && /\b(met|missed)\b/i.test(line) && !line.startsWith('|')) targets.push(`- ${file}: ${line.replace(/^[\s|]+/, '').trim()}`);
+    if (/target/i.test(line) && /\b(met|missed)\b/i.test(line) && !line.startsWith('|'))
+      targets.push(`- ${file}: ${line.replace(/^[\s|]+/, '').trim()}`);
   }
 }
 sections.push(

@@ -50,10 +50,14 @@ function startApp() {
 }
 
 function startDev(appPort, dir) {
-  const child = spawn(process.execPath, [bin, 'dev', `http://127.0.0.1:${appPort}`, '--public-url', PUBLIC, '--capture', join(dir, 'capture.jsonl')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, TWILIO_AUTH_TOKEN: TOKEN, TWHOOK_CONFIG_DIR: join(dir, 'config'), NO_COLOR: '1' },
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, 'dev', `http://127.0.0.1:${appPort}`, '--public-url', PUBLIC, '--capture', join(dir, 'capture.jsonl')],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, TWILIO_AUTH_TOKEN: TOKEN, TWHOOK_CONFIG_DIR: join(dir, 'config'), NO_COLOR: '1' },
+    },
+  );
   let stderr = '';
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -83,13 +87,43 @@ async function makeRequests() {
   for (let i = 0; i < BLOCK; i++) {
     const sid = `SM${String(i).padStart(32, '0')}`;
     const params = {
-      ToCountry: 'US', ToState: 'CA', SmsMessageSid: sid, NumMedia: '0', ToCity: 'SAN FRANCISCO', FromZip: '94105', SmsSid: sid, FromState: 'CA',
-      SmsStatus: 'received', FromCity: 'SAN FRANCISCO', Body: `Hello from the benchmark, message ${i}`, FromCountry: 'US', To: '+15017122661',
-      ToZip: '94105', NumSegments: '1', MessageSid: sid, AccountSid: 'AC0123456789abcdef0123456789abcdef', From: '+15551234567', ApiVersion: '2010-04-01',
+      ToCountry: 'US',
+      ToState: 'CA',
+      SmsMessageSid: sid,
+      NumMedia: '0',
+      ToCity: 'SAN FRANCISCO',
+      FromZip: '94105',
+      SmsSid: sid,
+      FromState: 'CA',
+      SmsStatus: 'received',
+      FromCity: 'SAN FRANCISCO',
+      Body: `Hello from the benchmark, message ${i}`,
+      FromCountry: 'US',
+      To: '+15017122661',
+      ToZip: '94105',
+      NumSegments: '1',
+      MessageSid: sid,
+      AccountSid: 'AC0123456789abcdef0123456789abcdef',
+      From: '+15551234567',
+      ApiVersion: '2010-04-01',
     };
     const body = Buffer.from(new URLSearchParams(params).toString());
     const signature = getExpectedTwilioSignature(TOKEN, `${PUBLIC}/sms`, params);
-    requests.push({ body, headers: ['host', 'bench.example.test', 'content-type', 'application/x-www-form-urlencoded', 'x-twilio-signature', signature, 'i-twilio-idempotency-token', '', 'user-agent', 'TwilioProxy/1.1'] });
+    requests.push({
+      body,
+      headers: [
+        'host',
+        'bench.example.test',
+        'content-type',
+        'application/x-www-form-urlencoded',
+        'x-twilio-signature',
+        signature,
+        'i-twilio-idempotency-token',
+        '',
+        'user-agent',
+        'TwilioProxy/1.1',
+      ],
+    });
   }
   return requests;
 }
@@ -163,7 +197,11 @@ async function runBench(total) {
   const requests = await makeRequests();
   const app = await startApp();
   const dev = await startDev(app.port, dir);
-  const pool = new Pool(`http://127.0.0.1:${dev.port}`, { connections: CONCURRENCY, pipelining: 1, keepAliveTimeout: 60_000 });
+  const pool = new Pool(`http://127.0.0.1:${dev.port}`, {
+    connections: CONCURRENCY,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+  });
   const blocks = [];
   const rssAtStart = rssOf(dev.child.pid);
   try {
@@ -196,7 +234,9 @@ async function runBench(total) {
   const p99Ratio = last.p99 / first.p99;
   const okRss = grew <= 20 * 2 ** 20;
   const okP99 = p99Ratio <= 1.5;
-  const shown = blocks.map((b, i) => ({ ...b, upTo: (i + 1) * BLOCK })).filter((b, i) => i === 0 || i === blocks.length - 1 || (i + 1) % Math.max(1, Math.floor(blocks.length / 8)) === 0);
+  const shown = blocks
+    .map((b, i) => ({ ...b, upTo: (i + 1) * BLOCK }))
+    .filter((b, i) => i === 0 || i === blocks.length - 1 || (i + 1) % Math.max(1, Math.floor(blocks.length / 8)) === 0);
   const lines = [
     '## session: one `twhook dev` session, 200,000 requests',
     '',
@@ -204,13 +244,18 @@ async function runBench(total) {
     '',
     '| requests so far | RSS of dev | block p50 | block p99 | block req/s |',
     '|---:|---:|---:|---:|---:|',
-    ...shown.map((b) => `| ${b.upTo.toLocaleString('en-US')} | ${mib(b.rss)} | ${ms(b.p50)} | ${ms(b.p99)} | ${Math.round(b.rps)} |`),
+    ...shown.map(
+      (b) =>
+        `| ${b.upTo.toLocaleString('en-US')} | ${mib(b.rss)} | ${ms(b.p50)} | ${ms(b.p99)} | ${Math.round(b.rps)} |`,
+    ),
     '',
     `RSS after the last block ${mib(last.rss)}, after the first ${mib(first.rss)}: ${grew >= 0 ? '+' : ''}${mib(grew)} (target: at most +20 MiB). ` +
       `p99 of the last block ${ms(last.p99)}, of the first ${ms(first.p99)}: ${p99Ratio.toFixed(2)}x (target: at most 1.5x). ` +
       `The first block also carries the warm-up (JIT); against the second block (${ms(blocks[1].p99)}), the last is at ${(last.p99 / blocks[1].p99).toFixed(2)}x.`,
     '',
-    `Load average when it ran: ${loadavg().map((n) => n.toFixed(1)).join(', ')} on ${cpus().length} cores.`,
+    `Load average when it ran: ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(', ')} on ${cpus().length} cores.`,
     '',
     `Target (issue 16): RSS after ${total.toLocaleString('en-US')} requests within 20 MiB of RSS after the first ${BLOCK.toLocaleString('en-US')}: ${okRss ? 'met' : 'missed'} (${grew >= 0 ? '+' : ''}${mib(grew)}); p99 of the last ${BLOCK.toLocaleString('en-US')} within 1.5x of the first ${BLOCK.toLocaleString('en-US')}: ${okP99 ? 'met' : 'missed'} (${p99Ratio.toFixed(2)}x).`,
   ];

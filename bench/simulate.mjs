@@ -20,10 +20,17 @@ const TOKEN = 'f00dfeedf00dfeedf00dfeedf00dfeed';
 const JOBS = 8;
 const REQUESTS_PER_CALL = 6;
 const ROUNDS = 3;
-const CALLS = Number(process.argv[3] ?? process.argv[2]) > 0 && process.argv[2] !== 'app' && process.argv[2] !== 'engine' && process.argv[2] !== 'autocannon' ? Number(process.argv[2]) : 1000;
+const CALLS =
+  Number(process.argv[3] ?? process.argv[2]) > 0 &&
+  process.argv[2] !== 'app' &&
+  process.argv[2] !== 'engine' &&
+  process.argv[2] !== 'autocannon'
+    ? Number(process.argv[2])
+    : 1000;
 
 const DOCS = {
-  '/voice': '<Gather numDigits="1" action="/menu" timeout="3"><Say>Welcome. Press 1 for sales.</Say></Gather><Say>Goodbye.</Say>',
+  '/voice':
+    '<Gather numDigits="1" action="/menu" timeout="3"><Say>Welcome. Press 1 for sales.</Say></Gather><Say>Goodbye.</Say>',
   '/menu': '<Say>Sales it is.</Say><Redirect>s2</Redirect>',
   '/s2': '<Redirect>s3</Redirect>',
   '/s3': '<Say>One moment.</Say><Redirect>s4</Redirect>',
@@ -32,7 +39,12 @@ const DOCS = {
 };
 
 function runApp() {
-  const bodies = Object.fromEntries(Object.entries(DOCS).map(([path, inner]) => [path, Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><Response>${inner}</Response>`)]));
+  const bodies = Object.fromEntries(
+    Object.entries(DOCS).map(([path, inner]) => [
+      path,
+      Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><Response>${inner}</Response>`),
+    ]),
+  );
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -41,7 +53,11 @@ function runApp() {
         res.writeHead(404).end();
         return;
       }
-      res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': body.length, 'Set-Cookie': 'session=abc123; Path=/' });
+      res.writeHead(200, {
+        'Content-Type': 'text/xml',
+        'Content-Length': body.length,
+        'Set-Cookie': 'session=abc123; Path=/',
+      });
       res.end(body);
     });
   });
@@ -66,25 +82,36 @@ async function runEngine(port, calls) {
   const url = `http://127.0.0.1:${port}/voice`;
   const one = async () => {
     let lines = 0;
-    const r = await simulateCall({ app: url, authToken: TOKEN, inputs: [{ kind: 'press', digits: '1' }], dispatcher, onEvent: (e) => (lines += JSON.stringify(e).length > 0 ? 1 : 0) });
-    if (!r.ok || r.end.requests !== REQUESTS_PER_CALL) throw new Error(`a call ended ${r.end.reason} after ${r.end.requests} requests`);
+    const r = await simulateCall({
+      app: url,
+      authToken: TOKEN,
+      inputs: [{ kind: 'press', digits: '1' }],
+      dispatcher,
+      onEvent: (e) => (lines += JSON.stringify(e).length > 0 ? 1 : 0),
+    });
+    if (!r.ok || r.end.requests !== REQUESTS_PER_CALL)
+      throw new Error(`a call ended ${r.end.reason} after ${r.end.requests} requests`);
   };
   // Warm-up: the JIT and the pool.
   for (let i = 0; i < 50; i++) await one();
   const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   let next = 0;
-  await Promise.all(Array.from({ length: JOBS }, async () => {
-    while (next < calls) {
-      next++;
-      await one();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: JOBS }, async () => {
+      while (next < calls) {
+        next++;
+        await one();
+      }
+    }),
+  );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const used = process.cpuUsage(cpu);
   await dispatcher.close();
   const requests = calls * REQUESTS_PER_CALL;
-  process.stdout.write(JSON.stringify({ rps: requests / seconds, cpuUsPerRequest: (used.user + used.system) / requests, seconds }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ rps: requests / seconds, cpuUsPerRequest: (used.user + used.system) / requests, seconds }) + '\n',
+  );
 }
 
 /** Child role: autocannon (its API), JOBS connections, the same number of requests. */
@@ -93,9 +120,26 @@ async function runAutocannon(port, calls) {
   const { signRequest } = await import(dist('webhooks/signature.js'));
   const { encodeForm } = await import(dist('webhooks/form.js'));
   const url = `http://127.0.0.1:${port}/voice`;
-  const params = { AccountSid: `AC${'0'.repeat(32)}`, CallSid: `CA${'1'.repeat(32)}`, CallStatus: 'ringing', From: '+15558675310', To: '+15017122661', Direction: 'inbound', ApiVersion: '2010-04-01' };
+  const params = {
+    AccountSid: `AC${'0'.repeat(32)}`,
+    CallSid: `CA${'1'.repeat(32)}`,
+    CallStatus: 'ringing',
+    From: '+15558675310',
+    To: '+15017122661',
+    Direction: 'inbound',
+    ApiVersion: '2010-04-01',
+  };
   const { signature } = signRequest({ authToken: TOKEN, url, params });
-  const request = { url, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' }, body: encodeForm(params) };
+  const request = {
+    url,
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': signature,
+      'user-agent': 'TwilioProxy/1.1',
+    },
+    body: encodeForm(params),
+  };
   const amount = calls * REQUESTS_PER_CALL;
   await autocannon({ ...request, connections: JOBS, amount: 2000, sampleInt: 10 });
   const cpu = process.cpuUsage();
@@ -103,16 +147,23 @@ async function runAutocannon(port, calls) {
   const result = await autocannon({ ...request, connections: JOBS, amount, sampleInt: 10 });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const used = process.cpuUsage(cpu);
-  if (result.non2xx || result.errors) throw new Error(`autocannon: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  process.stdout.write(JSON.stringify({ rps: amount / seconds, cpuUsPerRequest: (used.user + used.system) / amount, seconds }) + '\n');
+  if (result.non2xx || result.errors)
+    throw new Error(`autocannon: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  process.stdout.write(
+    JSON.stringify({ rps: amount / seconds, cpuUsPerRequest: (used.user + used.system) / amount, seconds }) + '\n',
+  );
 }
 
 function child(role, port, calls) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [self, role, String(port), String(calls)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [self, role, String(port), String(calls)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
-    p.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`${role} exited with ${code}`))));
+    p.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`${role} exited with ${code}`)),
+    );
   });
 }
 
@@ -149,7 +200,11 @@ async function main() {
     '',
     `Rounds: simulator ${engine.map((r) => fmt(r.rps)).join(', ')}; autocannon ${cannon.map((r) => fmt(r.rps)).join(', ')} requests/s.`,
     '',
-    `Load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(', ')} on ${cpus().length} cores (a shared machine: wall-clock rates move with the neighbours; CPU per request is steadier).`,
+    `Load average at the end: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(
+        ', ',
+      )} on ${cpus().length} cores (a shared machine: wall-clock rates move with the neighbours; CPU per request is steadier).`,
     '',
     `Target: the simulator at >= 50% of autocannon's rate: ${(ratio * 100).toFixed(0)}%, ${ratio >= 0.5 ? 'met' : 'missed'}.`,
   ];

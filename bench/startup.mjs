@@ -65,7 +65,10 @@ const lines = [
   '',
   '| command | median | min | vs `node -e 0` |',
   '|---|---:|---:|---:|',
-  ...cases.map((c, j) => `| ${c.label} | ${fmt(median(times[j]))} | ${fmt(Math.min(...times[j]))} | ${(median(times[j]) / base).toFixed(2)}x |`),
+  ...cases.map(
+    (c, j) =>
+      `| ${c.label} | ${fmt(median(times[j]))} | ${fmt(Math.min(...times[j]))} | ${(median(times[j]) / base).toFixed(2)}x |`,
+  ),
   '',
   `\`twhook --help\` / \`node -e 0\`: **${(median(times[2]) / base).toFixed(2)}x**`,
   '',

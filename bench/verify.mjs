@@ -62,7 +62,11 @@ if (args[0] === '--child-verify') {
   const deps = systemDeps();
   const devnull = (await import('node:fs')).createWriteStream('/dev/null');
   const io = { ...deps.io, stdout: devnull, isStdoutTTY: false };
-  const code = await main(['verify', args[1], '--auth-token', TOKEN, ...(args[2] === 'json' ? ['--json'] : [])], { ...deps, io, env: { ...deps.env, NO_COLOR: '1' } });
+  const code = await main(['verify', args[1], '--auth-token', TOKEN, ...(args[2] === 'json' ? ['--json'] : [])], {
+    ...deps,
+    io,
+    env: { ...deps.env, NO_COLOR: '1' },
+  });
   await new Promise((resolve) => devnull.end(resolve));
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   process.stderr.write(JSON.stringify({ code, ms, maxRssKb: process.resourceUsage().maxRSS }) + '\n');
@@ -90,8 +94,17 @@ function sign(url, params) {
 }
 
 // Realistic inbound SMS: Twilio's 20 fields, varied numbers, bodies and cities.
-const CITIES = [['SAN FRANCISCO', 'CA', '94105'], ['SEATTLE', 'WA', '98101'], ['NEW YORK', 'NY', '10001'], ['AUSTIN', 'TX', '73301'], ['CHICAGO', 'IL', '60601']];
-const WORDS = 'ahoy hello order status please confirm my appointment for tomorrow at noon thanks stop help yes no reschedule delivery'.split(' ');
+const CITIES = [
+  ['SAN FRANCISCO', 'CA', '94105'],
+  ['SEATTLE', 'WA', '98101'],
+  ['NEW YORK', 'NY', '10001'],
+  ['AUSTIN', 'TX', '73301'],
+  ['CHICAGO', 'IL', '60601'],
+];
+const WORDS =
+  'ahoy hello order status please confirm my appointment for tomorrow at noon thanks stop help yes no reschedule delivery'.split(
+    ' ',
+  );
 const fd = openSync(file, 'w');
 const account = sid('AC');
 let buffer = '';
@@ -103,10 +116,26 @@ for (let i = 0; i < count; i++) {
   const words = [];
   for (let w = 0; w < 2 + (i % 10); w++) words.push(WORDS[(i * 13 + w * 7) % WORDS.length]);
   const params = {
-    ToCountry: 'US', ToState: toState, SmsMessageSid: sm, NumMedia: '0', ToCity: toCity, FromZip: fromZip, SmsSid: sm,
-    FromState: fromState, SmsStatus: 'received', FromCity: fromCity, Body: words.join(' ') + (i % 11 === 0 ? ' 😀 café' : ''),
-    FromCountry: 'US', To: '+15017122661', MessagingServiceSid: 'MG' + 'c'.repeat(32), ToZip: toZip, NumSegments: '1',
-    MessageSid: sm, AccountSid: account, From: `+1555${String(1000000 + i).slice(-7)}`, ApiVersion: '2010-04-01',
+    ToCountry: 'US',
+    ToState: toState,
+    SmsMessageSid: sm,
+    NumMedia: '0',
+    ToCity: toCity,
+    FromZip: fromZip,
+    SmsSid: sm,
+    FromState: fromState,
+    SmsStatus: 'received',
+    FromCity: fromCity,
+    Body: words.join(' ') + (i % 11 === 0 ? ' 😀 café' : ''),
+    FromCountry: 'US',
+    To: '+15017122661',
+    MessagingServiceSid: 'MG' + 'c'.repeat(32),
+    ToZip: toZip,
+    NumSegments: '1',
+    MessageSid: sm,
+    AccountSid: account,
+    From: `+1555${String(1000000 + i).slice(-7)}`,
+    ApiVersion: '2010-04-01',
   };
   const url = 'https://abc123.ngrok.app/sms';
   const body = new URLSearchParams(params).toString();
@@ -117,8 +146,12 @@ for (let i = 0; i < count; i++) {
     method: 'POST',
     url,
     headers: {
-      host: 'abc123.ngrok.app', 'user-agent': 'TwilioProxy/1.1', 'content-type': 'application/x-www-form-urlencoded', 'i-twilio-idempotency-token': randomBytes(16).toString('hex'),
-      'x-forwarded-proto': 'https', 'x-twilio-signature': sign(url, params),
+      host: 'abc123.ngrok.app',
+      'user-agent': 'TwilioProxy/1.1',
+      'content-type': 'application/x-www-form-urlencoded',
+      'i-twilio-idempotency-token': randomBytes(16).toString('hex'),
+      'x-forwarded-proto': 'https',
+      'x-twilio-signature': sign(url, params),
     },
     body,
   };
@@ -148,7 +181,12 @@ function child(kind, extra) {
   const argv =
     kind === 'verify' && haveTime
       ? [join(root, 'bin/twhook.js'), 'verify', file, '--auth-token', TOKEN, ...(extra === 'json' ? ['--json'] : [])]
-      : [fileURLToPath(import.meta.url), kind === 'verify' ? '--child-verify' : '--child-baseline', file, ...(extra ? [extra] : [])];
+      : [
+          fileURLToPath(import.meta.url),
+          kind === 'verify' ? '--child-verify' : '--child-baseline',
+          file,
+          ...(extra ? [extra] : []),
+        ];
   const command = haveTime ? TIME : process.execPath;
   const args = haveTime ? ['-v', process.execPath, ...argv] : argv;
   const t0 = process.hrtime.bigint();
@@ -192,21 +230,36 @@ const b = best(base);
 const v = best(verify);
 const vj = best(verifyJson);
 if (b.ok !== count) console.error(`warning: the reference loop matched ${b.ok} of ${count} signatures`);
-if (v.code !== 0 || vj.code !== 0) console.error(`warning: verify exited ${v.code}/${vj.code} (expected 0: every request is valid)`);
-const rate = (x) => (count / (x.ms / 1000));
+if (v.code !== 0 || vj.code !== 0)
+  console.error(`warning: verify exited ${v.code}/${vj.code} (expected 0: every request is valid)`);
+const rate = (x) => count / (x.ms / 1000);
 const mib = (kb) => (kb / 1024).toFixed(1);
 const pct = (x) => ((rate(x) / rate(b)) * 100).toFixed(1);
-console.log(`bench/verify: ${count} inbound-SMS captures, ${(size / 1e6).toFixed(1)} MB, best of ${runs} runs, node ${process.version}`);
-console.log(`  each side is a whole process (node start included), output to /dev/null; peak RSS from ${haveTime ? '/usr/bin/time -v' : 'process.resourceUsage()'}`);
-console.log(`  reference loop (readline + JSON.parse + URLSearchParams + HMAC-SHA1): ${Math.round(rate(b))} req/s, peak RSS ${mib(b.maxRssKb)} MiB`);
-console.log(`  twhook verify FILE (rows to /dev/null):                     ${Math.round(rate(v))} req/s, peak RSS ${mib(v.maxRssKb)} MiB, ${pct(v)}% of the reference`);
-console.log(`  twhook verify --json (to /dev/null):                        ${Math.round(rate(vj))} req/s, peak RSS ${mib(vj.maxRssKb)} MiB, ${pct(vj)}% of the reference`);
+console.log(
+  `bench/verify: ${count} inbound-SMS captures, ${(size / 1e6).toFixed(1)} MB, best of ${runs} runs, node ${process.version}`,
+);
+console.log(
+  `  each side is a whole process (node start included), output to /dev/null; peak RSS from ${haveTime ? '/usr/bin/time -v' : 'process.resourceUsage()'}`,
+);
+console.log(
+  `  reference loop (readline + JSON.parse + URLSearchParams + HMAC-SHA1): ${Math.round(rate(b))} req/s, peak RSS ${mib(b.maxRssKb)} MiB`,
+);
+console.log(
+  `  twhook verify FILE (rows to /dev/null):                     ${Math.round(rate(v))} req/s, peak RSS ${mib(v.maxRssKb)} MiB, ${pct(v)}% of the reference`,
+);
+console.log(
+  `  twhook verify --json (to /dev/null):                        ${Math.round(rate(vj))} req/s, peak RSS ${mib(vj.maxRssKb)} MiB, ${pct(vj)}% of the reference`,
+);
 if (haveTime) {
   // On a shared machine wall time swings with the neighbours' load; CPU time much less.
   const cpuBest = (list) => Math.min(...list.map((x) => x.cpuMs));
   const cb = cpuBest(base);
-  console.log(`  by CPU time (user+sys, best of ${runs}): reference ${Math.round(cb)} ms, verify ${Math.round(cpuBest(verify))} ms (${((cb / cpuBest(verify)) * 100).toFixed(1)}%), verify --json ${Math.round(cpuBest(verifyJson))} ms (${((cb / cpuBest(verifyJson)) * 100).toFixed(1)}%)`);
+  console.log(
+    `  by CPU time (user+sys, best of ${runs}): reference ${Math.round(cb)} ms, verify ${Math.round(cpuBest(verify))} ms (${((cb / cpuBest(verify)) * 100).toFixed(1)}%), verify --json ${Math.round(cpuBest(verifyJson))} ms (${((cb / cpuBest(verifyJson)) * 100).toFixed(1)}%)`,
+  );
 }
 const okRate = Number(pct(v)) >= 100 && Number(pct(vj)) >= 100;
 const okMem = v.maxRssKb <= 64 * 1024 && vj.maxRssKb <= 64 * 1024;
-console.log(`  Target (issue 16): peak RSS ≤ 64 MiB: ${okMem ? 'met' : 'missed'} (${mib(v.maxRssKb)} MiB, --json ${mib(vj.maxRssKb)} MiB); verify ≥ 100% of the reference loop: ${okRate ? 'met' : 'missed'} (${pct(v)}%, --json ${pct(vj)}%)`);
+console.log(
+  `  Target (issue 16): peak RSS ≤ 64 MiB: ${okMem ? 'met' : 'missed'} (${mib(v.maxRssKb)} MiB, --json ${mib(vj.maxRssKb)} MiB); verify ≥ 100% of the reference loop: ${okRate ? 'met' : 'missed'} (${pct(v)}%, --json ${pct(vj)}%)`,
+);

@@ -13,7 +13,14 @@ const stdout = new Writable({
   },
 });
 const code = await main(['--help'], {
-  io: { stdin: new PassThrough(), stdout, stderr: process.stderr, isStdinTTY: false, isStdoutTTY: false, isStderrTTY: false },
+  io: {
+    stdin: new PassThrough(),
+    stdout,
+    stderr: process.stderr,
+    isStdinTTY: false,
+    isStdoutTTY: false,
+    isStderrTTY: false,
+  },
   env: {},
   cwd: process.cwd(),
   clock: { now: () => new Date() },

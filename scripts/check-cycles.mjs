@@ -4,18 +4,25 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(process.argv[2] ?? 'src');
-const files = readdirSync(root, { recursive: true }).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => join(root, f));
+const files = readdirSync(root, { recursive: true })
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+  .map((f) => join(root, f));
 const graph = new Map();
-// Static value imports and re-exports, and dynamic import() (a loop through one still runs both).
-const IMPORT = /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^'"]*?\sfrom\s+)?['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g;
+// Static value imports and re-exports. A dynamic import() is left out: it runs after every module
+// has been evaluated (the registry's lazy command loaders), so it cannot cause the evaluation-order
+// faults a static loop does.
+const IMPORT = /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^'"]*?\sfrom\s+)?['"](\.[^'"]+)['"]/g;
 for (const file of files) {
   const deps = new Set();
   for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
     if (m[2]) continue;
-    const spec = m[3] ?? m[4];
+    const spec = m[3];
     deps.add(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
   }
-  graph.set(file, [...deps].filter((d) => graph.has(d) || files.includes(d)));
+  graph.set(
+    file,
+    [...deps].filter((d) => graph.has(d) || files.includes(d)),
+  );
 }
 // Tarjan's strongly connected components: any with more than one file is a loop.
 let index = 0;

@@ -12,6 +12,10 @@ if (build.status !== 0) {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
+// Lint (eslint, prettier's check, the import-loop check) before vitest: a lint failure fails the run.
+const lint = spawnSync('npm', ['run', 'lint', '--silent'], { cwd: root, stdio: 'inherit' });
+const lintFailed = lint.status === 0 ? 0 : 1;
+if (lintFailed) console.error('lint failed: run `npm run lint` (and `npm run format` for formatting)');
 const dir = mkdtempSync(join(tmpdir(), 'twhook-vitest-'));
 const report = join(dir, 'report.json');
 const run = spawnSync(
@@ -25,12 +29,17 @@ let skipped = 0;
 try {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed = json.numPassedTests;
-  failed = json.numFailedTests + (json.numFailedTestSuites ?? 0);
+  // A file that failed without a failed test (it did not load) counts once; others count by their tests.
+  const brokenFiles = (json.testResults ?? []).filter(
+    (file) => file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed'),
+  ).length;
+  failed = json.numFailedTests + brokenFiles;
   skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
 } catch {
   failed = Math.max(1, failed);
 }
 rmSync(dir, { recursive: true, force: true });
+failed += lintFailed;
 const status = run.status === 0 && failed === 0 ? 0 : 1;
 if (status !== 0 && failed === 0) failed = 1;
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

@@ -5,10 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { Ctx, Deps, GlobalOptions } from './ctx.js';
-import { COMMANDS, type Handler, type Wire } from './commands/registry.js';
+import { COMMANDS, type Wire } from './commands/registry.js';
 export { COMMANDS, type CommandEntry, type CommandModule, type Handler, type Wire } from './commands/registry.js';
 import { collect } from './commands/shared/collect.js';
-
 
 /** Global options that take a value: needed to find the command name in argv before parsing. */
 const VALUE_OPTIONS = new Set([
@@ -39,7 +38,8 @@ export function findCommandName(argv: string[]): string | undefined {
 
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+      .version;
   } catch {
     return '0.0.0';
   }
@@ -58,7 +58,7 @@ export function buildProgram(deps: Deps, state: { ctx?: Ctx; exitCode: number })
     .option('--api-key <sid>', 'API key SID for REST calls (env TWILIO_API_KEY)')
     .option('--api-secret <secret>', 'API key secret (env TWILIO_API_SECRET)')
     .option('--env-file <path>', 'read credentials from this file (default: ./.env when it exists)')
-    .option('--profile <name>', "use this twilio-cli profile (`twilio login`) (env TWHOOK_PROFILE)")
+    .option('--profile <name>', 'use this twilio-cli profile (`twilio login`) (env TWHOOK_PROFILE)')
     .option('--region <id>', 'Twilio region of the account: ie1, au1… (env TWILIO_REGION; default us1)')
     .option('--api-edge <id>', "Twilio edge for REST calls: dublin, sydney… (env TWILIO_EDGE; default: the region's)")
     .option('--api-url <url>', 'send REST calls to this base URL instead of Twilio (env TWHOOK_API_URL)')
@@ -105,7 +105,10 @@ export async function main(argv: string[], deps: Deps): Promise<number> {
     const cmd = program.command(entry.name).description(entry.summary);
     if (entry.name === target) {
       (await entry.load()).register(cmd, wire);
-      cmd.addHelpText('afterAll', '\nGlobal options (before or after the command): --json --no-color --account-sid --auth-token --api-key --api-secret --env-file --profile --region --api-edge --api-url');
+      cmd.addHelpText(
+        'afterAll',
+        '\nGlobal options (before or after the command): --json --no-color --account-sid --auth-token --api-key --api-secret --env-file --profile --region --api-edge --api-url',
+      );
     }
   }
   try {
@@ -125,8 +128,14 @@ export async function main(argv: string[], deps: Deps): Promise<number> {
  * else where the usage is (`twhook sinks create --help`).
  */
 export function commanderMessage(err: CommanderError, argv: string[], program: Command): string {
-  const [first = '', ...rest] = err.message.replace(/^error: /, '').trim().split('\n');
-  const suggestion = rest.join(' ').trim().match(/^\(Did you mean (.+)\?\)$/);
+  const [first = '', ...rest] = err.message
+    .replace(/^error: /, '')
+    .trim()
+    .split('\n');
+  const suggestion = rest
+    .join(' ')
+    .trim()
+    .match(/^\(Did you mean (.+)\?\)$/);
   const what = first.replace(/\.$/, '');
   if (suggestion) return `${what}: did you mean ${suggestion[1]}?`;
   const path = ['twhook'];
@@ -146,11 +155,18 @@ export function commanderMessage(err: CommanderError, argv: string[], program: C
   return `${what}: see \`${path.join(' ')} --help\``;
 }
 
-async function reportError(err: unknown, argv: string[], deps: Deps, ctx: Ctx | undefined, program: Command): Promise<number> {
+async function reportError(
+  err: unknown,
+  argv: string[],
+  deps: Deps,
+  ctx: Ctx | undefined,
+  program: Command,
+): Promise<number> {
   const json = ctx?.globals.json ?? argv.includes('--json');
   if (err instanceof CommanderError) {
     // Help and version are "errors" only to exitOverride.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+      return 0;
     const message = commanderMessage(err, argv, program);
     if (json) deps.io.stdout.write(JSON.stringify({ error: { type: 'usage', message, exitCode: 2 } }) + '\n');
     deps.io.stderr.write(`error: ${message}\n`);
@@ -159,11 +175,13 @@ async function reportError(err: unknown, argv: string[], deps: Deps, ctx: Ctx | 
   const { errorJson, exitCodeOf, TwhookError } = await import('./errors.js');
   const code = exitCodeOf(err);
   const message = err instanceof Error ? err.message : String(err);
-  const line = err instanceof TwhookError ? message : `unexpected failure: ${message} (run again with --debug for details)`;
+  const line =
+    err instanceof TwhookError ? message : `unexpected failure: ${message} (run again with --debug for details)`;
   if (ctx) {
     if (json) ctx.out.emit(errorJson(err));
     ctx.out.error(line.split('\n')[0]!);
-    if (ctx.globals.debug && err instanceof Error && err.stack) ctx.io.stderr.write(ctx.out.redactor.redact(err.stack) + '\n');
+    if (ctx.globals.debug && err instanceof Error && err.stack)
+      ctx.io.stderr.write(ctx.out.redactor.redact(err.stack) + '\n');
   } else {
     if (json) deps.io.stdout.write(JSON.stringify(errorJson(err)) + '\n');
     deps.io.stderr.write(`error: ${line.split('\n')[0]}\n`);

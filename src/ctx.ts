@@ -120,7 +120,9 @@ function readEnvFile(cwd: string, explicit: string | undefined): { path?: string
   try {
     return { path, values: parseEnvFile(readFileSync(path, 'utf8')) };
   } catch (err) {
-    throw new UsageError(`cannot read the env file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(
+      `cannot read the env file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
@@ -151,7 +153,8 @@ export function makeCtx(deps: Deps, globals: GlobalOptions): Ctx {
 
   let port: Promise<TwilioPort> | undefined;
   const apiUrl = globals.apiUrl ?? env.TWHOOK_API_URL;
-  const apiUrlSource: Sourced['source'] = globals.apiUrl !== undefined ? 'flag' : deps.env.TWHOOK_API_URL !== undefined ? 'env' : 'env-file';
+  const apiUrlSource: Sourced['source'] =
+    globals.apiUrl !== undefined ? 'flag' : deps.env.TWHOOK_API_URL !== undefined ? 'env' : 'env-file';
   const canPrompt = deps.io.isStdinTTY && deps.io.isStderrTTY && !globals.json;
   return {
     io: deps.io,

@@ -14,7 +14,14 @@
 import type { SimulateCallOptions, SimulateTextOptions, SimulationResult } from './simulate/api.js';
 export { signRequest, verifyRequest } from './webhooks/signature.js';
 export { maskUrl, rebaseUrl } from './webhooks/url.js';
-export type { ContentType, HeaderValues, SignRequestOptions, SignedRequest, Verdict, VerifyRequestOptions } from './webhooks/signature.js';
+export type {
+  ContentType,
+  HeaderValues,
+  SignRequestOptions,
+  SignedRequest,
+  Verdict,
+  VerifyRequestOptions,
+} from './webhooks/signature.js';
 export { parseForm, encodeForm } from './webhooks/form.js';
 export type { FormInput, FormParams } from './webhooks/form.js';
 export { classify } from './webhooks/kinds.js';
@@ -31,6 +38,15 @@ export async function simulateText(options: SimulateTextOptions): Promise<Simula
   return (await import('./simulate/messaging.js')).simulateText(options);
 }
 export type {
-  AppTarget, CallInput, CallInputSource, InputRequest, SimulateCallOptions, SimulateTextOptions, SimulationResult, TextInput, TextInputSource, WebhookTarget,
+  AppTarget,
+  CallInput,
+  CallInputSource,
+  InputRequest,
+  SimulateCallOptions,
+  SimulateTextOptions,
+  SimulationResult,
+  TextInput,
+  TextInputSource,
+  WebhookTarget,
 } from './simulate/api.js';
 export type * from './simulate/events.js';

@@ -9,7 +9,11 @@ import { join } from 'node:path';
 export function prepareProjectFolder(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   try {
-    writeFileSync(join(dir, '.gitignore'), '# Written by twhook: captures hold phone numbers and message bodies.\n*\n', { flag: 'wx', mode: 0o600 });
+    writeFileSync(
+      join(dir, '.gitignore'),
+      '# Written by twhook: captures hold phone numbers and message bodies.\n*\n',
+      { flag: 'wx', mode: 0o600 },
+    );
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }

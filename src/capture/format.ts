@@ -81,7 +81,9 @@ export function newCaptureId(now: Date): string {
 }
 
 /** Lower-cases names and merges repeats (Node's IncomingMessage.headers or raw pairs). */
-export function normalizeHeaders(input: Record<string, string | string[] | number | undefined> | Array<[string, string]>): CaptureHeaders {
+export function normalizeHeaders(
+  input: Record<string, string | string[] | number | undefined> | Array<[string, string]>,
+): CaptureHeaders {
   const out: CaptureHeaders = {};
   const add = (name: string, value: string) => {
     const key = name.toLowerCase();
@@ -127,20 +129,26 @@ export function redactUrl(url: string): string {
 
 export class CaptureFormatError extends Error {}
 
-const isHeaders = (value: unknown): value is CaptureHeaders => !!value && typeof value === 'object' && !Array.isArray(value);
+const isHeaders = (value: unknown): value is CaptureHeaders =>
+  !!value && typeof value === 'object' && !Array.isArray(value);
 
 /** Checks a parsed line; throws CaptureFormatError naming the first problem. */
 export function checkRecord(value: unknown): CaptureRecord {
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new CaptureFormatError('not a JSON object');
   const r = value as Partial<CaptureRecord> & { v?: unknown };
   if (r.v !== CAPTURE_VERSION) {
-    throw new CaptureFormatError(r.v === undefined ? 'no "v" field: not a twhook capture record' : `capture version ${JSON.stringify(r.v)} is not supported (this twhook reads v1)`);
+    throw new CaptureFormatError(
+      r.v === undefined
+        ? 'no "v" field: not a twhook capture record'
+        : `capture version ${JSON.stringify(r.v)} is not supported (this twhook reads v1)`,
+    );
   }
   if (typeof r.url !== 'string' || !r.url) throw new CaptureFormatError('no "url"');
   if (typeof r.method !== 'string') throw new CaptureFormatError('no "method"');
   if (r.headers !== undefined && !isHeaders(r.headers)) throw new CaptureFormatError('"headers" is not an object');
   if (r.body !== undefined && typeof r.body !== 'string') throw new CaptureFormatError('"body" is not a string');
-  if (r.bodyBase64 !== undefined && typeof r.bodyBase64 !== 'string') throw new CaptureFormatError('"bodyBase64" is not a string');
+  if (r.bodyBase64 !== undefined && typeof r.bodyBase64 !== 'string')
+    throw new CaptureFormatError('"bodyBase64" is not a string');
   r.headers ??= {};
   // Header names are case-insensitive: a hand-edited X-Twilio-Signature is the signature header.
   for (const name in r.headers) {

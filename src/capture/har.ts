@@ -2,7 +2,14 @@
  * HAR 1.2 (browser devtools, ngrok's traffic inspector export) to and from capture records.
  */
 import { encodeForm } from '../webhooks/form.js';
-import { CaptureFormatError, normalizeHeaders, redactHeaders, redactUrl, type CaptureHeaders, type CaptureRecord } from './format.js';
+import {
+  CaptureFormatError,
+  normalizeHeaders,
+  redactHeaders,
+  redactUrl,
+  type CaptureHeaders,
+  type CaptureRecord,
+} from './format.js';
 
 interface HarNameValue {
   name?: unknown;
@@ -59,7 +66,9 @@ export function harEntryToRecord(value: unknown, n: number): CaptureRecord {
     } else if (Array.isArray(post.params)) {
       // Only the decoded parameters were exported: re-encode them (the signature covers the
       // decoded values, so it is unaffected).
-      record.body = encodeForm(post.params.map((p) => [String(p?.name ?? ''), String(p?.value ?? '')] as [string, string]));
+      record.body = encodeForm(
+        post.params.map((p) => [String(p?.name ?? ''), String(p?.value ?? '')] as [string, string]),
+      );
     }
   }
   const response = entry.response;
@@ -76,7 +85,9 @@ export function harEntryToRecord(value: unknown, n: number): CaptureRecord {
 }
 
 const toList = (headers: CaptureHeaders | undefined) =>
-  Object.entries(headers ?? {}).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => ({ name, value: v })));
+  Object.entries(headers ?? {}).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).map((v) => ({ name, value: v })),
+  );
 
 /** One HAR entry for a record (credentials redacted as in captures). */
 export function recordToHarEntry(record: CaptureRecord): Record<string, unknown> {
@@ -88,7 +99,8 @@ export function recordToHarEntry(record: CaptureRecord): Record<string, unknown>
   } catch {
     // An unparsable URL keeps an empty queryString.
   }
-  const contentType = (Array.isArray(headers['content-type']) ? headers['content-type'][0] : headers['content-type']) ?? '';
+  const contentType =
+    (Array.isArray(headers['content-type']) ? headers['content-type'][0] : headers['content-type']) ?? '';
   const hasBody = record.body !== undefined || record.bodyBase64 !== undefined;
   const response = record.response;
   return {
@@ -103,10 +115,17 @@ export function recordToHarEntry(record: CaptureRecord): Record<string, unknown>
       headers: toList(headers),
       queryString: query,
       ...(hasBody
-        ? { postData: record.bodyBase64 !== undefined ? { mimeType: contentType, text: record.bodyBase64, encoding: 'base64' } : { mimeType: contentType, text: record.body } }
+        ? {
+            postData:
+              record.bodyBase64 !== undefined
+                ? { mimeType: contentType, text: record.bodyBase64, encoding: 'base64' }
+                : { mimeType: contentType, text: record.body },
+          }
         : {}),
       headersSize: -1,
-      bodySize: hasBody ? Buffer.byteLength(record.body ?? '') || Buffer.from(record.bodyBase64 ?? '', 'base64').length : 0,
+      bodySize: hasBody
+        ? Buffer.byteLength(record.body ?? '') || Buffer.from(record.bodyBase64 ?? '', 'base64').length
+        : 0,
     },
     response: {
       status: response?.status ?? 0,
@@ -117,7 +136,11 @@ export function recordToHarEntry(record: CaptureRecord): Record<string, unknown>
       content: {
         size: response ? Buffer.byteLength(response.body ?? '') : 0,
         mimeType: String((response?.headers?.['content-type'] as string | undefined) ?? ''),
-        ...(response?.bodyBase64 !== undefined ? { text: response.bodyBase64, encoding: 'base64' } : response?.body !== undefined ? { text: response.body } : {}),
+        ...(response?.bodyBase64 !== undefined
+          ? { text: response.bodyBase64, encoding: 'base64' }
+          : response?.body !== undefined
+            ? { text: response.body }
+            : {}),
       },
       redirectURL: '',
       headersSize: -1,
@@ -130,5 +153,11 @@ export function recordToHarEntry(record: CaptureRecord): Record<string, unknown>
 
 /** A HAR 1.2 document for the records (held in memory: meant for a session's worth, not a 90 MB file). */
 export function toHar(records: Iterable<CaptureRecord>, creatorVersion = '0.0.0'): Record<string, unknown> {
-  return { log: { version: '1.2', creator: { name: 'twhook', version: creatorVersion }, entries: [...records].map(recordToHarEntry) } };
+  return {
+    log: {
+      version: '1.2',
+      creator: { name: 'twhook', version: creatorVersion },
+      entries: [...records].map(recordToHarEntry),
+    },
+  };
 }

@@ -46,7 +46,12 @@ const XML_INVALID = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
 
 /** Text for an XML attribute or element: escaped, with the control characters XML 1.0 forbids dropped. */
 export const xml = (text: string) =>
-  text.replace(XML_INVALID, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  text
+    .replace(XML_INVALID, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 
 function problem(tag: 'failure' | 'error', p: JunitProblem): string {
   const type = p.type !== undefined ? ` type="${xml(p.type)}"` : '';
@@ -60,11 +65,13 @@ export function junitCase(c: JunitCase): string {
   let inner = '';
   if (c.failure) inner = problem('failure', c.failure);
   else if (c.error) inner = problem('error', c.error);
-  else if (c.skipped) inner = c.skipped.message !== undefined ? `<skipped message="${xml(c.skipped.message)}"/>` : '<skipped/>';
+  else if (c.skipped)
+    inner = c.skipped.message !== undefined ? `<skipped message="${xml(c.skipped.message)}"/>` : '<skipped/>';
   return inner ? `${open}>${inner}</testcase>\n` : `${open}/>\n`;
 }
 
-const countsTag = (c: SuiteCounts) => `tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}"`;
+const countsTag = (c: SuiteCounts) =>
+  `tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}"`;
 
 export class JunitWriter {
   private readonly suites: Suite[] = [];
@@ -148,11 +155,14 @@ export class JunitWriter {
     const out = openSync(tmp, 'w', 0o644);
     const part = openSync(this.partPath, 'r');
     try {
-      writeSync(out, `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${xml(this.name)}" ${countsTag(total)}>\n`);
+      writeSync(
+        out,
+        `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${xml(this.name)}" ${countsTag(total)}>\n`,
+      );
       const buffer = Buffer.allocUnsafe(64 * 1024);
       for (const s of this.suites) {
         writeSync(out, `  <testsuite name="${xml(s.name)}" ${countsTag(s)}>\n`);
-        for (let at = s.start; at < s.end; ) {
+        for (let at = s.start; at < s.end;) {
           const n = readSync(part, buffer, 0, Math.min(buffer.length, s.end - at), at);
           if (n <= 0) break;
           writeSync(out, buffer, 0, n);
@@ -176,7 +186,8 @@ export class JunitWriter {
   }
 
   private current(): Suite {
-    if (!this.suites.length) this.suites.push({ name: this.name, tests: 0, failures: 0, errors: 0, skipped: 0, start: 0, end: 0 });
+    if (!this.suites.length)
+      this.suites.push({ name: this.name, tests: 0, failures: 0, errors: 0, skipped: 0, start: 0, end: 0 });
     return this.suites[this.suites.length - 1]!;
   }
 }

@@ -33,7 +33,10 @@ const DEFAULT_MAX = 32 * 1024 * 1024;
 const CHUNK = 64 * 1024;
 
 /** Every record of every source, in order. */
-export async function* readCaptures(sources: CaptureSource | CaptureSource[], options: ReadCapturesOptions = {}): AsyncGenerator<CaptureItem> {
+export async function* readCaptures(
+  sources: CaptureSource | CaptureSource[],
+  options: ReadCapturesOptions = {},
+): AsyncGenerator<CaptureItem> {
   for await (const batch of readCaptureBatches(sources, options)) yield* batch;
 }
 
@@ -41,7 +44,10 @@ export async function* readCaptures(sources: CaptureSource | CaptureSource[], op
  * The same items, a chunk's worth at a time: callers that check 100,000 records avoid one
  * promise per record.
  */
-export async function* readCaptureBatches(sources: CaptureSource | CaptureSource[], options: ReadCapturesOptions = {}): AsyncGenerator<CaptureItem[]> {
+export async function* readCaptureBatches(
+  sources: CaptureSource | CaptureSource[],
+  options: ReadCapturesOptions = {},
+): AsyncGenerator<CaptureItem[]> {
   for (const source of Array.isArray(sources) ? sources : [sources]) {
     yield* readSource(source, options);
   }
@@ -50,7 +56,13 @@ export async function* readCaptureBatches(sources: CaptureSource | CaptureSource
 function fileError(name: string, err: unknown): CaptureFileError {
   const code = (err as NodeJS.ErrnoException).code;
   const why =
-    code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : ((err as Error).message ?? String(err));
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'is a folder'
+          : ((err as Error).message ?? String(err));
   return new CaptureFileError(name, code, `cannot read ${name}: ${why}`);
 }
 
@@ -74,7 +86,9 @@ async function* byteChunks(source: CaptureSource): AsyncGenerator<Buffer> {
   // Synchronous reads of one reused buffer: from the page cache each takes microseconds, where
   // an async read costs a thread-pool round trip (about 10 times the CPU of the read itself on a
   // 90 MB file). Every 16 chunks the loop yields to the event loop so signals still get through.
-  const fd = await new Promise<number>((resolve, reject) => fsOpen(source, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
+  const fd = await new Promise<number>((resolve, reject) =>
+    fsOpen(source, 'r', (err, fd) => (err ? reject(err) : resolve(fd))),
+  );
   try {
     const buffer = Buffer.allocUnsafe(CHUNK);
     for (let n = 1; ; n++) {
@@ -104,7 +118,11 @@ async function* readSource(source: CaptureSource, options: ReadCapturesOptions):
         head.push(Buffer.from(chunk));
         headLength += chunk.length;
         // A chunk can end inside a character: its U+FFFD must not decide the format early.
-        const kind = detect(Buffer.concat(head).toString('utf8', 0, Math.min(headLength, 4096)).replace(/\ufffd$/, ''));
+        const kind = detect(
+          Buffer.concat(head)
+            .toString('utf8', 0, Math.min(headLength, 4096))
+            .replace(/\ufffd$/, ''),
+        );
         if (kind === undefined && headLength < 4096) continue;
         parser = kind === 'har' ? harParser(name, max) : jsonlParser(name, max);
         const text = Buffer.concat(head);
@@ -161,7 +179,8 @@ function jsonlParser(file: string, max: number): Parser {
       return;
     }
     while (from < to && (bytes[from] === 32 || bytes[from] === 9)) from++;
-    if (lineNo === 1 && to - from >= 3 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf) from += 3;
+    if (lineNo === 1 && to - from >= 3 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf)
+      from += 3;
     if (from >= to) return;
     let value: unknown;
     try {
@@ -176,7 +195,8 @@ function jsonlParser(file: string, max: number): Parser {
       items.push({ file, line: lineNo, error: err instanceof CaptureFormatError ? err.message : String(err) });
     }
   };
-  const tooLong = (items: CaptureItem[]) => items.push({ file, line: skippedLine, error: `line longer than ${max} bytes: skipped` });
+  const tooLong = (items: CaptureItem[]) =>
+    items.push({ file, line: skippedLine, error: `line longer than ${max} bytes: skipped` });
   return (chunk, last) => {
     const items: CaptureItem[] = [];
     let start = 0;
@@ -305,7 +325,11 @@ function harParser(file: string, max: number): Parser {
           skeletonFrom = i + 1;
           entryCount++;
           if (tooLong) {
-            items.push({ file, line: entryLine, error: `HAR entry ${entryCount} is longer than ${max} characters: skipped` });
+            items.push({
+              file,
+              line: entryLine,
+              error: `HAR entry ${entryCount} is longer than ${max} characters: skipped`,
+            });
             continue;
           }
           captureParts.push(text.slice(captureFrom, i + 1));
@@ -321,7 +345,11 @@ function harParser(file: string, max: number): Parser {
           try {
             items.push({ file, line: entryLine, record: harEntryToRecord(entry, entryCount), har: true });
           } catch (err) {
-            items.push({ file, line: entryLine, error: `HAR entry ${entryCount}: ${err instanceof CaptureFormatError ? err.message : String(err)}` });
+            items.push({
+              file,
+              line: entryLine,
+              error: `HAR entry ${entryCount}: ${err instanceof CaptureFormatError ? err.message : String(err)}`,
+            });
           }
         }
       }
@@ -342,7 +370,11 @@ function harParser(file: string, max: number): Parser {
         try {
           JSON.parse(skeleton.join(''));
         } catch (err) {
-          items.push({ file, line, error: `the HAR file is not valid JSON around its entries (${(err as Error).message}): it was cut or edited by hand` });
+          items.push({
+            file,
+            line,
+            error: `the HAR file is not valid JSON around its entries (${(err as Error).message}): it was cut or edited by hand`,
+          });
         }
       }
     }

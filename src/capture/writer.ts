@@ -84,7 +84,9 @@ export class CaptureWriter {
     if (this.closed) return Promise.reject(new Error(`capture file ${this.path} is closed`));
     const url = record.url.includes('@') ? redactUrl(record.url) : record.url;
     const headers = redactHeaders(record.headers, this.options.redactHeaders);
-    const line = formatCaptureLine(url === record.url && headers === record.headers ? record : { ...record, url, headers });
+    const line = formatCaptureLine(
+      url === record.url && headers === record.headers ? record : { ...record, url, headers },
+    );
     const batch = (this.batch ??= newBatch());
     batch.lines.push(line);
     // Characters, not bytes: a bound on the batch, not an exact size.

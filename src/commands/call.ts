@@ -16,7 +16,15 @@ import { nameFromFile, specYaml } from '../simulate/spec-writer.js';
 import { appLabel, appUrl, DEFAULT_FROM, DEFAULT_TO, webhookUrl } from '../simulate/target.js';
 import { checkAbsoluteUrl, parsePositiveInt } from './shared/flags.js';
 import { transcriptRenderer } from '../ui/sim-transcript.js';
-import { checkListening, checkSavePath, loadEngine, numberTarget, openCapture, simulationSigning, writeSaved } from './shared/simulate.js';
+import {
+  checkListening,
+  checkSavePath,
+  loadEngine,
+  numberTarget,
+  openCapture,
+  simulationSigning,
+  writeSaved,
+} from './shared/simulate.js';
 import { checkMethod } from './shared/webhook-url.js';
 import { urlPassword } from '../webhooks/url.js';
 
@@ -61,20 +69,42 @@ export function register(cmd: Command, wire: Wire): void {
     .argument('[app]', 'your app: a port (3000) or a URL; a port, or a URL with no path, gets /voice')
     .option('--press <digits>', 'answer the next <Gather> with these keys (repeatable, in order)', input('press'))
     .option('--speak <text>', 'answer the next <Gather> with these words (repeatable, in order)', input('speak'))
-    .option('--dial-status <status>', 'answer the next <Dial>: completed, busy, no-answer, failed, canceled', input('dial-status'))
-    .option('--dial-seconds <n>', 'how long the dialled call lasts: right after --dial-status for that one, else every <Dial> (default 10)', input('dial-seconds'))
-    .option('--record-seconds <n>', 'answer the next <Record> with a recording this long (unscripted: 5)', input('record-seconds'))
-    .option('--hangup-after <seconds>', 'the caller hangs up this many (simulated) seconds into the call', input('hangup-after'))
+    .option(
+      '--dial-status <status>',
+      'answer the next <Dial>: completed, busy, no-answer, failed, canceled',
+      input('dial-status'),
+    )
+    .option(
+      '--dial-seconds <n>',
+      'how long the dialled call lasts: right after --dial-status for that one, else every <Dial> (default 10)',
+      input('dial-seconds'),
+    )
+    .option(
+      '--record-seconds <n>',
+      'answer the next <Record> with a recording this long (unscripted: 5)',
+      input('record-seconds'),
+    )
+    .option(
+      '--hangup-after <seconds>',
+      'the caller hangs up this many (simulated) seconds into the call',
+      input('hangup-after'),
+    )
     .option('--from <number>', `the caller (default ${DEFAULT_FROM})`)
     .option('--to <number>', `the number called (default ${DEFAULT_TO}, or the --number)`)
     .option('--method <method>', 'GET or POST for the first request (default POST)')
     .option('--status-callback <url|path>', 'where call status callbacks go (a URL, or a path on the app)')
-    .option('--status-events <list>', 'which status callbacks: initiated,ringing,answered,completed (default completed)')
+    .option(
+      '--status-events <list>',
+      'which status callbacks: initiated,ringing,answered,completed (default completed)',
+    )
     .option('--fallback <url|path>', 'the fallback URL Twilio requests when the app fails')
     .option('--max-requests <n>', 'stop a TwiML loop after this many requests', '100')
     .option('--realtime', 'wait for real in <Pause>, Gather timeouts and dials (default: a simulated clock)')
     .option('--number <number>', "use this number's configured webhooks from the account instead of <app>")
-    .option('--capture <file>', 'append requests and answers to this file (default .twhook/captures/<date>.jsonl, as dev)')
+    .option(
+      '--capture <file>',
+      'append requests and answers to this file (default .twhook/captures/<date>.jsonl, as dev)',
+    )
     .option('--no-capture', 'capture nothing')
     .option('--save <file.yaml>', 'write what happened as a spec for `twhook test`')
     .option('--public-url <base>', 'sign for this public base URL (the one the app believes it serves)')
@@ -104,7 +134,8 @@ Examples:
 
 function seconds(value: string, flag: string, min = 0): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min) throw new UsageError(`${flag} takes a number of seconds${min > 0 ? ` (at least ${min})` : ''}, not "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min)
+    throw new UsageError(`${flag} takes a number of seconds${min > 0 ? ` (at least ${min})` : ''}, not "${value}"`);
   return n;
 }
 
@@ -116,7 +147,8 @@ export function callScript(ordered: InputFlag[]): CallScript {
     const tag = `--${flag} ${JSON.stringify(value)}`;
     switch (flag) {
       case 'press':
-        if (!KEYS.test(value)) throw new UsageError(`--press takes keypad keys (0-9, * and #; w waits half a second), not "${value}"`);
+        if (!KEYS.test(value))
+          throw new UsageError(`--press takes keypad keys (0-9, * and #; w waits half a second), not "${value}"`);
         script.inputs.push({ input: { kind: 'press', digits: value }, tag });
         break;
       case 'speak':
@@ -124,14 +156,18 @@ export function callScript(ordered: InputFlag[]): CallScript {
         script.inputs.push({ input: { kind: 'speak', text: value }, tag });
         break;
       case 'dial-status':
-        if (!DIAL_OUTCOMES.includes(value as DialOutcome)) throw new UsageError(`--dial-status is ${DIAL_OUTCOMES.join(', ')}, not "${value}"`);
+        if (!DIAL_OUTCOMES.includes(value as DialOutcome))
+          throw new UsageError(`--dial-status is ${DIAL_OUTCOMES.join(', ')}, not "${value}"`);
         script.inputs.push({ input: { kind: 'dial', status: value as DialOutcome }, tag });
         break;
       case 'dial-seconds': {
         const n = seconds(value, '--dial-seconds');
         const last = script.inputs[script.inputs.length - 1]?.input;
         if (previous === 'dial-status' && last?.kind === 'dial') last.seconds = n;
-        else if (script.dialSeconds !== undefined) throw new UsageError('--dial-seconds is given twice without a --dial-status before it: put each right after its --dial-status');
+        else if (script.dialSeconds !== undefined)
+          throw new UsageError(
+            '--dial-seconds is given twice without a --dial-status before it: put each right after its --dial-status',
+          );
         else script.dialSeconds = n;
         break;
       }
@@ -139,7 +175,8 @@ export function callScript(ordered: InputFlag[]): CallScript {
         script.inputs.push({ input: { kind: 'record', seconds: seconds(value, '--record-seconds') }, tag });
         break;
       case 'hangup-after':
-        if (script.hangupAfter !== undefined) throw new UsageError('--hangup-after is given twice: the caller hangs up once');
+        if (script.hangupAfter !== undefined)
+          throw new UsageError('--hangup-after is given twice: the caller hangs up once');
         script.hangupAfter = seconds(value, '--hangup-after');
         break;
     }
@@ -150,15 +187,25 @@ export function callScript(ordered: InputFlag[]): CallScript {
 
 function checkNumber(value: string, flag: string): string {
   if (!/^(?:\+[1-9]\d{6,14}|client:[\w.@-]+|sip:\S+)$/.test(value)) {
-    throw new UsageError(`${flag} must be an E.164 number such as ${DEFAULT_FROM} (or client:name, sip:…), not "${value}"`);
+    throw new UsageError(
+      `${flag} must be an E.164 number such as ${DEFAULT_FROM} (or client:name, sip:…), not "${value}"`,
+    );
   }
   return value;
 }
 
 /** The target from <app> or --number, with the command line's callbacks. */
-async function callTarget(ctx: Ctx, app: string | undefined, flags: CallFlags): Promise<{ target: AppTarget; to?: string }> {
-  if (app !== undefined && flags.number !== undefined) throw new UsageError('give <app> or --number, not both (--number uses the webhooks configured on the number)');
-  if (app === undefined && flags.number === undefined) throw new UsageError('where to? give your app: twhook call 3000 (or --number +E.164 to use a number\'s configured voice URL)');
+async function callTarget(
+  ctx: Ctx,
+  app: string | undefined,
+  flags: CallFlags,
+): Promise<{ target: AppTarget; to?: string }> {
+  if (app !== undefined && flags.number !== undefined)
+    throw new UsageError('give <app> or --number, not both (--number uses the webhooks configured on the number)');
+  if (app === undefined && flags.number === undefined)
+    throw new UsageError(
+      "where to? give your app: twhook call 3000 (or --number +E.164 to use a number's configured voice URL)",
+    );
   let target: AppTarget;
   let to: string | undefined;
   if (flags.number !== undefined) {
@@ -170,35 +217,48 @@ async function callTarget(ctx: Ctx, app: string | undefined, flags: CallFlags): 
   }
   if (flags.method) target.method = checkMethod(flags.method, '--method');
   if (flags.fallback) target.fallback = { url: webhookUrl(flags.fallback, target.url, '--fallback') };
-  if (flags.statusCallback) target.statusCallback = { url: webhookUrl(flags.statusCallback, target.url, '--status-callback') };
+  if (flags.statusCallback)
+    target.statusCallback = { url: webhookUrl(flags.statusCallback, target.url, '--status-callback') };
   if (flags.statusEvents !== undefined) {
-    if (!target.statusCallback) throw new UsageError('--status-events needs --status-callback (where the callbacks go)');
+    if (!target.statusCallback)
+      throw new UsageError('--status-events needs --status-callback (where the callbacks go)');
     const events = flags.statusEvents.split(/[\s,]+/).filter(Boolean);
     const bad = events.find((e) => !STATUS_EVENTS.includes(e));
-    if (!events.length || bad) throw new UsageError(`--status-events lists ${STATUS_EVENTS.join(', ')}${bad ? `, not "${bad}"` : ''}`);
+    if (!events.length || bad)
+      throw new UsageError(`--status-events lists ${STATUS_EVENTS.join(', ')}${bad ? `, not "${bad}"` : ''}`);
     target.statusEvents = events;
   }
   return { target, to };
 }
 
-export async function runCall(ctx: Ctx, app: string | undefined, flags: CallFlags, ordered: InputFlag[]): Promise<number> {
+export async function runCall(
+  ctx: Ctx,
+  app: string | undefined,
+  flags: CallFlags,
+  ordered: InputFlag[],
+): Promise<number> {
   const script = callScript(ordered);
   const from = checkNumber(flags.from ?? DEFAULT_FROM, '--from');
   if (flags.to !== undefined) checkNumber(flags.to, '--to');
   const maxRequests = parsePositiveInt(flags.maxRequests ?? '100', '--max-requests', 1);
-  const publicUrl = flags.publicUrl ? checkAbsoluteUrl(flags.publicUrl, '--public-url', 'https://abc123.ngrok.app') : undefined;
+  const publicUrl = flags.publicUrl
+    ? checkAbsoluteUrl(flags.publicUrl, '--public-url', 'https://abc123.ngrok.app')
+    : undefined;
   const savePath = flags.save ? checkSavePath(ctx, flags.save) : undefined;
   const { target, to: numberTo } = await callTarget(ctx, app, flags);
   const to = flags.to ?? numberTo ?? DEFAULT_TO;
   // Basic-auth passwords in the app's URLs are secrets: never in the transcript or --json.
-  for (const url of [target.url, target.fallback?.url, target.statusCallback?.url]) ctx.out.redactor.add(urlPassword(url));
+  for (const url of [target.url, target.fallback?.url, target.statusCallback?.url])
+    ctx.out.redactor.add(urlPassword(url));
   const signing = simulationSigning(ctx);
   await checkListening(target.url, ctx.signal);
   const engine = await loadEngine();
   const capture = await openCapture(ctx, flags.capture);
 
   const events: SimEvent[] = [];
-  const draw = ctx.out.json ? (event: SimEvent) => ctx.out.emit(event) : transcriptRenderer((line) => ctx.out.print(line), ctx.out.c);
+  const draw = ctx.out.json
+    ? (event: SimEvent) => ctx.out.emit(event)
+    : transcriptRenderer((line) => ctx.out.print(line), ctx.out.c);
   const controller = new AbortController();
   const onAbort = () => controller.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -206,7 +266,9 @@ export async function runCall(ctx: Ctx, app: string | undefined, flags: CallFlag
     ask: ctx.canPrompt ? (request) => askCaller(ctx, request) : undefined,
     onMismatch: () => controller.abort(new Error('input mismatch')),
   });
-  ctx.out.note(ctx.out.c.dim(`calling ${appLabel(target.url)} from ${from} to ${to}${signing.authToken ? '' : ' (unsigned)'}`));
+  ctx.out.note(
+    ctx.out.c.dim(`calling ${appLabel(target.url)} from ${from} to ${to}${signing.authToken ? '' : ' (unsigned)'}`),
+  );
   let result;
   try {
     result = await engine.simulateCall({
@@ -237,7 +299,9 @@ export async function runCall(ctx: Ctx, app: string | undefined, flags: CallFlag
   }
   if (capture) ctx.out.note(ctx.out.c.dim(`captured to ${capture.path} (twhook verify / replay read it)`));
   if (source.mismatch) {
-    throw new UsageError(`${source.mismatch.tag} came next, but the call asked for ${describeRequest(source.mismatch.request)}: give the inputs in the order the call asks for them`);
+    throw new UsageError(
+      `${source.mismatch.tag} came next, but the call asked for ${describeRequest(source.mismatch.request)}: give the inputs in the order the call asks for them`,
+    );
   }
   if (ctx.signal.aborted) return 130;
   for (const left of source.left) ctx.out.warn(`${left.tag} was not used: the call ended before it was asked for`);
@@ -262,7 +326,9 @@ export async function runCall(ctx: Ctx, app: string | undefined, flags: CallFlag
     );
     writeSaved(savePath, text);
     if ([target.url, target.fallback?.url, target.statusCallback?.url].some((u) => urlPassword(u))) {
-      ctx.out.warn(`${flags.save} leaves out the URL passwords: run it with --app and the URL, e.g. twhook test ${flags.save} --app "$APP_URL"`);
+      ctx.out.warn(
+        `${flags.save} leaves out the URL passwords: run it with --app and the URL, e.g. twhook test ${flags.save} --app "$APP_URL"`,
+      );
     }
     ctx.out.note(`saved ${flags.save}: run it with \`twhook test ${flags.save}\``);
   }
@@ -275,7 +341,8 @@ async function askCaller(ctx: Ctx, request: InputRequest): Promise<CallInput | u
   const input = request.gather.input.split(/\s+/);
   const dtmf = input.includes('dtmf');
   const speech = input.includes('speech');
-  const what = dtmf && speech ? 'press keys or say something' : speech ? 'say something (type the words)' : 'press keys';
+  const what =
+    dtmf && speech ? 'press keys or say something' : speech ? 'say something (type the words)' : 'press keys';
   const answer = await ctx.prompter.input({
     message: `${what} (Enter alone: no input)`,
     validate: (value) => {

@@ -10,7 +10,6 @@ export interface CompletionNode {
 }
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
-type Shell = (typeof SHELLS)[number];
 
 export function register(cmd: Command, wire: Wire): void {
   cmd
@@ -117,9 +116,7 @@ function fishScript(tree: CompletionNode): string {
   }
   for (const { path, node } of paths(tree)) {
     const condition =
-      path.length === 0
-        ? '__fish_use_subcommand'
-        : `__fish_seen_subcommand_from ${path[path.length - 1]}`;
+      path.length === 0 ? '__fish_use_subcommand' : `__fish_seen_subcommand_from ${path[path.length - 1]}`;
     for (const child of node.children) lines.push(`complete -c twhook -n '${condition}' -a ${child.name}`);
     if (path.length > 0) {
       for (const option of node.options.filter((o) => o.startsWith('--'))) {

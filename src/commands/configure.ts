@@ -12,9 +12,24 @@ import { applyNumberChange, fieldValue } from '../state/number-change.js';
 import { liveEntries, staleSessionEntries } from '../state/restore.js';
 import { maskUrl, urlPasswords } from '../webhooks/url.js';
 import { servicesOfNumbers, smsUrlIgnoredWarning, type MessagingService } from '../twilio/messaging.js';
-import { NUMBER_FIELDS, type HttpMethod, type IncomingNumber, type NumberField, type NumberUpdate, type TwilioPort } from '../twilio/port.js';
+import {
+  NUMBER_FIELDS,
+  type HttpMethod,
+  type IncomingNumber,
+  type NumberField,
+  type NumberUpdate,
+  type TwilioPort,
+} from '../twilio/port.js';
 import type { Choice } from '../ui/prompter.js';
-import { describeOverrides, isEmptyOverrides, overrideWarnings, parseOverrides, splitFragment, withOverrides, type Overrides } from '../webhooks/overrides.js';
+import {
+  describeOverrides,
+  isEmptyOverrides,
+  overrideWarnings,
+  parseOverrides,
+  splitFragment,
+  withOverrides,
+  type Overrides,
+} from '../webhooks/overrides.js';
 import { addOverrideOptions, overridesFromOptions } from './shared/override-options.js';
 import { resolveNumbers } from './shared/resolve-numbers.js';
 import { checkMethod, checkWebhookUrl, isPlainHttp, webhookUrlProblem } from './shared/webhook-url.js';
@@ -34,13 +49,31 @@ export const FIELD_OPTIONS: readonly FieldOption[] = [
   { field: 'smsUrl', flag: '--sms-url', kind: 'url', label: 'sms-url', voice: false },
   { field: 'smsMethod', flag: '--sms-method', kind: 'method', label: 'sms-method', voice: false },
   { field: 'smsFallbackUrl', flag: '--sms-fallback-url', kind: 'url', label: 'sms-fallback-url', voice: false },
-  { field: 'smsFallbackMethod', flag: '--sms-fallback-method', kind: 'method', label: 'sms-fallback-method', voice: false },
+  {
+    field: 'smsFallbackMethod',
+    flag: '--sms-fallback-method',
+    kind: 'method',
+    label: 'sms-fallback-method',
+    voice: false,
+  },
   { field: 'voiceUrl', flag: '--voice-url', kind: 'url', label: 'voice-url', voice: true },
   { field: 'voiceMethod', flag: '--voice-method', kind: 'method', label: 'voice-method', voice: true },
   { field: 'voiceFallbackUrl', flag: '--voice-fallback-url', kind: 'url', label: 'voice-fallback-url', voice: true },
-  { field: 'voiceFallbackMethod', flag: '--voice-fallback-method', kind: 'method', label: 'voice-fallback-method', voice: true },
+  {
+    field: 'voiceFallbackMethod',
+    flag: '--voice-fallback-method',
+    kind: 'method',
+    label: 'voice-fallback-method',
+    voice: true,
+  },
   { field: 'statusCallback', flag: '--status-callback', kind: 'url', label: 'status-callback', voice: true },
-  { field: 'statusCallbackMethod', flag: '--status-callback-method', kind: 'method', label: 'status-callback-method', voice: true },
+  {
+    field: 'statusCallbackMethod',
+    flag: '--status-callback-method',
+    kind: 'method',
+    label: 'status-callback-method',
+    voice: true,
+  },
 ];
 
 /** The method field of each URL field. */
@@ -130,7 +163,8 @@ export class ConfigureFailed extends RemoteError {
   }
 }
 
-type Flags = Partial<Record<NumberField, string>> & Record<string, unknown> & { overridesOnly?: boolean; yes?: boolean; dryRun?: boolean };
+type Flags = Partial<Record<NumberField, string>> &
+  Record<string, unknown> & { overridesOnly?: boolean; yes?: boolean; dryRun?: boolean };
 
 /** Checks every flag before any API call (exit 2 on the first problem). */
 export function optionsFromFlags(numbers: string[], flags: Flags): ConfigureOptions {
@@ -146,9 +180,16 @@ export function optionsFromFlags(numbers: string[], flags: Flags): ConfigureOpti
   const urls = URL_FIELDS.filter((f) => fields[f]);
   if (flags.overridesOnly) {
     if (URL_FIELDS.some((f) => fields[f] !== undefined)) {
-      throw new UsageError(`--overrides-only keeps the URLs already set: drop ${URL_FIELDS.filter((f) => fields[f] !== undefined).map((f) => optionOf(f).flag).join(', ')}, or drop --overrides-only`);
+      throw new UsageError(
+        `--overrides-only keeps the URLs already set: drop ${URL_FIELDS.filter((f) => fields[f] !== undefined)
+          .map((f) => optionOf(f).flag)
+          .join(', ')}, or drop --overrides-only`,
+      );
     }
-    if (!overrides) throw new UsageError('--overrides-only needs at least one override option: --connect-timeout/--ct, --read-timeout/--rt, --total-timeout/--tt, --retry-count/--rc, --retry-policy/--rp, --edge/--e, --sni');
+    if (!overrides)
+      throw new UsageError(
+        '--overrides-only needs at least one override option: --connect-timeout/--ct, --read-timeout/--rt, --total-timeout/--tt, --retry-count/--rc, --retry-policy/--rp, --edge/--e, --sni',
+      );
   } else if (overrides && urls.length === 0) {
     const cleared = URL_FIELDS.filter((f) => fields[f] === '').map((f) => `${optionOf(f).flag} ''`);
     const given = describeOverrides(overrides);
@@ -157,7 +198,9 @@ export function optionsFromFlags(numbers: string[], flags: Flags): ConfigureOpti
         `${cleared.join(', ')} ${cleared.length === 1 ? 'clears the URL' : 'clear the URLs'}, so the override options (${given}) have no URL to go on: give a URL, or drop the override options`,
       );
     }
-    throw new UsageError(`override options (${given}) apply to the URLs this command sets: add --sms-url, --voice-url…, or pass --overrides-only to change the fragments of the URLs already on the number`);
+    throw new UsageError(
+      `override options (${given}) apply to the URLs this command sets: add --sms-url, --voice-url…, or pass --overrides-only to change the fragments of the URLs already on the number`,
+    );
   }
   if (overrides) {
     for (const f of urls) fields[f] = checkWebhookUrl(withOverrides(fields[f]!, overrides), optionOf(f).flag);
@@ -180,7 +223,9 @@ export function planFor(number: IncomingNumber, options: ConfigureOptions): Numb
       try {
         next = withOverrides(current, options.overrides);
       } catch (err) {
-        throw new UsageError(`${number.phoneNumber} ${optionOf(f).flag.slice(2)} has a fragment twhook cannot merge with: ${(err as Error).message}`);
+        throw new UsageError(
+          `${number.phoneNumber} ${optionOf(f).flag.slice(2)} has a fragment twhook cannot merge with: ${(err as Error).message}`,
+        );
       }
       if (next !== current) update[f] = next;
     }
@@ -216,24 +261,33 @@ function warningsFor(number: IncomingNumber, update: NumberUpdate, service: Mess
     const url = update[f];
     if (!url) continue;
     const label = optionOf(f).label;
-    if (isPlainHttp(url)) warnings.push(`${number.phoneNumber} ${label} is plain http: requests, and the signed parameters in them, cross the internet unencrypted; use https`);
+    if (isPlainHttp(url))
+      warnings.push(
+        `${number.phoneNumber} ${label} is plain http: requests, and the signed parameters in them, cross the internet unencrypted; use https`,
+      );
     let overrides: Overrides = {};
     try {
       overrides = parseOverrides(splitFragment(url).fragment);
     } catch {
       /* checked before */
     }
-    for (const w of overrideWarnings(overrides, { voice: optionOf(f).voice, plainHttp: isPlainHttp(url) })) warnings.push(`${number.phoneNumber} ${label}: ${w}`);
+    for (const w of overrideWarnings(overrides, { voice: optionOf(f).voice, plainHttp: isPlainHttp(url) }))
+      warnings.push(`${number.phoneNumber} ${label}: ${w}`);
   }
   const smsTouched = update.smsUrl !== undefined || update.smsFallbackUrl !== undefined;
   if (smsTouched) {
     const ignored = smsUrlIgnoredWarning(number.phoneNumber, service);
     if (ignored) warnings.push(ignored);
-    if (number.smsApplicationSid) warnings.push(`${number.phoneNumber} uses TwiML App ${number.smsApplicationSid} for messages: Twilio ignores its SMS URL until the app is removed from the number`);
+    if (number.smsApplicationSid)
+      warnings.push(
+        `${number.phoneNumber} uses TwiML App ${number.smsApplicationSid} for messages: Twilio ignores its SMS URL until the app is removed from the number`,
+      );
   }
   const voiceTouched = update.voiceUrl !== undefined || update.voiceFallbackUrl !== undefined;
   if (voiceTouched && number.voiceApplicationSid) {
-    warnings.push(`${number.phoneNumber} uses TwiML App ${number.voiceApplicationSid} for calls: Twilio ignores its voice URL until the app is removed from the number`);
+    warnings.push(
+      `${number.phoneNumber} uses TwiML App ${number.voiceApplicationSid} for calls: Twilio ignores its voice URL until the app is removed from the number`,
+    );
   }
   return warnings;
 }
@@ -266,11 +320,19 @@ function printPlan(ctx: Ctx, plans: NumberPlan[]): void {
   );
 }
 
-async function pickInteractively(ctx: Ctx, port: TwilioPort, options: ConfigureOptions): Promise<{ numbers: IncomingNumber[]; options: ConfigureOptions }> {
+async function pickInteractively(
+  ctx: Ctx,
+  port: TwilioPort,
+  options: ConfigureOptions,
+): Promise<{ numbers: IncomingNumber[]; options: ConfigureOptions }> {
   const all = await port.numbers.list();
-  if (!all.length) throw new UsageError('this account has no phone numbers to configure: buy one in the Console or with the Twilio CLI first');
+  if (!all.length)
+    throw new UsageError(
+      'this account has no phone numbers to configure: buy one in the Console or with the Twilio CLI first',
+    );
   const picked: IncomingNumber[] = [];
-  const label = (n: IncomingNumber) => (n.friendlyName && n.friendlyName !== n.phoneNumber ? `${n.phoneNumber}  ${n.friendlyName}` : n.phoneNumber);
+  const label = (n: IncomingNumber) =>
+    n.friendlyName && n.friendlyName !== n.phoneNumber ? `${n.phoneNumber}  ${n.friendlyName}` : n.phoneNumber;
   for (;;) {
     const remaining = all.filter((n) => !picked.some((p) => p.sid === n.sid));
     const number = await ctx.prompter.search<IncomingNumber>({
@@ -328,11 +390,13 @@ async function pickInteractively(ctx: Ctx, port: TwilioPort, options: ConfigureO
     ownFragment.set(f, split.hasFragment ? split.fragment : currentUrl ? splitFragment(currentUrl).fragment : '');
 
     const methodField = METHOD_FIELD[f];
-    const currentMethod: HttpMethod | undefined = single ? ((first[methodField] as HttpMethod | null) ?? 'POST') : undefined;
+    const currentMethod: HttpMethod | undefined = single
+      ? ((first[methodField] as HttpMethod | null) ?? 'POST')
+      : undefined;
     const method = await ctx.prompter.select<HttpMethod | 'keep'>({
       message: `HTTP method of the ${URL_FIELD_NAMES[f].replace(/ \(.*\)$/, '')}`,
       choices: [
-        ...(single ? [] : [{ name: 'Keep each number\'s', value: 'keep' as const }]),
+        ...(single ? [] : [{ name: "Keep each number's", value: 'keep' as const }]),
         { name: 'POST', value: 'POST' },
         { name: 'GET', value: 'GET' },
       ],
@@ -348,7 +412,7 @@ async function pickInteractively(ctx: Ctx, port: TwilioPort, options: ConfigureO
   const text = (
     await ctx.prompter.input({
       message: `Connection overrides for ${withUrl.length === 1 ? 'this URL' : 'these URLs'} (like ct=2000&rc=2&rp=5xx,ct; ${
-        shared === undefined ? 'Enter keeps each URL\'s own; ' : ''
+        shared === undefined ? "Enter keeps each URL's own; " : ''
       }none: Twilio's defaults)`,
       ...(shared ? { default: shared } : {}),
       validate: (value) => {
@@ -368,10 +432,17 @@ async function pickInteractively(ctx: Ctx, port: TwilioPort, options: ConfigureO
   const overrides = keep || /^none$/i.test(text) ? {} : parseOverrides(text);
   for (const f of withUrl) {
     const own = ownFragment.get(f)!;
-    const url = keep ? (own ? `${fields[f]}#${own}` : fields[f]!) : withOverrides(fields[f]!, overrides, { replace: true });
+    const url = keep
+      ? own
+        ? `${fields[f]}#${own}`
+        : fields[f]!
+      : withOverrides(fields[f]!, overrides, { replace: true });
     fields[f] = checkWebhookUrl(url, optionOf(f).flag);
   }
-  return { numbers: picked, options: { ...options, fields, overrides: isEmptyOverrides(overrides) ? undefined : overrides } };
+  return {
+    numbers: picked,
+    options: { ...options, fields, overrides: isEmptyOverrides(overrides) ? undefined : overrides },
+  };
 }
 
 export interface ConfigureResult {
@@ -386,10 +457,14 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
   const interactive = options.numbers.length === 0;
   if (interactive && !ctx.canPrompt) {
     const ask = ctx.out.json ? 'without --json and with no number it asks' : 'with no number it asks on a terminal';
-    throw new UsageError(`name the numbers to configure (+E.164, PN SID, digits or name), e.g. \`twhook configure +15551234567 --sms-url https://…\`; ${ask}`);
+    throw new UsageError(
+      `name the numbers to configure (+E.164, PN SID, digits or name), e.g. \`twhook configure +15551234567 --sms-url https://…\`; ${ask}`,
+    );
   }
   if (!interactive && !hasWork(options)) {
-    throw new UsageError('nothing to change: pass --sms-url, --voice-url, --status-callback… (see `twhook configure --help`)');
+    throw new UsageError(
+      'nothing to change: pass --sms-url, --voice-url, --status-callback… (see `twhook configure --help`)',
+    );
   }
   const port = await ctx.twilio();
   let numbers: IncomingNumber[];
@@ -398,7 +473,8 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
     else numbers = await resolveNumbers(port, options.numbers);
   } catch (err) {
     // Twilio failing before any change: say so, a user wondering whether to restore need not look.
-    if (err instanceof RemoteError && !(err instanceof ConfigureFailed)) throw new RemoteError(`${err.message}; nothing was changed`, err.info, { cause: err });
+    if (err instanceof RemoteError && !(err instanceof ConfigureFailed))
+      throw new RemoteError(`${err.message}; nothing was changed`, err.info, { cause: err });
     throw err;
   }
 
@@ -412,7 +488,9 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
 
   const warnings: string[] = [];
   let services = new Map<string, MessagingService>();
-  const smsSids = plans.filter((p) => p.update.smsUrl !== undefined || p.update.smsFallbackUrl !== undefined).map((p) => p.number.sid);
+  const smsSids = plans
+    .filter((p) => p.update.smsUrl !== undefined || p.update.smsFallbackUrl !== undefined)
+    .map((p) => p.number.sid);
   if (smsSids.length) {
     try {
       services = await servicesOfNumbers(port.messaging, smsSids);
@@ -427,21 +505,36 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
     const open = journal.unrestored({ kind: 'number', numberSid: p.number.sid, origin: 'dev' });
     const live = liveEntries(open);
     if (live.length) {
-      warnings.push(`${p.number.phoneNumber} is in use by a running twhook dev session (pid ${live[0]!.owner!.pid}): when it ends it puts back what it changed, except the fields you change now`);
+      warnings.push(
+        `${p.number.phoneNumber} is in use by a running twhook dev session (pid ${live[0]!.owner!.pid}): when it ends it puts back what it changed, except the fields you change now`,
+      );
     } else if (staleSessionEntries(journal, port.accountSid, [p.number.sid]).length) {
-      warnings.push(`${p.number.phoneNumber} still has URLs from a twhook dev session that ended without restoring: \`twhook restore ${p.number.phoneNumber}\` puts back the values from before it`);
+      warnings.push(
+        `${p.number.phoneNumber} still has URLs from a twhook dev session that ended without restoring: \`twhook restore ${p.number.phoneNumber}\` puts back the values from before it`,
+      );
     }
   }
 
-  warnings.push(...groupByNumber(urlWarnings, plans.map((p) => p.number.phoneNumber)));
+  warnings.push(
+    ...groupByNumber(
+      urlWarnings,
+      plans.map((p) => p.number.phoneNumber),
+    ),
+  );
 
   const todo = plans.filter((p) => Object.keys(p.update).length > 0);
   for (const p of plans) if (!todo.includes(p)) p.view.status = 'unchanged';
-  const result = (applied: boolean): ConfigureResult => ({ dryRun: !!options.dryRun, applied, numbers: plans.map((p) => p.view), warnings });
+  const result = (applied: boolean): ConfigureResult => ({
+    dryRun: !!options.dryRun,
+    applied,
+    numbers: plans.map((p) => p.view),
+    warnings,
+  });
 
   if (!ctx.out.json) printPlan(ctx, plans);
   for (const w of warnings) ctx.out.warn(w);
-  for (const p of plans) if (p.view.status === 'unchanged') ctx.out.note(`${p.number.phoneNumber}: already set that way, nothing to change`);
+  for (const p of plans)
+    if (p.view.status === 'unchanged') ctx.out.note(`${p.number.phoneNumber}: already set that way, nothing to change`);
 
   if (!todo.length || options.dryRun) {
     if (ctx.out.json) ctx.out.emit(result(false));
@@ -450,8 +543,12 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
   }
 
   if (!options.yes) {
-    if (!ctx.canPrompt) throw new UsageError('pass --yes to apply without confirmation (or --dry-run to only see the change)');
-    const ok = await ctx.prompter.confirm({ message: `Apply ${todo.length === 1 ? 'this change' : `these changes to ${todo.length} numbers`}?`, default: true });
+    if (!ctx.canPrompt)
+      throw new UsageError('pass --yes to apply without confirmation (or --dry-run to only see the change)');
+    const ok = await ctx.prompter.confirm({
+      message: `Apply ${todo.length === 1 ? 'this change' : `these changes to ${todo.length} numbers`}?`,
+      default: true,
+    });
     if (!ok) {
       ctx.out.note('nothing changed');
       return 0;
@@ -463,7 +560,14 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
   for (const p of todo) {
     if (ctx.signal.aborted) break;
     try {
-      const { entry } = await applyNumberChange({ port, journal, number: p.number, update: p.update, origin: 'configure', batch });
+      const { entry } = await applyNumberChange({
+        port,
+        journal,
+        number: p.number,
+        update: p.update,
+        origin: 'configure',
+        batch,
+      });
       p.view.status = 'changed';
       p.view.backupId = entry.id;
       changed.push(p);
@@ -477,14 +581,27 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
       const pending = journal.unrestored({ batch, numberSid: p.number.sid }).length > 0;
       const touched = [...changed.map((c) => c.number.phoneNumber), ...(pending ? [p.number.phoneNumber] : [])];
       const what = [
-        ...(changed.length ? [`changed before the failure: ${changed.map((c) => c.number.phoneNumber).join(', ')}`] : []),
+        ...(changed.length
+          ? [`changed before the failure: ${changed.map((c) => c.number.phoneNumber).join(', ')}`]
+          : []),
         ...(pending ? [`${p.number.phoneNumber} may have changed all the same (Twilio's answer is unknown)`] : []),
       ];
-      const undo = what.length ? `; ${what.join('; ')} (undo with \`twhook restore\`)` : todo.length > 1 ? '; no number was changed' : '; nothing was changed';
+      const undo = what.length
+        ? `; ${what.join('; ')} (undo with \`twhook restore\`)`
+        : todo.length > 1
+          ? '; no number was changed'
+          : '; nothing was changed';
       const rest = notTried.length ? `; not tried: ${notTried.map((n) => n.number.phoneNumber).join(', ')}` : '';
       const message = `configuring ${p.number.phoneNumber} failed: ${(err as Error).message}${undo}${rest}`;
       if (err instanceof RemoteError) {
-        throw new ConfigureFailed(message, err.info, touched, p.number.phoneNumber, notTried.map((n) => n.number.phoneNumber), err);
+        throw new ConfigureFailed(
+          message,
+          err.info,
+          touched,
+          p.number.phoneNumber,
+          notTried.map((n) => n.number.phoneNumber),
+          err,
+        );
       }
       if (err instanceof UsageError) throw new UsageError(message, { cause: err });
       throw new RemoteError(message, {}, { cause: err });
@@ -506,12 +623,13 @@ export async function runConfigure(ctx: Ctx, input: ConfigureOptions): Promise<n
 
 export function register(cmd: Command, wire: Wire): void {
   cmd
-    .summary('set a number\'s webhook URLs, methods and connection overrides (backed up first)')
+    .summary("set a number's webhook URLs, methods and connection overrides (backed up first)")
     .description(
       'Set the webhook URLs, methods and connection overrides of phone numbers. Shows the change as before/after, asks before applying on a terminal, and saves the previous values first: `twhook restore` puts them back. With no number on a terminal, asks which numbers and webhooks.',
     )
     .argument('[numbers...]', 'numbers to configure: +E.164, PN SID, digits or part of the name');
-  for (const option of FIELD_OPTIONS) cmd.option(`${option.flag} ${option.kind === 'url' ? '<url>' : '<GET|POST>'}`, FIELD_HELP[option.field]);
+  for (const option of FIELD_OPTIONS)
+    cmd.option(`${option.flag} ${option.kind === 'url' ? '<url>' : '<GET|POST>'}`, FIELD_HELP[option.field]);
   addOverrideOptions(cmd);
   cmd
     .option('--overrides-only', 'change only the connection overrides of the URLs already set on the numbers')
@@ -527,9 +645,7 @@ Examples:
   $ twhook configure            # on a terminal: pick numbers and webhooks
 `,
     )
-    .action(
-      wire(async (ctx, numbers: string[], flags: Flags) => runConfigure(ctx, optionsFromFlags(numbers, flags))),
-    );
+    .action(wire(async (ctx, numbers: string[], flags: Flags) => runConfigure(ctx, optionsFromFlags(numbers, flags))));
 }
 
 /** For `restore --list` and others: a one-line description of an entry's change. */

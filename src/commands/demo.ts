@@ -47,24 +47,36 @@ Examples:
 const FORGED_TOKEN = 'f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0';
 
 export async function runDemo(ctx: Ctx, flags: DemoFlags): Promise<number> {
-  const [{ startEmulator }, { createTwilioPort }, { startDevSession }, { createRenderer }, { buildTrigger }, { startDemoApp }, { standInTunnels }, { runVerify }, { simulateCall }, { simulateText }] =
-    await Promise.all([
-      import('../emulator/server.js'),
-      import('../twilio/client.js'),
-      import('../dev/session.js'),
-      import('../ui/live-view.js'),
-      import('../trigger/build.js'),
-      import('../demo/app.js'),
-      import('../demo/tunnel.js'),
-      import('./verify.js'),
-      import('../simulate/voice.js'),
-      import('../simulate/messaging.js'),
-    ]);
+  const [
+    { startEmulator },
+    { createTwilioPort },
+    { startDevSession },
+    { createRenderer },
+    { buildTrigger },
+    { startDemoApp },
+    { standInTunnels },
+    { runVerify },
+    { simulateCall },
+    { simulateText },
+  ] = await Promise.all([
+    import('../emulator/server.js'),
+    import('../twilio/client.js'),
+    import('../dev/session.js'),
+    import('../ui/live-view.js'),
+    import('../trigger/build.js'),
+    import('../demo/app.js'),
+    import('../demo/tunnel.js'),
+    import('./verify.js'),
+    import('../simulate/voice.js'),
+    import('../simulate/messaging.js'),
+  ]);
   const out = ctx.out;
   const workDir = mkdtempSync(join(tmpdir(), 'twhook-demo-'));
   const capture = join(workDir, 'capture.jsonl');
 
-  const emulator = await startEmulator({ numbers: [{ phoneNumber: DEMO_NUMBER, friendlyName: 'Demo shop line', ...ORIGINAL }] });
+  const emulator = await startEmulator({
+    numbers: [{ phoneNumber: DEMO_NUMBER, friendlyName: 'Demo shop line', ...ORIGINAL }],
+  });
   out.redactor.add(emulator.authToken);
   const app = await startDemoApp(emulator.authToken);
   const tunnels = standInTunnels();
@@ -79,7 +91,9 @@ export async function runDemo(ctx: Ctx, flags: DemoFlags): Promise<number> {
   let onRequest: (() => void) | undefined;
 
   out.note(out.c.bold('twhook demo: a whole dev session, offline. Nothing here talks to Twilio or ngrok.'));
-  out.note(`  emulated account ${out.c.dim(emulator.accountSid.slice(0, 2) + '…' + emulator.accountSid.slice(-4))}, number ${DEMO_NUMBER} (SMS URL ${ORIGINAL.smsUrl})`);
+  out.note(
+    `  emulated account ${out.c.dim(emulator.accountSid.slice(0, 2) + '…' + emulator.accountSid.slice(-4))}, number ${DEMO_NUMBER} (SMS URL ${ORIGINAL.smsUrl})`,
+  );
   out.note(`  demo app on ${app.url}: answers with TwiML and refuses requests whose signature is wrong\n`);
 
   const session = startDevSession(
@@ -117,7 +131,10 @@ export async function runDemo(ctx: Ctx, flags: DemoFlags): Promise<number> {
         restoredSeen = true;
       }
     });
-    session.done.then(() => resolve(), () => resolve());
+    session.done.then(
+      () => resolve(),
+      () => resolve(),
+    );
   });
 
   const problems: string[] = [];
@@ -140,27 +157,50 @@ export async function runDemo(ctx: Ctx, flags: DemoFlags): Promise<number> {
       ]);
       clearTimeout(timer);
     };
-    const common = { publicUrl: ready.publicUrl, authToken: emulator.authToken, accountSid: emulator.accountSid, from: CALLER, to: DEMO_NUMBER, signal: ctx.signal };
+    const common = {
+      publicUrl: ready.publicUrl,
+      authToken: emulator.authToken,
+      accountSid: emulator.accountSid,
+      from: CALLER,
+      to: DEMO_NUMBER,
+      signal: ctx.signal,
+    };
     const narrate = (event: SimEvent) => {
       if (event.type === 'message') out.note(out.c.dim(`  your app replies: "${event.body}"`));
       else if (event.type === 'say') out.note(out.c.dim(`  the caller hears: "${event.text}"`));
-      else if (event.type === 'gather' && event.result && 'digits' in event.result) out.note(out.c.dim(`  the caller presses ${event.result.digits}`));
+      else if (event.type === 'gather' && event.result && 'digits' in event.result)
+        out.note(out.c.dim(`  the caller presses ${event.result.digits}`));
       else if (event.type === 'error') out.note(out.c.red(`  Twilio error ${event.code}: ${event.message}`));
     };
 
     out.note(out.c.cyan('→ A customer texts your number; Twilio reports on the reply'));
-    const text = await simulateText({ ...common, app: { url: `${tunnel.edge}/sms` }, messages: [{ body: 'Hi! Is my order ready?' }], onEvent: narrate });
+    const text = await simulateText({
+      ...common,
+      app: { url: `${tunnel.edge}/sms` },
+      messages: [{ body: 'Hi! Is my order ready?' }],
+      onEvent: narrate,
+    });
     if (!text.ok) problems.push(`the message: ${text.end.reason}`);
     await waitForRequests(text.end.requests);
 
     if (!ctx.signal.aborted) {
       out.note(out.c.cyan('→ The customer calls and presses 1'));
-      const call = await simulateCall({ ...common, app: { url: `${tunnel.edge}/voice` }, inputs: [{ kind: 'press', digits: '1' }], onEvent: narrate });
+      const call = await simulateCall({
+        ...common,
+        app: { url: `${tunnel.edge}/voice` },
+        inputs: [{ kind: 'press', digits: '1' }],
+        onEvent: narrate,
+      });
       if (!call.ok || call.end.reason !== 'hangup') problems.push(`the call: ended by ${call.end.reason}`);
       await waitForRequests(text.end.requests + call.end.requests);
     }
     for (const event of requests) {
-      if (event.verdict.status !== 'valid' || event.status < 200 || event.status >= 300 || (event.twiml && !event.twiml.ok)) {
+      if (
+        event.verdict.status !== 'valid' ||
+        event.status < 200 ||
+        event.status >= 300 ||
+        (event.twiml && !event.twiml.ok)
+      ) {
         problems.push(`${event.request.path}: got ${event.status}, signature ${event.verdict.status}`);
       }
     }
@@ -180,7 +220,8 @@ export async function runDemo(ctx: Ctx, flags: DemoFlags): Promise<number> {
       await waitForRequests(seen + 1);
       const event = requests[seen];
       if (!event) problems.push('the forged SMS: the proxy reported nothing');
-      else if (event.verdict.status !== 'invalid' || event.status !== 403) problems.push(`the forged SMS: got ${event.status}, signature ${event.verdict.status}`);
+      else if (event.verdict.status !== 'invalid' || event.status !== 403)
+        problems.push(`the forged SMS: got ${event.status}, signature ${event.verdict.status}`);
     }
   } finally {
     out.note('');

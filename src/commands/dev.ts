@@ -49,7 +49,12 @@ export interface DevRunOptions {
  */
 export interface DevExtensionEntry {
   options: { flags: string; description: string; parse?: (value: string, previous: unknown) => unknown }[];
-  load: () => Promise<{ createExtension(ctx: Ctx, flags: Record<string, unknown>): SessionExtension | undefined | Promise<SessionExtension | undefined> }>;
+  load: () => Promise<{
+    createExtension(
+      ctx: Ctx,
+      flags: Record<string, unknown>,
+    ): SessionExtension | undefined | Promise<SessionExtension | undefined>;
+  }>;
 }
 
 /** One line per feature. */
@@ -57,7 +62,12 @@ export const DEV_EXTENSIONS: DevExtensionEntry[] = [
   // events (--events TYPE...)
   {
     options: [
-      { flags: '--events <type[@version]>', description: 'also receive these Event Streams types at the tunnel through a temporary sink (repeat, or comma-separate)', parse: (v, prev) => [...((prev as string[] | undefined) ?? []), v] },
+      {
+        flags: '--events <type[@version]>',
+        description:
+          'also receive these Event Streams types at the tunnel through a temporary sink (repeat, or comma-separate)',
+        parse: (v, prev) => [...((prev as string[] | undefined) ?? []), v],
+      },
       { flags: '--events-path <path>', description: 'path the --events sink delivers to (default /events)' },
     ],
     load: () => import('../eventstreams/dev-events.js'),
@@ -69,25 +79,31 @@ export function register(cmd: Command, wire: Wire): void {
     .argument('<app>', 'your app: a port (3000) or a local URL (http://localhost:3000/api)')
     .option('--number <number>', 'point this number (+E.164 or PN SID) at the session; repeat for several', collect)
     .option('--sms <path>', 'path for incoming messages', '/sms')
-    .option('--no-sms', 'leave the numbers\' SMS URL alone')
+    .option('--no-sms', "leave the numbers' SMS URL alone")
     .option('--voice <path>', 'path for incoming calls', '/voice')
-    .option('--no-voice', 'leave the numbers\' voice URL alone')
-    .option('--voice-status <path>', 'path for call status callbacks (sets the number\'s StatusCallback)')
+    .option('--no-voice', "leave the numbers' voice URL alone")
+    .option('--voice-status <path>', "path for call status callbacks (sets the number's StatusCallback)")
     .option('--sms-fallback <path>', 'path for the SMS fallback URL')
     .option('--voice-fallback <path>', 'path for the voice fallback URL');
   addOverrideOptions(cmd);
   cmd
-    .option('--public-url <url>', 'start no tunnel: your own tunnel (cloudflared, a reverse proxy) reaches the proxy at this URL')
-    .option('--listen <port>', 'the proxy\'s port on 127.0.0.1 (default: a free one), for --public-url tunnels')
+    .option(
+      '--public-url <url>',
+      'start no tunnel: your own tunnel (cloudflared, a reverse proxy) reaches the proxy at this URL',
+    )
+    .option('--listen <port>', "the proxy's port on 127.0.0.1 (default: a free one), for --public-url tunnels")
     .option('--ngrok-domain <domain>', 'your reserved ngrok domain')
     .option('--verbose', 'show headers and bodies')
     .option('--capture <file>', 'append requests and answers to this file (default .twhook/captures/<date>.jsonl)')
     .option('--no-capture', 'capture nothing')
     .option('--enforce-signatures', 'refuse requests with an invalid or no signature (403): they never reach the app')
-    .option('--basic-auth <user:pass>', 'require these credentials; the numbers\' URLs carry them')
+    .option('--basic-auth <user:pass>', "require these credentials; the numbers' URLs carry them")
     .option('--exec <command>', 'start the app with this command (TWHOOK_PUBLIC_URL set); stopped on exit')
     .option('--body-limit <bytes>', 'refuse bodies larger than this with 413 (default 1mb)')
-    .option('--inspect-port <port>', 'the web inspector\'s port on 127.0.0.1 (default 4040, or the next free one; 0: any free one)')
+    .option(
+      '--inspect-port <port>',
+      "the web inspector's port on 127.0.0.1 (default 4040, or the next free one; 0: any free one)",
+    )
     .option('--no-inspect', 'serve no web inspector');
   for (const extension of DEV_EXTENSIONS) {
     for (const o of extension.options) {
@@ -129,14 +145,25 @@ export function devOptions(ctx: Ctx, app: string, flags: DevFlags): DevRunOption
     ...(flags.voiceFallback ? { voiceFallback: checkPath('--voice-fallback', flags.voiceFallback) } : {}),
   };
   const numbers = flags.number ?? [];
-  if (numbers.some((n) => !n.trim())) throw new UsageError('--number is empty (an unset variable?): give +E.164 or a PN SID, or leave --number out');
-  if (numbers.length && paths.sms === null && paths.voice === null && !paths.voiceStatus && !paths.smsFallback && !paths.voiceFallback) {
-    throw new UsageError('--no-sms and --no-voice leave nothing to point at the session: drop one, or add --voice-status');
+  if (numbers.some((n) => !n.trim()))
+    throw new UsageError('--number is empty (an unset variable?): give +E.164 or a PN SID, or leave --number out');
+  if (
+    numbers.length &&
+    paths.sms === null &&
+    paths.voice === null &&
+    !paths.voiceStatus &&
+    !paths.smsFallback &&
+    !paths.voiceFallback
+  ) {
+    throw new UsageError(
+      '--no-sms and --no-voice leave nothing to point at the session: drop one, or add --voice-status',
+    );
   }
 
   let tunnel: DevSessionOptions['tunnel'];
   if (flags.publicUrl !== undefined) {
-    if (flags.ngrokDomain) throw new UsageError('--ngrok-domain is for the ngrok tunnel; --public-url starts none: pass one of them');
+    if (flags.ngrokDomain)
+      throw new UsageError('--ngrok-domain is for the ngrok tunnel; --public-url starts none: pass one of them');
     // Checked here, before the session starts, so a typo is one error line and nothing else.
     normalizePublicUrl(flags.publicUrl);
     tunnel = { kind: 'public-url', url: flags.publicUrl };
@@ -153,7 +180,8 @@ export function devOptions(ctx: Ctx, app: string, flags: DevFlags): DevRunOption
   let listenPort: number | undefined;
   if (flags.listen !== undefined) {
     listenPort = Number(flags.listen);
-    if (!/^\d+$/.test(flags.listen) || listenPort < 1 || listenPort > 65535) throw new UsageError(`--listen ${flags.listen}: give a port from 1 to 65535`);
+    if (!/^\d+$/.test(flags.listen) || listenPort < 1 || listenPort > 65535)
+      throw new UsageError(`--listen ${flags.listen}: give a port from 1 to 65535`);
   }
 
   let basicAuth: DevSessionOptions['basicAuth'];
@@ -172,17 +200,21 @@ export function devOptions(ctx: Ctx, app: string, flags: DevFlags): DevRunOption
     throw new UsageError(noAuthTokenMessage(ctx.credentials(), '--enforce-signatures needs'));
   }
   // Said once, here: with only a twilio-cli profile, every verdict would read "unchecked".
-  if (!authTokens.length && ctx.credentials().profile) ctx.out.note(`signatures go unchecked: ${noAuthTokenMessage(ctx.credentials(), 'checking them needs')}`);
+  if (!authTokens.length && ctx.credentials().profile)
+    ctx.out.note(`signatures go unchecked: ${noAuthTokenMessage(ctx.credentials(), 'checking them needs')}`);
 
   let inspect: DevRunOptions['inspect'] = flags.inspect === false ? false : {};
   if (flags.inspectPort !== undefined) {
-    if (flags.inspect === false) throw new UsageError('--inspect-port and --no-inspect contradict each other: drop one');
+    if (flags.inspect === false)
+      throw new UsageError('--inspect-port and --no-inspect contradict each other: drop one');
     const port = Number(flags.inspectPort);
-    if (!/^\d+$/.test(flags.inspectPort) || port > 65535) throw new UsageError(`--inspect-port ${flags.inspectPort}: give a port from 1 to 65535 (0: any free one)`);
+    if (!/^\d+$/.test(flags.inspectPort) || port > 65535)
+      throw new UsageError(`--inspect-port ${flags.inspectPort}: give a port from 1 to 65535 (0: any free one)`);
     inspect = { port };
   }
 
-  const capture = flags.capture === false ? null : flags.capture ? resolve(ctx.cwd, flags.capture) : defaultCapture(ctx);
+  const capture =
+    flags.capture === false ? null : flags.capture ? resolve(ctx.cwd, flags.capture) : defaultCapture(ctx);
 
   return {
     verbose: !!flags.verbose,
@@ -206,7 +238,11 @@ export function devOptions(ctx: Ctx, app: string, flags: DevFlags): DevRunOption
 }
 
 /** The session steps of the extensions whose options were given. */
-export async function extensionsFor(ctx: Ctx, flags: Record<string, unknown>, entries: DevExtensionEntry[] = DEV_EXTENSIONS): Promise<SessionExtension[]> {
+export async function extensionsFor(
+  ctx: Ctx,
+  flags: Record<string, unknown>,
+  entries: DevExtensionEntry[] = DEV_EXTENSIONS,
+): Promise<SessionExtension[]> {
   const out: SessionExtension[] = [];
   for (const entry of entries) {
     const used = entry.options.some((o) => flags[new Option(o.flags).attributeName()] !== undefined);
@@ -219,12 +255,27 @@ export async function extensionsFor(ctx: Ctx, flags: Record<string, unknown>, en
 
 /** Runs the session until Ctrl-C, the tunnel is lost or a fatal error, rendering each event. */
 export async function runDev(ctx: Ctx, options: DevRunOptions): Promise<number> {
-  const [{ startDevSession }, { createRenderer }, { batchedOutput }] = await Promise.all([import('../dev/session.js'), import('../ui/live-view.js'), import('../ui/batched-output.js')]);
+  const [{ startDevSession }, { createRenderer }, { batchedOutput }] = await Promise.all([
+    import('../dev/session.js'),
+    import('../ui/live-view.js'),
+    import('../ui/batched-output.js'),
+  ]);
   const projectFolder = resolve(ctx.cwd, '.twhook');
   if (options.session.capture?.startsWith(projectFolder + sep)) prepareProjectFolder(projectFolder);
   // Started before the session, so a busy --inspect-port is one error line with nothing changed.
-  const inspector = options.inspect ? await (await import('../inspector/dev.js')).startDevInspector(ctx, options.session, options.inspect) : undefined;
-  const session = startDevSession(inspector ? { ...options.session, onRecord: inspector.onRecord, extensions: [...(options.session.extensions ?? []), inspector.extension] } : options.session, ctx);
+  const inspector = options.inspect
+    ? await (await import('../inspector/dev.js')).startDevInspector(ctx, options.session, options.inspect)
+    : undefined;
+  const session = startDevSession(
+    inspector
+      ? {
+          ...options.session,
+          onRecord: inspector.onRecord,
+          extensions: [...(options.session.extensions ?? []), inspector.extension],
+        }
+      : options.session,
+    ctx,
+  );
   // A terminal's stdout knows its width (and follows resizes); a pipe or a test stream does not.
   const stdout = ctx.io.stdout as { columns?: number };
   // A line or a few per request: written once per turn of the event loop, not once a line.
@@ -246,8 +297,12 @@ export async function runDev(ctx: Ctx, options: DevRunOptions): Promise<number> 
   }
   const failed = summary.restore.failed;
   if (failed.length) {
-    const names = failed.map((r) => (r.kind === 'number' ? r.phoneNumber : `${r.kind} ${r.sid ?? ''}`.trim())).join(', ');
-    throw new RemoteError(`could not restore ${names}: the journal keeps them; run \`twhook restore\``, { service: 'twilio' });
+    const names = failed
+      .map((r) => (r.kind === 'number' ? r.phoneNumber : `${r.kind} ${r.sid ?? ''}`.trim()))
+      .join(', ');
+    throw new RemoteError(`could not restore ${names}: the journal keeps them; run \`twhook restore\``, {
+      service: 'twilio',
+    });
   }
   return 0;
 }
@@ -256,11 +311,13 @@ export function parseTarget(app: string): { url: string; label: string } {
   const text = app.trim();
   if (/^\d+$/.test(text)) {
     const port = Number(text);
-    if (port < 1 || port > 65535) throw new UsageError(`${app} is not a port: give 1 to 65535 or a URL like http://localhost:3000`);
+    if (port < 1 || port > 65535)
+      throw new UsageError(`${app} is not a port: give 1 to 65535 or a URL like http://localhost:3000`);
     return { url: `http://localhost:${port}`, label: `localhost:${port}` };
   }
   const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
-  const notTarget = () => new UsageError(`${JSON.stringify(app)} is neither a port nor a URL: give 3000 or http://localhost:3000`);
+  const notTarget = () =>
+    new UsageError(`${JSON.stringify(app)} is neither a port nor a URL: give 3000 or http://localhost:3000`);
   let url: URL;
   try {
     url = new URL(hasScheme ? text : `http://${text}`);
@@ -269,15 +326,24 @@ export function parseTarget(app: string): { url: string; label: string } {
   }
   // Without a scheme, a lone word ("dev", "start") is a slip, not an app: an address has a port,
   // a dot, or is localhost.
-  if (!hasScheme && !url.port && url.hostname !== 'localhost' && !url.hostname.includes('.') && !url.hostname.startsWith('[')) throw notTarget();
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`the app must be reached over http or https, not ${url.protocol.replace(/:$/, '')}`);
+  if (
+    !hasScheme &&
+    !url.port &&
+    url.hostname !== 'localhost' &&
+    !url.hostname.includes('.') &&
+    !url.hostname.startsWith('[')
+  )
+    throw notTarget();
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`the app must be reached over http or https, not ${url.protocol.replace(/:$/, '')}`);
   if (url.search || url.hash) throw new UsageError('give the app as a base URL without a query or fragment');
   if (url.username || url.password) throw new UsageError('the app URL must not carry credentials');
   return { url: url.href.replace(/\/+$/, ''), label: url.host + url.pathname.replace(/\/+$/, '') };
 }
 
 function checkPath(flag: string, path: string): string {
-  if (!path || /[\s#]/.test(path) || /^[a-z]+:\/\//i.test(path)) throw new UsageError(`${flag} ${JSON.stringify(path)}: give a path like /sms (no spaces, no #, not a URL)`);
+  if (!path || /[\s#]/.test(path) || /^[a-z]+:\/\//i.test(path))
+    throw new UsageError(`${flag} ${JSON.stringify(path)}: give a path like /sms (no spaces, no #, not a URL)`);
   return path.startsWith('/') ? path : `/${path}`;
 }
 

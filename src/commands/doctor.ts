@@ -72,14 +72,24 @@ function credentialChecks(creds: Credentials): DoctorCheck[] {
       detail: `${where(sid, 'TWILIO_ACCOUNT_SID', '--account-sid', creds)} is not an account SID (AC followed by 32 hex digits)`,
     });
   } else {
-    checks.push({ name: 'account SID', status: 'ok', source: sid.source, detail: `${maskSid(sid.value)} from ${where(sid, 'TWILIO_ACCOUNT_SID', '--account-sid', creds)}` });
+    checks.push({
+      name: 'account SID',
+      status: 'ok',
+      source: sid.source,
+      detail: `${maskSid(sid.value)} from ${where(sid, 'TWILIO_ACCOUNT_SID', '--account-sid', creds)}`,
+    });
   }
 
   const token = creds.authTokens[0];
   const hasKey = !!(creds.apiKey || creds.apiSecret);
   if (token) {
     const count = creds.authTokens.length > 1 ? ` (${creds.authTokens.length} tokens)` : '';
-    checks.push({ name: 'auth token', status: 'ok', source: token.source, detail: `set${count}, from ${where(token, 'TWILIO_AUTH_TOKEN', '--auth-token', creds)}` });
+    checks.push({
+      name: 'auth token',
+      status: 'ok',
+      source: token.source,
+      detail: `set${count}, from ${where(token, 'TWILIO_AUTH_TOKEN', '--auth-token', creds)}`,
+    });
   } else {
     checks.push({
       name: 'auth token',
@@ -98,11 +108,23 @@ function credentialChecks(creds: Credentials): DoctorCheck[] {
     const key = creds.apiKey;
     const secret = creds.apiSecret;
     if (!key || !secret) {
-      checks.push({ name: 'API key', status: 'fail', detail: `${key ? 'TWILIO_API_SECRET' : 'TWILIO_API_KEY'} is missing: set both (or neither to use the auth token)` });
+      checks.push({
+        name: 'API key',
+        status: 'fail',
+        detail: `${key ? 'TWILIO_API_SECRET' : 'TWILIO_API_KEY'} is missing: set both (or neither to use the auth token)`,
+      });
     } else if (!/^SK[0-9a-fA-F]{32}$/.test(key.value)) {
-      checks.push({ name: 'API key', status: 'fail', source: key.source, detail: `${where(key, 'TWILIO_API_KEY', '--api-key', creds)} is not an API key SID (SK followed by 32 hex digits)` });
+      checks.push({
+        name: 'API key',
+        status: 'fail',
+        source: key.source,
+        detail: `${where(key, 'TWILIO_API_KEY', '--api-key', creds)} is not an API key SID (SK followed by 32 hex digits)`,
+      });
     } else {
-      const secretFrom = secret.source === key.source && secret.source === 'profile' ? 'the same profile' : where(secret, 'TWILIO_API_SECRET', '--api-secret', creds);
+      const secretFrom =
+        secret.source === key.source && secret.source === 'profile'
+          ? 'the same profile'
+          : where(secret, 'TWILIO_API_SECRET', '--api-secret', creds);
       checks.push({
         name: 'API key',
         status: 'ok',
@@ -114,7 +136,12 @@ function credentialChecks(creds: Credentials): DoctorCheck[] {
   return checks;
 }
 
-const CHOSEN_BY: Record<string, string> = { flag: '--profile', env: 'TWHOOK_PROFILE', 'env-file': 'TWHOOK_PROFILE in the env file', active: "twilio-cli's active profile" };
+const CHOSEN_BY: Record<string, string> = {
+  flag: '--profile',
+  env: 'TWHOOK_PROFILE',
+  'env-file': 'TWHOOK_PROFILE in the env file',
+  active: "twilio-cli's active profile",
+};
 
 /** Which twilio-cli profile was used, or why none was. Reads config.json for the report when the credentials did not. */
 function profileCheck(ctx: Ctx, creds: Credentials): DoctorCheck {
@@ -123,8 +150,14 @@ function profileCheck(ctx: Ctx, creds: Credentials): DoctorCheck {
     const p = creds.profile;
     const chosen = p.chosenBy === 'active' ? 'the active profile' : `chosen by ${CHOSEN_BY[p.chosenBy]}`;
     if (p.keychain) {
-      const why = 'no API key and secret in the file (older twilio-cli versions keep them in the system keychain, which twhook does not read)';
-      return { name, status: 'warn', source: 'profile', detail: `profile "${p.name}" (${chosen}) in ${p.file}: ${why}` };
+      const why =
+        'no API key and secret in the file (older twilio-cli versions keep them in the system keychain, which twhook does not read)';
+      return {
+        name,
+        status: 'warn',
+        source: 'profile',
+        detail: `profile "${p.name}" (${chosen}) in ${p.file}: ${why}`,
+      };
     }
     return { name, status: 'ok', source: 'profile', detail: `profile "${p.name}" (${chosen}) in ${p.file}` };
   }
@@ -132,11 +165,20 @@ function profileCheck(ctx: Ctx, creds: Credentials): DoctorCheck {
   for (const secret of profileSecrets(config)) ctx.out.redactor.add(secret);
   if (!config) return { name, status: 'skip', detail: 'not looked for (HOME is not set)' };
   if (config.error) return { name, status: 'warn', detail: config.error };
-  if (!config.exists) return { name, status: 'skip', detail: `no profiles (optional: \`twilio login\` saves them in ${config.path})` };
+  if (!config.exists)
+    return { name, status: 'skip', detail: `no profiles (optional: \`twilio login\` saves them in ${config.path})` };
   if (config.active) {
-    return { name, status: 'skip', detail: `active profile "${config.active.name}" in ${config.path} not used: the account SID is set (--profile uses a profile)` };
+    return {
+      name,
+      status: 'skip',
+      detail: `active profile "${config.active.name}" in ${config.path} not used: the account SID is set (--profile uses a profile)`,
+    };
   }
-  return { name, status: 'skip', detail: `${config.profiles.length} profile(s) in ${config.path}, none active: pass --profile NAME to use one` };
+  return {
+    name,
+    status: 'skip',
+    detail: `${config.profiles.length} profile(s) in ${config.path}, none active: pass --profile NAME to use one`,
+  };
 }
 
 /** The region and edge in use, each with where it came from. */
@@ -151,12 +193,33 @@ function locationChecks(creds: Credentials): { checks: DoctorCheck[]; target?: R
   const checks: DoctorCheck[] = [];
   checks.push(
     region
-      ? { name: 'region', status: 'ok', source: region.source, detail: `${region.value} from ${where(region, 'TWILIO_REGION', '--region', creds)}` }
-      : { name: 'region', status: 'skip', detail: 'not set: US1 (an account in IE1 or AU1 needs --region or TWILIO_REGION)' },
+      ? {
+          name: 'region',
+          status: 'ok',
+          source: region.source,
+          detail: `${region.value} from ${where(region, 'TWILIO_REGION', '--region', creds)}`,
+        }
+      : {
+          name: 'region',
+          status: 'skip',
+          detail: 'not set: US1 (an account in IE1 or AU1 needs --region or TWILIO_REGION)',
+        },
   );
   if (!edge) checks.push({ name: 'edge', status: 'skip', detail: 'not set' });
-  else if (edge.source === 'default') checks.push({ name: 'edge', status: 'ok', source: 'default', detail: `${edge.value}: Twilio's edge for ${region?.value}` });
-  else checks.push({ name: 'edge', status: 'ok', source: edge.source, detail: `${edge.value} from ${where(edge, 'TWILIO_EDGE', '--api-edge', creds)}` });
+  else if (edge.source === 'default')
+    checks.push({
+      name: 'edge',
+      status: 'ok',
+      source: 'default',
+      detail: `${edge.value}: Twilio's edge for ${region?.value}`,
+    });
+  else
+    checks.push({
+      name: 'edge',
+      status: 'ok',
+      source: edge.source,
+      detail: `${edge.value} from ${where(edge, 'TWILIO_EDGE', '--api-edge', creds)}`,
+    });
   return { checks, target };
 }
 
@@ -164,13 +227,21 @@ async function apiCheck(ctx: Ctx, creds: Credentials, target: RestTarget | undef
   const apiUrl = ctx.apiUrl;
   const host = target?.host ?? 'api.twilio.com';
   // The Twilio host asked for, and the server standing in for it with --api-url.
-  const label = apiUrl ? `${host} via ${apiUrl.value} (from ${where(apiUrl, 'TWHOOK_API_URL', '--api-url', creds)})` : host;
+  const label = apiUrl
+    ? `${host} via ${apiUrl.value} (from ${where(apiUrl, 'TWHOOK_API_URL', '--api-url', creds)})`
+    : host;
   const source = apiUrl ? { source: apiUrl.source } : {};
-  if (!target) return { name: 'Twilio API', status: 'skip', ...source, detail: 'not tried: the region or edge is not valid' };
+  if (!target)
+    return { name: 'Twilio API', status: 'skip', ...source, detail: 'not tried: the region or edge is not valid' };
   try {
     restAuth(creds);
   } catch (err) {
-    return { name: 'Twilio API', status: 'skip', ...source, detail: `not tried${apiUrl ? ` (${label})` : ''}: ${(err as Error).message}` };
+    return {
+      name: 'Twilio API',
+      status: 'skip',
+      ...source,
+      detail: `not tried${apiUrl ? ` (${label})` : ''}: ${(err as Error).message}`,
+    };
   }
   try {
     const twilio = await ctx.twilio();
@@ -181,10 +252,18 @@ async function apiCheck(ctx: Ctx, creds: Credentials, target: RestTarget | undef
       name: 'Twilio API',
       status: active ? 'ok' : 'fail',
       ...source,
-      detail: active ? `${label} answered: ${what}` : `${label} answered: ${what}; REST calls will fail until it is active`,
+      detail: active
+        ? `${label} answered: ${what}`
+        : `${label} answered: ${what}; REST calls will fail until it is active`,
     };
   } catch (err) {
-    if (err instanceof TwhookError) return { name: 'Twilio API', status: 'fail', ...source, detail: apiUrl ? `${label}: ${err.message}` : err.message };
+    if (err instanceof TwhookError)
+      return {
+        name: 'Twilio API',
+        status: 'fail',
+        ...source,
+        detail: apiUrl ? `${label}: ${err.message}` : err.message,
+      };
     throw err;
   }
 }
@@ -200,7 +279,11 @@ export async function runDoctor(ctx: Ctx, options: DoctorOptions = {}): Promise<
   checks.push(
     ctx.env.NGROK_AUTHTOKEN
       ? { name: 'ngrok', status: 'ok', detail: 'NGROK_AUTHTOKEN set' }
-      : { name: 'ngrok', status: 'warn', detail: 'NGROK_AUTHTOKEN not set: `twhook dev` needs it unless you pass --public-url' },
+      : {
+          name: 'ngrok',
+          status: 'warn',
+          detail: 'NGROK_AUTHTOKEN not set: `twhook dev` needs it unless you pass --public-url',
+        },
   );
 
   const nodeVersion = options.nodeVersion ?? versions.node;
@@ -226,11 +309,18 @@ export async function runDoctor(ctx: Ctx, options: DoctorOptions = {}): Promise<
           },
         }
       : {}),
-    ...(creds.profile ? { profile: { name: creds.profile.name, file: creds.profile.file, chosenBy: creds.profile.chosenBy } } : {}),
+    ...(creds.profile
+      ? { profile: { name: creds.profile.name, file: creds.profile.file, chosenBy: creds.profile.chosenBy } }
+      : {}),
   };
   ctx.out.result(report, () => {
     const c = ctx.out.c;
-    const mark: Record<CheckStatus, string> = { ok: c.green('✓'), warn: c.yellow('!'), fail: c.red('✗'), skip: c.dim('-') };
+    const mark: Record<CheckStatus, string> = {
+      ok: c.green('✓'),
+      warn: c.yellow('!'),
+      fail: c.red('✗'),
+      skip: c.dim('-'),
+    };
     const width = Math.max(...checks.map((check) => check.name.length));
     for (const check of checks) ctx.out.print(`${mark[check.status]} ${check.name.padEnd(width)}  ${check.detail}`);
     if (creds.envFile) ctx.out.note(c.dim(`env file: ${creds.envFile}`));

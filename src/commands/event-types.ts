@@ -42,7 +42,9 @@ export async function runEventTypesList(ctx: Ctx, opts: EventTypesListOptions): 
   const shown = filterEventTypes(all, opts.filter);
   ctx.out.result({ types: shown.map(eventTypeJson) }, () => {
     if (!shown.length) {
-      ctx.out.note(opts.filter ? `no event type matches "${opts.filter}" (of ${all.length})` : 'Twilio lists no event types');
+      ctx.out.note(
+        opts.filter ? `no event type matches "${opts.filter}" (of ${all.length})` : 'Twilio lists no event types',
+      );
       return;
     }
     ctx.out.table(
@@ -54,6 +56,9 @@ export async function runEventTypesList(ctx: Ctx, opts: EventTypesListOptions): 
       ],
       shown,
     );
-    if (ctx.io.isStdoutTTY) ctx.out.note(`${plural(shown.length, 'type')}${opts.filter ? ` of ${all.length}` : ''}; subscribe with \`twhook subscriptions create --sink DG… --type TYPE[@VERSION]\``);
+    if (ctx.io.isStdoutTTY)
+      ctx.out.note(
+        `${plural(shown.length, 'type')}${opts.filter ? ` of ${all.length}` : ''}; subscribe with \`twhook subscriptions create --sink DG… --type TYPE[@VERSION]\``,
+      );
   });
 }

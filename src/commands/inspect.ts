@@ -22,7 +22,7 @@ export function register(cmd: Command, wire: Wire): void {
   cmd
     .argument('<captures...>', 'capture files: JSONL from twhook dev, or HAR')
     .option('--to <url>', "your app's base URL, for Replay (each request keeps its path and query)")
-    .option('--port <port>', 'the inspector\'s port on 127.0.0.1 (default 4040, or the next free one; 0: any free one)')
+    .option('--port <port>', "the inspector's port on 127.0.0.1 (default 4040, or the next free one; 0: any free one)")
     .option('--keep <n>', 'how many requests to hold (the last N of the files)', '1000')
     .addHelpText(
       'after',
@@ -45,15 +45,22 @@ export async function runInspect(ctx: Ctx, captures: string[], flags: InspectFla
   let port: number | undefined;
   if (flags.port !== undefined) {
     port = Number(flags.port);
-    if (!/^\d+$/.test(flags.port) || port > 65535) throw new UsageError(`--port ${flags.port}: give a port from 1 to 65535 (0: any free one)`);
+    if (!/^\d+$/.test(flags.port) || port > 65535)
+      throw new UsageError(`--port ${flags.port}: give a port from 1 to 65535 (0: any free one)`);
   }
   const keep = Number(flags.keep ?? '1000');
-  if (!/^\d+$/.test(flags.keep ?? '1000') || keep < 1 || keep > 100_000) throw new UsageError(`--keep ${flags.keep}: give a number from 1 to 100000`);
+  if (!/^\d+$/.test(flags.keep ?? '1000') || keep < 1 || keep > 100_000)
+    throw new UsageError(`--keep ${flags.keep}: give a number from 1 to 100000`);
   const files = captures.map((c) => resolve(ctx.cwd, c));
   for (const [i, file] of files.entries()) {
     const why = await stat(file).then(
       (s) => (s.isDirectory() ? 'it is a folder (give the capture files in it)' : undefined),
-      (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.code ?? err.message),
+      (err: NodeJS.ErrnoException) =>
+        err.code === 'ENOENT'
+          ? 'no such file'
+          : err.code === 'EACCES'
+            ? 'permission denied'
+            : (err.code ?? err.message),
     );
     if (why) throw new UsageError(`cannot read ${captures[i]}: ${why}`);
   }
@@ -100,12 +107,24 @@ export async function runInspect(ctx: Ctx, captures: string[], flags: InspectFla
   try {
     const shown = Math.min(read, keep);
     if (ctx.out.json) {
-      ctx.out.emit({ type: 'ready', url: server.url, requests: read, shown, unreadable, files: captures, replay: to ? { to } : null });
+      ctx.out.emit({
+        type: 'ready',
+        url: server.url,
+        requests: read,
+        shown,
+        unreadable,
+        files: captures,
+        replay: to ? { to } : null,
+      });
     } else {
       const c = ctx.out.c;
       ctx.io.stderr.write(`${c.bold('twhook inspect')}  ${c.cyan(server.url)}\n`);
-      ctx.io.stderr.write(`  ${read} request${read === 1 ? '' : 's'} from ${captures.length} file${captures.length === 1 ? '' : 's'}${read > keep ? ` (the last ${keep} shown: --keep N)` : ''}\n`);
-      ctx.io.stderr.write(`  signatures: ${tokens.length ? 'checked' : c.yellow('unchecked (set TWILIO_AUTH_TOKEN)')}\n`);
+      ctx.io.stderr.write(
+        `  ${read} request${read === 1 ? '' : 's'} from ${captures.length} file${captures.length === 1 ? '' : 's'}${read > keep ? ` (the last ${keep} shown: --keep N)` : ''}\n`,
+      );
+      ctx.io.stderr.write(
+        `  signatures: ${tokens.length ? 'checked' : c.yellow('unchecked (set TWILIO_AUTH_TOKEN)')}\n`,
+      );
       ctx.io.stderr.write(`  replay: ${to ? `to ${to}` : 'off (pass --to http://localhost:3000)'}\n`);
       ctx.io.stderr.write(c.dim('Open the URL in a browser. Ctrl-C stops.') + '\n');
     }

@@ -52,14 +52,25 @@ export function numberJson(n: IncomingNumber, services?: ServiceMap): NumberJson
     const url = n[hook.url];
     if (!url || !url.includes('#')) continue;
     const inspected = inspectOverrides(url);
-    overrides[hook.url] = inspected.error ? { error: inspected.error, fragment: inspected.fragment } : inspected.overrides!;
+    overrides[hook.url] = inspected.error
+      ? { error: inspected.error, fragment: inspected.fragment }
+      : inspected.overrides!;
   }
   // A basic-auth password in a webhook URL is a secret: shown as user:***@ everywhere.
-  const json: NumberJson = { ...n, ...Object.fromEntries(HOOKS.map((hook) => [hook.url, n[hook.url] ? maskUrl(n[hook.url]) : n[hook.url]])), overrides };
+  const json: NumberJson = {
+    ...n,
+    ...Object.fromEntries(HOOKS.map((hook) => [hook.url, n[hook.url] ? maskUrl(n[hook.url]) : n[hook.url]])),
+    overrides,
+  };
   if (services) {
     const service = services.get(n.sid);
     json.messagingService = service
-      ? { sid: service.sid, friendlyName: service.friendlyName, inboundRequestUrl: service.inboundRequestUrl && maskUrl(service.inboundRequestUrl), smsUrlIgnored: !service.useInboundWebhookOnNumber }
+      ? {
+          sid: service.sid,
+          friendlyName: service.friendlyName,
+          inboundRequestUrl: service.inboundRequestUrl && maskUrl(service.inboundRequestUrl),
+          smsUrlIgnored: !service.useInboundWebhookOnNumber,
+        }
       : null;
   }
   return json;
@@ -73,10 +84,15 @@ export function numberJson(n: IncomingNumber, services?: ServiceMap): NumberJson
 export async function readServices(ctx: Ctx, twilio: TwilioPort, numbers: IncomingNumber[]): Promise<ServiceMap> {
   if (!numbers.length) return new Map();
   try {
-    return await servicesOfNumbers(twilio.messaging, numbers.map((n) => n.sid));
+    return await servicesOfNumbers(
+      twilio.messaging,
+      numbers.map((n) => n.sid),
+    );
   } catch (err) {
     if (!(err instanceof TwhookError)) throw err;
-    ctx.out.warn(`could not read Messaging Services, so a number's SMS URL may be ignored without notice here: ${err.message}`);
+    ctx.out.warn(
+      `could not read Messaging Services, so a number's SMS URL may be ignored without notice here: ${err.message}`,
+    );
     return undefined;
   }
 }
@@ -131,17 +147,29 @@ function printNumber(ctx: Ctx, n: IncomingNumber, services: ServiceMap, options:
     const url = n[hook.url]!;
     const method = (n[hook.method] ?? 'POST').padEnd(4);
     const overrides = overridesText(url);
-    ctx.out.print(`  ${hook.label.padEnd(width)}  ${method}  ${maskUrl(url)}${overrides ? c.dim(`  (${overrides})`) : ''}`);
+    ctx.out.print(
+      `  ${hook.label.padEnd(width)}  ${method}  ${maskUrl(url)}${overrides ? c.dim(`  (${overrides})`) : ''}`,
+    );
   }
   if (!set.length) ctx.out.print(c.dim('  no webhooks set'));
-  if (n.smsApplicationSid) ctx.out.print(`  ${'sms'.padEnd(width)}  handled by application ${n.smsApplicationSid}: Twilio ignores the SMS URLs above`);
-  if (n.voiceApplicationSid) ctx.out.print(`  ${'voice'.padEnd(width)}  handled by application ${n.voiceApplicationSid}: Twilio ignores the voice URLs above`);
+  if (n.smsApplicationSid)
+    ctx.out.print(
+      `  ${'sms'.padEnd(width)}  handled by application ${n.smsApplicationSid}: Twilio ignores the SMS URLs above`,
+    );
+  if (n.voiceApplicationSid)
+    ctx.out.print(
+      `  ${'voice'.padEnd(width)}  handled by application ${n.voiceApplicationSid}: Twilio ignores the voice URLs above`,
+    );
   const service = services?.get(n.sid);
   if (service) {
     const what = service.useInboundWebhookOnNumber
       ? 'uses the SMS URL above'
-      : c.yellow(`answers incoming messages itself (${service.inboundRequestUrl ? maskUrl(service.inboundRequestUrl) : 'no inbound URL'}): the SMS URL above is ignored`);
-    ctx.out.print(`  ${'service'.padEnd(width)}  ${service.friendlyName} ${c.dim(options.fullSid ? service.sid : maskSid(service.sid))} ${what}`);
+      : c.yellow(
+          `answers incoming messages itself (${service.inboundRequestUrl ? maskUrl(service.inboundRequestUrl) : 'no inbound URL'}): the SMS URL above is ignored`,
+        );
+    ctx.out.print(
+      `  ${'service'.padEnd(width)}  ${service.friendlyName} ${c.dim(options.fullSid ? service.sid : maskSid(service.sid))} ${what}`,
+    );
   }
 }
 
@@ -152,8 +180,13 @@ export async function runNumbersList(ctx: Ctx, options: { filter?: string } = {}
   ctx.out.result({ numbers: numbers.map((n) => numberJson(n, services)) }, () => {
     if (!numbers.length) {
       // The likely slip: a friendly name where Twilio matches the number's digits.
-      const byName = options.filter && /[a-z]{2}/i.test(options.filter) ? ' (--filter matches digits of the number, not its name: `twhook numbers list` shows them all)' : '';
-      ctx.out.note(`no incoming numbers${options.filter ? ` matching "${options.filter}"` : ''} on account ${maskSid(twilio.accountSid)}${byName}`);
+      const byName =
+        options.filter && /[a-z]{2}/i.test(options.filter)
+          ? ' (--filter matches digits of the number, not its name: `twhook numbers list` shows them all)'
+          : '';
+      ctx.out.note(
+        `no incoming numbers${options.filter ? ` matching "${options.filter}"` : ''} on account ${maskSid(twilio.accountSid)}${byName}`,
+      );
       return;
     }
     if (!ctx.io.isStdoutTTY) {
@@ -164,7 +197,9 @@ export async function runNumbersList(ctx: Ctx, options: { filter?: string } = {}
       if (i) ctx.out.print();
       printNumber(ctx, n, services, { fullSid: false });
     });
-    ctx.out.note(`\n${numbers.length} number${numbers.length === 1 ? '' : 's'} on account ${maskSid(twilio.accountSid)}`);
+    ctx.out.note(
+      `\n${numbers.length} number${numbers.length === 1 ? '' : 's'} on account ${maskSid(twilio.accountSid)}`,
+    );
   });
   return numbers;
 }
@@ -197,7 +232,9 @@ export function register(cmd: Command, wire: Wire): void {
       'after',
       `
 Output: a block per number on a terminal. Piped: one tab-separated line per number, columns
-  ${tsvColumns(new Map()).map((c) => c.header).join(' ')}
+  ${tsvColumns(new Map())
+    .map((c) => c.header)
+    .join(' ')}
   (a URL keeps its #fragment of connection overrides; an unset value is empty).
 --json: one object {"numbers": [{sid, phoneNumber, friendlyName, smsUrl, smsMethod, ...,
   overrides: {voiceUrl: {connectTimeout, retryCount, ...}}, messagingService: {sid, ...,

@@ -93,7 +93,8 @@ export const COMMANDS: CommandEntry[] = [
   // verify, sign
   {
     name: 'verify',
-    summary: 'check webhook signatures in captures (JSONL, HAR), of one request, or prove an endpoint refuses forgeries',
+    summary:
+      'check webhook signatures in captures (JSONL, HAR), of one request, or prove an endpoint refuses forgeries',
     example: 'twhook verify captures/today.jsonl --public-url-base https://abc123.ngrok.app',
     load: () => import('./verify.js'),
   },
@@ -120,7 +121,8 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'sinks',
     summary: 'Event Streams sinks: create (webhook, Kinesis, Segment), list, show, test, validate, delete',
-    example: 'twhook sinks create --type webhook --destination https://example.com/events --subscribe com.twilio.messaging.message.delivered',
+    example:
+      'twhook sinks create --type webhook --destination https://example.com/events --subscribe com.twilio.messaging.message.delivered',
     load: () => import('./sinks.js'),
   },
   {

@@ -45,12 +45,22 @@ export function register(cmd: Command, wire: Wire): void {
     .option('--to <url>', "your app's base URL: each request keeps its path and query (http://localhost:3000)")
     .option('--id <id>', 'only this request (repeatable)', collect)
     .option('--last <n>', 'only the last N requests (after the filters)')
-    .option('--filter <key=value>', 'kind=status, kind=inbound, path=/sms, path=/status/*, method=GET, status=5xx (repeatable: same key any, keys all)', collect)
+    .option(
+      '--filter <key=value>',
+      'kind=status, kind=inbound, path=/sms, path=/status/*, method=GET, status=5xx (repeatable: same key any, keys all)',
+      collect,
+    )
     .option('--sign-for <url>', 'sign for this base URL instead of --to (your app sits behind a proxy at that URL)')
-    .option('--keep-signature', 'send the captured X-Twilio-Signature unchanged, with Host and X-Forwarded-* of the captured URL')
+    .option(
+      '--keep-signature',
+      'send the captured X-Twilio-Signature unchanged, with Host and X-Forwarded-* of the captured URL',
+    )
     .option('--concurrency <n>', 'requests in flight at once', '1')
     .option('--rate <n/s>', 'at most this many requests per second (20/s, 600/m)')
-    .option('--new-idempotency', 'new I-Twilio-Idempotency-Token values (default: the captured ones, as a Twilio retry)')
+    .option(
+      '--new-idempotency',
+      'new I-Twilio-Idempotency-Token values (default: the captured ones, as a Twilio retry)',
+    )
     .option('--timeout <seconds>', 'how long to wait for each answer (Twilio waits 15 s)', '15')
     .option('--fail-on-diff', 'also fail when an answer differs from the captured one (status or body)')
     .option('--verbose', 'print the answer bodies (and the captured one when it differs)')
@@ -75,11 +85,18 @@ Examples:
 
 export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags): Promise<number> {
   if (!flags.to) {
-    throw new UsageError('replay needs --to: the base URL of your app, such as --to http://localhost:3000 (each request keeps its path and query)');
+    throw new UsageError(
+      'replay needs --to: the base URL of your app, such as --to http://localhost:3000 (each request keeps its path and query)',
+    );
   }
   const to = checkAbsoluteUrl(flags.to, '--to', 'http://localhost:3000/sms');
-  if (flags.keepSignature && flags.signFor) throw new UsageError('--keep-signature and --sign-for exclude each other: keep the captured signature, or sign for a URL');
-  const signFor = flags.signFor ? checkAbsoluteUrl(flags.signFor, '--sign-for', 'https://abc123.ngrok.app/sms') : undefined;
+  if (flags.keepSignature && flags.signFor)
+    throw new UsageError(
+      '--keep-signature and --sign-for exclude each other: keep the captured signature, or sign for a URL',
+    );
+  const signFor = flags.signFor
+    ? checkAbsoluteUrl(flags.signFor, '--sign-for', 'https://abc123.ngrok.app/sms')
+    : undefined;
   // Basic-auth passwords in --to / --sign-for are secrets: never in the notes, summary or --json.
   for (const url of [to, signFor]) ctx.out.redactor.add(...urlPasswords(url));
   const mode: SigningMode = flags.keepSignature ? 'keep' : signFor ? 'sign-for' : 'resign';
@@ -98,24 +115,34 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
       if (tokens.length > 1) ctx.out.warn(severalTokens(tokens.length));
       authToken = tokens[0];
     } catch (err) {
-      if (err instanceof UsageError) throw new UsageError(`${err.message}, or pass --keep-signature to send the captured signatures`);
+      if (err instanceof UsageError)
+        throw new UsageError(`${err.message}, or pass --keep-signature to send the captured signatures`);
       throw err;
     }
   }
 
   // Relative paths are the user's, from where they ran the command (ctx.cwd), not the process's.
-  const sources: CaptureSource[] = captures.map((c) => (c === '-' ? { name: 'stdin', stream: ctx.io.stdin } : resolve(ctx.cwd, c)));
+  const sources: CaptureSource[] = captures.map((c) =>
+    c === '-' ? { name: 'stdin', stream: ctx.io.stdin } : resolve(ctx.cwd, c),
+  );
   // A missing file is bad input: said alone, before the "replaying" line.
   for (const [i, source] of sources.entries()) {
     if (typeof source !== 'string') continue;
     const why = await stat(source).then(
       (s) => (s.isDirectory() ? 'it is a folder (give the capture files in it)' : undefined),
-      (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.code ?? err.message),
+      (err: NodeJS.ErrnoException) =>
+        err.code === 'ENOENT'
+          ? 'no such file'
+          : err.code === 'EACCES'
+            ? 'permission denied'
+            : (err.code ?? err.message),
     );
     if (why) throw new UsageError(`cannot read ${captures[i]}: ${why}`);
   }
   if (mode === 'keep' && new URL(to).pathname.replace(/\/+$/, '') !== '') {
-    ctx.out.warn(`--to has a path (${new URL(to).pathname}): the app sees another path than the one Twilio signed, so kept signatures fail`);
+    ctx.out.warn(
+      `--to has a path (${new URL(to).pathname}): the app sees another path than the one Twilio signed, so kept signatures fail`,
+    );
   }
 
   const c = ctx.out.c;
@@ -145,7 +172,18 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
   let warnedAuthorization = false;
   const summary = await replay(
     feed,
-    { to, mode, signFor, authToken, newIdempotency: flags.newIdempotency, concurrency, ratePerSecond, timeoutMs, failOnDiff: flags.failOnDiff, signal: ctx.signal },
+    {
+      to,
+      mode,
+      signFor,
+      authToken,
+      newIdempotency: flags.newIdempotency,
+      concurrency,
+      ratePerSecond,
+      timeoutMs,
+      failOnDiff: flags.failOnDiff,
+      signal: ctx.signal,
+    },
     (result) => {
       done++;
       if (!result.ok) failed++;
@@ -162,7 +200,12 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
   bar?.finish();
   const { count, read } = await selection;
   if (!count && !ctx.signal.aborted) {
-    const what = read === 0 ? `${captures.join(', ')} holds no requests` : read === 1 ? `the one request does not match ${describeSelection(flags)}` : `none of the ${read} requests matches ${describeSelection(flags)}`;
+    const what =
+      read === 0
+        ? `${captures.join(', ')} holds no requests`
+        : read === 1
+          ? `the one request does not match ${describeSelection(flags)}`
+          : `none of the ${read} requests matches ${describeSelection(flags)}`;
     throw new UsageError(`nothing to replay: ${what}`);
   }
 
@@ -172,7 +215,10 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
   // Ctrl-C: what was sent is shown above; the exit says it was interrupted.
   if (ctx.signal.aborted) return 130;
   if (summary.unreachable) {
-    throw new RemoteError(`${summary.unreachable.message}: ${failureAdvice(summary.unreachable)}`, { code: summary.unreachable.code, service: 'app' });
+    throw new RemoteError(`${summary.unreachable.message}: ${failureAdvice(summary.unreachable)}`, {
+      code: summary.unreachable.code,
+      service: 'app',
+    });
   }
   return summary.failed ? 1 : 0;
 }
@@ -234,7 +280,11 @@ function printResult(out: Output, isStdoutTTY: boolean, result: ReplayResult, ve
     );
   } else {
     const mark = result.ok ? c.green('✓') : c.red('✗');
-    const status = result.failure ? c.red(result.failure.code) : result.ok ? c.green(statusText(result)) : c.red(statusText(result));
+    const status = result.failure
+      ? c.red(result.failure.code)
+      : result.ok
+        ? c.green(statusText(result))
+        : c.red(statusText(result));
     const vs =
       cmp.capturedStatus === null
         ? c.dim('(no captured answer)')
@@ -242,13 +292,16 @@ function printResult(out: Output, isStdoutTTY: boolean, result: ReplayResult, ve
           ? c.dim(`= captured`)
           : c.yellow(`≠ captured ${cmp.capturedStatus}`);
     const body = cmp.bodySame === null ? '' : cmp.bodySame ? c.dim(' · body same') : c.yellow(' · body differs');
-    out.print(`${mark} ${c.dim(record.id)}  ${record.method} ${pathOf(result.request.url)}  ${c.cyan(kind)}  ${status} ${vs}${body} · ${ms} ms${reason ? `  ${c.red(reason)}` : ''}`);
+    out.print(
+      `${mark} ${c.dim(record.id)}  ${record.method} ${pathOf(result.request.url)}  ${c.cyan(kind)}  ${status} ${vs}${body} · ${ms} ms${reason ? `  ${c.red(reason)}` : ''}`,
+    );
   }
   if (verbose && result.answer) {
     const text = answerText(result.answer);
     if (text) out.print(c.dim(`    answer: ${text}`));
     const captured = result.selected.record.response;
-    if (cmp.bodySame === false && captured) out.print(c.dim(`    captured: ${captured.body ?? `(${captured.bodyBase64?.length ?? 0} base64 characters)`}`));
+    if (cmp.bodySame === false && captured)
+      out.print(c.dim(`    captured: ${captured.body ?? `(${captured.bodyBase64?.length ?? 0} base64 characters)`}`));
   }
 }
 
@@ -299,7 +352,10 @@ function summaryLine(ctx: Ctx, s: ReplaySummary, to: string): string {
   const seconds = s.elapsedMs / 1000;
   const rate = seconds > 0 && s.sent > 1 ? `, ${Math.round(s.sent / seconds)}/s` : '';
   const result = s.failed ? `${s.ok} ok, ${c.red(`${s.failed} failed`)}` : c.green(`${s.ok} ok`);
-  const differs = s.statusDiffers || s.bodyDiffers ? `; answers differ from the capture: ${s.statusDiffers} in status, ${s.bodyDiffers} in body` : '';
+  const differs =
+    s.statusDiffers || s.bodyDiffers
+      ? `; answers differ from the capture: ${s.statusDiffers} in status, ${s.bodyDiffers} in body`
+      : '';
   const stopped = s.sent < s.total ? ` (stopped after ${s.sent} of ${s.total})` : '';
   return `replayed ${s.sent} to ${to} in ${seconds.toFixed(1)} s${rate}: ${result}${differs}${stopped}`;
 }

@@ -56,7 +56,8 @@ export function entryMatches(entry: JournalEntry, ref: string): boolean {
   const text = ref.trim();
   if (/^PN[0-9a-f]{32}$/i.test(text)) return entry.numberSid.toLowerCase() === text.toLowerCase();
   const digits = text.replace(/[\s().-]/g, '');
-  if (/^\+?\d+$/.test(digits)) return entry.phoneNumber === digits || entry.phoneNumber.replace('+', '').includes(digits.replace('+', ''));
+  if (/^\+?\d+$/.test(digits))
+    return entry.phoneNumber === digits || entry.phoneNumber.replace('+', '').includes(digits.replace('+', ''));
   return (entry.friendlyName ?? '').toLowerCase().includes(text.toLowerCase());
 }
 
@@ -77,7 +78,9 @@ function resultSubject(r: RestoreResult): string {
 /** What an entry set (numbers) or created (resources), in one line, secrets masked; fields it left as they were are not shown. */
 export function describeEntry(entry: JournalEntry): string {
   if (entry.kind !== 'number') return `created ${entry.description ? `"${entry.description}"` : entry.kind}`;
-  const changed = NUMBER_FIELDS.filter((f) => (f in entry.after || f in entry.before) && fieldValue(entry.before[f]) !== fieldValue(entry.after[f]));
+  const changed = NUMBER_FIELDS.filter(
+    (f) => (f in entry.after || f in entry.before) && fieldValue(entry.before[f]) !== fieldValue(entry.after[f]),
+  );
   if (!changed.length) return '(no field changed)';
   return changed.map((f) => `${FIELD_LABEL[f]}: ${shown(entry.before[f])} -> ${shown(entry.after[f])}`).join('; ');
 }
@@ -101,7 +104,12 @@ function resultJson(r: RestoreResult): Record<string, unknown> {
     return {
       ...r,
       changes: r.changes.map((c) => ({ field: c.field, before: masked(c.from), after: masked(c.to) })),
-      kept: r.kept.map((k) => ({ field: k.field, set: masked(k.set), current: masked(k.current), backup: masked(k.backup) })),
+      kept: r.kept.map((k) => ({
+        field: k.field,
+        set: masked(k.set),
+        current: masked(k.current),
+        backup: masked(k.backup),
+      })),
     };
   }
   return { ...r };
@@ -113,7 +121,9 @@ function keptText(r: NumberRestore, k: KeptField): string {
 }
 
 function printList(ctx: Ctx, entries: JournalEntry[]): void {
-  const sorted = [...entries].sort((a, b) => subject(a).localeCompare(subject(b)) || (a.createdAt < b.createdAt ? 1 : -1));
+  const sorted = [...entries].sort(
+    (a, b) => subject(a).localeCompare(subject(b)) || (a.createdAt < b.createdAt ? 1 : -1),
+  );
   ctx.out.result({ backups: sorted.map(entryJson) }, () => {
     if (!sorted.length) {
       ctx.out.note('no backups yet: `twhook configure` and `twhook dev` make one before every change');
@@ -125,7 +135,11 @@ function printList(ctx: Ctx, entries: JournalEntry[]): void {
         { header: 'ID', value: (e) => e.id },
         { header: 'DATE', value: (e) => e.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z') },
         { header: 'BY', value: (e) => e.origin },
-        { header: 'STATE', value: (e) => (e.state === 'restored' ? 'restored' : e.state === 'pending' ? 'pending (unfinished)' : 'applied') },
+        {
+          header: 'STATE',
+          value: (e) =>
+            e.state === 'restored' ? 'restored' : e.state === 'pending' ? 'pending (unfinished)' : 'applied',
+        },
         { header: 'CHANGE (before -> after)', value: (e) => describeEntry(e) },
       ],
       sorted,
@@ -137,9 +151,15 @@ function printPlan(ctx: Ctx, report: RestoreReport): void {
   const rows: { subject: string; field: string; now: string; back: string }[] = [];
   for (const r of report.results) {
     if (r.kind === 'number') {
-      for (const c of r.changes) rows.push({ subject: r.phoneNumber, field: FIELD_LABEL[c.field], now: shown(c.from), back: shown(c.to) });
+      for (const c of r.changes)
+        rows.push({ subject: r.phoneNumber, field: FIELD_LABEL[c.field], now: shown(c.from), back: shown(c.to) });
     } else if (r.status === 'planned' || r.status === 'unchanged') {
-      rows.push({ subject: resultSubject(r), field: 'resource', now: r.status === 'planned' ? 'exists' : '(already deleted)', back: '(deleted)' });
+      rows.push({
+        subject: resultSubject(r),
+        field: 'resource',
+        now: r.status === 'planned' ? 'exists' : '(already deleted)',
+        back: '(deleted)',
+      });
     }
   }
   if (!rows.length) return;
@@ -155,17 +175,27 @@ function printPlan(ctx: Ctx, report: RestoreReport): void {
 }
 
 /** The entries to restore, or none with the reason (nothing to restore is not an error). */
-function selectEntries(journal: Journal, options: RestoreCommandOptions): { entries: JournalEntry[]; nothing?: string } {
+function selectEntries(
+  journal: Journal,
+  options: RestoreCommandOptions,
+): { entries: JournalEntry[]; nothing?: string } {
   if (options.id) {
     const entry = journal.get(options.id);
-    if (entry.state === 'restored') throw new UsageError(`backup ${entry.id} was already restored (${entry.restoredAt ?? 'earlier'}); \`twhook restore --list\` shows the history`);
-    if (options.number && !entryMatches(entry, options.number)) throw new UsageError(`backup ${entry.id} is of ${subject(entry)}, not ${options.number}`);
+    if (entry.state === 'restored')
+      throw new UsageError(
+        `backup ${entry.id} was already restored (${entry.restoredAt ?? 'earlier'}); \`twhook restore --list\` shows the history`,
+      );
+    if (options.number && !entryMatches(entry, options.number))
+      throw new UsageError(`backup ${entry.id} is of ${subject(entry)}, not ${options.number}`);
     return { entries: expandRestoreSet(journal, [entry]) };
   }
   if (options.number) {
     const open = journal.unrestored().filter((e) => entryMatches(e, options.number!));
     const numbers = [...new Set(open.map((e) => (e as NumberEntry).phoneNumber))];
-    if (numbers.length > 1) throw new UsageError(`"${options.number}" matches backups of ${numbers.length} numbers (${numbers.join(', ')}): give the whole number`);
+    if (numbers.length > 1)
+      throw new UsageError(
+        `"${options.number}" matches backups of ${numbers.length} numbers (${numbers.join(', ')}): give the whole number`,
+      );
     if (!open.length) {
       const any = journal.entries().some((e) => entryMatches(e, options.number!));
       const nothing = any
@@ -178,18 +208,22 @@ function selectEntries(journal: Journal, options: RestoreCommandOptions): { entr
   }
   const entries = expandRestoreSet(journal, newestUnrestoredBatch(journal));
   if (entries.length) return { entries };
-  const nothing = journal.entries().length === 0
-    ? 'nothing to restore: no backups yet (`twhook configure` and `twhook dev` make one before every change)'
-    : 'nothing to restore: every backup is already restored (`twhook restore --list` shows them)';
+  const nothing =
+    journal.entries().length === 0
+      ? 'nothing to restore: no backups yet (`twhook configure` and `twhook dev` make one before every change)'
+      : 'nothing to restore: every backup is already restored (`twhook restore --list` shows them)';
   return { entries, nothing };
 }
 
 export async function runRestore(ctx: Ctx, options: RestoreCommandOptions): Promise<number> {
   // `restore "$UNSET" --yes` must not fall back to undoing the last command on every number.
   if (options.number !== undefined && !options.number.trim()) {
-    throw new UsageError('the number is empty (an unset variable?): give +E.164, a PN SID or digits, or no number to undo the last change');
+    throw new UsageError(
+      'the number is empty (an unset variable?): give +E.164, a PN SID or digits, or no number to undo the last change',
+    );
   }
-  if (options.list && options.id !== undefined) throw new UsageError('--list shows every backup and --id restores one: drop one of them');
+  if (options.list && options.id !== undefined)
+    throw new UsageError('--list shows every backup and --id restores one: drop one of them');
   const journal = new Journal(ctx.configDir, { now: () => ctx.clock.now() });
   if (options.list) {
     const all = journal.entries();
@@ -203,12 +237,20 @@ export async function runRestore(ctx: Ctx, options: RestoreCommandOptions): Prom
   }
   const live = liveEntries(entries);
   if (live.length && !options.force) {
-    const who = [...new Set(live.map((e) => `${subject(e)} (pid ${e.owner!.pid}${e.owner!.host === hostname() ? '' : ` on ${e.owner!.host}`})`))].join(', ');
+    const who = [
+      ...new Set(
+        live.map(
+          (e) => `${subject(e)} (pid ${e.owner!.pid}${e.owner!.host === hostname() ? '' : ` on ${e.owner!.host}`})`,
+        ),
+      ),
+    ].join(', ');
     throw new UsageError(
       `${who}: held by a running twhook dev session, which restores it when it ends; stop that session (Ctrl-C) instead, or pass --force if it is gone (it ran on another machine, or in a container since restarted)`,
     );
   }
-  for (const e of entries) if (e.kind === 'number') for (const v of [...Object.values(e.before), ...Object.values(e.after)]) ctx.out.redactor.add(...urlPasswords(v));
+  for (const e of entries)
+    if (e.kind === 'number')
+      for (const v of [...Object.values(e.before), ...Object.values(e.after)]) ctx.out.redactor.add(...urlPasswords(v));
 
   const port = await ctx.twilio();
   // A field someone changed since twhook set it is left alone unless --force: never lost silently.
@@ -220,32 +262,50 @@ export async function runRestore(ctx: Ctx, options: RestoreCommandOptions): Prom
   for (const r of keptNumbers) for (const k of r.kept) ctx.out.warn(keptText(r, k));
   if (keptNumbers.length) {
     const force = `twhook restore${keptNumbers.length === 1 ? ` ${keptNumbers[0]!.phoneNumber}` : ''} --force`;
-    ctx.out.note(`to put the backup's ${keptNumbers.length === 1 && keptNumbers[0]!.kept.length === 1 ? 'value' : 'values'} back anyway: ${force}`);
+    ctx.out.note(
+      `to put the backup's ${keptNumbers.length === 1 && keptNumbers[0]!.kept.length === 1 ? 'value' : 'values'} back anyway: ${force}`,
+    );
   }
   const work = plan.results.filter((r) => r.status === 'planned' && (r.kind !== 'number' || r.changes.length > 0));
   if (options.dryRun) {
-    ctx.out.result({ dryRun: true, plan: plan.results.map(resultJson) }, () => ctx.out.note('dry run: nothing changed'));
+    ctx.out.result({ dryRun: true, plan: plan.results.map(resultJson) }, () =>
+      ctx.out.note('dry run: nothing changed'),
+    );
     return plan.failed.length ? 3 : 0;
   }
   if (work.length && !options.yes) {
     if (!ctx.canPrompt) throw new UsageError('pass --yes to restore without confirmation');
     const numbers = work.filter((r) => r.kind === 'number').length;
     const resources = work.length - numbers;
-    const what = work.length === 1
-      ? resultSubject(work[0]!)
-      : [numbers ? plural(numbers, 'number') : '', resources ? plural(resources, 'resource') : ''].filter(Boolean).join(' and ');
+    const what =
+      work.length === 1
+        ? resultSubject(work[0]!)
+        : [numbers ? plural(numbers, 'number') : '', resources ? plural(resources, 'resource') : '']
+            .filter(Boolean)
+            .join(' and ');
     if (!(await ctx.prompter.confirm({ message: `Restore ${what}?`, default: true }))) {
       ctx.out.note('nothing changed');
       return 0;
     }
   }
-  const report = await restoreEntries(port, journal, entries, { signal: ctx.signal, note: 'restored by twhook restore', mode, leaveKeptOpen: true });
+  const report = await restoreEntries(port, journal, entries, {
+    signal: ctx.signal,
+    note: 'restored by twhook restore',
+    mode,
+    leaveKeptOpen: true,
+  });
   ctx.out.result({ restored: report.restored.map(resultJson), failed: report.failed.map(resultJson) }, () => {
     for (const r of report.restored) {
       const how =
         r.kind === 'number'
-          ? r.status === 'restored' ? 'restored' : r.kept.length ? 'left as it is' : 'already had its previous values'
-          : r.status === 'restored' ? 'deleted' : 'already deleted';
+          ? r.status === 'restored'
+            ? 'restored'
+            : r.kept.length
+              ? 'left as it is'
+              : 'already had its previous values'
+          : r.status === 'restored'
+            ? 'deleted'
+            : 'already deleted';
       ctx.out.note(`${ctx.out.c.green('✓')} ${resultSubject(r)} ${how} (backup ${r.entryIds.join(', ')})`);
     }
   });
@@ -268,7 +328,10 @@ export function register(cmd: Command, wire: Wire): void {
     .option('--id <id>', 'restore this backup (and any newer one of the same number)')
     .option('-y, --yes', 'restore without asking')
     .option('--dry-run', 'show what would be put back, change nothing')
-    .option('--force', 'also restore numbers a dev session seems to hold (one that ran on another machine or in a restarted container)')
+    .option(
+      '--force',
+      'also restore numbers a dev session seems to hold (one that ran on another machine or in a restarted container)',
+    )
     .addHelpText(
       'after',
       `
@@ -279,6 +342,8 @@ Examples:
 `,
     )
     .action(
-      wire(async (ctx, number: string | undefined, opts: Omit<RestoreCommandOptions, 'number'>) => runRestore(ctx, { ...opts, number })),
+      wire(async (ctx, number: string | undefined, opts: Omit<RestoreCommandOptions, 'number'>) =>
+        runRestore(ctx, { ...opts, number }),
+      ),
     );
 }

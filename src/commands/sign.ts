@@ -25,7 +25,10 @@ export function register(cmd: Command, wire: Wire): void {
     .description('print the X-Twilio-Signature Twilio would send for a URL and body')
     .requiredOption('--url <url>', 'the URL Twilio requests (with its query string; a #fragment is not signed)')
     .option('--param <name=value>', 'a form parameter (repeat, in order; a repeated name is sent twice)', collect)
-    .option('--body <string>', 'the raw body instead of --param: form-encoded, or the JSON text with --content-type json')
+    .option(
+      '--body <string>',
+      'the raw body instead of --param: form-encoded, or the JSON text with --content-type json',
+    )
     .option('--content-type <type>', 'form or json', 'form')
     .addHelpText(
       'after',
@@ -51,10 +54,12 @@ export async function runSign(ctx: Ctx, flags: SignFlags): Promise<number> {
   ctx.out.redactor.add(...urlPasswords(flags.url));
   const url = checkAbsoluteUrl(flags.url ?? '', '--url');
   const type = (flags.contentType ?? 'form').toLowerCase();
-  if (type !== 'form' && type !== 'json') throw new UsageError(`--content-type is form or json, not "${flags.contentType}"`);
+  if (type !== 'form' && type !== 'json')
+    throw new UsageError(`--content-type is form or json, not "${flags.contentType}"`);
   const contentType = type as ContentType;
   const params = parseParams(flags.param);
-  if (params.length && flags.body !== undefined) throw new UsageError('give the body once: --param NAME=VALUE pairs or --body');
+  if (params.length && flags.body !== undefined)
+    throw new UsageError('give the body once: --param NAME=VALUE pairs or --body');
   if (contentType === 'json') {
     if (params.length) throw new UsageError('a JSON body is signed through its hash: pass it with --body, not --param');
     if (flags.body !== undefined) {
@@ -68,7 +73,12 @@ export async function runSign(ctx: Ctx, flags: SignFlags): Promise<number> {
   const tokens = signingTokens(ctx.credentials());
   if (tokens.length > 1) ctx.out.warn(severalTokens(tokens.length));
   const [token] = tokens;
-  const signed = signRequest({ authToken: token!, url, contentType, ...(flags.body !== undefined ? { body: flags.body } : { params }) });
+  const signed = signRequest({
+    authToken: token!,
+    url,
+    contentType,
+    ...(flags.body !== undefined ? { body: flags.body } : { params }),
+  });
   if (url.includes('#')) ctx.out.note('the #fragment is not part of what Twilio signs: it was left out');
   ctx.out.result({ signature: signed.signature, url: maskUrl(signed.url), contentType, body: signed.body }, () => {
     ctx.out.print(signed.signature);

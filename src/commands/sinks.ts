@@ -71,7 +71,11 @@ export function register(cmd: Command, wire: Wire): void {
     .option('--external-id <id>', "kinesis: the external ID in that role's trust policy")
     .option('--write-key <key>', 'segment: the write key of the Segment source (a secret: never printed)')
     .option('--description <text>', 'a description (no personal data: Twilio asks for none)')
-    .option('--subscribe <type[@version]>', 'also subscribe the sink to this event type (repeat, or comma-separate)', collect)
+    .option(
+      '--subscribe <type[@version]>',
+      'also subscribe the sink to this event type (repeat, or comma-separate)',
+      collect,
+    )
     .option('--test', 'ask Twilio to send the sink its test event, and report the sink status')
     .addHelpText(
       'after',
@@ -113,12 +117,15 @@ Examples:
 
   cmd
     .command('validate <sid>')
-    .description("activate a sink with the test_id its test event carried (Kinesis and Segment sinks start inactive)")
+    .description('activate a sink with the test_id its test event carried (Kinesis and Segment sinks start inactive)')
     .option('--test-id <id>', 'the test_id from the test event')
     .addHelpText('after', '\nExamples:\n  $ twhook sinks validate DG0123… --test-id TE0123…\n')
     .action(wire(async (ctx: Ctx, sid: string, opts: { testId?: string }) => runSinkValidate(ctx, sid, opts)));
 
-  cmd.addHelpText('after', '\nExamples:\n  $ twhook sinks create --type webhook --destination https://example.com/events --subscribe com.twilio.messaging.message.delivered\n');
+  cmd.addHelpText(
+    'after',
+    '\nExamples:\n  $ twhook sinks create --type webhook --destination https://example.com/events --subscribe com.twilio.messaging.message.delivered\n',
+  );
 }
 
 // --- create ------------------------------------------------------------------------------------
@@ -133,7 +140,9 @@ export async function runSinkCreate(ctx: Ctx, given: SinkCreateOptions): Promise
   const noOptions = SINK_OPTION_KEYS.every((k) => given[k] === undefined);
   if (noOptions && !ctx.canPrompt) {
     const ask = ctx.out.json ? 'or run it without --json to be asked' : 'or run it on a terminal to be asked';
-    throw new UsageError(`pass --type webhook --destination URL (or kinesis, segment: see \`twhook sinks create --help\`), ${ask}`);
+    throw new UsageError(
+      `pass --type webhook --destination URL (or kinesis, segment: see \`twhook sinks create --help\`), ${ask}`,
+    );
   }
   const opts = noOptions ? await askSinkOptions(ctx) : given;
   const check = { allowLocalDestinations: apiIsLocal(ctx) };
@@ -163,14 +172,20 @@ export async function runSinkCreate(ctx: Ctx, given: SinkCreateOptions): Promise
   const result: SinkCreateResult = { sink: sinkJson(sink), subscription: null, test: null };
   if (subscribe.length) {
     try {
-      result.subscription = await createSubscription(events, { sinkSid: sink.sid, types: subscribe, description: opts.description });
+      result.subscription = await createSubscription(events, {
+        sinkSid: sink.sid,
+        types: subscribe,
+        description: opts.description,
+      });
     } catch (err) {
       throw await withoutNewSink(events, sink, err);
     }
     warnUnreadTypes(ctx, [result.subscription]);
   }
   // Only once the sink stays: a refused --subscribe deletes it again, and says so in its one error line.
-  ctx.out.note(`created ${sinkTypeLabel(sink.sinkType)} sink ${sink.sid} (${sink.status}): ${describeDestination(sink)}`);
+  ctx.out.note(
+    `created ${sinkTypeLabel(sink.sinkType)} sink ${sink.sid} (${sink.status}): ${describeDestination(sink)}`,
+  );
   if (opts.test) {
     const test = await events.sinks.test(sink.sid);
     const after = await events.sinks.fetch(sink.sid);
@@ -186,11 +201,16 @@ export async function runSinkCreate(ctx: Ctx, given: SinkCreateOptions): Promise
       return;
     }
     const c = ctx.out.c;
-    ctx.out.print(`${c.green('✓')} ${sinkTypeLabel(sink.sinkType)} sink ${c.bold(result.sink.sid)} (${result.sink.status}): ${result.sink.destination}`);
+    ctx.out.print(
+      `${c.green('✓')} ${sinkTypeLabel(sink.sinkType)} sink ${c.bold(result.sink.sid)} (${result.sink.status}): ${result.sink.destination}`,
+    );
     if (result.subscription) {
-      ctx.out.print(`${c.green('✓')} subscription ${c.bold(result.subscription.sid)}: ${typesCell(result.subscription.types, result.subscription.typesError)}`);
+      ctx.out.print(
+        `${c.green('✓')} subscription ${c.bold(result.subscription.sid)}: ${typesCell(result.subscription.types, result.subscription.typesError)}`,
+      );
     }
-    if (result.test) ctx.out.print(`${c.green('✓')} test event ${result.test.result}; sink status: ${result.test.status}`);
+    if (result.test)
+      ctx.out.print(`${c.green('✓')} test event ${result.test.result}; sink status: ${result.test.status}`);
   });
   if (result.sink.status !== 'active') ctx.out.note(nextStepsForInactive(sink));
 }
@@ -201,7 +221,14 @@ export async function runSinkCreate(ctx: Ctx, given: SinkCreateOptions): Promise
  * taken as created; none after an answer means nothing was; none after a timeout may still come,
  * so it is journaled for `twhook restore`, which deletes it if it does.
  */
-async function sinkCreatedAnyway(ctx: Ctx, accountSid: string, events: EventsApi, err: unknown, description: string, existing: Set<string>): Promise<Sink> {
+async function sinkCreatedAnyway(
+  ctx: Ctx,
+  accountSid: string,
+  events: EventsApi,
+  err: unknown,
+  description: string,
+  existing: Set<string>,
+): Promise<Sink> {
   if (!(err instanceof RemoteError)) throw err;
   const status = err.info.status ?? 0;
   if (status < 400 || status >= 500) {
@@ -229,11 +256,16 @@ async function sinkCreatedAnyway(ctx: Ctx, accountSid: string, events: EventsApi
         details: { existingSids: [...existing] },
         note: `outcome unknown: ${err.message}`.slice(0, 300),
       });
-      throw explained(err, `${err.message}; Twilio may have created the sink all the same: run \`twhook restore\` to delete it if it did (\`twhook sinks list\` shows it)`);
+      throw explained(
+        err,
+        `${err.message}; Twilio may have created the sink all the same: run \`twhook restore\` to delete it if it did (\`twhook sinks list\` shows it)`,
+      );
     }
   }
   const explainedErr = await explainSinkCreateFailure(err, events);
-  throw explainedErr instanceof RemoteError ? explained(explainedErr, `${explainedErr.message}; nothing was created`) : explainedErr;
+  throw explainedErr instanceof RemoteError
+    ? explained(explainedErr, `${explainedErr.message}; nothing was created`)
+    : explainedErr;
 }
 
 /**
@@ -243,7 +275,8 @@ async function sinkCreatedAnyway(ctx: Ctx, accountSid: string, events: EventsApi
 async function withoutNewSink(events: EventsApi, sink: Sink, err: unknown): Promise<unknown> {
   const reason = err instanceof Error ? err.message : String(err);
   try {
-    for (const sub of await events.subscriptions.list({ sinkSid: sink.sid })) await events.subscriptions.remove(sub.sid);
+    for (const sub of await events.subscriptions.list({ sinkSid: sink.sid }))
+      await events.subscriptions.remove(sub.sid);
     await events.sinks.remove(sink.sid);
   } catch (undo) {
     return new RemoteError(
@@ -253,11 +286,17 @@ async function withoutNewSink(events: EventsApi, sink: Sink, err: unknown): Prom
     );
   }
   if (!(err instanceof RemoteError)) return err;
-  return explained(err, `could not subscribe the new sink: ${reason}; deleted sink ${sink.sid} again, nothing was created`);
+  return explained(
+    err,
+    `could not subscribe the new sink: ${reason}; deleted sink ${sink.sid} again, nothing was created`,
+  );
 }
 
 function nextStepsForInactive(sink: Pick<Sink, 'sid' | 'sinkType' | 'status'>): string {
-  return `Next: ${inactiveSinkMessage({ ...sink })}`.replace(', and Twilio only subscribes active sinks', ' (Twilio only subscribes active sinks)');
+  return `Next: ${inactiveSinkMessage({ ...sink })}`.replace(
+    ', and Twilio only subscribes active sinks',
+    ' (Twilio only subscribes active sinks)',
+  );
 }
 
 const DONE = '\u0000done';
@@ -273,36 +312,50 @@ export async function askSinkOptions(ctx: Ctx): Promise<SinkCreateOptions> {
       { name: 'segment', value: 'segment', description: 'Twilio sends events to a Segment source' },
     ],
   });
-  const asValidator = (check: (v: string) => unknown) => (value: string): true | string => {
-    try {
-      check(value.trim());
-      return true;
-    } catch (err) {
-      return (err as Error).message;
-    }
-  };
+  const asValidator =
+    (check: (v: string) => unknown) =>
+    (value: string): true | string => {
+      try {
+        check(value.trim());
+        return true;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
   const opts: SinkCreateOptions = { type };
   if (type === 'webhook') {
     const check = { allowLocalDestinations: apiIsLocal(ctx) };
-    opts.destination = (await p.input({ message: 'Destination URL (https://…)', validate: asValidator((v) => checkDestination(v, check)) })).trim();
+    opts.destination = (
+      await p.input({
+        message: 'Destination URL (https://…)',
+        validate: asValidator((v) => checkDestination(v, check)),
+      })
+    ).trim();
   } else if (type === 'kinesis') {
     opts.arn = (await p.input({ message: 'Kinesis stream ARN', validate: asValidator(checkKinesisArn) })).trim();
-    opts.roleArn = (await p.input({ message: 'IAM role ARN Twilio assumes', validate: asValidator(checkRoleArn) })).trim();
-    opts.externalId = (await p.input({ message: "External ID (from the role's trust policy)", validate: asValidator(checkExternalId) })).trim();
+    opts.roleArn = (
+      await p.input({ message: 'IAM role ARN Twilio assumes', validate: asValidator(checkRoleArn) })
+    ).trim();
+    opts.externalId = (
+      await p.input({ message: "External ID (from the role's trust policy)", validate: asValidator(checkExternalId) })
+    ).trim();
   } else {
     if (!p.password) throw new UsageError('pass the Segment write key with --write-key KEY');
     opts.writeKey = (await p.password({ message: 'Segment write key', validate: asValidator(checkWriteKey) })).trim();
     ctx.out.redactor.add(opts.writeKey);
   }
   if (type === 'kinesis') {
-    ctx.out.note('a Kinesis sink starts inactive: subscribe it once it is validated (`twhook sinks test`, `twhook sinks validate`)');
+    ctx.out.note(
+      'a Kinesis sink starts inactive: subscribe it once it is validated (`twhook sinks test`, `twhook sinks validate`)',
+    );
   } else {
     const { events } = await ctx.twilio();
     const selected = await pickEventTypes(ctx, await events.eventTypes.list());
     if (selected.length) opts.subscribe = selected.map(formatSelection);
   }
   const summary = `${type} sink${opts.destination ? ` to ${opts.destination}` : ''}${opts.subscribe ? ` subscribed to ${plural(opts.subscribe.length, 'event type')}` : ''}`;
-  if (!(await p.confirm({ message: `Create the ${summary}?`, default: true }))) throw new CancelError('nothing created');
+  if (!(await p.confirm({ message: `Create the ${summary}?`, default: true })))
+    throw new CancelError('nothing created');
   return opts;
 }
 
@@ -312,18 +365,26 @@ export async function pickEventTypes(ctx: Ctx, catalogue: EventType[]): Promise<
   const usable = catalogue.filter((t) => t.status !== 'discontinued');
   for (let round = 0; round < usable.length; round++) {
     const picked = await ctx.prompter.search<string>({
-      message: chosen.length ? `Another event type (${chosen.length} chosen; pick Done to finish)` : 'Event types to subscribe (type to search)',
+      message: chosen.length
+        ? `Another event type (${chosen.length} chosen; pick Done to finish)`
+        : 'Event types to subscribe (type to search)',
       source: (term) => {
         const words = (term ?? '').toLowerCase().split(/\s+/).filter(Boolean);
         const matches = usable.filter(
-          (t) => !chosen.includes(t.type) && words.every((w) => `${t.type} ${t.description ?? ''}`.toLowerCase().includes(w)),
+          (t) =>
+            !chosen.includes(t.type) &&
+            words.every((w) => `${t.type} ${t.description ?? ''}`.toLowerCase().includes(w)),
         );
         const done: Choice<string> = chosen.length
           ? { name: `Done (${plural(chosen.length, 'type')})`, value: DONE }
           : { name: 'No subscription for now', value: DONE };
         return [
           done,
-          ...matches.map((t) => ({ name: t.type, value: t.type, description: [t.description, t.status !== 'available' ? t.status : ''].filter(Boolean).join(' · ') })),
+          ...matches.map((t) => ({
+            name: t.type,
+            value: t.type,
+            description: [t.description, t.status !== 'available' ? t.status : ''].filter(Boolean).join(' · '),
+          })),
         ];
       },
     });
@@ -343,7 +404,10 @@ export async function runSinkList(ctx: Ctx): Promise<void> {
   const { events } = await ctx.twilio();
   const [sinks, subs] = await Promise.all([events.sinks.list(), events.subscriptions.list()]);
   guardSecrets(ctx, sinks);
-  const rows: SinkRow[] = sinks.map((s) => ({ ...sinkJson(s), subscriptions: subs.filter((x) => x.sinkSid === s.sid).length }));
+  const rows: SinkRow[] = sinks.map((s) => ({
+    ...sinkJson(s),
+    subscriptions: subs.filter((x) => x.sinkSid === s.sid).length,
+  }));
   ctx.out.result({ sinks: rows }, () => {
     if (!rows.length) {
       ctx.out.note('no sinks on this account: `twhook sinks create --type webhook --destination https://…`');
@@ -353,7 +417,10 @@ export async function runSinkList(ctx: Ctx): Promise<void> {
       [
         { header: 'SID', value: (s: SinkRow) => s.sid },
         { header: 'TYPE', value: (s) => s.type },
-        { header: 'STATUS', value: (s) => (ctx.io.isStdoutTTY && s.status !== 'active' ? ctx.out.c.yellow(s.status) : s.status) },
+        {
+          header: 'STATUS',
+          value: (s) => (ctx.io.isStdoutTTY && s.status !== 'active' ? ctx.out.c.yellow(s.status) : s.status),
+        },
         { header: 'SUBS', value: (s) => String(s.subscriptions) },
         { header: 'DESTINATION', value: (s) => s.destination },
         { header: 'DESCRIPTION', value: (s) => s.description },
@@ -380,7 +447,8 @@ export async function runSinkShow(ctx: Ctx, sid: string): Promise<void> {
     ctx.out.print(`  type         ${json.type}`);
     ctx.out.print(`  status       ${json.status}`);
     ctx.out.print(`  destination  ${json.destination}`);
-    for (const [key, value] of Object.entries(json.configuration)) ctx.out.print(`    ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    for (const [key, value] of Object.entries(json.configuration))
+      ctx.out.print(`    ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
     if (json.dateCreated) ctx.out.print(`  created      ${json.dateCreated}`);
     ctx.out.print(`  subscriptions${subscriptions.length ? '' : '  (none)'}`);
     for (const s of subscriptions) ctx.out.print(`    ${s.sid}  ${typesCell(s.types, s.typesError)}`);
@@ -411,13 +479,17 @@ export async function runSinkDelete(ctx: Ctx, sid: string, opts: SinkDeleteOptio
       );
     }
     ctx.out.note(`sink ${sid} still has ${plural(subs.length, 'subscription')}: ${list}`);
-    withSubscriptions = await ctx.prompter.confirm({ message: `Delete the ${plural(subs.length, 'subscription')} and the ${what}?`, default: false });
+    withSubscriptions = await ctx.prompter.confirm({
+      message: `Delete the ${plural(subs.length, 'subscription')} and the ${what}?`,
+      default: false,
+    });
     if (!withSubscriptions) throw new CancelError('nothing deleted');
   } else if (!opts.yes) {
     // As configure and restore: off a terminal nothing is changed unasked.
     if (!ctx.canPrompt) throw new UsageError(`pass --yes to delete the ${what} without confirmation`);
     const extra = subs.length ? ` and its ${plural(subs.length, 'subscription')}` : '';
-    if (!(await ctx.prompter.confirm({ message: `Delete the ${what}${extra}?`, default: false }))) throw new CancelError('nothing deleted');
+    if (!(await ctx.prompter.confirm({ message: `Delete the ${what}${extra}?`, default: false })))
+      throw new CancelError('nothing deleted');
   }
   const deletedSubs: string[] = [];
   for (const sub of subs) {
@@ -430,7 +502,9 @@ export async function runSinkDelete(ctx: Ctx, sid: string, opts: SinkDeleteOptio
   }
   await orNotFound(() => events.sinks.remove(sid), `sink ${sid} is already gone`);
   ctx.out.result({ deleted: { sinks: [sid], subscriptions: deletedSubs } }, () =>
-    ctx.out.print(`deleted ${what}${deletedSubs.length ? ` and ${plural(deletedSubs.length, 'subscription')} (${deletedSubs.join(', ')})` : ''}`),
+    ctx.out.print(
+      `deleted ${what}${deletedSubs.length ? ` and ${plural(deletedSubs.length, 'subscription')} (${deletedSubs.join(', ')})` : ''}`,
+    ),
   );
 }
 
@@ -439,13 +513,20 @@ export async function runSinkDelete(ctx: Ctx, sid: string, opts: SinkDeleteOptio
 export async function runSinkTest(ctx: Ctx, sid: string): Promise<void> {
   checkSinkSid(sid);
   const { events } = await ctx.twilio();
-  const test = await orNotFound(() => events.sinks.test(sid), `no sink ${sid} on this account (see \`twhook sinks list\`)`);
+  const test = await orNotFound(
+    () => events.sinks.test(sid),
+    `no sink ${sid} on this account (see \`twhook sinks list\`)`,
+  );
   const sink = await fetchSink(events, sid);
   guardSecrets(ctx, [sink]);
   ctx.out.result({ sid, result: test.result, status: sink.status, sink: sinkJson(sink) }, () => {
-    ctx.out.print(`test event ${test.result} to ${sinkTypeLabel(sink.sinkType)} sink ${sid} (${describeDestination(sink)}); status: ${sink.status}`);
+    ctx.out.print(
+      `test event ${test.result} to ${sinkTypeLabel(sink.sinkType)} sink ${sid} (${describeDestination(sink)}); status: ${sink.status}`,
+    );
     if (sink.status !== 'active') {
-      ctx.out.note(`once it arrives, activate the sink with its test_id: \`twhook sinks validate ${sid} --test-id ID\``);
+      ctx.out.note(
+        `once it arrives, activate the sink with its test_id: \`twhook sinks validate ${sid} --test-id ID\``,
+      );
     } else if (sink.sinkType === 'webhook') {
       ctx.out.note('the test event is a JSON array with one CloudEvent of type com.twilio.eventstreams.test-event');
     }
@@ -455,7 +536,8 @@ export async function runSinkTest(ctx: Ctx, sid: string): Promise<void> {
 export async function runSinkValidate(ctx: Ctx, sid: string, opts: { testId?: string }): Promise<void> {
   checkSinkSid(sid);
   const testId = opts.testId?.trim();
-  if (!testId) throw new UsageError(`pass --test-id ID: the test_id in the test event \`twhook sinks test ${sid}\` sends`);
+  if (!testId)
+    throw new UsageError(`pass --test-id ID: the test_id in the test event \`twhook sinks test ${sid}\` sends`);
   const { events } = await ctx.twilio();
   const before = await fetchSink(events, sid);
   let result: { result: string };

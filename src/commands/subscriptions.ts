@@ -66,16 +66,25 @@ Examples:
   cmd
     .command('add-types <sid> <types...>')
     .description('add event types to a subscription (or change their schema version)')
-    .addHelpText('after', '\nExamples:\n  $ twhook subscriptions add-types DF0123… com.twilio.messaging.message.undelivered com.twilio.messaging.message.sent@2\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ twhook subscriptions add-types DF0123… com.twilio.messaging.message.undelivered com.twilio.messaging.message.sent@2\n',
+    )
     .action(wire(async (ctx: Ctx, sid: string, types: string[]) => runSubscriptionAddTypes(ctx, sid, types)));
 
   cmd
     .command('remove-types <sid> <types...>')
     .description('remove event types from a subscription')
-    .addHelpText('after', '\nExamples:\n  $ twhook subscriptions remove-types DF0123… com.twilio.messaging.message.sent\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ twhook subscriptions remove-types DF0123… com.twilio.messaging.message.sent\n',
+    )
     .action(wire(async (ctx: Ctx, sid: string, types: string[]) => runSubscriptionRemoveTypes(ctx, sid, types)));
 
-  cmd.addHelpText('after', '\nExamples:\n  $ twhook subscriptions create --sink DG0123… --type com.twilio.messaging.message.delivered\n');
+  cmd.addHelpText(
+    'after',
+    '\nExamples:\n  $ twhook subscriptions create --sink DG0123… --type com.twilio.messaging.message.delivered\n',
+  );
 }
 
 export function printSubscription(ctx: Ctx, sub: SubscriptionJson): void {
@@ -87,11 +96,13 @@ export function printSubscription(ctx: Ctx, sub: SubscriptionJson): void {
 }
 
 export async function runSubscriptionCreate(ctx: Ctx, opts: SubscriptionCreateOptions): Promise<void> {
-  if (!opts.sink) throw new UsageError('pass --sink DG… (the sink that receives the events; `twhook sinks list` shows them)');
+  if (!opts.sink)
+    throw new UsageError('pass --sink DG… (the sink that receives the events; `twhook sinks list` shows them)');
   const sinkSid = checkSinkSid(opts.sink);
   const types = parseTypeSelections(opts.type ?? []);
   if (!types.length) throw new UsageError('pass at least one --type (see `twhook event-types list`)');
-  if (opts.description !== undefined && !opts.description.trim()) throw new UsageError('--description must not be empty');
+  if (opts.description !== undefined && !opts.description.trim())
+    throw new UsageError('--description must not be empty');
   const { events } = await ctx.twilio();
   const sub = await createSubscription(events, { sinkSid, types, description: opts.description });
   warnUnreadTypes(ctx, [sub]);
@@ -110,7 +121,11 @@ export async function runSubscriptionList(ctx: Ctx, opts: { sink?: string }): Pr
   warnUnreadTypes(ctx, subs);
   ctx.out.result({ subscriptions: subs }, () => {
     if (!subs.length) {
-      ctx.out.note(sinkSid ? `sink ${sinkSid} has no subscriptions` : 'no subscriptions on this account: `twhook subscriptions create --sink DG… --type TYPE`');
+      ctx.out.note(
+        sinkSid
+          ? `sink ${sinkSid} has no subscriptions`
+          : 'no subscriptions on this account: `twhook subscriptions create --sink DG… --type TYPE`',
+      );
       return;
     }
     ctx.out.table(
@@ -126,7 +141,10 @@ export async function runSubscriptionList(ctx: Ctx, opts: { sink?: string }): Pr
 }
 
 function fetchSubscription(events: EventsApi, sid: string): Promise<Subscription> {
-  return orNotFound(() => events.subscriptions.fetch(sid), `no subscription ${sid} on this account (see \`twhook subscriptions list\`)`);
+  return orNotFound(
+    () => events.subscriptions.fetch(sid),
+    `no subscription ${sid} on this account (see \`twhook subscriptions list\`)`,
+  );
 }
 
 /** The subscription (required) with its types (optional: `typesError` when they cannot be read). */
@@ -152,7 +170,10 @@ export async function runSubscriptionDelete(ctx: Ctx, sid: string, opts: { yes?:
     // The types only make the question clearer: without them it is asked all the same.
     const withTypes = await readTypes(events, sub);
     const what = withTypes.typesError ? '' : `${plural(withTypes.types.length, 'type')} `;
-    const ok = await ctx.prompter.confirm({ message: `Delete subscription ${sid} (${what}to sink ${sub.sinkSid})?`, default: false });
+    const ok = await ctx.prompter.confirm({
+      message: `Delete subscription ${sid} (${what}to sink ${sub.sinkSid})?`,
+      default: false,
+    });
     if (!ok) throw new CancelError('nothing deleted');
   }
   await orNotFound(() => events.subscriptions.remove(sid), `subscription ${sid} is already gone`);
@@ -164,7 +185,10 @@ export async function runSubscriptionAddTypes(ctx: Ctx, sid: string, values: str
   const types = parseTypeSelections(values);
   if (!types.length) throw new UsageError('name at least one event type to add');
   const { events } = await ctx.twilio();
-  await orNotFound(() => events.subscriptions.fetch(sid), `no subscription ${sid} on this account (see \`twhook subscriptions list\`)`);
+  await orNotFound(
+    () => events.subscriptions.fetch(sid),
+    `no subscription ${sid} on this account (see \`twhook subscriptions list\`)`,
+  );
   for (const selection of types) {
     try {
       await events.subscribedEvents.add(sid, selection);
@@ -190,7 +214,9 @@ export async function runSubscriptionRemoveTypes(ctx: Ctx, sid: string, values: 
   const have = new Set(current.types.map((t) => t.type));
   const absent = wanted.filter((t) => !have.has(t));
   if (absent.length) {
-    throw new UsageError(`${sid} is not subscribed to ${absent.join(', ')}; it has ${[...have].join(', ') || 'no types'}`);
+    throw new UsageError(
+      `${sid} is not subscribed to ${absent.join(', ')}; it has ${[...have].join(', ') || 'no types'}`,
+    );
   }
   if (wanted.length >= have.size) {
     throw new UsageError(

@@ -87,7 +87,9 @@ export function specFiles(ctx: Ctx, paths: string[]): string[] {
       stat = statSync(full);
     } catch {
       throw new UsageError(
-        paths.length ? `${path}: no such file or folder` : 'which specs? twhook test specs/ (files .yaml, .yml or .json, or folders of them); ./specs does not exist',
+        paths.length
+          ? `${path}: no such file or folder`
+          : 'which specs? twhook test specs/ (files .yaml, .yml or .json, or folders of them); ./specs does not exist',
       );
     }
     if (stat.isDirectory()) {
@@ -101,7 +103,9 @@ export function specFiles(ctx: Ctx, paths: string[]): string[] {
 
 export async function runTest(ctx: Ctx, paths: string[], flags: TestFlags): Promise<number> {
   const jobs = parsePositiveInt(flags.jobs ?? '1', '--jobs', 1);
-  const publicUrl = flags.publicUrl ? checkAbsoluteUrl(flags.publicUrl, '--public-url', 'https://abc123.ngrok.app') : undefined;
+  const publicUrl = flags.publicUrl
+    ? checkAbsoluteUrl(flags.publicUrl, '--public-url', 'https://abc123.ngrok.app')
+    : undefined;
   // Everything is read and checked before anything runs.
   const specs: Spec[] = [];
   for (const file of specFiles(ctx, paths)) specs.push(...readSpecFile(file, relative(ctx.cwd, file) || file));
@@ -128,7 +132,14 @@ export async function runTest(ctx: Ctx, paths: string[], flags: TestFlags): Prom
   const worker = async () => {
     while (!stop && !ctx.signal.aborted && nextIndex < specs.length) {
       const index = nextIndex++;
-      const result = await runSpec(specs[index]!, { engine, app: flags.app, ...signing, publicUrl, signal: ctx.signal, dispatcher });
+      const result = await runSpec(specs[index]!, {
+        engine,
+        app: flags.app,
+        ...signing,
+        publicUrl,
+        signal: ctx.signal,
+        dispatcher,
+      });
       results[index] = result;
       if (!result.ok && flags.bail) stop = true;
       show();
@@ -152,15 +163,28 @@ export async function runTest(ctx: Ctx, paths: string[], flags: TestFlags): Prom
       const spec = specs[i]!;
       const r = results[i];
       const classname = spec.at.file;
-      if (!r) junit.add({ classname, name: spec.name, skipped: { message: ctx.signal.aborted ? 'interrupted' : 'not run (--bail)' } });
+      if (!r)
+        junit.add({
+          classname,
+          name: spec.name,
+          skipped: { message: ctx.signal.aborted ? 'interrupted' : 'not run (--bail)' },
+        });
       else if (r.ok) junit.add({ classname, name: spec.name, time: r.ms / 1000 });
       else {
-        const place = r.failure?.step ? `${r.failure.step.at.file}:${r.failure.step.at.line}` : `${spec.at.file}:${spec.at.line}`;
+        const place = r.failure?.step
+          ? `${r.failure.step.at.file}:${r.failure.step.at.line}`
+          : `${spec.at.file}:${spec.at.line}`;
         junit.add({
           classname,
           name: spec.name,
           time: r.ms / 1000,
-          failure: { message: `${place}: ${r.failure?.message ?? 'failed'}`, type: 'step', details: around(r).map((e) => plainLine(e)).join('\n') },
+          failure: {
+            message: `${place}: ${r.failure?.message ?? 'failed'}`,
+            type: 'step',
+            details: around(r)
+              .map((e) => plainLine(e))
+              .join('\n'),
+          },
         });
       }
     }
@@ -170,7 +194,11 @@ export async function runTest(ctx: Ctx, paths: string[], flags: TestFlags): Prom
   if (ctx.out.json) ctx.out.emit({ type: 'summary', ...summary });
   else {
     const c = ctx.out.c;
-    const parts = [c.green(`${summary.passed} passed`), failed ? c.red(`${failed} failed`) : '', skipped ? c.yellow(`${skipped} not run`) : ''].filter(Boolean);
+    const parts = [
+      c.green(`${summary.passed} passed`),
+      failed ? c.red(`${failed} failed`) : '',
+      skipped ? c.yellow(`${skipped} not run`) : '',
+    ].filter(Boolean);
     ctx.out.print(`\n${parts.join(', ')} (${specs.length} spec${specs.length === 1 ? '' : 's'})`);
   }
   if (ctx.signal.aborted) return 130;
@@ -181,7 +209,8 @@ export async function runTest(ctx: Ctx, paths: string[], flags: TestFlags): Prom
 function around(result: SpecResult): SimEvent[] {
   const index = result.failure?.index ?? 0;
   const type = result.failure?.step?.kind === 'expect' ? result.failure.step.type : undefined;
-  const keep = (e: SimEvent) => (e.type !== 'request' && e.type !== 'callback') || e.type === type || (e.type === 'request' && e.status >= 400);
+  const keep = (e: SimEvent) =>
+    (e.type !== 'request' && e.type !== 'callback') || e.type === type || (e.type === 'request' && e.status >= 400);
   const before = result.events.slice(0, index).filter(keep).slice(-4);
   const after = result.events.slice(index).filter(keep).slice(0, 5);
   return [...before, ...after];
@@ -223,7 +252,10 @@ function report(ctx: Ctx, r: SpecResult): void {
   }
   ctx.out.print(`${c.red('✗')} ${c.bold(r.spec.name)} ${c.dim(where)}`);
   const step = r.failure?.step;
-  if (step) ctx.out.print(`    step ${step.at.file}:${step.at.line}  ${c.bold(step.kind === 'expect' ? `expect ${step.text}` : step.text)}`);
+  if (step)
+    ctx.out.print(
+      `    step ${step.at.file}:${step.at.line}  ${c.bold(step.kind === 'expect' ? `expect ${step.text}` : step.text)}`,
+    );
   ctx.out.print(`    ${c.red(r.failure?.message ?? 'failed')}`);
   const events = around(r);
   if (events.length) {

@@ -16,7 +16,15 @@ import { nameFromFile, specYaml } from '../simulate/spec-writer.js';
 import { appLabel, appUrl, DEFAULT_FROM, DEFAULT_TO, webhookUrl } from '../simulate/target.js';
 import { checkAbsoluteUrl, parsePositiveInt } from './shared/flags.js';
 import { transcriptRenderer } from '../ui/sim-transcript.js';
-import { checkListening, checkSavePath, loadEngine, numberTarget, openCapture, simulationSigning, writeSaved } from './shared/simulate.js';
+import {
+  checkListening,
+  checkSavePath,
+  loadEngine,
+  numberTarget,
+  openCapture,
+  simulationSigning,
+  writeSaved,
+} from './shared/simulate.js';
 import { checkMethod } from './shared/webhook-url.js';
 import { urlPassword } from '../webhooks/url.js';
 
@@ -41,8 +49,16 @@ export function register(cmd: Command, wire: Wire): void {
   cmd
     .argument('[app]', 'your app: a port (3000) or a URL; a port, or a URL with no path, gets /sms')
     .argument('[message...]', 'the messages the texter sends, in order')
-    .option('--media <url>', 'attach this media URL to the next message (repeatable)', (v: string, p: string[] = []) => [...p, v])
-    .option('--delivery <status>', "the replies' final status for their status callbacks: delivered, failed, undelivered", 'delivered')
+    .option(
+      '--media <url>',
+      'attach this media URL to the next message (repeatable)',
+      (v: string, p: string[] = []) => [...p, v],
+    )
+    .option(
+      '--delivery <status>',
+      "the replies' final status for their status callbacks: delivered, failed, undelivered",
+      'delivered',
+    )
     .option('--from <number>', `the texter (default ${DEFAULT_FROM})`)
     .option('--to <number>', `the number texted (default ${DEFAULT_TO}, or the --number)`)
     .option('--method <method>', 'GET or POST (default POST)')
@@ -50,7 +66,10 @@ export function register(cmd: Command, wire: Wire): void {
     .option('--new-conversation', 'forget the cookies kept from earlier runs for this From/To pair')
     .option('--max-requests <n>', 'stop a redirect loop after this many requests', '100')
     .option('--number <number>', "use this number's configured SMS webhook from the account instead of <app>")
-    .option('--capture <file>', 'append requests and answers to this file (default .twhook/captures/<date>.jsonl, as dev)')
+    .option(
+      '--capture <file>',
+      'append requests and answers to this file (default .twhook/captures/<date>.jsonl, as dev)',
+    )
     .option('--no-capture', 'capture nothing')
     .option('--save <file.yaml>', 'write the conversation as a spec for `twhook test`')
     .option('--public-url <base>', 'sign for this public base URL (the one the app believes it serves)')
@@ -76,7 +95,13 @@ Examples:
     )
     .action(
       wire(async (ctx: Ctx, app: string | undefined, messages: string[], flags: TextFlags) =>
-        runText(ctx, app, messages, flags, mediaPositions((cmd.parent as { rawArgs?: string[] } | null)?.rawArgs ?? [], cmd)),
+        runText(
+          ctx,
+          app,
+          messages,
+          flags,
+          mediaPositions((cmd.parent as { rawArgs?: string[] } | null)?.rawArgs ?? [], cmd),
+        ),
       ),
     );
 }
@@ -102,7 +127,6 @@ export function mediaPositions(rawArgs: string[], cmd: Command): number[] {
   for (let i = start + 1; i < rawArgs.length; i++) {
     const arg = rawArgs[i]!;
     if (arg === '--') {
-      words += rawArgs.length - i - 1;
       break;
     }
     if (arg.startsWith('-') && arg.length > 1) {
@@ -123,7 +147,13 @@ function checkNumber(value: string, flag: string): string {
   return value;
 }
 
-export async function runText(ctx: Ctx, app: string | undefined, words: string[], flags: TextFlags, mediaAt: number[]): Promise<number> {
+export async function runText(
+  ctx: Ctx,
+  app: string | undefined,
+  words: string[],
+  flags: TextFlags,
+  mediaAt: number[],
+): Promise<number> {
   // With --number, every word is a message.
   let messageWords = words;
   let appArg = app;
@@ -133,18 +163,27 @@ export async function runText(ctx: Ctx, app: string | undefined, words: string[]
     appArg = undefined;
     mediaIndex = mediaAt;
   }
-  if (appArg === undefined && flags.number === undefined) throw new UsageError('where to? give your app: twhook text 3000 "hi" (or --number +E.164 to use a number\'s configured SMS URL)');
+  if (appArg === undefined && flags.number === undefined)
+    throw new UsageError(
+      'where to? give your app: twhook text 3000 "hi" (or --number +E.164 to use a number\'s configured SMS URL)',
+    );
   const delivery = flags.delivery ?? 'delivered';
-  if (!DELIVERY.includes(delivery as never)) throw new UsageError(`--delivery is ${DELIVERY.join(', ')}, not "${delivery}"`);
+  if (!DELIVERY.includes(delivery as never))
+    throw new UsageError(`--delivery is ${DELIVERY.join(', ')}, not "${delivery}"`);
   const from = checkNumber(flags.from ?? DEFAULT_FROM, '--from');
   if (flags.to !== undefined) checkNumber(flags.to, '--to');
   const maxRequests = parsePositiveInt(flags.maxRequests ?? '100', '--max-requests', 1);
-  const publicUrl = flags.publicUrl ? checkAbsoluteUrl(flags.publicUrl, '--public-url', 'https://abc123.ngrok.app') : undefined;
+  const publicUrl = flags.publicUrl
+    ? checkAbsoluteUrl(flags.publicUrl, '--public-url', 'https://abc123.ngrok.app')
+    : undefined;
   const savePath = flags.save ? checkSavePath(ctx, flags.save) : undefined;
   for (const url of flags.media ?? []) checkAbsoluteUrl(url, '--media', 'https://example.com/owl.png');
 
   // Messages in order, each --media on the next one; media after the last goes on a message of its own.
-  const script: Array<{ input: TextInput; tag: string }> = messageWords.map((body) => ({ input: { body }, tag: JSON.stringify(body) }));
+  const script: Array<{ input: TextInput; tag: string }> = messageWords.map((body) => ({
+    input: { body },
+    tag: JSON.stringify(body),
+  }));
   const trailing: string[] = [];
   (flags.media ?? []).forEach((url, i) => {
     const target = script[mediaIndex[i] ?? 0];
@@ -154,9 +193,12 @@ export async function runText(ctx: Ctx, app: string | undefined, words: string[]
   const chat = script.length === 0 && ctx.canPrompt;
   if (trailing.length && !chat) script.push({ input: { body: '', media: trailing }, tag: '--media' });
   if (!script.length && !chat) {
-    throw new UsageError('what does the texter send? twhook text 3000 "hi" (on a terminal, with no message, a chat starts)');
+    throw new UsageError(
+      'what does the texter send? twhook text 3000 "hi" (on a terminal, with no message, a chat starts)',
+    );
   }
-  if (script.some((s) => !s.input.body && !s.input.media?.length)) throw new UsageError('a message is empty (an unset variable?): give its text');
+  if (script.some((s) => !s.input.body && !s.input.media?.length))
+    throw new UsageError('a message is empty (an unset variable?): give its text');
 
   let target: AppTarget;
   let numberTo: string | undefined;
@@ -171,14 +213,17 @@ export async function runText(ctx: Ctx, app: string | undefined, words: string[]
   if (flags.fallback) target.fallback = { url: webhookUrl(flags.fallback, target.url, '--fallback') };
   const to = flags.to ?? numberTo ?? DEFAULT_TO;
   // Basic-auth passwords in the app's URLs are secrets: never in the transcript or --json.
-  for (const url of [target.url, target.fallback?.url, target.statusCallback?.url]) ctx.out.redactor.add(urlPassword(url));
+  for (const url of [target.url, target.fallback?.url, target.statusCallback?.url])
+    ctx.out.redactor.add(urlPassword(url));
   const signing = simulationSigning(ctx);
   await checkListening(target.url, ctx.signal);
   const engine = await loadEngine();
   const capture = await openCapture(ctx, flags.capture);
 
   const events: SimEvent[] = [];
-  const draw = ctx.out.json ? (event: SimEvent) => ctx.out.emit(event) : transcriptRenderer((line) => ctx.out.print(line), ctx.out.c);
+  const draw = ctx.out.json
+    ? (event: SimEvent) => ctx.out.emit(event)
+    : transcriptRenderer((line) => ctx.out.print(line), ctx.out.c);
   let chatMedia = trailing;
   const ask = chat
     ? async (): Promise<TextInput | undefined> => {
@@ -198,7 +243,11 @@ export async function runText(ctx: Ctx, app: string | undefined, words: string[]
     : undefined;
   const source = new ScriptedTextInputs<string>(script, () => events.length, ask);
   if (chat) ctx.out.note(ctx.out.c.dim('chat: type a message, Enter sends it; an empty line ends the conversation'));
-  ctx.out.note(ctx.out.c.dim(`texting ${appLabel(target.url)} from ${from} to ${to}${signing.authToken ? '' : ' (unsigned)'}${flags.newConversation ? ', new conversation' : ''}`));
+  ctx.out.note(
+    ctx.out.c.dim(
+      `texting ${appLabel(target.url)} from ${from} to ${to}${signing.authToken ? '' : ' (unsigned)'}${flags.newConversation ? ', new conversation' : ''}`,
+    ),
+  );
   let result;
   try {
     result = await engine.simulateText({
@@ -246,7 +295,9 @@ export async function runText(ctx: Ctx, app: string | undefined, words: string[]
     );
     writeSaved(savePath, text);
     if ([target.url, target.fallback?.url, target.statusCallback?.url].some((u) => urlPassword(u))) {
-      ctx.out.warn(`${flags.save} leaves out the URL passwords: run it with --app and the URL, e.g. twhook test ${flags.save} --app "$APP_URL"`);
+      ctx.out.warn(
+        `${flags.save} leaves out the URL passwords: run it with --app and the URL, e.g. twhook test ${flags.save} --app "$APP_URL"`,
+      );
     }
     ctx.out.note(`saved ${flags.save}: run it with \`twhook test ${flags.save}\``);
   }

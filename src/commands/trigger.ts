@@ -13,7 +13,14 @@ import { severalTokens } from './shared/several-tokens.js';
 import { classify } from '../webhooks/kinds.js';
 import { checkTwimlAnswer, type TwimlCheck } from '../webhooks/twiml.js';
 import { createSender, failureAdvice, type Answer, type OutgoingRequest, type SendFailure } from '../send/http.js';
-import { buildEvent, chooseVariant, flagName, requireFixture, signSynthetic, type SyntheticRequest } from '../trigger/build.js';
+import {
+  buildEvent,
+  chooseVariant,
+  flagName,
+  requireFixture,
+  signSynthetic,
+  type SyntheticRequest,
+} from '../trigger/build.js';
 import { listFixtures, type Fixture, type Json } from '../trigger/fixtures.js';
 import { checkAbsoluteUrl, parseKeyValue, parsePositiveInt } from './shared/flags.js';
 import { answerText, isAnswerOk } from '../send/compare.js';
@@ -61,7 +68,8 @@ const VARIABLE_FLAGS: Array<{ option: keyof TriggerFlags; variable: string; chec
     option: 'errorCode',
     variable: 'errorCode',
     check: (v) => {
-      if (!/^\d{5}$/.test(v)) throw new UsageError(`--error-code takes a Twilio error code (5 digits, such as 30003), not "${v}"`);
+      if (!/^\d{5}$/.test(v))
+        throw new UsageError(`--error-code takes a Twilio error code (5 digits, such as 30003), not "${v}"`);
       return v;
     },
   },
@@ -81,14 +89,21 @@ export function register(cmd: Command, wire: Wire): void {
   cmd
     .argument('[event]', 'sms, mms, call, gather, recording, message-status, call-status, debugger, event-streams')
     .option('--to <url>', 'the URL to send to (your app: http://localhost:3000/sms)')
-    .option('--param <K=V>', 'set or add a field (repeatable); for event-streams sets data.K of each event, or a dotted path', collect)
+    .option(
+      '--param <K=V>',
+      'set or add a field (repeatable); for event-streams sets data.K of each event, or a dotted path',
+      collect,
+    )
     .option('--from <number>', 'the From number (E.164)')
     .option('--to-number <number>', 'the To number (E.164)')
     .option('--body <text>', 'the message text (sms, mms)')
     .option('--media <n>', 'how many media attachments (mms, 0-10)')
     .option('--digits <keys>', 'the keys pressed (gather)')
     .option('--speech <text>', 'the words spoken, instead of digits (gather)')
-    .option('--final-status <status>', 'how the sequence ends: message-status delivered|undelivered|failed, call-status completed|busy|no-answer')
+    .option(
+      '--final-status <status>',
+      'how the sequence ends: message-status delivered|undelivered|failed, call-status completed|busy|no-answer',
+    )
     .option('--error-code <code>', 'the ErrorCode of a failed message or a debugger event')
     .option('--duration <seconds>', 'the call or recording duration (call-status, recording)')
     .option('--level <level>', 'ERROR or WARNING (debugger)')
@@ -125,7 +140,9 @@ const ADDRESS = /^(?:\+[1-9]\d{6,14}|(?:whatsapp|messenger|rcs):\+?[\w.@-]+|clie
 
 function checkAddress(value: string, flag: string): string {
   if (!ADDRESS.test(value)) {
-    throw new UsageError(`${flag} must be an E.164 number such as +15558675310 (or whatsapp:+…, client:name, sip:…), not "${value}"`);
+    throw new UsageError(
+      `${flag} must be an E.164 number such as +15558675310 (or whatsapp:+…, client:name, sip:…), not "${value}"`,
+    );
   }
   return value;
 }
@@ -149,10 +166,14 @@ export async function runTrigger(ctx: Ctx, event: string | undefined, flags: Tri
   const vars = variablesFor(fixture, flags);
   const params = (flags.param ?? []).map((p) => parseKeyValue(p, '--param', 'Body=Hello'));
   if (!flags.to) {
-    throw new UsageError(`where to? pass --to with your app's URL: twhook trigger ${event} --to http://localhost:3000/${defaultPath(fixture)}`);
+    throw new UsageError(
+      `where to? pass --to with your app's URL: twhook trigger ${event} --to http://localhost:3000/${defaultPath(fixture)}`,
+    );
   }
   const to = checkAbsoluteUrl(flags.to, '--to', 'http://localhost:3000/sms');
-  const signFor = flags.signFor ? checkAbsoluteUrl(flags.signFor, '--sign-for', 'https://abc123.ngrok.app/sms') : undefined;
+  const signFor = flags.signFor
+    ? checkAbsoluteUrl(flags.signFor, '--sign-for', 'https://abc123.ngrok.app/sms')
+    : undefined;
   // Basic-auth passwords in --to / --sign-for are secrets: never in the request lines or --json.
   for (const url of [to, signFor]) ctx.out.redactor.add(...urlPasswords(url));
   const method = flags.method?.toUpperCase();
@@ -167,7 +188,8 @@ export async function runTrigger(ctx: Ctx, event: string | undefined, flags: Tri
       if (tokens.length > 1) ctx.out.warn(severalTokens(tokens.length));
       authToken = tokens[0];
     } catch (err) {
-      if (err instanceof UsageError) throw new UsageError(`${err.message}, or pass --unsigned to send it without a signature`);
+      if (err instanceof UsageError)
+        throw new UsageError(`${err.message}, or pass --unsigned to send it without a signature`);
       throw err;
     }
   }
@@ -175,15 +197,28 @@ export async function runTrigger(ctx: Ctx, event: string | undefined, flags: Tri
   const accountSid = sid && /^AC[0-9a-fA-F]{32}$/.test(sid) ? sid : undefined;
 
   const built = buildEvent(fixture, { vars, params, accountSid, now: ctx.clock.now(), seed: flags.seed, method });
-  for (const name of built.unusedVars) ctx.out.warn(`${flagName(name)} has no effect on ${fixture.event}${built.variant ? ` ${built.variant}` : ''}`);
-  const signed = built.requests.map((request) => ({ request, outgoing: signSynthetic(request, { to, signFor, authToken }) }));
+  for (const name of built.unusedVars)
+    ctx.out.warn(`${flagName(name)} has no effect on ${fixture.event}${built.variant ? ` ${built.variant}` : ''}`);
+  const signed = built.requests.map((request) => ({
+    request,
+    outgoing: signSynthetic(request, { to, signFor, authToken }),
+  }));
   if (!authToken) ctx.out.note(ctx.out.c.dim('unsigned: no X-Twilio-Signature (an app that validates will refuse it)'));
 
   if (flags.dryRun) {
     for (const { request, outgoing } of signed) {
       const { kind, gist } = describe(outgoing);
-      ctx.out.result({ event: request.event, step: request.step, index: request.index, total: request.total, kind, gist, request: requestJson(request, outgoing) }, () =>
-        printRequest(ctx, request, outgoing, true),
+      ctx.out.result(
+        {
+          event: request.event,
+          step: request.step,
+          index: request.index,
+          total: request.total,
+          kind,
+          gist,
+          request: requestJson(request, outgoing),
+        },
+        () => printRequest(ctx, request, outgoing, true),
       );
     }
     return 0;
@@ -203,7 +238,12 @@ export async function runTrigger(ctx: Ctx, event: string | undefined, flags: Tri
       } else {
         result.answer = sent.answer;
         if (request.expectsTwiml) {
-          result.twiml = checkTwimlAnswer({ status: sent.answer.status, contentType: sent.answer.contentType, body: sent.answer.body, channel: request.expectsTwiml });
+          result.twiml = checkTwimlAnswer({
+            status: sent.answer.status,
+            contentType: sent.answer.contentType,
+            body: sent.answer.body,
+            channel: request.expectsTwiml,
+          });
         }
         result.ok = isAnswerOk(sent.answer.status, result.twiml);
       }
@@ -228,10 +268,14 @@ export async function runTrigger(ctx: Ctx, event: string | undefined, flags: Tri
     failed,
   };
   if (ctx.out.json) ctx.out.emit({ summary });
-  else if (signed.length > 1 && !unreachable) ctx.out.note(`${results.length} of ${signed.length} sent to ${to}: ${summary.ok} ok, ${failed} failed`);
+  else if (signed.length > 1 && !unreachable)
+    ctx.out.note(`${results.length} of ${signed.length} sent to ${to}: ${summary.ok} ok, ${failed} failed`);
   if (ctx.signal.aborted) return 130;
   if (unreachable?.failure) {
-    throw new RemoteError(`${unreachable.failure.message}: ${failureAdvice(unreachable.failure)}`, { code: unreachable.failure.code, service: 'app' });
+    throw new RemoteError(`${unreachable.failure.message}: ${failureAdvice(unreachable.failure)}`, {
+      code: unreachable.failure.code,
+      service: 'app',
+    });
   }
   return failed ? 1 : 0;
 }
@@ -257,7 +301,9 @@ export function variablesFor(fixture: Fixture, flags: TriggerFlags): Record<stri
     if (typeof value !== 'string') continue;
     if (!known.has(variable)) {
       const takes = eventFlags(fixture);
-      throw new UsageError(`${flagName(variable)} does not apply to ${fixture.event}${takes.length ? `: it takes ${takes.join(', ')}` : ''} (or --param K=V for any field)`);
+      throw new UsageError(
+        `${flagName(variable)} does not apply to ${fixture.event}${takes.length ? `: it takes ${takes.join(', ')}` : ''} (or --param K=V for any field)`,
+      );
     }
     vars[variable] = check(value);
   }
@@ -278,8 +324,18 @@ function lowerHeaders(headers: Record<string, string | string[]>): Record<string
 }
 
 function describe(outgoing: OutgoingRequest): { kind: string; gist: string } {
-  const body = typeof outgoing.body === 'string' ? outgoing.body : outgoing.body ? Buffer.from(outgoing.body).toString('utf8') : '';
-  const { kind, gist } = classify({ method: outgoing.method, url: outgoing.url, headers: lowerHeaders(outgoing.headers), body });
+  const body =
+    typeof outgoing.body === 'string'
+      ? outgoing.body
+      : outgoing.body
+        ? Buffer.from(outgoing.body).toString('utf8')
+        : '';
+  const { kind, gist } = classify({
+    method: outgoing.method,
+    url: outgoing.url,
+    headers: lowerHeaders(outgoing.headers),
+    body,
+  });
   return { kind, gist };
 }
 
@@ -303,7 +359,13 @@ function resultJson(r: TriggerResult): Record<string, unknown> {
     gist: r.gist,
     request: requestJson(r.request, r.outgoing),
     response: r.answer
-      ? { status: r.answer.status, contentType: r.answer.contentType ?? null, ms: Math.round(r.answer.ms * 10) / 10, body: answerText(r.answer), truncated: r.answer.truncated }
+      ? {
+          status: r.answer.status,
+          contentType: r.answer.contentType ?? null,
+          ms: Math.round(r.answer.ms * 10) / 10,
+          body: answerText(r.answer),
+          truncated: r.answer.truncated,
+        }
       : null,
     error: r.failure ? { code: r.failure.code, message: r.failure.message } : undefined,
     twiml: r.twiml,
@@ -319,11 +381,13 @@ function printRequest(ctx: Ctx, request: SyntheticRequest, outgoing: OutgoingReq
   const c = ctx.out.c;
   const { kind, gist } = describe(outgoing);
   ctx.out.print(`${c.bold(stepLabel(request) + `${outgoing.method} ${outgoing.url}`)}  ${c.cyan(kind)}  ${gist}`);
-  if (outgoing.signedFor && outgoing.signedFor !== outgoing.url) ctx.out.print(c.dim(`  signed for ${outgoing.signedFor}`));
+  if (outgoing.signedFor && outgoing.signedFor !== outgoing.url)
+    ctx.out.print(c.dim(`  signed for ${outgoing.signedFor}`));
   if (!full) return;
   for (const [name, value] of Object.entries(outgoing.headers)) ctx.out.print(`  ${name}: ${value}`);
   if (request.contentType === 'json') ctx.out.print(JSON.stringify(request.json, null, 2));
-  else for (const [name, value] of Object.entries(request.params ?? {})) ctx.out.print(`  ${c.dim(name + '=')}${value}`);
+  else
+    for (const [name, value] of Object.entries(request.params ?? {})) ctx.out.print(`  ${c.dim(name + '=')}${value}`);
   ctx.out.print();
 }
 
@@ -334,15 +398,19 @@ function printResult(ctx: Ctx, r: TriggerResult): void {
     return;
   }
   const answer = r.answer!;
-  const status = answer.status >= 200 && answer.status < 400 ? c.green(String(answer.status)) : c.red(String(answer.status));
+  const status =
+    answer.status >= 200 && answer.status < 400 ? c.green(String(answer.status)) : c.red(String(answer.status));
   ctx.out.print(`  ← ${status} ${answer.contentType ?? '(no content type)'} · ${Math.round(answer.ms)} ms`);
   const text = answerText(answer);
   if (text) for (const line of clipLines(text)) ctx.out.print(c.dim(`  ${line}`));
   if (r.twiml) {
     if (r.twiml.ok && r.twiml.effect) ctx.out.print(`  ${c.green('✓')} ${r.twiml.effect}`);
-    else if (r.twiml.ok) ctx.out.print(`  ${c.green('✓')} TwiML${r.twiml.verbs?.length ? `: ${r.twiml.verbs.join(', ')}` : ''}`);
+    else if (r.twiml.ok)
+      ctx.out.print(`  ${c.green('✓')} TwiML${r.twiml.verbs?.length ? `: ${r.twiml.verbs.join(', ')}` : ''}`);
     else {
-      const code = r.twiml.twilioError ? ` (Twilio error ${r.twiml.twilioError.code} ${r.twiml.twilioError.message})` : '';
+      const code = r.twiml.twilioError
+        ? ` (Twilio error ${r.twiml.twilioError.code} ${r.twiml.twilioError.message})`
+        : '';
       ctx.out.print(`  ${c.red('✗')} ${r.twiml.problems[0] ?? 'not TwiML Twilio can run'}${code}`);
       for (const problem of r.twiml.problems.slice(1)) ctx.out.print(`    ${problem}`);
     }
@@ -352,7 +420,8 @@ function printResult(ctx: Ctx, r: TriggerResult): void {
 }
 
 function clipLines(text: string, maxLines = 20, maxChars = 2000): string[] {
-  const clipped = text.length > maxChars ? `${text.slice(0, maxChars)}… (${text.length - maxChars} more characters)` : text;
+  const clipped =
+    text.length > maxChars ? `${text.slice(0, maxChars)}… (${text.length - maxChars} more characters)` : text;
   const lines = clipped.split(/\r?\n/);
   return lines.length > maxLines ? [...lines.slice(0, maxLines), `… (${lines.length - maxLines} more lines)`] : lines;
 }
@@ -374,7 +443,9 @@ function listing(fixture: Fixture, now: Date): { listing: EventListing; example:
   const example = buildEvent(fixture, { now, seed: 'list' });
   const fields = new Set<string>();
   const variants = fixture.variants ? Object.keys(fixture.variants) : [];
-  const builds = variants.length ? variants.map((v) => buildEvent(fixture, { now, seed: 'list', vars: varsSelecting(fixture, v) })) : [example];
+  const builds = variants.length
+    ? variants.map((v) => buildEvent(fixture, { now, seed: 'list', vars: varsSelecting(fixture, v) }))
+    : [example];
   for (const built of builds) {
     for (const request of built.requests) {
       if (request.params) for (const name of Object.keys(request.params)) fields.add(name);
@@ -412,7 +483,12 @@ function jsonFields(json: Json | undefined): string {
   if (!first || typeof first !== 'object' || Array.isArray(first)) return '(JSON)';
   const data = (first as Record<string, Json>).data;
   const top = Object.keys(first).join(', ');
-  const inner = data && typeof data === 'object' && !Array.isArray(data) ? Object.keys(data).map((k) => `data.${k}`).join(', ') : '';
+  const inner =
+    data && typeof data === 'object' && !Array.isArray(data)
+      ? Object.keys(data)
+          .map((k) => `data.${k}`)
+          .join(', ')
+      : '';
   return `CloudEvents batch: ${top}${inner ? `; ${inner}` : ''}`;
 }
 
@@ -423,19 +499,33 @@ function listEvents(ctx: Ctx, event: string | undefined, _flags: TriggerFlags): 
     const fixture = requireFixture(event);
     const { listing: entry, example } = listing(fixture, now);
     if (ctx.out.json) {
-      ctx.out.emit({ ...entry, example: example.requests.map((r) => ({ step: r.step, ...(r.params ? { params: r.params } : { json: r.json }) })) });
+      ctx.out.emit({
+        ...entry,
+        example: example.requests.map((r) => ({
+          step: r.step,
+          ...(r.params ? { params: r.params } : { json: r.json }),
+        })),
+      });
       return 0;
     }
     ctx.out.print(`${c.bold(entry.event)}: ${entry.summary}`);
     if (entry.flags.length) ctx.out.print(`flags: ${entry.flags.join(' ')} --param K=V`);
     if (entry.sequences) {
-      for (const [name, steps] of Object.entries(entry.sequences)) ctx.out.print(`sequence ${name}: ${steps.join(' → ')}`);
+      for (const [name, steps] of Object.entries(entry.sequences))
+        ctx.out.print(`sequence ${name}: ${steps.join(' → ')}`);
     }
     if (entry.docs) ctx.out.print(`docs: ${entry.docs}`);
     for (const request of example.requests) {
       ctx.out.print();
       if (request.total > 1) ctx.out.print(c.bold(`[${request.index + 1}/${request.total}] ${request.step}`));
-      if (request.params) ctx.out.table([{ header: 'FIELD', value: (r: [string, string]) => r[0] }, { header: 'EXAMPLE', value: (r) => r[1] }], Object.entries(request.params));
+      if (request.params)
+        ctx.out.table(
+          [
+            { header: 'FIELD', value: (r: [string, string]) => r[0] },
+            { header: 'EXAMPLE', value: (r) => r[1] },
+          ],
+          Object.entries(request.params),
+        );
       else ctx.out.print(JSON.stringify(request.json, null, 2));
     }
     return 0;
@@ -453,7 +543,12 @@ function listEvents(ctx: Ctx, event: string | undefined, _flags: TriggerFlags): 
   for (const e of entries) {
     ctx.out.print(`${c.bold(e.event.padEnd(width))}${e.summary}`);
     const pad = ' '.repeat(width);
-    if (e.sequences) ctx.out.print(`${pad}${c.dim('sequences:')} ${Object.entries(e.sequences).map(([n, s]) => `${n} (${s.join(' → ')})`).join('; ')}`);
+    if (e.sequences)
+      ctx.out.print(
+        `${pad}${c.dim('sequences:')} ${Object.entries(e.sequences)
+          .map(([n, s]) => `${n} (${s.join(' → ')})`)
+          .join('; ')}`,
+      );
     if (e.flags.length) ctx.out.print(`${pad}${c.dim('flags:')} ${e.flags.join(' ')}`);
     ctx.out.print(`${pad}${c.dim('fields:')} ${e.fields.join(' ')}`);
   }

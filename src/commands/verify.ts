@@ -41,9 +41,14 @@ export interface VerifyFlags {
 
 export function register(cmd: Command, wire: Wire): void {
   cmd
-    .description('check X-Twilio-Signature on captured requests, on one request, or prove an endpoint refuses forgeries')
+    .description(
+      'check X-Twilio-Signature on captured requests, on one request, or prove an endpoint refuses forgeries',
+    )
     .argument('[captures...]', 'capture files (twhook JSONL or HAR 1.2; - reads stdin)')
-    .option('--public-url-base <url>', 'verify as if the requests were received at this base URL (captures recorded behind a proxy)')
+    .option(
+      '--public-url-base <url>',
+      'verify as if the requests were received at this base URL (captures recorded behind a proxy)',
+    )
     .option('--strict', "accept only the exact URL string Twilio signs (the default is the twilio SDK's verdict)")
     .option('--allow-unsigned', 'requests without X-Twilio-Signature do not fail the run')
     .option('--allow-empty', 'captures with no request to verify do not fail the run')
@@ -107,40 +112,62 @@ export type VerifyPlan =
 export function verifyOptions(flags: VerifyOptions): VerifyPlan {
   const captures = flags.captures ?? [];
   const modes = [captures.length > 0, flags.url !== undefined, flags.endpoint !== undefined].filter(Boolean).length;
-  if (modes === 0) throw new UsageError('nothing to verify: give capture files, --url with --signature, or --endpoint URL');
+  if (modes === 0)
+    throw new UsageError('nothing to verify: give capture files, --url with --signature, or --endpoint URL');
   if (modes > 1) throw new UsageError('use one of: capture files, --url (one request), --endpoint (probe)');
   if (!captures.length) {
     // Said, not ignored: a CI job would otherwise wait for a report that never comes.
     for (const flag of ['junit', 'publicUrlBase', 'allowUnsigned', 'allowEmpty'] as const) {
-      const name = { junit: '--junit', publicUrlBase: '--public-url-base', allowUnsigned: '--allow-unsigned', allowEmpty: '--allow-empty' }[flag];
-      if (flags[flag] !== undefined) throw new UsageError(`${name} is for capture files: drop it, or give the captures to verify`);
+      const name = {
+        junit: '--junit',
+        publicUrlBase: '--public-url-base',
+        allowUnsigned: '--allow-unsigned',
+        allowEmpty: '--allow-empty',
+      }[flag];
+      if (flags[flag] !== undefined)
+        throw new UsageError(`${name} is for capture files: drop it, or give the captures to verify`);
     }
   }
   if (flags.publicUrl !== undefined && flags.endpoint === undefined) {
-    throw new UsageError('--public-url is for --endpoint (the URL to sign for); for capture files use --public-url-base');
+    throw new UsageError(
+      '--public-url is for --endpoint (the URL to sign for); for capture files use --public-url-base',
+    );
   }
   const contentType = parseContentType(flags.contentType);
   if (flags.endpoint !== undefined) {
     const endpoint = checkAbsoluteUrl(flags.endpoint, '--endpoint');
     const publicUrl = flags.publicUrl !== undefined ? checkAbsoluteUrl(flags.publicUrl, '--public-url') : endpoint;
     const kind = (flags.kind ?? 'sms').toLowerCase() as ProbeKind;
-    if (!PROBE_KINDS.includes(kind)) throw new UsageError(`--kind is one of ${PROBE_KINDS.join(', ')}, not "${flags.kind}"`);
+    if (!PROBE_KINDS.includes(kind))
+      throw new UsageError(`--kind is one of ${PROBE_KINDS.join(', ')}, not "${flags.kind}"`);
     return { mode: 'probe', endpoint, publicUrl, kind };
   }
   if (flags.url !== undefined) {
     const url = checkAbsoluteUrl(flags.url, '--url');
-    if (flags.signature === undefined) throw new UsageError('--url needs --signature SIG (the X-Twilio-Signature header value)');
-    if (flags.body !== undefined && flags.bodyFile !== undefined) throw new UsageError('give the body once: --body or --body-file');
+    if (flags.signature === undefined)
+      throw new UsageError('--url needs --signature SIG (the X-Twilio-Signature header value)');
+    if (flags.body !== undefined && flags.bodyFile !== undefined)
+      throw new UsageError('give the body once: --body or --body-file');
     const body = flags.bodyFile !== undefined ? { file: flags.bodyFile } : { text: flags.body ?? '' };
-    return { mode: 'one', url, signature: flags.signature, body, ...(contentType ? { contentType } : {}), strict: !!flags.strict };
+    return {
+      mode: 'one',
+      url,
+      signature: flags.signature,
+      body,
+      ...(contentType ? { contentType } : {}),
+      strict: !!flags.strict,
+    };
   }
   for (const flag of ['signature', 'body', 'bodyFile'] as const) {
-    if (flags[flag] !== undefined) throw new UsageError(`--${flag === 'bodyFile' ? 'body-file' : flag} is for one request: use it with --url`);
+    if (flags[flag] !== undefined)
+      throw new UsageError(`--${flag === 'bodyFile' ? 'body-file' : flag} is for one request: use it with --url`);
   }
   return {
     mode: 'files',
     captures,
-    ...(flags.publicUrlBase !== undefined ? { publicUrlBase: checkAbsoluteUrl(flags.publicUrlBase, '--public-url-base') } : {}),
+    ...(flags.publicUrlBase !== undefined
+      ? { publicUrlBase: checkAbsoluteUrl(flags.publicUrlBase, '--public-url-base') }
+      : {}),
     ...(flags.junit !== undefined ? { junit: flags.junit } : {}),
     strict: !!flags.strict,
     allowUnsigned: !!flags.allowUnsigned,
@@ -150,7 +177,8 @@ export function verifyOptions(flags: VerifyOptions): VerifyPlan {
 
 export async function runVerify(ctx: Ctx, options: VerifyOptions): Promise<number> {
   // Registered before any check: a usage error may quote a URL.
-  for (const url of [options.url, options.endpoint, options.publicUrl, options.publicUrlBase]) ctx.out.redactor.add(...urlPasswords(url));
+  for (const url of [options.url, options.endpoint, options.publicUrl, options.publicUrlBase])
+    ctx.out.redactor.add(...urlPasswords(url));
   const plan = verifyOptions(options);
   const tokens = signingTokens(ctx.credentials());
   if (plan.mode === 'probe') return runProbe(ctx, plan, tokens);
@@ -171,7 +199,8 @@ function parseContentType(value: string | undefined): ContentType | undefined {
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer | string>) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  for await (const chunk of stream as AsyncIterable<Buffer | string>)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   return Buffer.concat(chunks);
 }
 
@@ -184,14 +213,30 @@ async function runOne(ctx: Ctx, plan: Extract<VerifyPlan, { mode: 'one' }>, toke
       body = file === '-' ? await readAll(ctx.io.stdin) : await readFile(resolvePath(ctx, file));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? (err as Error).message);
-      throw new UsageError(`cannot read --body-file ${file}: ${why} (give the file with the request body, or - for stdin)`);
+      const why =
+        code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : code === 'EISDIR'
+              ? 'it is a folder'
+              : (code ?? (err as Error).message);
+      throw new UsageError(
+        `cannot read --body-file ${file}: ${why} (give the file with the request body, or - for stdin)`,
+      );
     }
   }
   const text = typeof body === 'string' ? body : body.toString('utf8');
   const headers = contentType === 'json' ? { 'content-type': 'application/json' } : {};
   const { kind } = classify({ method: 'POST', url, headers, body: text });
-  const verdict = verifyAndExplain({ url, signature: plan.signature, body, contentType, authTokens: tokens, strict: plan.strict });
+  const verdict = verifyAndExplain({
+    url,
+    signature: plan.signature,
+    body,
+    contentType,
+    authTokens: tokens,
+    strict: plan.strict,
+  });
   ctx.out.result(
     { valid: verdict.valid, verdict: verdict.verdict, reason: verdict.reason ?? null, kind, ...extraFields(verdict) },
     () => {
@@ -254,11 +299,15 @@ async function runFiles(ctx: Ctx, options: Extract<VerifyPlan, { mode: 'files' }
     } catch (err) {
       if (err instanceof UsageError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
-      throw new UsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code}`);
+      throw new UsageError(
+        `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code}`,
+      );
     }
     sources.push(path);
   }
-  const displayName = new Map<string, string>(sources.map((s, i) => [typeof s === 'string' ? s : s.name, captures[i]!]));
+  const displayName = new Map<string, string>(
+    sources.map((s, i) => [typeof s === 'string' ? s : s.name, captures[i]!]),
+  );
 
   const junit = options.junit ? await JunitWriter.open(resolvePath(ctx, options.junit), 'twhook verify') : undefined;
   // With a report being written, Ctrl-C stops the loop (instead of the process) so the
@@ -306,7 +355,13 @@ async function runFiles(ctx: Ctx, options: Extract<VerifyPlan, { mode: 'files' }
           lastFile = file;
           lastFileJson = JSON.stringify(file);
         }
-        lines.push(json ? jsonRow(row, sources.length > 1 ? lastFileJson : undefined) : tty ? ttyRow(row, c, tokens.length) : tsvRow(row, tokens.length));
+        lines.push(
+          json
+            ? jsonRow(row, sources.length > 1 ? lastFileJson : undefined)
+            : tty
+              ? ttyRow(row, c, tokens.length)
+              : tsvRow(row, tokens.length),
+        );
         junit?.add(junitCase(row, options.allowUnsigned));
       }
       if (lines.length) ctx.out.print(lines.join('\n'));
@@ -331,12 +386,26 @@ async function runFiles(ctx: Ctx, options: Extract<VerifyPlan, { mode: 'files' }
   const failed = counts.invalid + counts.malformed + (options.allowUnsigned ? 0 : counts.unsigned) + (empty ? 1 : 0);
   const ok = failed === 0;
   if (junit) await junit.close();
-  const skipped = counts.skipped ? `; ${counts.skipped} skipped: not ${counts.skipped === 1 ? 'a Twilio webhook' : 'Twilio webhooks'}` : '';
+  const skipped = counts.skipped
+    ? `; ${counts.skipped} skipped: not ${counts.skipped === 1 ? 'a Twilio webhook' : 'Twilio webhooks'}`
+    : '';
   const emptyText = `no requests to verify${skipped ? ` (${counts.skipped} skipped: not ${counts.skipped === 1 ? 'a Twilio webhook' : 'Twilio webhooks'})` : ''}`;
   if (json) {
-    ctx.out.emit({ summary: { ...counts, ok, strict: !!options.strict, tokens: tokens.length, ...(counts.total === 0 ? { empty: true } : {}) } });
+    ctx.out.emit({
+      summary: {
+        ...counts,
+        ok,
+        strict: !!options.strict,
+        tokens: tokens.length,
+        ...(counts.total === 0 ? { empty: true } : {}),
+      },
+    });
   } else {
-    const parts = [`${counts.valid} valid`, `${counts.invalid} invalid`, `${counts.unsigned} unsigned${options.allowUnsigned && counts.unsigned ? ' (allowed)' : ''}`];
+    const parts = [
+      `${counts.valid} valid`,
+      `${counts.invalid} invalid`,
+      `${counts.unsigned} unsigned${options.allowUnsigned && counts.unsigned ? ' (allowed)' : ''}`,
+    ];
     if (counts.malformed) parts.push(plural(counts.malformed, 'malformed line'));
     if (counts.disagreements) parts.push(`${counts.disagreements} where the SDK and --strict disagree`);
     const summary = `${plural(counts.total, 'request')}: ${parts.join(', ')}${skipped}`;
@@ -409,7 +478,8 @@ function jsonRow(row: Row, fileJson: string | undefined): string {
   if (v.tokenIndex !== undefined) out += `,"tokenIndex":${v.tokenIndex}`;
   if (v.matchedUrl !== undefined) out += `,"matchedUrl":${jsonString(v.matchedUrl)}`;
   // Both verdicts only where they differ; otherwise they are `valid`.
-  if (v.disagreement !== undefined) out += `,"sdkValid":${v.sdkValid},"strictValid":${v.strictValid},"disagreement":${jsonString(v.disagreement)}`;
+  if (v.disagreement !== undefined)
+    out += `,"sdkValid":${v.sdkValid},"strictValid":${v.strictValid},"disagreement":${jsonString(v.disagreement)}`;
   return `${out}}`;
 }
 
@@ -434,7 +504,11 @@ function tsvRow(row: Row, tokenCount: number): string {
 
 function ttyRow(row: Row, c: Ctx['out']['c'], tokenCount: number): string {
   const v = row.verdict;
-  const verdict = v.valid ? c.green(pad('valid', 8)) : v.verdict === 'unsigned' ? c.yellow(pad('unsigned', 8)) : c.red(pad('invalid', 8));
+  const verdict = v.valid
+    ? c.green(pad('valid', 8))
+    : v.verdict === 'unsigned'
+      ? c.yellow(pad('unsigned', 8))
+      : c.red(pad('invalid', 8));
   return `${pad(clean(row.id), 22)}  ${pad(row.kind, 16)}  ${verdict}  ${clean(detail(row, tokenCount))}`;
 }
 
@@ -496,7 +570,10 @@ async function runProbe(ctx: Ctx, plan: Extract<VerifyPlan, { mode: 'probe' }>, 
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name;
-      throw new RemoteError(`cannot reach ${maskUrl(endpoint)}: ${code} (is the app running?)`, { code, service: 'app' });
+      throw new RemoteError(`cannot reach ${maskUrl(endpoint)}: ${code} (is the app running?)`, {
+        code,
+        service: 'app',
+      });
     }
     const ok = probe.expect === 'accept' ? status >= 200 && status < 300 : status >= 400 && status < 500;
     results.push({ case: probe.name, expect: probe.expect, status, ok });
@@ -511,7 +588,11 @@ async function runProbe(ctx: Ctx, plan: Extract<VerifyPlan, { mode: 'probe' }>, 
         { header: 'REQUEST', value: (r: ProbeResult) => r.case },
         { header: 'EXPECTED', value: (r: ProbeResult) => (r.expect === 'accept' ? '2xx' : '4xx') },
         { header: 'GOT', value: (r: ProbeResult) => String(r.status) },
-        { header: 'RESULT', value: (r: ProbeResult) => (r.ok ? c.green('ok') : c.red(r.expect === 'refuse' && r.status < 300 ? 'ACCEPTED' : 'FAILED')) },
+        {
+          header: 'RESULT',
+          value: (r: ProbeResult) =>
+            r.ok ? c.green('ok') : c.red(r.expect === 'refuse' && r.status < 300 ? 'ACCEPTED' : 'FAILED'),
+        },
       ],
       results,
     );

@@ -17,12 +17,19 @@ export interface DemoApp {
 const TWIML = 'text/xml; charset=utf-8';
 
 function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
 }
 
 function publicUrl(req: IncomingMessage): string {
-  const proto = String(req.headers['x-forwarded-proto'] ?? 'http').split(',')[0]!.trim();
-  const host = String(req.headers['x-forwarded-host'] ?? req.headers.host ?? '').split(',')[0]!.trim();
+  const proto = String(req.headers['x-forwarded-proto'] ?? 'http')
+    .split(',')[0]!
+    .trim();
+  const host = String(req.headers['x-forwarded-host'] ?? req.headers.host ?? '')
+    .split(',')[0]!
+    .trim();
   return `${proto}://${host}${req.url ?? '/'}`;
 }
 
@@ -34,7 +41,10 @@ function isSigned(authToken: string, req: IncomingMessage, body: string): boolea
   return validateRequest(authToken, signature, url, req.method === 'POST' ? parseForm(body) : {});
 }
 
-function answer(path: string, params: Record<string, string | string[]>): { status: number; type?: string; body?: string } {
+function answer(
+  path: string,
+  params: Record<string, string | string[]>,
+): { status: number; type?: string; body?: string } {
   const param = (name: string) => {
     const value = params[name];
     return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');

@@ -26,7 +26,13 @@ export function standInTunnels(): StandInTunnels {
     const target = new URL(req.addr.includes('://') ? req.addr : `http://${req.addr}`);
     const server: Server = createServer((inbound, outbound) => {
       const forward = request(
-        { host: target.hostname, port: target.port, method: inbound.method, path: inbound.url, headers: inbound.headers },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: inbound.method,
+          path: inbound.url,
+          headers: inbound.headers,
+        },
         (answer) => {
           outbound.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(outbound);

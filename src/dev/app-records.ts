@@ -37,7 +37,11 @@ function folder(configDir: string): string {
 }
 
 /** Records the app a session just started; returns the function that forgets it once stopped. */
-export function recordApp(configDir: string, session: string, app: { pid: number; command: string; cwd: string; startedAt: string }): () => void {
+export function recordApp(
+  configDir: string,
+  session: string,
+  app: { pid: number; command: string; cwd: string; startedAt: string },
+): () => void {
   const path = join(folder(configDir), `${session}.json`);
   const record: AppRecord = {
     v: 1,
@@ -56,7 +60,10 @@ export function recordApp(configDir: string, session: string, app: { pid: number
  * Stops every app a session that is gone left running (see the module comment for which), and
  * forgets its record. Apps of live sessions, or of another host, are left alone.
  */
-export async function stopLeftoverApps(configDir: string, options: { graceMs?: number } = {}): Promise<LeftoverOutcome[]> {
+export async function stopLeftoverApps(
+  configDir: string,
+  options: { graceMs?: number } = {},
+): Promise<LeftoverOutcome[]> {
   let names: string[];
   try {
     names = readdirSync(folder(configDir)).filter((n) => n.endsWith('.json'));
@@ -113,7 +120,8 @@ function groupMembers(record: AppRecord): number[] | undefined {
   }
   for (const pid of pids) {
     const stat = readStat(Number(pid));
-    if (stat && stat.pgrp === record.pid && stat.state !== 'Z' && BigInt(stat.startTime) >= BigInt(record.startTime)) members.push(Number(pid));
+    if (stat && stat.pgrp === record.pid && stat.state !== 'Z' && BigInt(stat.startTime) >= BigInt(record.startTime))
+      members.push(Number(pid));
   }
   return members;
 }

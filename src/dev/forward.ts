@@ -55,7 +55,13 @@ export interface Forwarded {
  * API: no intermediate streams). Resolves when the answer is complete or failed; never rejects.
  * The caller ends `res` on success.
  */
-export function forward(pool: Pool, options: Dispatcher.DispatchOptions, res: ServerResponse, keepBytes: number, totalMs: number): Promise<Forwarded> {
+export function forward(
+  pool: Pool,
+  options: Dispatcher.DispatchOptions,
+  res: ServerResponse,
+  keepBytes: number,
+  totalMs: number,
+): Promise<Forwarded> {
   return new Promise((resolve) => {
     const result: Forwarded = { kept: [], keptBytes: 0, bytes: 0 };
     let controller: Dispatcher.DispatchController | undefined;
@@ -104,7 +110,8 @@ export function forward(pool: Pool, options: Dispatcher.DispatchOptions, res: Se
       onResponseData(c, chunk) {
         result.bytes += chunk.length;
         if (result.keptBytes < keepBytes) {
-          const part = result.keptBytes + chunk.length > keepBytes ? chunk.subarray(0, keepBytes - result.keptBytes) : chunk;
+          const part =
+            result.keptBytes + chunk.length > keepBytes ? chunk.subarray(0, keepBytes - result.keptBytes) : chunk;
           result.kept.push(part);
           result.keptBytes += part.length;
         }
@@ -150,7 +157,12 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /** `proto` and `host`: the public URL's, worked out once when it was set; else from `publicBase`. */
-export function forwardHeaders(req: IncomingMessage, proto: string | undefined, host: string | undefined, publicBase: string): string[] {
+export function forwardHeaders(
+  req: IncomingMessage,
+  proto: string | undefined,
+  host: string | undefined,
+  publicBase: string,
+): string[] {
   const raw = req.rawHeaders;
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
@@ -179,27 +191,49 @@ export function describeFailure(
   timeouts: Timeouts,
   path: string,
 ): { outcome: Outcome; status: number; message: string } {
-  if (abortReason instanceof CallerGone) return { outcome: 'caller-gone', status: 499, message: 'the caller hung up before the answer was complete' };
+  if (abortReason instanceof CallerGone)
+    return { outcome: 'caller-gone', status: 499, message: 'the caller hung up before the answer was complete' };
   const code = errorCode(err);
   if (abortReason instanceof TotalTimeout) {
-    return { outcome: 'timeout', status: 504, message: `${target} did not finish answering within ${formatMs(timeouts.totalMs)} (Twilio's total timeout for ${path}): Twilio gives up` };
+    return {
+      outcome: 'timeout',
+      status: 504,
+      message: `${target} did not finish answering within ${formatMs(timeouts.totalMs)} (Twilio's total timeout for ${path}): Twilio gives up`,
+    };
   }
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return { outcome: 'timeout', status: 504, message: `${target} did not answer within ${formatMs(timeouts.readMs)} (Twilio's read timeout for ${path}): Twilio gives up` };
+    return {
+      outcome: 'timeout',
+      status: 504,
+      message: `${target} did not answer within ${formatMs(timeouts.readMs)} (Twilio's read timeout for ${path}): Twilio gives up`,
+    };
   }
   if (code === 'ECONNREFUSED' || code === 'EADDRNOTAVAIL') {
     return { outcome: 'app-down', status: 502, message: `nothing listening on ${target}: start your app` };
   }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { outcome: 'app-down', status: 502, message: `cannot resolve ${target}` };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return { outcome: 'app-down', status: 502, message: `cannot resolve ${target}` };
   const text = oneLine(err);
   // The app answered, and whatever it did for the request may be done: not the same as "down".
   if (isUnreadableReply(err, code)) {
-    return { outcome: 'app-error', status: 502, message: `${target} answered with a reply that is not valid HTTP (${text}): the request may have been carried out` };
+    return {
+      outcome: 'app-error',
+      status: 502,
+      message: `${target} answered with a reply that is not valid HTTP (${text}): the request may have been carried out`,
+    };
   }
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
-    return { outcome: 'app-error', status: 502, message: `${target} closed the connection before answering (${code}): the request may have been carried out` };
+    return {
+      outcome: 'app-error',
+      status: 502,
+      message: `${target} closed the connection before answering (${code}): the request may have been carried out`,
+    };
   }
-  return { outcome: 'app-error', status: 502, message: `the connection to ${target} failed: ${code ? `${code} ` : ''}${text}`.trim() };
+  return {
+    outcome: 'app-error',
+    status: 502,
+    message: `the connection to ${target} failed: ${code ? `${code} ` : ''}${text}`.trim(),
+  };
 }
 
 export function headerValue(value: string | string[] | undefined): string | undefined {

@@ -21,7 +21,11 @@ export interface PathPlan {
 
 export function planPaths(publicUrl: string, target: string): PathPlan {
   const pub = new URL(publicUrl);
-  return { publicOrigin: pub.origin, publicBase: trimSlashes(pub.pathname), appBase: trimSlashes(new URL(target).pathname) };
+  return {
+    publicOrigin: pub.origin,
+    publicBase: trimSlashes(pub.pathname),
+    appBase: trimSlashes(new URL(target).pathname),
+  };
 }
 
 /** The public path a number's field points at (`path`: /sms as given to --sms). */
@@ -44,7 +48,8 @@ export function publicPathOf(plan: PathPlan, requestPath: string): string {
 export function appPathOf(plan: PathPlan, publicPath: string): string {
   const { publicBase, appBase } = plan;
   if (isUnder(pathname(publicPath), appBase)) return publicPath;
-  const below = publicBase && isUnder(pathname(publicPath), publicBase) ? publicPath.slice(publicBase.length) || '/' : publicPath;
+  const below =
+    publicBase && isUnder(pathname(publicPath), publicBase) ? publicPath.slice(publicBase.length) || '/' : publicPath;
   if (isUnder(pathname(below), appBase)) return below;
   // Outside the app's base (a URL set by hand, an old configuration): under the base, as given.
   return appBase + below;

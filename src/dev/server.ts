@@ -6,14 +6,27 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher, Pool } from 'undici';
 import type { FormParams } from '../webhooks/form.js';
 import { twilioErrorRef } from '../webhooks/twiml.js';
 import { memoTwimlCheck } from '../webhooks/twiml-memo.js';
-import type { ExchangeRequest, ExchangeResponse, HttpMessage, Outcome, RequestEvent, SignatureVerdict } from './events.js';
+import type {
+  ExchangeRequest,
+  ExchangeResponse,
+  HttpMessage,
+  Outcome,
+  RequestEvent,
+  SignatureVerdict,
+} from './events.js';
 import { appPathOf, planPaths, publicPathOf, type PathPlan } from './paths.js';
 import { formatBytes, formatMs } from '../ui/format.js';
 import {
@@ -118,7 +131,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const timeoutsFor = options.timeoutsFor ?? (() => ({ readMs: TWILIO_TIMEOUT_MS, totalMs: TWILIO_TIMEOUT_MS }));
   const pool: Pool = new PoolClass(target.origin, { autoSelectFamily: true, keepAliveTimeout: 4_000 });
   const basic = options.basicAuth
-    ? Buffer.from('Basic ' + Buffer.from(`${options.basicAuth.username}:${options.basicAuth.password}`).toString('base64'))
+    ? Buffer.from(
+        'Basic ' + Buffer.from(`${options.basicAuth.username}:${options.basicAuth.password}`).toString('base64'),
+      )
     : undefined;
 
   let publicUrl: URL | undefined;
@@ -167,8 +182,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     let text: string | undefined;
     const bodyText = () => (text ??= body.toString('utf8'));
     let inspection: Inspection | undefined;
-    const inspected = () => (inspection ??= safeInspect(options.inspect, { method, path, headers: req.headers, body, text: bodyText() }));
-    const verdictNow = () => verdictOf(options.verify, { method, url, path, headers: req.headers, body, params: inspected().params });
+    const inspected = () =>
+      (inspection ??= safeInspect(options.inspect, { method, path, headers: req.headers, body, text: bodyText() }));
+    const verdictNow = () =>
+      verdictOf(options.verify, { method, url, path, headers: req.headers, body, params: inspected().params });
     const token = headerValue(req.headers[IDEMPOTENCY_HEADER]);
     let retryOf: number | undefined;
     if (token) {
@@ -192,9 +209,25 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     });
     const requestRecord = (): ExchangeRequest => {
       const m = message(pairs(req.rawHeaders), body, keepBytes, body.length, text);
-      return { method, path, url, remoteAddress: req.socket.remoteAddress, headers: m.headers, body: m.body, bodyEncoding: m.bodyEncoding, bytes: m.bytes, truncated: m.truncated };
+      return {
+        method,
+        path,
+        url,
+        remoteAddress: req.socket.remoteAddress,
+        headers: m.headers,
+        body: m.body,
+        bodyEncoding: m.bodyEncoding,
+        bytes: m.bytes,
+        truncated: m.truncated,
+      };
     };
-    const finish = (fields: { outcome: Outcome; status: number; response?: ExchangeResponse; failure?: string; verdict: SignatureVerdict }) => {
+    const finish = (fields: {
+      outcome: Outcome;
+      status: number;
+      response?: ExchangeResponse;
+      failure?: string;
+      verdict: SignatureVerdict;
+    }) => {
       const event: RequestEvent = {
         ...base(),
         request: requestRecord(),
@@ -210,13 +243,23 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     if (tooLarge) {
       const limit = formatBytes(bodyLimit);
       reply(res, 413, `twhook: request body over ${limit}\n`, true);
-      finish({ outcome: 'too-large', status: 413, failure: `body over the ${limit} limit: refused with 413`, verdict: uncheckedVerdict('the body was refused') });
+      finish({
+        outcome: 'too-large',
+        status: 413,
+        failure: `body over the ${limit} limit: refused with 413`,
+        verdict: uncheckedVerdict('the body was refused'),
+      });
       return;
     }
 
     if (cutShort) {
       res.destroy();
-      finish({ outcome: 'caller-gone', status: 499, failure: 'the caller hung up before the request body was complete: not forwarded', verdict: uncheckedVerdict('the request was incomplete') });
+      finish({
+        outcome: 'caller-gone',
+        status: 499,
+        failure: 'the caller hung up before the request body was complete: not forwarded',
+        verdict: uncheckedVerdict('the request was incomplete'),
+      });
       return;
     }
 
@@ -228,7 +271,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
         finish({
           outcome: 'challenged',
           status: 401,
-          failure: given ? 'wrong basic-auth credentials: 401' : 'no credentials: 401 (Twilio retries with those in the URL)',
+          failure: given
+            ? 'wrong basic-auth credentials: 401'
+            : 'no credentials: 401 (Twilio retries with those in the URL)',
           verdict: verdictNow(),
         });
         return;
@@ -251,7 +296,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       {
         method: method as Dispatcher.HttpMethod,
         path: appPath,
-        headers: publicUrl ? forwardHeaders(req, forwardedProto, forwardedHost, publicBase) : forwardHeaders(req, undefined, undefined, publicBase),
+        headers: publicUrl
+          ? forwardHeaders(req, forwardedProto, forwardedHost, publicBase)
+          : forwardHeaders(req, undefined, undefined, publicBase),
         body: body.length || !['GET', 'HEAD'].includes(method) ? body : null,
         headersTimeout: timeouts.readMs,
         bodyTimeout: timeouts.readMs,
@@ -276,17 +323,40 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
         }
       }
       const m = message(headers!, responseBody, keepBytes, result.bytes);
-      const response: ExchangeResponse = { status: result.status!, contentType, headers: m.headers, body: m.body, bodyEncoding: m.bodyEncoding, bytes: m.bytes, truncated: m.truncated };
+      const response: ExchangeResponse = {
+        status: result.status!,
+        contentType,
+        headers: m.headers,
+        body: m.body,
+        bodyEncoding: m.bodyEncoding,
+        bytes: m.bytes,
+        truncated: m.truncated,
+      };
       finishAnswered(result.status!, response, verdict, inspected(), responseBody, result.bytes > result.keptBytes);
     } else {
       const failure = describeFailure(result.error, result.abortReason, targetLabel, timeouts, path);
       if (res.headersSent) res.destroy();
       else reply(res, failure.status, `twhook: ${failure.message}\n`);
-      const response = headers ? { status: result.status!, ...message(headers, responseBody, keepBytes, result.bytes) } : undefined;
-      finish({ outcome: failure.outcome, status: result.status ?? failure.status, response, failure: failure.message, verdict });
+      const response = headers
+        ? { status: result.status!, ...message(headers, responseBody, keepBytes, result.bytes) }
+        : undefined;
+      finish({
+        outcome: failure.outcome,
+        status: result.status ?? failure.status,
+        response,
+        failure: failure.message,
+        verdict,
+      });
     }
 
-    function finishAnswered(status: number, response: ExchangeResponse, verdict: SignatureVerdict, inspection: Inspection, responseBody: Buffer, truncated: boolean) {
+    function finishAnswered(
+      status: number,
+      response: ExchangeResponse,
+      verdict: SignatureVerdict,
+      inspection: Inspection,
+      responseBody: Buffer,
+      truncated: boolean,
+    ) {
       const latency = performance.now() - started;
       // Written out, in the key order of finish() (the --json output): no spreads on the hot path.
       const event: RequestEvent = {
@@ -307,7 +377,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
         latencyMs: Math.round(latency * 10) / 10,
       };
       if (inspection.expectsTwiml && !truncated) {
-        event.twiml = twimlCheck.check({ status, contentType: response.contentType, body: responseBody, channel: inspection.channel });
+        event.twiml = twimlCheck.check({
+          status,
+          contentType: response.contentType,
+          body: responseBody,
+          channel: inspection.channel,
+        });
         if (event.twiml.twilioError) event.twilioError = event.twiml.twilioError;
       } else if (status >= 400) {
         event.twilioError = twilioErrorRef(11200);
@@ -423,7 +498,13 @@ function safeInspect(inspect: ProxyOptions['inspect'], input: InspectInput): Ins
 }
 
 /** `text`: the whole body already decoded as UTF-8, if it was. `headers` is masked in place. */
-function message(headers: [string, string][], body: Buffer, keepBytes: number, bytes = body.length, text?: string): HttpMessage {
+function message(
+  headers: [string, string][],
+  body: Buffer,
+  keepBytes: number,
+  bytes = body.length,
+  text?: string,
+): HttpMessage {
   const kept = body.length > keepBytes ? body.subarray(0, keepBytes) : body;
   const utf8 = isUtf8(kept);
   for (const pair of headers) {

@@ -27,7 +27,16 @@ import { numberPath, planPaths } from './paths.js';
 import type { DevEvent, ReadyNumber, RequestEvent, RestoredNumber, SignatureVerdict } from './events.js';
 import { startApp, type AppProcess } from './exec.js';
 import { recordApp, stopLeftoverApps, type LeftoverOutcome } from './app-records.js';
-import { DEFAULT_BODY_LIMIT, MAX_REMEMBERED_TOKENS, startProxy, TWILIO_TIMEOUT_MS, type InspectInput, type Inspection, type ProxyServer, type VerifyInput } from './server.js';
+import {
+  DEFAULT_BODY_LIMIT,
+  MAX_REMEMBERED_TOKENS,
+  startProxy,
+  TWILIO_TIMEOUT_MS,
+  type InspectInput,
+  type Inspection,
+  type ProxyServer,
+  type VerifyInput,
+} from './server.js';
 
 /** Where each kind of webhook goes on the app. `null` leaves that field of the number alone. */
 export interface DevPaths {
@@ -140,7 +149,13 @@ export function defaultCapturePath(cwd: string, now: Date): string {
  * Which number fields a session sets, and the URL each points at: the public URL with the app's
  * base path (`target`), so the path Twilio signs is the path the app receives (src/dev/paths.ts).
  */
-export function numberUpdateFor(publicUrl: string, paths: DevPaths, overrides: Overrides | undefined, basicAuth?: { username: string; password: string }, target?: string): { update: NumberUpdate; urls: Partial<Record<NumberField, string>> } {
+export function numberUpdateFor(
+  publicUrl: string,
+  paths: DevPaths,
+  overrides: Overrides | undefined,
+  basicAuth?: { username: string; password: string },
+  target?: string,
+): { update: NumberUpdate; urls: Partial<Record<NumberField, string>> } {
   const plan = planPaths(publicUrl, target ?? 'http://localhost');
   const base = new URL(plan.publicOrigin);
   if (basicAuth) {
@@ -148,7 +163,8 @@ export function numberUpdateFor(publicUrl: string, paths: DevPaths, overrides: O
     base.password = encodeURIComponent(basicAuth.password);
   }
   const withCredentials = base.href.replace(/\/+$/, '');
-  const url = (path: string, root: string) => withOverrides(root + numberPath(plan, normalizePath(path)), overrides ?? {});
+  const url = (path: string, root: string) =>
+    withOverrides(root + numberPath(plan, normalizePath(path)), overrides ?? {});
   const update: NumberUpdate = {};
   const urls: Partial<Record<NumberField, string>> = {};
   const set = (field: NumberField, method: NumberField | undefined, path: string | null | undefined) => {
@@ -241,7 +257,11 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
     let fatal: unknown;
     // One object, filled in by the `finally` below: a `return { ..., restore }` would be
     // evaluated before the finally restores, and report an empty restore (exit 0 on failure).
-    const summary: SessionSummary = { reason: stopReason, requests: 0, restore: { results: [], restored: [], failed: [] } };
+    const summary: SessionSummary = {
+      reason: stopReason,
+      requests: 0,
+      restore: { results: [], restored: [], failed: [] },
+    };
     const finish = () => Object.assign(summary, { reason: stopReason, requests });
     const removeExitReport = deps.exitReports?.add(() => leftChanged(journal, session));
 
@@ -265,9 +285,12 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
       if (options.capture) {
         const path = options.capture;
         // A write that fails (disk full) is said once per failed batch of records, not once a record.
-        const onError = (err: Error) => emit({ type: 'warning', time: time(), message: `cannot write to the capture file ${path}: ${err.message}` });
+        const onError = (err: Error) =>
+          emit({ type: 'warning', time: time(), message: `cannot write to the capture file ${path}: ${err.message}` });
         capture = await CaptureWriter.open(path, { onError }).catch((err: NodeJS.ErrnoException) => {
-          throw new UsageError(`cannot write the capture file ${path}: ${err.code ?? err.message}; pass --capture FILE elsewhere, or --no-capture`);
+          throw new UsageError(
+            `cannot write the capture file ${path}: ${err.code ?? err.message}; pass --capture FILE elsewhere, or --no-capture`,
+          );
         });
       }
       const captureIds = new Map<number, string>();
@@ -277,7 +300,9 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
       };
       const verify = options.authTokens.length ? verifier(options.authTokens, options.basicAuth) : undefined;
       if (options.enforceSignatures && !verify) {
-        throw new UsageError('--enforce-signatures needs the auth token to check signatures: set TWILIO_AUTH_TOKEN or pass --auth-token');
+        throw new UsageError(
+          '--enforce-signatures needs the auth token to check signatures: set TWILIO_AUTH_TOKEN or pass --auth-token',
+        );
       }
       proxy = await startProxy({
         target: options.target,
@@ -301,7 +326,11 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
               if (captureIds.size >= 2 * MAX_REMEMBERED_TOKENS) captureIds.delete(captureIds.keys().next().value!);
               captureIds.set(event.id, id);
             }
-            const record = captureRecord(event, id, event.retryOf !== undefined ? captureIds.get(event.retryOf) : undefined);
+            const record = captureRecord(
+              event,
+              id,
+              event.retryOf !== undefined ? captureIds.get(event.retryOf) : undefined,
+            );
             // Written at the end of this turn of the event loop, with the other requests of the
             // turn (the answer has gone out by then); a failure is reported by onError.
             void capture?.append(record);
@@ -310,7 +339,8 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
           emit(event);
         },
       }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'EADDRINUSE') throw new UsageError(`port ${options.listenPort} is in use: pick another --listen port`);
+        if (err.code === 'EADDRINUSE')
+          throw new UsageError(`port ${options.listenPort} is in use: pick another --listen port`);
         throw err;
       });
       checkStopped();
@@ -320,7 +350,11 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
       proxy.setPublicUrl(publicUrl);
       if (options.tunnel.kind === 'public-url' && /^http:\/\//i.test(publicUrl)) {
         // As `configure` warns: Twilio sends to http URLs, but nothing protects what it sends.
-        emit({ type: 'warning', time: time(), message: `--public-url ${publicUrl} is plain http: requests, and the signed parameters in them, cross the internet unencrypted; use https` });
+        emit({
+          type: 'warning',
+          time: time(),
+          message: `--public-url ${publicUrl} is plain http: requests, and the signed parameters in them, cross the internet unencrypted; use https`,
+        });
       }
       const lostTunnel = new Promise<string>((resolve) => tunnel!.onLost(resolve));
       void lostTunnel.then((reason) => {
@@ -340,14 +374,27 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
         // On disk at once: if this process is SIGKILLed, the next session stops the app.
         if (app.pid !== undefined) {
           try {
-            forgetApp = recordApp(deps.configDir, session, { pid: app.pid, command: options.exec, cwd: deps.cwd, startedAt: time() });
+            forgetApp = recordApp(deps.configDir, session, {
+              pid: app.pid,
+              command: options.exec,
+              cwd: deps.cwd,
+              startedAt: time(),
+            });
           } catch (err) {
-            emit({ type: 'warning', time: time(), message: `cannot record the app's pid in ${deps.configDir}: ${(err as Error).message}; if twhook is killed, stop the app yourself (pid ${app.pid})` });
+            emit({
+              type: 'warning',
+              time: time(),
+              message: `cannot record the app's pid in ${deps.configDir}: ${(err as Error).message}; if twhook is killed, stop the app yourself (pid ${app.pid})`,
+            });
           }
         }
         void app.exited.then(({ code, signal }) => {
           if (stopController.signal.aborted) return;
-          emit({ type: 'warning', time: time(), message: `the app (${options.exec}) exited ${signal ? `on ${signal}` : `with code ${code}`}: requests now get 502 until it is back` });
+          emit({
+            type: 'warning',
+            time: time(),
+            message: `the app (${options.exec}) exited ${signal ? `on ${signal}` : `with code ${code}`}: requests now get 502 until it is back`,
+          });
         });
       }
 
@@ -358,16 +405,43 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
         // the user (the Console) while the tunnel was starting. Its values are the backup.
         const number = await (await twilio()).numbers.fetch(known.sid);
         warnApplications(number);
-        const { update, urls } = numberUpdateFor(publicUrl, options.paths, options.overrides, options.basicAuth, options.target);
+        const { update, urls } = numberUpdateFor(
+          publicUrl,
+          options.paths,
+          options.overrides,
+          options.basicAuth,
+          options.target,
+        );
         changedNumbers.set(number.sid, { phoneNumber: number.phoneNumber, accountSid: (await twilio()).accountSid });
-        await applyNumberChange({ port: await twilio(), journal, number, update, origin: 'dev', batch, session, owner });
+        await applyNumberChange({
+          port: await twilio(),
+          journal,
+          number,
+          update,
+          origin: 'dev',
+          batch,
+          session,
+          owner,
+        });
         readyNumbers.push({ sid: number.sid, phoneNumber: number.phoneNumber, urls: paramNames(urls) });
       }
 
       const readyExtras: Record<string, unknown> = {};
       for (const extension of options.extensions ?? []) {
         checkStopped();
-        const handle = await extension.setup({ publicUrl, webhookBase: webhookBase(publicUrl, options.target), proxyUrl: proxy.url, twilio, journal, batch, session, owner, signal: stopController.signal, emit, now });
+        const handle = await extension.setup({
+          publicUrl,
+          webhookBase: webhookBase(publicUrl, options.target),
+          proxyUrl: proxy.url,
+          twilio,
+          journal,
+          batch,
+          session,
+          owner,
+          signal: stopController.signal,
+          emit,
+          now,
+        });
         if (handle) {
           teardowns.push({ name: extension.name, teardown: handle.teardown });
           if (handle.ready) readyExtras[extension.name] = handle.ready;
@@ -410,14 +484,26 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
       // Everything below runs whatever happened above; each step on its own, so one failing
       // never keeps the next (above all the restore) from running.
       for (const { name, teardown } of teardowns.reverse()) {
-        await teardown().catch((err: Error) => emit({ type: 'error', time: time(), message: `${name}: cleanup failed: ${err.message} (run \`twhook restore\`)`, fatal: false }));
+        await teardown().catch((err: Error) =>
+          emit({
+            type: 'error',
+            time: time(),
+            message: `${name}: cleanup failed: ${err.message} (run \`twhook restore\`)`,
+            fatal: false,
+          }),
+        );
       }
       const reason = fatal ? (stopReason === 'tunnel lost' ? 'tunnel lost' : 'fatal error') : stopReason;
       summary.restore = await restoreSession(journal, twilio, session, reason, fatal !== undefined);
       // What the restore could not put back is reported by the session's end (and kept in the journal).
       removeExitReport?.();
       if (proxy) await proxy.close(options.drainMs ?? 2_000).catch(() => undefined);
-      if (tunnel) await tunnel.close().catch((err: Error) => emit({ type: 'warning', time: time(), message: `closing the tunnel: ${err.message}` }));
+      if (tunnel)
+        await tunnel
+          .close()
+          .catch((err: Error) =>
+            emit({ type: 'warning', time: time(), message: `closing the tunnel: ${err.message}` }),
+          );
       if (app) {
         await app.stop().catch(() => undefined);
         try {
@@ -441,59 +527,108 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
     try {
       outcomes = await stopLeftoverApps(deps.configDir);
     } catch (err) {
-      emit({ type: 'warning', time: time(), message: `cannot check for apps left by an earlier dev session: ${(err as Error).message}` });
+      emit({
+        type: 'warning',
+        time: time(),
+        message: `cannot check for apps left by an earlier dev session: ${(err as Error).message}`,
+      });
       return;
     }
     for (const { record, result } of outcomes) {
       const what = `the app \`${record.command}\` (pid ${record.pid}) that an earlier dev session started at ${record.startedAt}`;
-      if (result === 'stopped') emit({ type: 'warning', time: time(), message: `stopped ${what} and left running when it was killed` });
+      if (result === 'stopped')
+        emit({ type: 'warning', time: time(), message: `stopped ${what} and left running when it was killed` });
       else if (result === 'unverifiable') {
-        emit({ type: 'warning', time: time(), message: `${what} may still be running (its session was killed); twhook cannot tell it is the same process here: stop it yourself if it holds the app's port` });
+        emit({
+          type: 'warning',
+          time: time(),
+          message: `${what} may still be running (its session was killed); twhook cannot tell it is the same process here: stop it yourself if it holds the app's port`,
+        });
       }
     }
   }
 
   /** Puts back what sessions that ended without restoring (SIGKILL, power cut) left. */
-  async function recoverEndedSessions(journal: Journal, twilio: () => Promise<TwilioPort>, haveCredentials: boolean): Promise<void> {
+  async function recoverEndedSessions(
+    journal: Journal,
+    twilio: () => Promise<TwilioPort>,
+    haveCredentials: boolean,
+  ): Promise<void> {
     const me = currentOwner();
-    const ended = journal.unrestored({ origin: 'dev' }).filter((e) => !(e.owner && e.owner.pid === me.pid && e.owner.host === me.host) && !isOwnerAlive(e.owner));
+    const ended = journal
+      .unrestored({ origin: 'dev' })
+      .filter((e) => !(e.owner && e.owner.pid === me.pid && e.owner.host === me.host) && !isOwnerAlive(e.owner));
     if (!ended.length) return;
     let api: TwilioPort;
     try {
       api = await twilio();
     } catch (err) {
       if (haveCredentials) throw err;
-      emit({ type: 'warning', time: time(), message: `an earlier dev session ended without restoring ${describeEntries(ended)}; run \`twhook restore\` with the account's credentials (${(err as Error).message})` });
+      emit({
+        type: 'warning',
+        time: time(),
+        message: `an earlier dev session ended without restoring ${describeEntries(ended)}; run \`twhook restore\` with the account's credentials (${(err as Error).message})`,
+      });
       return;
     }
     const mine = ended.filter((e) => e.accountSid === api.accountSid);
     const others = ended.filter((e) => e.accountSid !== api.accountSid);
     for (const accountSid of new Set(others.map((e) => e.accountSid))) {
       const left = others.filter((e) => e.accountSid === accountSid);
-      emit({ type: 'warning', time: time(), message: `an earlier dev session ended without restoring ${describeEntries(left)} on account ${maskSid(accountSid)}; run \`twhook restore\` with that account's credentials` });
+      emit({
+        type: 'warning',
+        time: time(),
+        message: `an earlier dev session ended without restoring ${describeEntries(left)} on account ${maskSid(accountSid)}; run \`twhook restore\` with that account's credentials`,
+      });
     }
     if (!mine.length) return;
-    const report = await restoreEntries(api, journal, mine, { mode: 'if-unchanged', note: 'restored by the next dev session (the previous one ended without restoring)', signal: deps.signal });
+    const report = await restoreEntries(api, journal, mine, {
+      mode: 'if-unchanged',
+      note: 'restored by the next dev session (the previous one ended without restoring)',
+      signal: deps.signal,
+    });
     reportRecovery(report);
   }
 
   function reportRecovery(report: RestoreReport): void {
     for (const r of report.restored) {
       const what = r.kind === 'number' ? r.phoneNumber : `${r.kind} ${r.sid ?? ''}`.trim();
-      emit({ type: 'warning', time: time(), message: `restored ${what}, left changed by an earlier dev session that did not end cleanly` });
+      emit({
+        type: 'warning',
+        time: time(),
+        message: `restored ${what}, left changed by an earlier dev session that did not end cleanly`,
+      });
     }
     for (const r of report.failed) {
       const what = r.kind === 'number' ? r.phoneNumber : `${r.kind} ${r.sid ?? ''}`.trim();
-      emit({ type: 'warning', time: time(), message: `could not restore ${what} left by an earlier dev session: ${r.error} (run \`twhook restore\`)` });
+      emit({
+        type: 'warning',
+        time: time(),
+        message: `could not restore ${what} left by an earlier dev session: ${r.error} (run \`twhook restore\`)`,
+      });
     }
   }
 
-  async function restoreSession(journal: Journal, twilio: () => Promise<TwilioPort>, session: string, reason: string, failed: boolean): Promise<RestoreReport> {
+  async function restoreSession(
+    journal: Journal,
+    twilio: () => Promise<TwilioPort>,
+    session: string,
+    reason: string,
+    failed: boolean,
+  ): Promise<RestoreReport> {
     // When the restore cannot even start, every number this session changed is named (the
     // phone number, not only its SID) as failed, so the session ends in error, not in a silent 0.
     const allFailed = (error: string): RestoreReport => {
       const results: RestoreResult[] = [...changedNumbers].map(([numberSid, n]) => ({
-        kind: 'number', accountSid: n.accountSid, numberSid, phoneNumber: n.phoneNumber, entryIds: [], status: 'failed', changes: [], kept: [], error,
+        kind: 'number',
+        accountSid: n.accountSid,
+        numberSid,
+        phoneNumber: n.phoneNumber,
+        entryIds: [],
+        status: 'failed',
+        changes: [],
+        kept: [],
+        error,
       }));
       return { results, restored: [], failed: results };
     };
@@ -503,16 +638,29 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
       entries = journal.unrestored({ session });
     } catch (err) {
       const names = [...changedNumbers.values()].map((n) => n.phoneNumber).join(', ');
-      emit({ type: 'error', time: time(), message: `cannot read the journal to restore${names ? ` ${names}` : ''}: ${(err as Error).message}; run \`twhook restore\``, fatal: false });
+      emit({
+        type: 'error',
+        time: time(),
+        message: `cannot read the journal to restore${names ? ` ${names}` : ''}: ${(err as Error).message}; run \`twhook restore\``,
+        fatal: false,
+      });
       report = allFailed('the journal could not be read');
     }
     if (entries.length) {
       try {
         // A change of this session that timed out may still be applied by Twilio: finding it not
         // (yet) made must not close its backup.
-        report = await restoreEntries(await twilio(), journal, entries, { note: `restored at the end of dev session ${session} (${reason})`, keepTimedOut: true });
+        report = await restoreEntries(await twilio(), journal, entries, {
+          note: `restored at the end of dev session ${session} (${reason})`,
+          keepTimedOut: true,
+        });
       } catch (err) {
-        emit({ type: 'error', time: time(), message: `restoring ${describeEntries(entries)} failed: ${(err as Error).message}; run \`twhook restore\``, fatal: false });
+        emit({
+          type: 'error',
+          time: time(),
+          message: `restoring ${describeEntries(entries)} failed: ${(err as Error).message}; run \`twhook restore\``,
+          fatal: false,
+        });
         report = allFailed((err as Error).message);
       }
     }
@@ -520,15 +668,30 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
     for (const r of report.results) {
       if (r.kind !== 'number') {
         // After a fatal error nothing else reports it (`dev` ends with that error).
-        if (r.error && failed) emit({ type: 'error', time: time(), message: `could not delete ${r.kind} ${r.sid ?? '(SID unknown)'}: ${r.error} (run \`twhook restore\`)`, fatal: false });
+        if (r.error && failed)
+          emit({
+            type: 'error',
+            time: time(),
+            message: `could not delete ${r.kind} ${r.sid ?? '(SID unknown)'}: ${r.error} (run \`twhook restore\`)`,
+            fatal: false,
+          });
         continue;
       }
       const fields: Record<string, string | null> = {};
       // A URL put back may carry a basic-auth password: every renderer shows it masked.
       for (const change of r.changes) fields[change.field] = change.to === null ? null : maskUrl(change.to);
-      numbers.push({ sid: r.numberSid, phoneNumber: r.phoneNumber, fields, ...(r.error ? { error: `${r.error} (run \`twhook restore\`)` } : {}) });
+      numbers.push({
+        sid: r.numberSid,
+        phoneNumber: r.phoneNumber,
+        fields,
+        ...(r.error ? { error: `${r.error} (run \`twhook restore\`)` } : {}),
+      });
       for (const kept of r.kept) {
-        emit({ type: 'warning', time: time(), message: `${r.phoneNumber}: ${kept.field} was changed by someone else during the session; left as it is` });
+        emit({
+          type: 'warning',
+          time: time(),
+          message: `${r.phoneNumber}: ${kept.field} was changed by someone else during the session; left as it is`,
+        });
       }
     }
     emit({ type: 'restored', time: time(), numbers, reason });
@@ -541,30 +704,46 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
     try {
       entries = journal.unrestored({ session });
     } catch {
-      return [...changedNumbers.values()].map((n) => `twhook: ${n.phoneNumber} may still point at this session: check it with \`twhook restore --list\`, put it back with \`twhook restore ${n.phoneNumber}\``);
+      return [...changedNumbers.values()].map(
+        (n) =>
+          `twhook: ${n.phoneNumber} may still point at this session: check it with \`twhook restore --list\`, put it back with \`twhook restore ${n.phoneNumber}\``,
+      );
     }
     const lines: string[] = [];
     const numbers = new Map<string, Set<string>>();
     for (const e of entries) {
       if (e.kind !== 'number') {
-        lines.push(`twhook: the ${e.kind.replace('-', ' ')} ${e.sid ?? '(SID unknown)'} this session created still exists: delete it with \`twhook restore --id ${e.id}\``);
+        lines.push(
+          `twhook: the ${e.kind.replace('-', ' ')} ${e.sid ?? '(SID unknown)'} this session created still exists: delete it with \`twhook restore --id ${e.id}\``,
+        );
         continue;
       }
       const fields = numbers.get(e.phoneNumber) ?? new Set<string>();
       for (const f of Object.keys(e.after)) if (!f.endsWith('Method')) fields.add(PARAM_NAMES[f] ?? f);
       numbers.set(e.phoneNumber, fields);
     }
-    const numberLines = [...numbers].map(([phone, fields]) => `twhook: ${phone} still points at this session (${[...fields].join(', ')}): put it back with \`twhook restore ${phone}\``);
+    const numberLines = [...numbers].map(
+      ([phone, fields]) =>
+        `twhook: ${phone} still points at this session (${[...fields].join(', ')}): put it back with \`twhook restore ${phone}\``,
+    );
     if (!numberLines.length && !lines.length) return [];
     return ['twhook: exited before the restore finished.', ...numberLines, ...lines];
   }
 
   function warnApplications(number: IncomingNumber): void {
     if (number.smsApplicationSid && options.paths.sms !== null) {
-      emit({ type: 'warning', time: time(), message: `${number.phoneNumber} sends SMS to TwiML app ${number.smsApplicationSid}: Twilio ignores its SMS URL, so messages will not reach this session` });
+      emit({
+        type: 'warning',
+        time: time(),
+        message: `${number.phoneNumber} sends SMS to TwiML app ${number.smsApplicationSid}: Twilio ignores its SMS URL, so messages will not reach this session`,
+      });
     }
     if (number.voiceApplicationSid && options.paths.voice !== null) {
-      emit({ type: 'warning', time: time(), message: `${number.phoneNumber} sends calls to TwiML app ${number.voiceApplicationSid}: Twilio ignores its voice URL, so calls will not reach this session` });
+      emit({
+        type: 'warning',
+        time: time(),
+        message: `${number.phoneNumber} sends calls to TwiML app ${number.voiceApplicationSid}: Twilio ignores its voice URL, so calls will not reach this session`,
+      });
     }
   }
 }
@@ -573,7 +752,12 @@ class Stopped extends Error {}
 
 function tunnelRequest(tunnel: DevSessionOptions['tunnel'], proxyUrl: string): TunnelRequest {
   if (tunnel.kind === 'public-url') return { kind: 'public-url', url: tunnel.url };
-  return { kind: 'ngrok', addr: proxyUrl, ...(tunnel.domain ? { domain: tunnel.domain } : {}), ...(tunnel.authtoken ? { authtoken: tunnel.authtoken } : {}) };
+  return {
+    kind: 'ngrok',
+    addr: proxyUrl,
+    ...(tunnel.domain ? { domain: tunnel.domain } : {}),
+    ...(tunnel.authtoken ? { authtoken: tunnel.authtoken } : {}),
+  };
 }
 
 const PARAM_NAMES: Record<string, string> = {
@@ -594,8 +778,18 @@ function describeEntries(entries: JournalEntry[]): string {
 }
 
 function inspect(input: InspectInput): Inspection {
-  const c = classify({ method: input.method, url: input.path, headers: input.headers, body: input.text ?? input.body.toString('utf8') });
-  const channel = c.kind === 'inbound-sms' || c.kind === 'inbound-mms' ? 'messaging' : c.kind === 'inbound-call' || c.kind === 'gather' ? 'voice' : undefined;
+  const c = classify({
+    method: input.method,
+    url: input.path,
+    headers: input.headers,
+    body: input.text ?? input.body.toString('utf8'),
+  });
+  const channel =
+    c.kind === 'inbound-sms' || c.kind === 'inbound-mms'
+      ? 'messaging'
+      : c.kind === 'inbound-call' || c.kind === 'gather'
+        ? 'voice'
+        : undefined;
   const inspection: Inspection = { kind: c.kind, gist: c.gist, expectsTwiml: c.expectsTwiml };
   if (channel) inspection.channel = channel;
   // The body parsed as a form: the signature check reuses it instead of parsing it again.
@@ -605,11 +799,23 @@ function inspect(input: InspectInput): Inspection {
 }
 
 /** The signature check: the SDK's verdict, with the URL with and without basic-auth credentials. */
-function verifier(authTokens: string[], basicAuth: DevSessionOptions['basicAuth']): (input: VerifyInput) => SignatureVerdict {
+function verifier(
+  authTokens: string[],
+  basicAuth: DevSessionOptions['basicAuth'],
+): (input: VerifyInput) => SignatureVerdict {
   return (input) => {
     const signature = firstValue(input.headers['x-twilio-signature']);
     const check = (url: string, explain: boolean) =>
-      verifyAndExplain({ url, signature, body: input.body, headers: input.headers, authTokens, method: input.method, explain, ...(input.params ? { params: input.params } : {}) });
+      verifyAndExplain({
+        url,
+        signature,
+        body: input.body,
+        headers: input.headers,
+        authTokens,
+        method: input.method,
+        explain,
+        ...(input.params ? { params: input.params } : {}),
+      });
     if (!basicAuth) {
       const v = check(input.url, true);
       return { status: v.verdict, reason: v.reason ?? (v.valid ? 'signature matches' : 'invalid signature') };
@@ -618,11 +824,25 @@ function verifier(authTokens: string[], basicAuth: DevSessionOptions['basicAuth'
     withCredentials.username = encodeURIComponent(basicAuth.username);
     withCredentials.password = encodeURIComponent(basicAuth.password);
     const first = check(withCredentials.href, false);
-    if (first.valid) return { status: 'valid', reason: 'signature matches the URL with the basic-auth credentials', matchedUrl: 'with-credentials' };
-    if (first.verdict === 'unsigned') return { status: 'unsigned', reason: first.reason ?? 'no X-Twilio-Signature header' };
+    if (first.valid)
+      return {
+        status: 'valid',
+        reason: 'signature matches the URL with the basic-auth credentials',
+        matchedUrl: 'with-credentials',
+      };
+    if (first.verdict === 'unsigned')
+      return { status: 'unsigned', reason: first.reason ?? 'no X-Twilio-Signature header' };
     const second = check(input.url, true);
-    if (second.valid) return { status: 'valid', reason: 'signature matches the URL without the basic-auth credentials', matchedUrl: 'without-credentials' };
-    return { status: second.verdict, reason: `${second.reason ?? 'invalid signature'} (checked the URL with and without the basic-auth credentials)` };
+    if (second.valid)
+      return {
+        status: 'valid',
+        reason: 'signature matches the URL without the basic-auth credentials',
+        matchedUrl: 'without-credentials',
+      };
+    return {
+      status: second.verdict,
+      reason: `${second.reason ?? 'invalid signature'} (checked the URL with and without the basic-auth credentials)`,
+    };
   };
 }
 

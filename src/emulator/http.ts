@@ -52,12 +52,16 @@ export class ApiError extends Error {
 }
 
 /** Twilio's error body, exactly as api.twilio.com and the v1 hosts send it. */
-export function twilioError(status: number, code: number, message: string, extra: Record<string, unknown> = {}): EmuResponse {
+export function twilioError(
+  status: number,
+  code: number,
+  message: string,
+  extra: Record<string, unknown> = {},
+): EmuResponse {
   return { status, body: { code, message, more_info: moreInfo(code), status, ...extra } };
 }
 
-export const notFound = (path: string) =>
-  new ApiError(404, 20404, `The requested resource ${path} was not found`);
+export const notFound = (path: string) => new ApiError(404, 20404, `The requested resource ${path} was not found`);
 
 /** Form helpers shared by route modules. */
 export function formValue(req: EmuRequest, name: string): string | undefined {
@@ -129,7 +133,10 @@ export class Router {
   }
 
   /** The route for a method and path; `methodNotAllowed` when only the method differs. */
-  match(method: string, path: string):
+  match(
+    method: string,
+    path: string,
+  ):
     | { route: { handler: Handler; options: RouteOptions; pattern: string }; params: Record<string, string> }
     | { methodNotAllowed: true }
     | undefined {

@@ -121,7 +121,9 @@ export function pageV1<T>(
         ? abs(link(req.path, filters, slice.pageSize, Math.max(0, slice.page - 1), slice.previousToken))
         : null,
       url: abs(link(req.path, filters, slice.pageSize, slice.page, token)),
-      next_page_url: slice.nextToken ? abs(link(req.path, filters, slice.pageSize, slice.page + 1, slice.nextToken)) : null,
+      next_page_url: slice.nextToken
+        ? abs(link(req.path, filters, slice.pageSize, slice.page + 1, slice.nextToken))
+        : null,
       key,
     },
   };

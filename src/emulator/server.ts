@@ -36,7 +36,6 @@
  * Requests reach handlers with `form` (ordered pairs) and `json` (for application/json bodies).
  * Tests read and change state through `emulator.state.<module>`.
  */
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ApiError, Router, twilioError, type EmuRequest, type EmuResponse } from './http.js';
@@ -147,9 +146,8 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-export const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
-/** A random SID with Twilio's shape: two letters and 32 hex digits. */
-export const randomSid = (prefix: string) => prefix + randomHex(16);
+import { randomHex, randomSid } from './ids.js';
+export { randomHex, randomSid };
 
 function pathMatcher(path: string | RegExp): (p: string) => boolean {
   if (path instanceof RegExp) return (p) => path.test(p);
@@ -233,7 +231,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const authenticate = (header: string | undefined): { accountSid: string; user: string } | undefined => {
     const basic = parseBasic(header);
     if (!basic) return undefined;
-    if (basic.user === state.accountSid && basic.pass === state.authToken) return { accountSid: state.accountSid, user: basic.user };
+    if (basic.user === state.accountSid && basic.pass === state.authToken)
+      return { accountSid: state.accountSid, user: basic.user };
     const secret = state.apiKeys.get(basic.user);
     if (secret !== undefined && secret === basic.pass) return { accountSid: state.accountSid, user: basic.user };
     return undefined;
@@ -302,7 +301,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const host = String(req.headers['x-forwarded-host'] ?? '').toLowerCase();
     const inRegion = !options.region || host.endsWith(`.${options.region.toLowerCase()}.twilio.com`);
     if (needsAuth && (!auth || !inRegion)) {
-      const response = twilioError(401, 20003, 'Authenticate', { detail: 'Your AccountSid or AuthToken was incorrect.' });
+      const response = twilioError(401, 20003, 'Authenticate', {
+        detail: 'Your AccountSid or AuthToken was incorrect.',
+      });
       send(res, record, { ...response, headers: { 'WWW-Authenticate': 'Basic realm="Twilio API"' } });
       return;
     }
@@ -310,7 +311,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if ('methodNotAllowed' in matched) return send(res, record, twilioError(405, 20004, 'Method not allowed'));
     const { route, params } = matched;
     if (params.AccountSid !== undefined && params.AccountSid !== auth?.accountSid) {
-      return send(res, record, twilioError(401, 20003, 'Authenticate', { detail: `The credentials are not valid for account ${params.AccountSid}.` }));
+      return send(
+        res,
+        record,
+        twilioError(401, 20003, 'Authenticate', {
+          detail: `The credentials are not valid for account ${params.AccountSid}.`,
+        }),
+      );
     }
     const emuReq: EmuRequest = {
       method,
@@ -330,7 +337,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       send(res, record, await route.handler(emuReq));
     } catch (err) {
       if (err instanceof ApiError) send(res, record, err.toResponse());
-      else send(res, record, twilioError(500, 20500, `An internal server error has occurred: ${(err as Error).message}`));
+      else
+        send(res, record, twilioError(500, 20500, `An internal server error has occurred: ${(err as Error).message}`));
     }
   };
 

@@ -36,29 +36,44 @@ export interface DevEventsResources {
 export const DEFAULT_EVENTS_PATH = '/events';
 
 /** Checks the --events and --events-path flags (before the session starts). */
-export function parseDevEventsFlags(flags: { events?: unknown; eventsPath?: unknown; basicAuth?: unknown }): DevEventsOptions | undefined {
+export function parseDevEventsFlags(flags: {
+  events?: unknown;
+  eventsPath?: unknown;
+  basicAuth?: unknown;
+}): DevEventsOptions | undefined {
   const raw = flags.events;
   if (raw === undefined) {
-    if (flags.eventsPath !== undefined) throw new UsageError('--events-path needs --events TYPE: name the event types to receive');
+    if (flags.eventsPath !== undefined)
+      throw new UsageError('--events-path needs --events TYPE: name the event types to receive');
     return undefined;
   }
   const values = (Array.isArray(raw) ? raw : [raw]).map(String);
   const types = parseTypeSelections(values);
-  if (!types.length) throw new UsageError('--events needs at least one event type, e.g. --events com.twilio.messaging.message.delivered');
+  if (!types.length)
+    throw new UsageError(
+      '--events needs at least one event type, e.g. --events com.twilio.messaging.message.delivered',
+    );
   const path = flags.eventsPath === undefined ? DEFAULT_EVENTS_PATH : String(flags.eventsPath);
   if (!path.startsWith('/') || /\s|#/.test(path)) {
-    throw new UsageError(`--events-path ${path} must be a path starting with / (e.g. /twilio/events), without spaces or #`);
+    throw new UsageError(
+      `--events-path ${path} must be a path starting with / (e.g. /twilio/events), without spaces or #`,
+    );
   }
   let basicAuth: DevEventsOptions['basicAuth'];
   if (typeof flags.basicAuth === 'string') {
     const colon = flags.basicAuth.indexOf(':');
-    if (colon > 0) basicAuth = { username: flags.basicAuth.slice(0, colon), password: flags.basicAuth.slice(colon + 1) };
+    if (colon > 0)
+      basicAuth = { username: flags.basicAuth.slice(0, colon), password: flags.basicAuth.slice(colon + 1) };
   }
   return { types, path, ...(basicAuth ? { basicAuth } : {}) };
 }
 
 /** The delivery URL: the tunnel's base URL plus the path (and the session's basic-auth credentials). */
-export function eventsUrl(publicUrl: string, options: Pick<DevEventsOptions, 'path' | 'basicAuth'>, withCredentials: boolean): string {
+export function eventsUrl(
+  publicUrl: string,
+  options: Pick<DevEventsOptions, 'path' | 'basicAuth'>,
+  withCredentials: boolean,
+): string {
   const url = new URL(publicUrl.replace(/\/+$/, '') + options.path);
   if (withCredentials && options.basicAuth) {
     url.username = options.basicAuth.username;
@@ -79,13 +94,17 @@ const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
  */
 const refused = (err: unknown) =>
   err instanceof RemoteError &&
-  (((err.info.status ?? 0) >= 400 && (err.info.status ?? 0) < 500) || (err.info.service === 'network' && NEVER_SENT.has(String(err.info.code))));
+  (((err.info.status ?? 0) >= 400 && (err.info.status ?? 0) < 500) ||
+    (err.info.service === 'network' && NEVER_SENT.has(String(err.info.code))));
 
 /**
  * Creates the sink and the subscription, each journaled before its call. On failure, what was
  * created stays journaled for the session's restore (which runs whatever happens).
  */
-export async function setupDevEvents(context: ExtensionContext, options: DevEventsOptions): Promise<DevEventsResources> {
+export async function setupDevEvents(
+  context: ExtensionContext,
+  options: DevEventsOptions,
+): Promise<DevEventsResources> {
   const port = await context.twilio();
   const { events } = port;
   const { journal } = context;
@@ -93,11 +112,23 @@ export async function setupDevEvents(context: ExtensionContext, options: DevEven
   const url = eventsUrl(context.webhookBase, options, false);
   const destination = eventsUrl(context.webhookBase, options, true);
   const types = options.types.map(formatSelection);
-  const base = { accountSid: port.accountSid, origin: 'dev' as const, batch: context.batch, session: context.session, owner: context.owner };
+  const base = {
+    accountSid: port.accountSid,
+    origin: 'dev' as const,
+    batch: context.batch,
+    session: context.session,
+    owner: context.owner,
+  };
 
   const sinkMarker = newMarker();
   const sinkDescription = `twhook dev session ${context.session}, temporary (${sinkMarker})`;
-  const sinkEntry = journal.begin({ ...base, kind: 'event-sink', marker: sinkMarker, description: sinkDescription, details: { destination: url, types } });
+  const sinkEntry = journal.begin({
+    ...base,
+    kind: 'event-sink',
+    marker: sinkMarker,
+    description: sinkDescription,
+    details: { destination: url, types },
+  });
   let sink: Sink;
   try {
     sink = await events.sinks.create({
@@ -123,7 +154,11 @@ export async function setupDevEvents(context: ExtensionContext, options: DevEven
   });
   let subscription: Subscription;
   try {
-    subscription = await events.subscriptions.create({ sinkSid: sink.sid, types: options.types, description: subDescription });
+    subscription = await events.subscriptions.create({
+      sinkSid: sink.sid,
+      types: options.types,
+      description: subDescription,
+    });
   } catch (err) {
     if (refused(err)) journal.discard(subEntry.id);
     else if (mayStillApply(err)) journal.update(subEntry.id, { timedOut: true });
@@ -134,7 +169,10 @@ export async function setupDevEvents(context: ExtensionContext, options: DevEven
 }
 
 /** Deletes the subscription, then the sink (the restore engine's order), and marks them restored. */
-export async function teardownDevEvents(context: Pick<ExtensionContext, 'twilio' | 'journal' | 'session'>, resources: Pick<DevEventsResources, 'entryIds'>): Promise<void> {
+export async function teardownDevEvents(
+  context: Pick<ExtensionContext, 'twilio' | 'journal' | 'session'>,
+  resources: Pick<DevEventsResources, 'entryIds'>,
+): Promise<void> {
   const { restoreEntries } = await import('../state/restore.js');
   const ids = new Set(resources.entryIds);
   const entries = context.journal.unrestored().filter((e): e is ResourceEntry => ids.has(e.id));
@@ -143,7 +181,11 @@ export async function teardownDevEvents(context: Pick<ExtensionContext, 'twilio'
     note: `deleted at the end of dev session ${context.session}`,
   });
   if (report.failed.length) {
-    throw new Error(report.failed.map((r) => `${r.kind} ${r.kind === 'number' ? r.phoneNumber : (r.sid ?? '')}: ${r.error}`).join('; '));
+    throw new Error(
+      report.failed
+        .map((r) => `${r.kind} ${r.kind === 'number' ? r.phoneNumber : (r.sid ?? '')}: ${r.error}`)
+        .join('; '),
+    );
   }
 }
 
@@ -156,7 +198,12 @@ export function createExtension(_ctx: Ctx, flags: Record<string, unknown>): Sess
     async setup(context): Promise<ExtensionHandle> {
       const resources = await setupDevEvents(context, options);
       return {
-        ready: { url: resources.url, sink: resources.sinkSid, subscription: resources.subscriptionSid, types: resources.types },
+        ready: {
+          url: resources.url,
+          sink: resources.sinkSid,
+          subscription: resources.subscriptionSid,
+          types: resources.types,
+        },
         teardown: () => teardownDevEvents(context, resources),
       };
     },

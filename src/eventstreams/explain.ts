@@ -58,7 +58,12 @@ export function inactiveSinkMessage(sink: Pick<Sink, 'sid' | 'sinkType' | 'statu
   if (sink.status === 'failed') {
     return `${head}: its validation failed. Check its configuration (\`twhook sinks show ${sink.sid}\`), then \`twhook sinks test ${sink.sid}\` and \`twhook sinks validate ${sink.sid} --test-id ID\``;
   }
-  const where = sink.sinkType === 'kinesis' ? 'the record it writes to your stream' : sink.sinkType === 'segment' ? "your Segment source's debugger" : 'the request it makes';
+  const where =
+    sink.sinkType === 'kinesis'
+      ? 'the record it writes to your stream'
+      : sink.sinkType === 'segment'
+        ? "your Segment source's debugger"
+        : 'the request it makes';
   return `${head}: send its test event (\`twhook sinks test ${sink.sid}\`), read the test_id from ${where}, then \`twhook sinks validate ${sink.sid} --test-id ID\``;
 }
 
@@ -91,7 +96,11 @@ export async function explainSubscriptionCreateFailure(
 }
 
 /** Failure of adding types to an existing subscription: unknown types get a "did you mean". */
-export async function explainAddTypesFailure(err: unknown, events: EventsApi, types: EventTypeSelection[]): Promise<unknown> {
+export async function explainAddTypesFailure(
+  err: unknown,
+  events: EventsApi,
+  types: EventTypeSelection[],
+): Promise<unknown> {
   if (!refused(err)) return err;
   const unknown = await unknownTypes(events, types);
   return unknown ? explained(err, unknown) : err;

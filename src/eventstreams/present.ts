@@ -12,14 +12,18 @@ const SUBSCRIPTION_SID = /^DF[0-9a-fA-F]{32}$/;
 
 export function checkSinkSid(value: string | undefined): string {
   if (!value || !SINK_SID.test(value)) {
-    throw new UsageError(`${value ? `"${value}" is not` : 'give'} a sink SID (DG followed by 32 hex digits; \`twhook sinks list\` shows them)`);
+    throw new UsageError(
+      `${value ? `"${value}" is not` : 'give'} a sink SID (DG followed by 32 hex digits; \`twhook sinks list\` shows them)`,
+    );
   }
   return value;
 }
 
 export function checkSubscriptionSid(value: string | undefined): string {
   if (!value || !SUBSCRIPTION_SID.test(value)) {
-    throw new UsageError(`${value ? `"${value}" is not` : 'give'} a subscription SID (DF followed by 32 hex digits; \`twhook subscriptions list\` shows them)`);
+    throw new UsageError(
+      `${value ? `"${value}" is not` : 'give'} a subscription SID (DF followed by 32 hex digits; \`twhook subscriptions list\` shows them)`,
+    );
   }
   return value;
 }
@@ -132,7 +136,10 @@ export async function readTypes(events: EventsApi, sub: Subscription): Promise<S
 /** One warning per subscription whose types could not be read, naming the command that tries again. */
 export function warnUnreadTypes(ctx: Ctx, subs: (SubscriptionJson | null)[]): void {
   for (const sub of subs) {
-    if (sub?.typesError) ctx.out.warn(`could not read the event types of subscription ${sub.sid}: ${sub.typesError}; \`twhook subscriptions show ${sub.sid}\` tries again`);
+    if (sub?.typesError)
+      ctx.out.warn(
+        `could not read the event types of subscription ${sub.sid}: ${sub.typesError}; \`twhook subscriptions show ${sub.sid}\` tries again`,
+      );
   }
 }
 

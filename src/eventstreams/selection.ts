@@ -48,10 +48,15 @@ export function formatSelection(selection: EventTypeSelection): string {
 
 /** The names nearest to `wanted` (for "did you mean"): the closest few, and only close ones. */
 export function nearestTypes(wanted: string, known: readonly string[], max = 3): string[] {
-  const scored = known.map((name) => ({ name, score: distance(wanted, name) })).sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
+  const scored = known
+    .map((name) => ({ name, score: distance(wanted, name) }))
+    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
   const best = scored[0]?.score ?? Infinity;
   if (best > Math.max(2, Math.floor(wanted.length / 10))) return [];
-  return scored.filter((s) => s.score <= best + 1).slice(0, max).map((s) => s.name);
+  return scored
+    .filter((s) => s.score <= best + 1)
+    .slice(0, max)
+    .map((s) => s.name);
 }
 
 function distance(a: string, b: string): number {

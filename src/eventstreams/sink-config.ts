@@ -33,7 +33,9 @@ export interface SinkCheckOptions {
 
 const PARTITION = '(aws|aws-cn|aws-us-gov)';
 const REGION = '[a-z]{2}(-gov)?-[a-z]+-\\d';
-export const KINESIS_STREAM_ARN = new RegExp(`^arn:${PARTITION}:kinesis:${REGION}:\\d{12}:stream/[A-Za-z0-9_.-]{1,128}$`);
+export const KINESIS_STREAM_ARN = new RegExp(
+  `^arn:${PARTITION}:kinesis:${REGION}:\\d{12}:stream/[A-Za-z0-9_.-]{1,128}$`,
+);
 export const IAM_ROLE_ARN = new RegExp(`^arn:${PARTITION}:iam::\\d{12}:role/([\\w+=,.@-]+/)*[\\w+=,.@-]{1,64}$`);
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const WRITE_KEY = /^[A-Za-z0-9_-]{8,128}$/;
@@ -73,7 +75,9 @@ export function checkDestination(value: string | undefined, options: SinkCheckOp
   }
   const local = isLoopbackHost(url.hostname);
   if (url.protocol !== 'https:' && !(options.allowLocalDestinations && url.protocol === 'http:' && local)) {
-    throw new UsageError(`--destination must be an https:// URL (got ${url.protocol.replace(':', '')}): Event Streams deliveries carry your account's data`);
+    throw new UsageError(
+      `--destination must be an https:// URL (got ${url.protocol.replace(':', '')}): Event Streams deliveries carry your account's data`,
+    );
   }
   if (local && !options.allowLocalDestinations) {
     throw new UsageError(
@@ -85,20 +89,24 @@ export function checkDestination(value: string | undefined, options: SinkCheckOp
 
 export function checkMethod(value: string | undefined): 'POST' | 'GET' {
   const method = (value ?? 'POST').toUpperCase();
-  if (method !== 'POST' && method !== 'GET') throw new UsageError(`--method ${value} is not supported: use POST or GET`);
+  if (method !== 'POST' && method !== 'GET')
+    throw new UsageError(`--method ${value} is not supported: use POST or GET`);
   return method;
 }
 
 export function checkKinesisArn(value: string | undefined): string {
   if (!value) throw new UsageError('a Kinesis sink needs --arn arn:aws:kinesis:REGION:ACCOUNT_ID:stream/NAME');
   if (!KINESIS_STREAM_ARN.test(value)) {
-    throw new UsageError(`--arn ${value} is not a Kinesis stream ARN: expected arn:aws:kinesis:us-east-1:123456789012:stream/NAME`);
+    throw new UsageError(
+      `--arn ${value} is not a Kinesis stream ARN: expected arn:aws:kinesis:us-east-1:123456789012:stream/NAME`,
+    );
   }
   return value;
 }
 
 export function checkRoleArn(value: string | undefined): string {
-  if (!value) throw new UsageError('a Kinesis sink needs --role-arn arn:aws:iam::ACCOUNT_ID:role/NAME (the role Twilio assumes)');
+  if (!value)
+    throw new UsageError('a Kinesis sink needs --role-arn arn:aws:iam::ACCOUNT_ID:role/NAME (the role Twilio assumes)');
   if (!IAM_ROLE_ARN.test(value)) {
     throw new UsageError(`--role-arn ${value} is not an IAM role ARN: expected arn:aws:iam::123456789012:role/NAME`);
   }
@@ -106,7 +114,8 @@ export function checkRoleArn(value: string | undefined): string {
 }
 
 export function checkExternalId(value: string | undefined): string {
-  if (!value) throw new UsageError("a Kinesis sink needs --external-id ID (the external ID in the role's trust policy)");
+  if (!value)
+    throw new UsageError("a Kinesis sink needs --external-id ID (the external ID in the role's trust policy)");
   if (!EXTERNAL_ID.test(value)) {
     throw new UsageError('--external-id must be 2 to 1224 characters of letters, digits and + = , . @ : / - _');
   }
@@ -116,7 +125,8 @@ export function checkExternalId(value: string | undefined): string {
 /** Never repeats the key in its message: it is a secret. */
 export function checkWriteKey(value: string | undefined): string {
   if (!value) throw new UsageError('a Segment sink needs --write-key KEY (the write key of a Segment source)');
-  if (!WRITE_KEY.test(value)) throw new UsageError('--write-key does not look like a Segment write key (8 to 128 letters and digits)');
+  if (!WRITE_KEY.test(value))
+    throw new UsageError('--write-key does not look like a Segment write key (8 to 128 letters and digits)');
   return value;
 }
 
@@ -171,7 +181,8 @@ export function defaultDescription(type: CreatableSinkType, target: string): str
     const url = new URL(target);
     return `twhook webhook to ${url.host}${url.pathname === '/' ? '' : url.pathname}`;
   }
-  if (type === 'kinesis') return `twhook kinesis to ${target.split(':').slice(3, 4).join('')}/${target.split('/').pop()}`;
+  if (type === 'kinesis')
+    return `twhook kinesis to ${target.split(':').slice(3, 4).join('')}/${target.split('/').pop()}`;
   return 'twhook segment source';
 }
 

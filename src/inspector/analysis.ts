@@ -14,7 +14,12 @@ import type { InspectorEntry, RequestSummary } from './store.js';
  * The simulator's reading of an answer (describeAnswer, src/simulate/describe.ts): the events a
  * caller or texter meets. The server loads it on the first detail view, so `dev` starts without it.
  */
-export type DescribeAnswer = (body: string, contentType: string | undefined, channel: 'voice' | 'messaging', url?: string) => unknown;
+export type DescribeAnswer = (
+  body: string,
+  contentType: string | undefined,
+  channel: 'voice' | 'messaging',
+  url?: string,
+) => unknown;
 
 export interface ParamRow {
   name: string;
@@ -78,7 +83,8 @@ export function analyze(entry: InspectorEntry, options: { describeAnswer?: Descr
   const contentType = header(record.headers, 'content-type') ?? '';
   const json = /json/i.test(contentType) || /^\s*[[{]/.test(record.body ?? '');
   const params: ParamRow[] = [];
-  if (!json && record.bodyBase64 === undefined) params.push(...rows(entry.params ?? parseForm(record.body ?? ''), 'body'));
+  if (!json && record.bodyBase64 === undefined)
+    params.push(...rows(entry.params ?? parseForm(record.body ?? ''), 'body'));
   const q = record.url.indexOf('?');
   if (q !== -1) params.push(...rows(parseForm(record.url.slice(q + 1).split('#')[0]!), 'query'));
 
@@ -94,7 +100,11 @@ export function analyze(entry: InspectorEntry, options: { describeAnswer?: Descr
     headers: pairs(record.headers),
     body: text,
     bodyEncoding: record.bodyBase64 !== undefined ? 'base64' : 'utf8',
-    signature: { status: summary.verdict.status, reason: summary.verdict.reason, ...(signatureHeader ? { header: maskHeader('x-twilio-signature', signatureHeader) } : {}) },
+    signature: {
+      status: summary.verdict.status,
+      reason: summary.verdict.reason,
+      ...(signatureHeader ? { header: maskHeader('x-twilio-signature', signatureHeader) } : {}),
+    },
     answer: response
       ? {
           status: response.status,
@@ -103,7 +113,9 @@ export function analyze(entry: InspectorEntry, options: { describeAnswer?: Descr
           headers: pairs(response.headers),
           body: answerBody,
           bodyEncoding: response.bodyBase64 !== undefined ? 'base64' : 'utf8',
-          isXml: response.bodyBase64 === undefined && (/xml/i.test(answerType ?? '') || /^\s*<(\?xml|Response)/.test(response.body ?? '')),
+          isXml:
+            response.bodyBase64 === undefined &&
+            (/xml/i.test(answerType ?? '') || /^\s*<(\?xml|Response)/.test(response.body ?? '')),
         }
       : null,
     hear: { available: false },
@@ -119,13 +131,25 @@ export function analyze(entry: InspectorEntry, options: { describeAnswer?: Descr
   }
   if (entry.channel && response) {
     if (response.status < 200 || response.status >= 300) {
-      detail.hear = { available: false, channel: entry.channel, note: `the app answered ${response.status}: Twilio reads no TwiML from it` };
+      detail.hear = {
+        available: false,
+        channel: entry.channel,
+        note: `the app answered ${response.status}: Twilio reads no TwiML from it`,
+      };
     } else {
       try {
         if (!options.describeAnswer) throw new Error('the simulator is not loaded');
-        detail.hear = { available: true, channel: entry.channel, reading: options.describeAnswer(bodyText(response), answerType, entry.channel, record.url) };
+        detail.hear = {
+          available: true,
+          channel: entry.channel,
+          reading: options.describeAnswer(bodyText(response), answerType, entry.channel, record.url),
+        };
       } catch (err) {
-        detail.hear = { available: false, channel: entry.channel, note: `the simulator could not read this answer: ${(err as Error).message}` };
+        detail.hear = {
+          available: false,
+          channel: entry.channel,
+          note: `the simulator could not read this answer: ${(err as Error).message}`,
+        };
       }
     }
   }

@@ -19,7 +19,11 @@ export interface DevInspector {
   close(): Promise<void>;
 }
 
-export async function startDevInspector(_ctx: Ctx, session: DevSessionOptions, options: { port?: number }): Promise<DevInspector> {
+export async function startDevInspector(
+  _ctx: Ctx,
+  session: DevSessionOptions,
+  options: { port?: number },
+): Promise<DevInspector> {
   const store = new InspectorStore();
   const server = await startInspector({
     store,
@@ -29,7 +33,8 @@ export async function startDevInspector(_ctx: Ctx, session: DevSessionOptions, o
     replayOff: 'replay starts once the tunnel is up',
     sender: () => createSender({ connections: 4 }),
   }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new UsageError(`port ${options.port} is in use: pick another --inspect-port, or --no-inspect`);
+    if (err.code === 'EADDRINUSE')
+      throw new UsageError(`port ${options.port} is in use: pick another --inspect-port, or --no-inspect`);
     throw err;
   });
   let closed = false;

@@ -71,7 +71,10 @@ export function parseEdits(value: unknown): ReplayEdits {
   const v = value as { params?: unknown; body?: unknown };
   const edits: ReplayEdits = {};
   if (v.params !== undefined) {
-    if (!Array.isArray(v.params) || !v.params.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string')) {
+    if (
+      !Array.isArray(v.params) ||
+      !v.params.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string')
+    ) {
       throw new TypeError('"params" must be a list of [name, value] string pairs');
     }
     edits.params = v.params as [string, string][];
@@ -101,7 +104,12 @@ function withCredentials(base: string, auth: ReplayTarget['basicAuth']): string 
 }
 
 /** The request a replay (or a curl command) sends, signed on the server. */
-export function prepareFor(entry: InspectorEntry, target: ReplayTarget, edits: ReplayEdits, to: string): { prepared: PreparedRequest; notes: string[] } {
+export function prepareFor(
+  entry: InspectorEntry,
+  target: ReplayTarget,
+  edits: ReplayEdits,
+  to: string,
+): { prepared: PreparedRequest; notes: string[] } {
   const { record, changed } = edited(entry.record, edits);
   const notes: string[] = [];
   const signFor = withCredentials(target.signFor, target.basicAuth);
@@ -124,7 +132,8 @@ export function prepareFor(entry: InspectorEntry, target: ReplayTarget, edits: R
   });
   if (target.markReplays) prepared.headers['x-twhook-replay'] = entry.summary.id;
   if (target.basicAuth) {
-    prepared.headers['authorization'] = `Basic ${Buffer.from(`${target.basicAuth.username}:${target.basicAuth.password}`).toString('base64')}`;
+    prepared.headers['authorization'] =
+      `Basic ${Buffer.from(`${target.basicAuth.username}:${target.basicAuth.password}`).toString('base64')}`;
   }
   return { prepared, notes };
 }
@@ -141,7 +150,8 @@ function headerPairs(headers: Record<string, string | string[] | undefined>): [s
 /** Header values the page shows: the signature masked, credentials never. */
 export function maskHeader(name: string, value: string): string {
   const lower = name.toLowerCase();
-  if (lower === 'x-twilio-signature') return value.length > 8 ? `${value.slice(0, 4)}…${value.slice(-2)} (masked)` : '(masked)';
+  if (lower === 'x-twilio-signature')
+    return value.length > 8 ? `${value.slice(0, 4)}…${value.slice(-2)} (masked)` : '(masked)';
   if (lower === 'authorization' || lower === 'proxy-authorization' || lower === 'cookie' || lower === 'set-cookie') {
     const scheme = /^\s*(\S+)\s+\S/.exec(value)?.[1];
     return scheme && lower.endsWith('authorization') ? `${scheme} [redacted]` : '[redacted]';
@@ -150,15 +160,39 @@ export function maskHeader(name: string, value: string): string {
 }
 
 /** Sends one replay and compares the answer with the captured one. */
-export async function replayEntry(entry: InspectorEntry, target: ReplayTarget, edits: ReplayEdits, sender: Sender): Promise<ReplayOutcome> {
+export async function replayEntry(
+  entry: InspectorEntry,
+  target: ReplayTarget,
+  edits: ReplayEdits,
+  sender: Sender,
+): Promise<ReplayOutcome> {
   const { prepared, notes } = prepareFor(entry, target, edits, target.sendTo);
   const result = await sender.send(prepared);
   const captured = entry.record.response;
-  const sentBody = prepared.body === undefined ? '' : typeof prepared.body === 'string' ? prepared.body : Buffer.from(prepared.body).toString('utf8');
+  const sentBody =
+    prepared.body === undefined
+      ? ''
+      : typeof prepared.body === 'string'
+        ? prepared.body
+        : Buffer.from(prepared.body).toString('utf8');
   const outcome: ReplayOutcome = {
     // URLs as a capture shows them: the basic-auth password never reaches the page.
-    sent: { method: prepared.method, url: redactUrl(prepared.url), ...(prepared.signedFor ? { signedFor: redactUrl(prepared.signedFor) } : {}), headers: headerPairs(prepared.headers), body: sentBody },
-    captured: captured ? { status: captured.status, ...(header(captured.headers, 'content-type') ? { contentType: header(captured.headers, 'content-type') } : {}), body: bodyText(captured) } : null,
+    sent: {
+      method: prepared.method,
+      url: redactUrl(prepared.url),
+      ...(prepared.signedFor ? { signedFor: redactUrl(prepared.signedFor) } : {}),
+      headers: headerPairs(prepared.headers),
+      body: sentBody,
+    },
+    captured: captured
+      ? {
+          status: captured.status,
+          ...(header(captured.headers, 'content-type')
+            ? { contentType: header(captured.headers, 'content-type') }
+            : {}),
+          body: bodyText(captured),
+        }
+      : null,
     sameStatus: null,
     sameBody: null,
     notes,
@@ -185,8 +219,22 @@ export async function replayEntry(entry: InspectorEntry, target: ReplayTarget, e
     bodyEncoding: utf8 ? 'utf8' : 'base64',
     truncated: a.truncated,
   };
-  if (entry.channel) outcome.twiml = checkTwimlAnswer({ status: a.status, contentType: a.contentType ?? null, body: a.body, channel: entry.channel });
-  const comparison = compareWithCapture(a, captured ? { status: captured.status, body: captured.body !== undefined || captured.bodyBase64 !== undefined ? bodyBytes(captured) : undefined } as { status: number; body?: Buffer } : undefined);
+  if (entry.channel)
+    outcome.twiml = checkTwimlAnswer({
+      status: a.status,
+      contentType: a.contentType ?? null,
+      body: a.body,
+      channel: entry.channel,
+    });
+  const comparison = compareWithCapture(
+    a,
+    captured
+      ? ({
+          status: captured.status,
+          body: captured.body !== undefined || captured.bodyBase64 !== undefined ? bodyBytes(captured) : undefined,
+        } as { status: number; body?: Buffer })
+      : undefined,
+  );
   outcome.sameStatus = comparison.statusSame;
   outcome.sameBody = comparison.bodySame;
   return outcome;
@@ -195,7 +243,11 @@ export async function replayEntry(entry: InspectorEntry, target: ReplayTarget, e
 const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
 /** A curl command that sends the request, signed (by the server) for where it goes. */
-export function curlCommand(entry: InspectorEntry, target: ReplayTarget, edits: ReplayEdits): { command: string; notes: string[] } {
+export function curlCommand(
+  entry: InspectorEntry,
+  target: ReplayTarget,
+  edits: ReplayEdits,
+): { command: string; notes: string[] } {
   // The command is shown in the page: it must not carry the basic-auth password.
   const curlTarget: ReplayTarget = { ...target, signFor: target.curlTo };
   const { prepared, notes } = prepareFor(entry, { ...curlTarget, basicAuth: undefined }, edits, target.curlTo);
@@ -220,7 +272,8 @@ export function curlCommand(entry: InspectorEntry, target: ReplayTarget, edits: 
   const lines = [`curl -sS -i -X ${prepared.method} ${shellQuote(url)}`];
   for (const [name, value] of Object.entries(prepared.headers)) {
     // curl sets Host and Content-Length itself; a compressed answer would print as binary.
-    if (name === 'host' || name === 'authorization' || name === 'accept-encoding' || name === 'x-twhook-replay') continue;
+    if (name === 'host' || name === 'authorization' || name === 'accept-encoding' || name === 'x-twhook-replay')
+      continue;
     for (const v of Array.isArray(value) ? value : [value]) lines.push(`-H ${shellQuote(`${name}: ${v}`)}`);
   }
   if (user !== undefined) lines.push(`-u ${shellQuote(user + ':')}"$TWHOOK_BASIC_PASSWORD"`);

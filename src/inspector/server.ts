@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { formatCaptureLine } from '../capture/format.js';
@@ -135,7 +135,9 @@ export async function startInspector(options: InspectorServerOptions): Promise<I
     const host = (req.headers.host ?? '').toLowerCase();
     if (!allowedHosts.has(host)) {
       res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
-      res.end(`twhook inspector: refused, Host ${JSON.stringify(req.headers.host ?? '')} is not this inspector's address; open http://127.0.0.1:${port}/\n`);
+      res.end(
+        `twhook inspector: refused, Host ${JSON.stringify(req.headers.host ?? '')} is not this inspector's address; open http://127.0.0.1:${port}/\n`,
+      );
       return;
     }
     const url = new URL(req.url ?? '/', `http://${host}`);
@@ -148,29 +150,53 @@ export async function startInspector(options: InspectorServerOptions): Promise<I
       if (file) {
         const data = asset(file.file);
         if (!data) return sendJson(res, 404, { error: `${file.file} is missing: run npm run build` });
-        res.writeHead(200, { 'Content-Type': file.type, 'Content-Length': data.length, 'Cache-Control': 'no-cache', ...SECURITY_HEADERS });
+        res.writeHead(200, {
+          'Content-Type': file.type,
+          'Content-Length': data.length,
+          'Cache-Control': 'no-cache',
+          ...SECURITY_HEADERS,
+        });
         res.end(method === 'HEAD' ? undefined : data);
         return;
       }
       if (path === '/api/session') return sendJson(res, 200, sessionInfo());
       if (path === '/api/requests') {
-        return sendJson(res, 200, { requests: options.store.list().map((e) => e.summary), dropped: options.store.dropped, keep: options.store.keep });
+        return sendJson(res, 200, {
+          requests: options.store.list().map((e) => e.summary),
+          dropped: options.store.dropped,
+          keep: options.store.keep,
+        });
       }
       if (path === '/api/events') return openStream(req, res);
       if (path === '/api/download.jsonl') {
-        const body = options.store.list().map((e) => formatCaptureLine(e.record)).join('');
+        const body = options.store
+          .list()
+          .map((e) => formatCaptureLine(e.record))
+          .join('');
         return sendDownload(res, body, 'application/x-ndjson; charset=utf-8', 'twhook-session.jsonl');
       }
       if (path === '/api/download.har') {
-        const body = JSON.stringify(toHar(options.store.list().map((e) => e.record), options.info.version ?? '0.0.0'), null, 2);
+        const body = JSON.stringify(
+          toHar(
+            options.store.list().map((e) => e.record),
+            options.info.version ?? '0.0.0',
+          ),
+          null,
+          2,
+        );
         return sendDownload(res, body, 'application/json; charset=utf-8', 'twhook-session.har');
       }
       const m = /^\/api\/requests\/([^/]+)(\/detail)?$/.exec(path);
       if (m) {
         const entry = options.store.get(decodeURIComponent(m[1]!));
-        if (!entry) return sendJson(res, 404, { error: `no request ${m[1]} in memory (the inspector keeps the last ${options.store.keep})` });
+        if (!entry)
+          return sendJson(res, 404, {
+            error: `no request ${m[1]} in memory (the inspector keeps the last ${options.store.keep})`,
+          });
         if (!m[2]) return sendJson(res, 200, entry.record);
-        describe ??= options.describeAnswer ? Promise.resolve(options.describeAnswer) : import('../simulate/describe.js').then((m) => m.describeAnswer as DescribeAnswer);
+        describe ??= options.describeAnswer
+          ? Promise.resolve(options.describeAnswer)
+          : import('../simulate/describe.js').then((m) => m.describeAnswer as DescribeAnswer);
         return sendJson(res, 200, analyze(entry, { describeAnswer: await describe }));
       }
       return sendJson(res, 404, { error: `no such page: ${path}` });
@@ -182,7 +208,10 @@ export async function startInspector(options: InspectorServerOptions): Promise<I
       const refusal = checkStateChange(req);
       if (refusal) return sendJson(res, 403, { error: refusal });
       const entry = options.store.get(decodeURIComponent(m[1]!));
-      if (!entry) return sendJson(res, 404, { error: `no request ${m[1]} in memory (the inspector keeps the last ${options.store.keep})` });
+      if (!entry)
+        return sendJson(res, 404, {
+          error: `no request ${m[1]} in memory (the inspector keeps the last ${options.store.keep})`,
+        });
       if (!options.replay) return sendJson(res, 409, { error: options.replayOff ?? 'replay is not available' });
       let edits;
       try {
@@ -204,10 +233,13 @@ export async function startInspector(options: InspectorServerOptions): Promise<I
   function checkStateChange(req: IncomingMessage): string | undefined {
     const origin = req.headers.origin;
     // Browsers send Origin with every POST; a script (curl) sends none and needs the token alone.
-    if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) return `refused: Origin ${origin} is not this inspector`;
+    if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase()))
+      return `refused: Origin ${origin} is not this inspector`;
     const given = req.headers['x-twhook-token'];
-    if (typeof given !== 'string' || given !== token) return 'refused: missing or wrong X-Twhook-Token (the page has it in <meta name="twhook-token">)';
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? 'application/json')) return 'refused: send the body as application/json';
+    if (typeof given !== 'string' || given !== token)
+      return 'refused: missing or wrong X-Twhook-Token (the page has it in <meta name="twhook-token">)';
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? 'application/json'))
+      return 'refused: send the body as application/json';
     return undefined;
   }
 
@@ -216,7 +248,9 @@ export async function startInspector(options: InspectorServerOptions): Promise<I
       ...options.info,
       keep: options.store.keep,
       dropped: options.store.dropped,
-      replay: options.replay ? { available: true, to: options.replay.label, signed: !!options.replay.authToken } : { available: false, why: options.replayOff ?? 'replay is not available' },
+      replay: options.replay
+        ? { available: true, to: options.replay.label, signed: !!options.replay.authToken }
+        : { available: false, why: options.replayOff ?? 'replay is not available' },
     };
   }
 
@@ -224,12 +258,21 @@ export async function startInspector(options: InspectorServerOptions): Promise<I
     const template = asset('index.html');
     if (!template) return sendJson(res, 500, { error: 'the inspector page is missing: run npm run build' });
     const html = template.toString('utf8').replace('{{TOKEN}}', token);
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...SECURITY_HEADERS });
+    res.writeHead(200, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-store',
+      ...SECURITY_HEADERS,
+    });
     res.end(html);
   }
 
   function openStream(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', ...SECURITY_HEADERS });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      ...SECURITY_HEADERS,
+    });
     // The whole list first, in the same stream: nothing can fall between a fetch and a subscription.
     write(res, 'snapshot', { requests: options.store.list().map((e) => e.summary), session: sessionInfo() });
     streams.add(res);
@@ -308,7 +351,12 @@ function write(res: ServerResponse, event: string, data: unknown): void {
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...SECURITY_HEADERS });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    ...SECURITY_HEADERS,
+  });
   res.end(body);
 }
 

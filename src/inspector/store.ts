@@ -136,7 +136,12 @@ export class InspectorStore {
     const response = safe.response;
     let twiml: TwimlCheck | undefined;
     if (described.expectsTwiml && response) {
-      twiml = checkTwimlAnswer({ status: response.status, contentType: header(response.headers, 'content-type') ?? null, body: bodyText(response), channel: described.expectsTwiml });
+      twiml = checkTwimlAnswer({
+        status: response.status,
+        contentType: header(response.headers, 'content-type') ?? null,
+        body: bodyText(response),
+        channel: described.expectsTwiml,
+      });
     }
     let path = safe.url;
     try {
@@ -160,7 +165,9 @@ export class InspectorStore {
       ...(header(safe.headers, 'x-twhook-replay') ? { replayOf: header(safe.headers, 'x-twhook-replay') } : {}),
       expectsTwiml: !!described.expectsTwiml,
       ...(twiml ? { twimlOk: twiml.ok, ...(twiml.twilioError ? { twilioError: twiml.twilioError } : {}) } : {}),
-      ...(response && header(response.headers, 'content-type') ? { contentType: header(response.headers, 'content-type') } : {}),
+      ...(response && header(response.headers, 'content-type')
+        ? { contentType: header(response.headers, 'content-type') }
+        : {}),
     };
     const conversation = conversationOf(described.params, safe);
     if (conversation) summary.conversation = conversation;
@@ -198,12 +205,24 @@ export class InspectorStore {
 /** The record as a capture file would hold it: no password in the URL, no Authorization value. */
 function safeRecord(record: CaptureRecord): CaptureRecord {
   const copy: CaptureRecord = { ...record, url: redactUrl(record.url), headers: redactHeaders(record.headers) };
-  if (record.response?.headers) copy.response = { ...record.response, headers: redactHeaders(record.response.headers, ['set-cookie', 'authorization']) };
+  if (record.response?.headers)
+    copy.response = {
+      ...record.response,
+      headers: redactHeaders(record.response.headers, ['set-cookie', 'authorization']),
+    };
   return copy;
 }
 
-function recordVerdict(record: CaptureRecord, params: FormParams | undefined, authTokens: readonly string[]): RequestSummary['verdict'] {
-  if (!authTokens.length) return { status: 'unchecked', reason: 'no auth token to check signatures with: set TWILIO_AUTH_TOKEN or pass --auth-token' };
+function recordVerdict(
+  record: CaptureRecord,
+  params: FormParams | undefined,
+  authTokens: readonly string[],
+): RequestSummary['verdict'] {
+  if (!authTokens.length)
+    return {
+      status: 'unchecked',
+      reason: 'no auth token to check signatures with: set TWILIO_AUTH_TOKEN or pass --auth-token',
+    };
   try {
     new URL(record.url);
   } catch {
@@ -232,7 +251,10 @@ function param(params: FormParams | undefined, query: URLSearchParams | undefine
  * messages go by the two numbers, whichever way they flow, so a reply's status callbacks sit with
  * the message that started it; a message without numbers goes by its MessageSid.
  */
-export function conversationOf(params: FormParams | undefined, record: Pick<CaptureRecord, 'url' | 'method'>): Conversation | undefined {
+export function conversationOf(
+  params: FormParams | undefined,
+  record: Pick<CaptureRecord, 'url' | 'method'>,
+): Conversation | undefined {
   let query: URLSearchParams | undefined;
   const q = record.url.indexOf('?');
   if (q !== -1) query = new URLSearchParams(record.url.slice(q + 1).split('#')[0]);
@@ -243,7 +265,11 @@ export function conversationOf(params: FormParams | undefined, record: Pick<Capt
   if (callSid) {
     const direction = get('Direction');
     const route = from && to ? ` ${from} → ${to}` : '';
-    return { key: `call:${callSid}`, type: 'call', label: `Call${direction?.startsWith('outbound') ? ' (outbound)' : ''}${route}` };
+    return {
+      key: `call:${callSid}`,
+      type: 'call',
+      label: `Call${direction?.startsWith('outbound') ? ' (outbound)' : ''}${route}`,
+    };
   }
   const messageSid = get('MessageSid') ?? get('SmsSid') ?? get('SmsMessageSid');
   if (!messageSid) return undefined;

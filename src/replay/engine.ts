@@ -56,9 +56,14 @@ export interface ReplaySummary {
 const UNREACHABLE = UNREACHABLE_CODES;
 
 /** Replays a list, or a feed that the capture reader is still filling (sending starts at once). */
-export async function replay(selected: readonly Selected[] | Feed<Selected>, options: ReplayOptions, onResult: (result: ReplayResult) => void): Promise<ReplaySummary> {
+export async function replay(
+  selected: readonly Selected[] | Feed<Selected>,
+  options: ReplayOptions,
+  onResult: (result: ReplayResult) => void,
+): Promise<ReplaySummary> {
   const started = performance.now();
-  const sender = options.sender ?? (await createSender({ connections: options.concurrency, timeoutMs: options.timeoutMs }));
+  const sender =
+    options.sender ?? (await createSender({ connections: options.concurrency, timeoutMs: options.timeoutMs }));
   const prepareOptions: PrepareOptions = {
     to: options.to,
     mode: options.mode,
@@ -69,7 +74,15 @@ export async function replay(selected: readonly Selected[] | Feed<Selected>, opt
   const prepare = createPreparer(prepareOptions);
   // The app answers most requests with the same few documents: each is parsed once.
   const twimlCheck = memoTwimlCheck();
-  const summary: ReplaySummary = { total: 0, sent: 0, ok: 0, failed: 0, statusDiffers: 0, bodyDiffers: 0, elapsedMs: 0 };
+  const summary: ReplaySummary = {
+    total: 0,
+    sent: 0,
+    ok: 0,
+    failed: 0,
+    statusDiffers: 0,
+    bodyDiffers: 0,
+    elapsedMs: 0,
+  };
   try {
     await runOrdered(
       selected,
@@ -81,11 +94,23 @@ export async function replay(selected: readonly Selected[] | Feed<Selected>, opt
         // A capture stores an empty body as no body field at all.
         const capturedAnswer = captured ? { status: captured.status, body: bodyBytes(captured) } : undefined;
         if (sent.failure) {
-          return { index, selected: item, request, failure: sent.failure, comparison: compareWithCapture(undefined, capturedAnswer), ok: false };
+          return {
+            index,
+            selected: item,
+            request,
+            failure: sent.failure,
+            comparison: compareWithCapture(undefined, capturedAnswer),
+            ok: false,
+          };
         }
         const answer = sent.answer;
         const twiml = item.expectsTwiml
-          ? twimlCheck.check({ status: answer.status, contentType: answer.contentType, body: answer.body, channel: item.expectsTwiml })
+          ? twimlCheck.check({
+              status: answer.status,
+              contentType: answer.contentType,
+              body: answer.body,
+              channel: item.expectsTwiml,
+            })
           : undefined;
         const comparison = compareWithCapture(answer, capturedAnswer);
         const differs = comparison.statusSame === false || comparison.bodySame === false;

@@ -53,7 +53,8 @@ export class Feed<T> {
     if (this.abandonedFlag) return Feed.NO_WAIT;
     this.items.push(item);
     if (this.waitingForItems.length) this.wakeConsumers(false);
-    if (this.items.length - this.taken > this.highWater && !this.abandonedFlag) return new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
+    if (this.items.length - this.taken > this.highWater && !this.abandonedFlag)
+      return new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
     return Feed.NO_WAIT;
   }
 
@@ -85,7 +86,8 @@ export class Feed<T> {
     this.taken++;
     // The producer waits until half the buffer is free again: woken for every item taken, it
     // would make a promise per item.
-    if (this.waitingForRoom.length && this.items.length - this.taken <= this.highWater / 2) this.wake(this.waitingForRoom);
+    if (this.waitingForRoom.length && this.items.length - this.taken <= this.highWater / 2)
+      this.wake(this.waitingForRoom);
     return item;
   }
 

@@ -77,7 +77,9 @@ export function prepareReplay(record: CaptureRecord, options: PrepareOptions): P
  * URL of each is computed once. `params`: the record's form parameters when classification
  * already parsed its body (exactly parseForm of the body text), so signing does not parse it again.
  */
-export function createPreparer(options: PrepareOptions): (record: CaptureRecord, params?: FormParams) => PreparedRequest {
+export function createPreparer(
+  options: PrepareOptions,
+): (record: CaptureRecord, params?: FormParams) => PreparedRequest {
   const rebased = new Map<string, string>();
   const signedFor = new Map<string, string>();
   const cached = (cache: Map<string, string>, url: string, base: string) => {
@@ -90,10 +92,22 @@ export function createPreparer(options: PrepareOptions): (record: CaptureRecord,
     return out;
   };
   return (record, params) =>
-    prepareWith(record, options, cached(rebased, record.url, options.to), options.mode === 'sign-for' && options.signFor ? cached(signedFor, record.url, options.signFor) : undefined, params);
+    prepareWith(
+      record,
+      options,
+      cached(rebased, record.url, options.to),
+      options.mode === 'sign-for' && options.signFor ? cached(signedFor, record.url, options.signFor) : undefined,
+      params,
+    );
 }
 
-function prepareWith(record: CaptureRecord, options: PrepareOptions, rebasedUrl: string, signForUrl: string | undefined, params: FormParams | undefined): PreparedRequest {
+function prepareWith(
+  record: CaptureRecord,
+  options: PrepareOptions,
+  rebasedUrl: string,
+  signForUrl: string | undefined,
+  params: FormParams | undefined,
+): PreparedRequest {
   const headers: Record<string, string | string[]> = {};
   let droppedAuthorization = false;
   for (const name in record.headers) {
@@ -118,7 +132,8 @@ function prepareWith(record: CaptureRecord, options: PrepareOptions, rebasedUrl:
 
   if (options.mode === 'keep') {
     const original = splitUrl(record.url);
-    if (record.headers['x-twilio-signature'] !== undefined) headers['x-twilio-signature'] = record.headers['x-twilio-signature'];
+    if (record.headers['x-twilio-signature'] !== undefined)
+      headers['x-twilio-signature'] = record.headers['x-twilio-signature'];
     if (original) {
       const authority = original.host + original.port;
       const proto = original.scheme.slice(0, -3).toLowerCase();
@@ -135,11 +150,21 @@ function prepareWith(record: CaptureRecord, options: PrepareOptions, rebasedUrl:
     const json = isJsonRequest(record);
     const signed = json
       ? signRequest({ authToken: options.authToken, url: signUrl, body: text, contentType: 'json' })
-      : signRequest({ authToken: options.authToken, url: signUrl, ...(method === 'GET' || method === 'HEAD' ? { params: {} } : { body: text, ...(params ? { bodyParams: params } : {}) }) });
+      : signRequest({
+          authToken: options.authToken,
+          url: signUrl,
+          ...(method === 'GET' || method === 'HEAD'
+            ? { params: {} }
+            : { body: text, ...(params ? { bodyParams: params } : {}) }),
+        });
     headers['x-twilio-signature'] = signed.signature;
     signedFor = signed.url;
     // A JSON body's hash rides in the URL; keep the sent URL's in step with the signed one.
-    if (json) url = signUrl === url ? signed.url : signRequest({ authToken: options.authToken, url, body: text, contentType: 'json' }).url;
+    if (json)
+      url =
+        signUrl === url
+          ? signed.url
+          : signRequest({ authToken: options.authToken, url, body: text, contentType: 'json' }).url;
     if (options.mode === 'sign-for' && options.signFor) {
       const target = splitUrl(signUrl);
       if (target) {

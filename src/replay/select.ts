@@ -2,7 +2,14 @@
  * Which captured requests a replay sends: --id, --filter key=value (same key: any value; several
  * keys: all of them), then --last N. Reading streams the files; only the selection is kept.
  */
-import { bodyText, header, readCaptureBatches, CaptureFileError, type CaptureRecord, type CaptureSource } from '../capture/index.js';
+import {
+  bodyText,
+  header,
+  readCaptureBatches,
+  CaptureFileError,
+  type CaptureRecord,
+  type CaptureSource,
+} from '../capture/index.js';
 import { UsageError } from '../errors.js';
 import type { FormParams } from '../webhooks/form.js';
 import { bodyFormParams, classify, WEBHOOK_KINDS, type WebhookKind } from '../webhooks/kinds.js';
@@ -54,14 +61,22 @@ export function parseFilters(specs: readonly string[]): Filter[] {
     const eq = spec.indexOf('=');
     const key = spec.slice(0, eq).trim().toLowerCase();
     const value = spec.slice(eq + 1).trim();
-    if (eq <= 0 || !value) throw new UsageError(`--filter takes KEY=VALUE (${FILTER_KEYS.join(', ')}), such as kind=status or path=/sms, not "${spec}"`);
+    if (eq <= 0 || !value)
+      throw new UsageError(
+        `--filter takes KEY=VALUE (${FILTER_KEYS.join(', ')}), such as kind=status or path=/sms, not "${spec}"`,
+      );
     if (!(FILTER_KEYS as readonly string[]).includes(key)) {
-      throw new UsageError(`--filter ${key}=… is not a filter: use ${FILTER_KEYS.join(', ')} (kind=status, path=/sms, method=GET, status=5xx)`);
+      throw new UsageError(
+        `--filter ${key}=… is not a filter: use ${FILTER_KEYS.join(', ')} (kind=status, path=/sms, method=GET, status=5xx)`,
+      );
     }
     if (key === 'kind' && !WEBHOOK_KINDS.some((k) => kindMatches(k, value))) {
-      throw new UsageError(`--filter kind=${value} matches no kind: use one of ${WEBHOOK_KINDS.join(', ')} (or a part such as status, inbound, sms, call)`);
+      throw new UsageError(
+        `--filter kind=${value} matches no kind: use one of ${WEBHOOK_KINDS.join(', ')} (or a part such as status, inbound, sms, call)`,
+      );
     }
-    if (key === 'status' && !/^[1-5](\d\d|xx)$/i.test(value)) throw new UsageError(`--filter status= takes an HTTP status such as 200 or 5xx, not "${value}"`);
+    if (key === 'status' && !/^[1-5](\d\d|xx)$/i.test(value))
+      throw new UsageError(`--filter status= takes an HTTP status such as 200 or 5xx, not "${value}"`);
     const list = byKey.get(key as FilterKey) ?? [];
     list.push(value);
     byKey.set(key as FilterKey, list);
@@ -84,7 +99,12 @@ function pathOf(url: string): string {
 /** `/sms` matches exactly; `*` matches any run of characters (`/status/*`). */
 function pathMatches(path: string, pattern: string): boolean {
   if (!pattern.includes('*')) return path === pattern;
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return regex.test(path);
 }
 
@@ -112,9 +132,19 @@ export function twimlChannel(kind: WebhookKind): false | 'voice' | 'messaging' {
   return false;
 }
 
-export function describeRecord(record: CaptureRecord): { kind: WebhookKind; gist: string; expectsTwiml: false | 'voice' | 'messaging'; params?: FormParams } {
+export function describeRecord(record: CaptureRecord): {
+  kind: WebhookKind;
+  gist: string;
+  expectsTwiml: false | 'voice' | 'messaging';
+  params?: FormParams;
+} {
   const c = classify({ method: record.method, url: record.url, headers: record.headers, body: bodyText(record) });
-  const described: { kind: WebhookKind; gist: string; expectsTwiml: false | 'voice' | 'messaging'; params?: FormParams } = {
+  const described: {
+    kind: WebhookKind;
+    gist: string;
+    expectsTwiml: false | 'voice' | 'messaging';
+    params?: FormParams;
+  } = {
     kind: c.kind,
     gist: c.gist,
     expectsTwiml: c.expectsTwiml ? twimlChannel(c.kind) || 'messaging' : false,
@@ -129,7 +159,12 @@ export function describeRecord(record: CaptureRecord): { kind: WebhookKind; gist
  * --id nor --last, which need the whole file first), each pick is pushed as soon as it is read,
  * so sending starts at once and memory stays flat; the feed is closed at the end, even on error.
  */
-export async function selectRecords(sources: CaptureSource[], selection: Selection, signal?: AbortSignal, feed?: Feed<Selected>): Promise<SelectResult> {
+export async function selectRecords(
+  sources: CaptureSource[],
+  selection: Selection,
+  signal?: AbortSignal,
+  feed?: Feed<Selected>,
+): Promise<SelectResult> {
   const ids = selection.ids?.length ? new Set(selection.ids) : undefined;
   const filters = selection.filters ?? [];
   const last = selection.last;
@@ -168,7 +203,9 @@ export async function selectRecords(sources: CaptureSource[], selection: Selecti
     if (ids) {
       const missing = [...ids].filter((id) => !found.has(id));
       if (missing.length) {
-        throw new UsageError(`no request with id ${missing.join(', ')} in ${sources.map(sourceName).join(', ')}${filters.length ? ' (that passes the filters)' : ''}`);
+        throw new UsageError(
+          `no request with id ${missing.join(', ')} in ${sources.map(sourceName).join(', ')}${filters.length ? ' (that passes the filters)' : ''}`,
+        );
       }
     }
     if (last !== undefined) selected = selected.slice(-last);

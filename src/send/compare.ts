@@ -38,7 +38,12 @@ export function compareWithCapture(
   if (!captured) return { capturedStatus: null, statusSame: null, bodySame: null };
   // No answer (the connection failed): nothing to compare.
   if (!answer) return { capturedStatus: captured.status, statusSame: null, bodySame: null };
-  const capturedBody = captured.body === undefined ? undefined : typeof captured.body === 'string' ? Buffer.from(captured.body) : captured.body;
+  const capturedBody =
+    captured.body === undefined
+      ? undefined
+      : typeof captured.body === 'string'
+        ? Buffer.from(captured.body)
+        : captured.body;
   return {
     capturedStatus: captured.status,
     statusSame: answer.status === captured.status,

@@ -101,7 +101,8 @@ export async function createSender(options: SenderOptions = {}): Promise<Sender>
       const started = performance.now();
       watch(signal);
       return new Promise<SendResult>((resolve) => {
-        const fail = (err: unknown) => resolve({ failure: describeFailure(err, request.url, timeoutMs, performance.now() - started, aborted) });
+        const fail = (err: unknown) =>
+          resolve({ failure: describeFailure(err, request.url, timeoutMs, performance.now() - started, aborted) });
         if (aborted) return fail(new Error('aborted'));
         // undici's dispatch API: no stream per answer, the chunks come straight to the handler.
         const chunks: Buffer[] = [];
@@ -146,7 +147,16 @@ export async function createSender(options: SenderOptions = {}): Promise<Sender>
         };
         try {
           const { origin, path } = split(request.url);
-          agent.dispatch({ origin, path, method: request.method as Dispatcher.HttpMethod, headers: request.headers, body: request.body }, handler);
+          agent.dispatch(
+            {
+              origin,
+              path,
+              method: request.method as Dispatcher.HttpMethod,
+              headers: request.headers,
+              body: request.body,
+            },
+            handler,
+          );
         } catch (err) {
           fail(err);
         }
@@ -161,14 +171,20 @@ export async function createSender(options: SenderOptions = {}): Promise<Sender>
 }
 
 /** Failures that mean nothing answers at the target (not a slow or broken app). */
-export const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
+export const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'EADDRNOTAVAIL',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** What to do about a failed send, for a command's closing error line: by what failed, not one advice for all. */
 export function failureAdvice(failure: SendFailure): string {
   if (UNREACHABLE_CODES.has(failure.code)) return 'start your app, or point --to at it';
-  if (failure.code === 'UND_ERR_HEADERS_TIMEOUT' || failure.code === 'UND_ERR_BODY_TIMEOUT') return 'the app is running but slow: make it answer sooner, or raise --timeout';
+  if (failure.code === 'UND_ERR_HEADERS_TIMEOUT' || failure.code === 'UND_ERR_BODY_TIMEOUT')
+    return 'the app is running but slow: make it answer sooner, or raise --timeout';
   if (failure.message.includes('may have been carried out')) return 'check what the app did before sending it again';
-  return 'check the app\'s log';
+  return "check the app's log";
 }
 
 function describeFailure(err: unknown, url: string, timeoutMs: number, ms: number, signal?: AbortSignal): SendFailure {
@@ -183,13 +199,23 @@ function describeFailure(err: unknown, url: string, timeoutMs: number, ms: numbe
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return { code, message: `${where} did not answer within ${formatMs(timeoutMs)}: Twilio would have given up`, ms };
   }
-  if (code === 'ECONNREFUSED' || code === 'EADDRNOTAVAIL') return { code, message: `nothing listening on ${where}`, ms };
+  if (code === 'ECONNREFUSED' || code === 'EADDRNOTAVAIL')
+    return { code, message: `nothing listening on ${where}`, ms };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { code, message: `cannot resolve ${where}`, ms };
   const text = oneLine(err);
   // An answer came: whatever the app did for the request may be done, so it is no "cannot reach".
   if (isUnreadableReply(err, code)) {
-    return { code: code ?? 'HPE_INVALID', message: `${where} answered with a reply that is not valid HTTP (${text}): the request may have been carried out`, ms };
+    return {
+      code: code ?? 'HPE_INVALID',
+      message: `${where} answered with a reply that is not valid HTTP (${text}): the request may have been carried out`,
+      ms,
+    };
   }
-  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') return { code, message: `${where} closed the connection before answering: the request may have been carried out`, ms };
+  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')
+    return {
+      code,
+      message: `${where} closed the connection before answering: the request may have been carried out`,
+      ms,
+    };
   return { code: code ?? 'error', message: `the request to ${where} failed: ${text}`, ms };
 }

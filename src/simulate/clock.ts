@@ -10,9 +10,7 @@ export class SimClock {
   private seconds = 0;
   readonly startedAt: Date;
 
-  constructor(
-    private readonly options: { realtime?: boolean; signal?: AbortSignal; start?: Date } = {},
-  ) {
+  constructor(private readonly options: { realtime?: boolean; signal?: AbortSignal; start?: Date } = {}) {
     this.startedAt = options.start ?? new Date();
   }
 

@@ -42,7 +42,10 @@ function readConversations(file: string): ConversationFile {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<ConversationFile>;
     if (parsed && parsed.version === 1 && parsed.conversations && typeof parsed.conversations === 'object') {
-      return { version: 1, conversations: Object.assign(Object.create(null), parsed.conversations) as Record<string, StoredConversation> };
+      return {
+        version: 1,
+        conversations: Object.assign(Object.create(null), parsed.conversations) as Record<string, StoredConversation>,
+      };
     }
   } catch {
     // Missing or unreadable: start afresh (a torn file cannot happen: writes are atomic).
@@ -62,7 +65,13 @@ export interface ConversationJar {
   save(now?: Date): void;
 }
 
-export function conversationJar(options: { file?: string; from: string; to: string; fresh?: boolean; now?: Date }): ConversationJar {
+export function conversationJar(options: {
+  file?: string;
+  from: string;
+  to: string;
+  fresh?: boolean;
+  now?: Date;
+}): ConversationJar {
   const now = (options.now ?? new Date()).getTime();
   const key = conversationKey(options.from, options.to);
   let jar = newJar();
@@ -97,7 +106,8 @@ export function conversationJar(options: { file?: string; from: string; to: stri
 /** Forgets one conversation (`twhook text --new-conversation`), or every one without from/to. */
 export function forgetConversation(file: string, from?: string, to?: string): void {
   const stored = readConversations(file);
-  if (from === undefined || to === undefined) stored.conversations = Object.create(null) as Record<string, StoredConversation>;
+  if (from === undefined || to === undefined)
+    stored.conversations = Object.create(null) as Record<string, StoredConversation>;
   else delete stored.conversations[conversationKey(from, to)];
   writeFileAtomic(file, JSON.stringify(stored, null, 2) + '\n');
 }

@@ -5,7 +5,17 @@
  */
 import { inspectTwimlAnswer, type XmlElement } from '../webhooks/twiml.js';
 import type { SimEvent } from './events.js';
-import { readDial, readEnqueue, readGather, readMessage, readPause, readPlay, readRecord, readRedirect, readSay } from './verbs.js';
+import {
+  readDial,
+  readEnqueue,
+  readGather,
+  readMessage,
+  readPause,
+  readPlay,
+  readRecord,
+  readRedirect,
+  readSay,
+} from './verbs.js';
 
 export type Channel = 'voice' | 'messaging';
 
@@ -13,7 +23,12 @@ export type Channel = 'voice' | 'messaging';
  * The events one answer produces, at t 0, for a 200 answer with this body and content type.
  * `url` is the request's URL, the base of relative URLs (default http://localhost/).
  */
-export function describeAnswer(body: string | Uint8Array, contentType: string | undefined, channel: Channel, url = 'http://localhost/'): SimEvent[] {
+export function describeAnswer(
+  body: string | Uint8Array,
+  contentType: string | undefined,
+  channel: Channel,
+  url = 'http://localhost/',
+): SimEvent[] {
   const inspection = inspectTwimlAnswer({ status: 200, contentType, body, channel });
   const events: SimEvent[] = [];
   if (!inspection.check.ok) {
@@ -21,10 +36,18 @@ export function describeAnswer(body: string | Uint8Array, contentType: string | 
     events.push({ type: 'error', t: 0, code: error.code, message: inspection.check.problems[0] ?? error.message, url });
     return events;
   }
-  if (inspection.kind === 'audio') return [{ type: 'play', t: 0, url, loop: 1 }, { type: 'hangup', t: 0 }];
+  if (inspection.kind === 'audio')
+    return [
+      { type: 'play', t: 0, url, loop: 1 },
+      { type: 'hangup', t: 0 },
+    ];
   if (inspection.kind === 'text') {
     const text = inspection.text ?? '';
-    if (channel === 'voice') return [{ type: 'say', t: 0, text: text.replace(/\s+/g, ' ').trim(), loop: 1 }, { type: 'hangup', t: 0 }];
+    if (channel === 'voice')
+      return [
+        { type: 'say', t: 0, text: text.replace(/\s+/g, ' ').trim(), loop: 1 },
+        { type: 'hangup', t: 0 },
+      ];
     return [{ type: 'message', t: 0, from: '', to: '', body: text, media: [] }];
   }
   for (const el of inspection.root?.children ?? []) {
@@ -38,12 +61,25 @@ function describeVoiceVerb(el: XmlElement, url: string, events: SimEvent[]): voi
   switch (el.name) {
     case 'Say': {
       const say = readSay(el);
-      events.push({ type: 'say', t: 0, text: say.text, ...(say.voice ? { voice: say.voice } : {}), ...(say.language ? { language: say.language } : {}), loop: say.loop });
+      events.push({
+        type: 'say',
+        t: 0,
+        text: say.text,
+        ...(say.voice ? { voice: say.voice } : {}),
+        ...(say.language ? { language: say.language } : {}),
+        loop: say.loop,
+      });
       return;
     }
     case 'Play': {
       const play = readPlay(el, url);
-      events.push({ type: 'play', t: 0, ...(play.url ? { url: play.url } : {}), loop: play.loop, ...(play.digits ? { digits: play.digits } : {}) });
+      events.push({
+        type: 'play',
+        t: 0,
+        ...(play.url ? { url: play.url } : {}),
+        loop: play.loop,
+        ...(play.digits ? { digits: play.digits } : {}),
+      });
       return;
     }
     case 'Pause':
@@ -52,7 +88,16 @@ function describeVoiceVerb(el: XmlElement, url: string, events: SimEvent[]): voi
     case 'Gather': {
       for (const child of el.children) describeVoiceVerb(child, url, events);
       const g = readGather(el, url);
-      events.push({ type: 'gather', t: 0, input: g.input, ...(g.numDigits ? { numDigits: g.numDigits } : {}), finishOnKey: g.finishOnKey, timeout: g.timeout, action: g.action, result: null });
+      events.push({
+        type: 'gather',
+        t: 0,
+        input: g.input,
+        ...(g.numDigits ? { numDigits: g.numDigits } : {}),
+        finishOnKey: g.finishOnKey,
+        timeout: g.timeout,
+        action: g.action,
+        result: null,
+      });
       return;
     }
     case 'Record': {
@@ -62,7 +107,14 @@ function describeVoiceVerb(el: XmlElement, url: string, events: SimEvent[]): voi
     }
     case 'Dial': {
       const d = readDial(el, url);
-      events.push({ type: 'dial', t: 0, to: d.to, ...(d.action ? { action: d.action } : {}), outcome: 'completed', duration: 0 });
+      events.push({
+        type: 'dial',
+        t: 0,
+        to: d.to,
+        ...(d.action ? { action: d.action } : {}),
+        outcome: 'completed',
+        duration: 0,
+      });
       return;
     }
     case 'Enqueue': {

@@ -43,7 +43,8 @@ export interface SimAnswer {
   url: string;
 }
 
-export type SimResponse = { answer: SimAnswer; failure?: undefined } | { answer?: undefined; failure: string; status: number };
+export type SimResponse =
+  { answer: SimAnswer; failure?: undefined } | { answer?: undefined; failure: string; status: number };
 
 export interface AppHttpOptions {
   authToken?: string;
@@ -65,11 +66,22 @@ export interface AppHttp {
 
 export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
   const undici = await import('undici');
-  const owned = options.dispatcher ? undefined : new undici.Agent({ keepAliveTimeout: 4_000, connect: { timeout: 10_000 } });
+  const owned = options.dispatcher
+    ? undefined
+    : new undici.Agent({ keepAliveTimeout: 4_000, connect: { timeout: 10_000 } });
   const dispatcher: Dispatcher = options.dispatcher ?? owned!;
   let count = 0;
 
-  const attempt = async (url: string, method: 'GET' | 'POST', params: Params, token: string, timeoutMs: number, jar: CookieJar, emit: boolean, attemptNo: number) => {
+  const attempt = async (
+    url: string,
+    method: 'GET' | 'POST',
+    params: Params,
+    token: string,
+    timeoutMs: number,
+    jar: CookieJar,
+    emit: boolean,
+    attemptNo: number,
+  ) => {
     const query = method === 'GET' ? encodeForm(params) : '';
     const sendUrl = appendQuery(stripHash(url), query);
     const body = method === 'POST' ? encodeForm(params) : undefined;
@@ -83,7 +95,11 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
     if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
     const signFor = options.publicUrl ? rebaseUrl(sendUrl, options.publicUrl) : sendUrl;
     if (options.authToken) {
-      headers['x-twilio-signature'] = signRequest({ authToken: options.authToken, url: signFor, params: method === 'GET' ? {} : params }).signature;
+      headers['x-twilio-signature'] = signRequest({
+        authToken: options.authToken,
+        url: signFor,
+        params: method === 'GET' ? {} : params,
+      }).signature;
     }
     let cookie = '';
     try {
@@ -102,7 +118,11 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
     let bytes: Buffer = Buffer.alloc(0);
     let failure: { kind: 'connect' | 'read' | 'other'; message: string } | undefined;
     try {
-      const answer = await exchange(dispatcher, { ...splitOrigin(sendUrl), method, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, options.signal);
+      const answer = await exchange(
+        dispatcher,
+        { ...splitOrigin(sendUrl), method, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+        options.signal,
+      );
       status = answer.status;
       responseHeaders = answer.headers;
       const ct = answer.headers['content-type'];
@@ -121,7 +141,17 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
     }
     const ms = Math.round(performance.now() - started);
     if (emit) {
-      options.emit({ type: 'request', t: options.clock.t, url: sendUrl, method, params, status, ...(contentType ? { contentType } : {}), ms, attempt: attemptNo });
+      options.emit({
+        type: 'request',
+        t: options.clock.t,
+        url: sendUrl,
+        method,
+        params,
+        status,
+        ...(contentType ? { contentType } : {}),
+        ms,
+        attempt: attemptNo,
+      });
     }
     if (options.onExchange) {
       const record: CaptureRecord = {
@@ -130,9 +160,15 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
         receivedAt: receivedAt.toISOString(),
         method,
         url: signFor,
-        headers: normalizeHeaders({ host: hostOf(signFor), ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }),
+        headers: normalizeHeaders({
+          host: hostOf(signFor),
+          ...headers,
+          ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
+        }),
         ...encodeBody(body),
-        ...(status ? { response: { status, headers: normalizeHeaders(responseHeaders), ...encodeBody(bytes), ms } } : {}),
+        ...(status
+          ? { response: { status, headers: normalizeHeaders(responseHeaders), ...encodeBody(bytes), ms } }
+          : {}),
         ...(attemptNo > 1 ? { note: `retry ${attemptNo - 1} (same I-Twilio-Idempotency-Token)` } : {}),
       };
       options.onExchange(record);
@@ -156,9 +192,18 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
       let method = request.method;
       let params = request.params;
       let hops = 0;
-      for (let attemptNo = 1; ; ) {
+      for (let attemptNo = 1; ;) {
         const timeLeft = Math.max(100, total - (performance.now() - started));
-        const r = await attempt(url, method, params, token, Math.min(readTimeout, timeLeft), jar, request.emit ?? false, attemptNo);
+        const r = await attempt(
+          url,
+          method,
+          params,
+          token,
+          Math.min(readTimeout, timeLeft),
+          jar,
+          request.emit ?? false,
+          attemptNo,
+        );
         const location = r.headers.location;
         if (!r.failure && r.status >= 300 && r.status < 400 && location && r.status !== 304) {
           if (++hops > MAX_REDIRECTS) return { failure: `more than ${MAX_REDIRECTS} redirects`, status: r.status };
@@ -171,9 +216,12 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
           continue;
         }
         const retryable = r.failure
-          ? (r.failure.kind === 'connect' && allows(o.retryPolicy, 'ct')) || (r.failure.kind === 'read' && allows(o.retryPolicy, 'rt'))
-          : (r.status >= 400 && r.status < 500 && allows(o.retryPolicy, '4xx')) || (r.status >= 500 && allows(o.retryPolicy, '5xx'));
-        const canRetry = retryable && attemptNo <= o.retryCount && performance.now() - started < total && !options.signal?.aborted;
+          ? (r.failure.kind === 'connect' && allows(o.retryPolicy, 'ct')) ||
+            (r.failure.kind === 'read' && allows(o.retryPolicy, 'rt'))
+          : (r.status >= 400 && r.status < 500 && allows(o.retryPolicy, '4xx')) ||
+            (r.status >= 500 && allows(o.retryPolicy, '5xx'));
+        const canRetry =
+          retryable && attemptNo <= o.retryCount && performance.now() - started < total && !options.signal?.aborted;
         if (canRetry) {
           attemptNo++;
           continue;
@@ -198,7 +246,11 @@ interface Exchanged {
  * One request through undici's dispatch API: the answer's chunks come straight to the handler (no
  * stream per answer, which was a third of the engine's CPU per request), kept up to 1 MiB.
  */
-function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal?: AbortSignal): Promise<Exchanged> {
+function exchange(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  signal?: AbortSignal,
+): Promise<Exchanged> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -269,16 +321,26 @@ function hostOf(url: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]*)/i.exec(url)?.[1] ?? '';
 }
 
-function describeFailure(err: unknown, url: string, timeoutMs: number, signal?: AbortSignal): { kind: 'connect' | 'read' | 'other'; message: string } {
+function describeFailure(
+  err: unknown,
+  url: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): { kind: 'connect' | 'read' | 'other'; message: string } {
   const code = errorCode(err);
   const host = hostOf(url);
   if (signal?.aborted) return { kind: 'other', message: 'stopped before the answer came' };
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return { kind: 'read', message: `no answer from ${host} within ${timeoutMs / 1000} s: Twilio gives up` };
   }
-  if (code === 'ECONNREFUSED' || code === 'EADDRNOTAVAIL') return { kind: 'connect', message: `nothing listening on ${host}` };
+  if (code === 'ECONNREFUSED' || code === 'EADDRNOTAVAIL')
+    return { kind: 'connect', message: `nothing listening on ${host}` };
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return { kind: 'connect', message: `could not connect to ${host} in time` };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { kind: 'connect', message: `cannot resolve ${host}` };
-  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') return { kind: 'other', message: `${host} closed the connection before answering` };
-  return { kind: 'other', message: `the request to ${host} failed: ${err instanceof Error ? err.message : String(err)}` };
+  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')
+    return { kind: 'other', message: `${host} closed the connection before answering` };
+  return {
+    kind: 'other',
+    message: `the request to ${host} failed: ${err instanceof Error ? err.message : String(err)}`,
+  };
 }

@@ -42,7 +42,8 @@ function fieldsOf(event: SimEvent): Record<string, unknown> {
 }
 
 export function matchValue(pattern: Pattern, value: unknown, field?: string): boolean {
-  if (Array.isArray(value) && pattern.kind !== 'items' && pattern.kind !== 'any') return value.some((item) => matchValue(pattern, item, field));
+  if (Array.isArray(value) && pattern.kind !== 'items' && pattern.kind !== 'any')
+    return value.some((item) => matchValue(pattern, item, field));
   switch (pattern.kind) {
     case 'any':
       return true;
@@ -92,7 +93,11 @@ export interface StepFailure {
  * Checks the steps against the events. `usedAt` maps each input step to the number of events
  * there were when the engine used it (undefined: never used). Returns the first failing step.
  */
-export function checkSteps(steps: SpecStep[], events: SimEvent[], usedAt: Map<SpecStep, number>): StepFailure | undefined {
+export function checkSteps(
+  steps: SpecStep[],
+  events: SimEvent[],
+  usedAt: Map<SpecStep, number>,
+): StepFailure | undefined {
   let floor = 0;
   const cursor = new Map<string, number>();
   const end = events.find((e) => e.type === 'end');
@@ -100,9 +105,16 @@ export function checkSteps(steps: SpecStep[], events: SimEvent[], usedAt: Map<Sp
     if (step.kind === 'input') {
       const at = usedAt.get(step);
       if (at === undefined) {
-        const why = end && end.type === 'end' ? `the ${step.input.kind === 'send' ? 'conversation' : 'call'} ended first (${end.reason})` : 'nothing asked for it';
+        const why =
+          end && end.type === 'end'
+            ? `the ${step.input.kind === 'send' ? 'conversation' : 'call'} ended first (${end.reason})`
+            : 'nothing asked for it';
         const waitsFor = inputWaitsFor(step.input.kind);
-        return { step, message: `${step.text} was never used: ${why}${waitsFor ? `; it answers ${waitsFor}` : ''}`, index: Math.max(0, events.length - 1) };
+        return {
+          step,
+          message: `${step.text} was never used: ${why}${waitsFor ? `; it answers ${waitsFor}` : ''}`,
+          index: Math.max(0, events.length - 1),
+        };
       }
       floor = Math.max(floor, at);
       continue;
@@ -166,12 +178,20 @@ export function brief(event: SimEvent): string {
   const fields = fieldsOf(event);
   const primary = PRIMARY[event.type];
   if (event.type === 'gather') {
-    const attrs = [`input=${event.input}`, event.numDigits !== undefined ? `numDigits=${event.numDigits}` : '', `timeout=${event.timeout}`].filter(Boolean);
+    const attrs = [
+      `input=${event.input}`,
+      event.numDigits !== undefined ? `numDigits=${event.numDigits}` : '',
+      `timeout=${event.timeout}`,
+    ].filter(Boolean);
     return `gather (${attrs.join(' ')})`;
   }
   if (event.type === 'request') return `request ${event.method} ${fields.path} → ${event.status || 'no answer'}`;
   if (!primary) return event.type;
   const value = fields[primary];
-  const shown = Array.isArray(value) ? value.join(', ') : typeof value === 'string' ? JSON.stringify(value) : String(value);
+  const shown = Array.isArray(value)
+    ? value.join(', ')
+    : typeof value === 'string'
+      ? JSON.stringify(value)
+      : String(value);
   return `${event.type} ${shown.length > 70 ? shown.slice(0, 69) + '…' : shown}`;
 }

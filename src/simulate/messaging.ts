@@ -12,7 +12,16 @@ import { SimClock } from './clock.js';
 import { conversationJar } from './cookies.js';
 import type { EndSimEvent, SimEvent } from './events.js';
 import { createAppHttp, type AppHttp } from './http.js';
-import { API_VERSION, DEFAULT_ACCOUNT_SID, DEFAULT_FROM, DEFAULT_TO, messageParams, newSid, type Params, type Party } from './params.js';
+import {
+  API_VERSION,
+  DEFAULT_ACCOUNT_SID,
+  DEFAULT_FROM,
+  DEFAULT_TO,
+  messageParams,
+  newSid,
+  type Params,
+  type Party,
+} from './params.js';
 import { readMessage, readRedirect } from './verbs.js';
 import { LOOP_ERROR_CODE } from './voice.js';
 import type { CookieJar } from 'tough-cookie';
@@ -37,9 +46,26 @@ export async function simulateText(options: SimulateTextOptions): Promise<Simula
     events.push(event);
     options.onEvent?.(event);
   };
-  const party: Party = { accountSid: options.accountSid ?? DEFAULT_ACCOUNT_SID, from: options.from ?? DEFAULT_FROM, to: options.to ?? DEFAULT_TO };
-  const conversation = conversationJar({ file: options.cookieFile, from: party.from, to: party.to, fresh: options.newConversation });
-  const http = await createAppHttp({ authToken: options.authToken, publicUrl: options.publicUrl, clock, emit, onExchange: options.onExchange, signal: options.signal, dispatcher: options.dispatcher });
+  const party: Party = {
+    accountSid: options.accountSid ?? DEFAULT_ACCOUNT_SID,
+    from: options.from ?? DEFAULT_FROM,
+    to: options.to ?? DEFAULT_TO,
+  };
+  const conversation = conversationJar({
+    file: options.cookieFile,
+    from: party.from,
+    to: party.to,
+    fresh: options.newConversation,
+  });
+  const http = await createAppHttp({
+    authToken: options.authToken,
+    publicUrl: options.publicUrl,
+    clock,
+    emit,
+    onExchange: options.onExchange,
+    signal: options.signal,
+    dispatcher: options.dispatcher,
+  });
   const texting = new Conversation(options, app, party, http, clock, emit, conversation.jar);
   try {
     const source = textSource(options.messages);
@@ -56,7 +82,14 @@ export async function simulateText(options: SimulateTextOptions): Promise<Simula
         break;
       }
     }
-    const end: EndSimEvent = { type: 'end', t: clock.t, status: 'completed', duration: Math.round(clock.t), requests: http.count, reason };
+    const end: EndSimEvent = {
+      type: 'end',
+      t: clock.t,
+      status: 'completed',
+      duration: Math.round(clock.t),
+      requests: http.count,
+      reason,
+    };
     emit(end);
     return { events, end, ok: !texting.hadError && reason !== 'loop' };
   } finally {
@@ -93,7 +126,13 @@ class Conversation {
     while (next) {
       if (this.http.count - before >= maxRequests) {
         this.hadError = true;
-        this.emit({ type: 'error', t: this.t, code: LOOP_ERROR_CODE, message: `a TwiML loop: ${maxRequests} requests for one message (raise maxRequests if this is meant)`, url: next.url });
+        this.emit({
+          type: 'error',
+          t: this.t,
+          code: LOOP_ERROR_CODE,
+          message: `a TwiML loop: ${maxRequests} requests for one message (raise maxRequests if this is meant)`,
+          url: next.url,
+        });
         return 'loop';
       }
       const doc = await this.fetch(next);
@@ -103,7 +142,11 @@ class Conversation {
         const fallback: WebhookTarget | undefined = this.app.fallback;
         if (fallback && !fallbackUsed) {
           fallbackUsed = true;
-          next = { url: fallback.url, method: fallback.method ?? 'POST', params: { ...base, ErrorCode: String(doc.error.code), ErrorUrl: stripHash(next.url) } };
+          next = {
+            url: fallback.url,
+            method: fallback.method ?? 'POST',
+            params: { ...base, ErrorCode: String(doc.error.code), ErrorUrl: stripHash(next.url) },
+          };
           continue;
         }
         return 'ok';
@@ -113,11 +156,21 @@ class Conversation {
     return 'ok';
   }
 
-  private async fetch(next: Fetch): Promise<{ verbs: XmlElement[]; url: string } | { error: { code: number; message: string } }> {
-    const response = await this.http.send({ url: next.url, method: next.method, params: next.params, emit: true }, this.jar);
+  private async fetch(
+    next: Fetch,
+  ): Promise<{ verbs: XmlElement[]; url: string } | { error: { code: number; message: string } }> {
+    const response = await this.http.send(
+      { url: next.url, method: next.method, params: next.params, emit: true },
+      this.jar,
+    );
     if (!response.answer) return { error: { code: 11200, message: response.failure } };
     const { answer } = response;
-    const inspection = inspectTwimlAnswer({ status: answer.status, contentType: answer.contentType, body: answer.body, channel: 'messaging' });
+    const inspection = inspectTwimlAnswer({
+      status: answer.status,
+      contentType: answer.contentType,
+      body: answer.body,
+      channel: 'messaging',
+    });
     if (!inspection.check.ok) {
       const error = inspection.check.twilioError ?? { code: 12100, message: 'Document parse failure' };
       return { error: { code: error.code, message: inspection.check.problems[0] ?? error.message } };
@@ -146,19 +199,29 @@ class Conversation {
       const reply = { from: m.from ?? this.party.to, to: m.to ?? this.party.from, body: m.body, media: m.media };
       this.emit({ type: 'message', t: this.t, ...reply });
       const sid = newSid('SM');
-      const statusCallback = m.statusCallback ? { url: m.statusCallback, method: 'POST' as const } : this.app.statusCallback;
+      const statusCallback = m.statusCallback
+        ? { url: m.statusCallback, method: 'POST' as const }
+        : this.app.statusCallback;
       if (statusCallback) await this.deliveryCallbacks(statusCallback, sid, reply);
       // "If you provide an action URL, verbs after <Message> are unreachable": Twilio requests
       // it once the message is sent and runs its answer.
       if (m.action) {
-        return { url: m.action, method: m.method, params: { ...base, MessageSid: sid, SmsSid: sid, MessageStatus: 'sent', SmsStatus: 'sent' } };
+        return {
+          url: m.action,
+          method: m.method,
+          params: { ...base, MessageSid: sid, SmsSid: sid, MessageStatus: 'sent', SmsStatus: 'sent' },
+        };
       }
     }
     return undefined;
   }
 
   /** queued, sent, then delivered (or undelivered, or failed without sent), as Twilio reports them. */
-  private async deliveryCallbacks(target: WebhookTarget, sid: string, reply: { from: string; to: string }): Promise<void> {
+  private async deliveryCallbacks(
+    target: WebhookTarget,
+    sid: string,
+    reply: { from: string; to: string },
+  ): Promise<void> {
     const delivery = this.options.delivery ?? 'delivered';
     const statuses = delivery === 'failed' ? ['queued', 'failed'] : ['queued', 'sent', delivery];
     for (const status of statuses) {
@@ -172,10 +235,18 @@ class Conversation {
         From: reply.from,
         ApiVersion: API_VERSION,
       };
-      if (status === 'undelivered') Object.assign(params, { ErrorCode: '30003', ErrorMessage: 'Unreachable destination handset' });
+      if (status === 'undelivered')
+        Object.assign(params, { ErrorCode: '30003', ErrorMessage: 'Unreachable destination handset' });
       if (status === 'failed') Object.assign(params, { ErrorCode: '30008', ErrorMessage: 'Unknown error' });
       const response = await this.http.send({ url: target.url, method: target.method ?? 'POST', params }, this.jar);
-      this.emit({ type: 'callback', t: this.t, kind: 'message-status', url: target.url, params, status: response.answer?.status ?? 0 });
+      this.emit({
+        type: 'callback',
+        t: this.t,
+        kind: 'message-status',
+        url: target.url,
+        params,
+        status: response.answer?.status ?? 0,
+      });
     }
   }
 }

@@ -96,7 +96,6 @@ export function messageParams(party: Party, messageSid: string, body: string, me
 /** SMS segments: 160 GSM-7 characters (153 when split), or 70 UCS-2 (67 when split). */
 export function segments(body: string): number {
   if (!body) return 1;
-  // eslint-disable-next-line no-control-regex
   const gsm = /^[\n\r -_a-z£¥èéùìòÇØøÅåΔΦΓΛΩΠΨΣΘΞÆæßÉ¡ÄÖÑÜ§¿äöñüà{}\\[\]~|^€]*$/.test(body);
   const length = [...body].length;
   const [single, part] = gsm ? [160, 153] : [70, 67];
@@ -104,9 +103,18 @@ export function segments(body: string): number {
 }
 
 const MEDIA_TYPES: Record<string, string> = {
-  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp',
-  mp3: 'audio/mpeg', wav: 'audio/wav', ogg: 'audio/ogg', mp4: 'video/mp4', pdf: 'application/pdf',
-  vcf: 'text/vcard', txt: 'text/plain',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  ogg: 'audio/ogg',
+  mp4: 'video/mp4',
+  pdf: 'application/pdf',
+  vcf: 'text/vcard',
+  txt: 'text/plain',
 };
 
 /** The content type Twilio would report for a media URL, guessed from its extension. */

@@ -4,7 +4,14 @@
  * isolated: its own CallSid, cookies and clock (the engine makes them per run).
  */
 import type { CaptureRecord } from '../capture/format.js';
-import type { AppTarget, CallInput, SimulateCallOptions, SimulateTextOptions, SimulationResult, TextInput } from './api.js';
+import type {
+  AppTarget,
+  CallInput,
+  SimulateCallOptions,
+  SimulateTextOptions,
+  SimulationResult,
+  TextInput,
+} from './api.js';
 import type { SimEvent } from './events.js';
 import { checkSteps } from './match.js';
 import { describeRequest, ScriptedCallInputs, ScriptedTextInputs } from './inputs.js';
@@ -44,7 +51,10 @@ export interface SpecResult {
 /** The app target of a spec (after --app), checked before anything runs. */
 export function specTarget(spec: Spec, override?: string): AppTarget {
   const raw = override ?? spec.app;
-  if (!raw) throw new UsageError(`${spec.at.file}:${spec.at.line}: spec "${spec.name}" names no app: add ${spec.channel}: { app: http://localhost:3000${spec.channel === 'call' ? '/voice' : '/sms'} } or pass --app`);
+  if (!raw)
+    throw new UsageError(
+      `${spec.at.file}:${spec.at.line}: spec "${spec.name}" names no app: add ${spec.channel}: { app: http://localhost:3000${spec.channel === 'call' ? '/voice' : '/sms'} } or pass --app`,
+    );
   let url = appUrl(raw, spec.channel, override ? '--app' : `${spec.at.file}:${spec.at.line}: ${spec.channel}.app`);
   // --app with no path (a port, an origin) moves the spec's own URL there, path kept: one suite,
   // several environments. With a path, it is the URL.
@@ -60,9 +70,16 @@ export function specTarget(spec: Spec, override?: string): AppTarget {
     url = own.href;
   }
   const target: AppTarget = { url, ...(spec.method ? { method: spec.method } : {}) };
-  if (spec.fallback) target.fallback = { url: webhookUrl(spec.fallback.url, url, 'fallback'), ...(spec.fallback.method ? { method: spec.fallback.method } : {}) };
+  if (spec.fallback)
+    target.fallback = {
+      url: webhookUrl(spec.fallback.url, url, 'fallback'),
+      ...(spec.fallback.method ? { method: spec.fallback.method } : {}),
+    };
   if (spec.statusCallback) {
-    target.statusCallback = { url: webhookUrl(spec.statusCallback.url, url, 'statusCallback'), ...(spec.statusCallback.method ? { method: spec.statusCallback.method } : {}) };
+    target.statusCallback = {
+      url: webhookUrl(spec.statusCallback.url, url, 'statusCallback'),
+      ...(spec.statusCallback.method ? { method: spec.statusCallback.method } : {}),
+    };
   }
   if (spec.statusEvents) target.statusEvents = spec.statusEvents;
   return target;
@@ -105,7 +122,9 @@ export async function runSpec(spec: Spec, options: RunSpecOptions): Promise<Spec
   try {
     if (spec.channel === 'call') {
       const script = inputSteps.map((step) => ({ input: step.input as CallInput, tag: step as SpecStep }));
-      const source = new ScriptedCallInputs<SpecStep>(script, () => events.length, { onMismatch: () => controller.abort(new Error('input mismatch')) });
+      const source = new ScriptedCallInputs<SpecStep>(script, () => events.length, {
+        onMismatch: () => controller.abort(new Error('input mismatch')),
+      });
       await options.engine.simulateCall({
         ...common,
         inputs: source,
@@ -116,7 +135,11 @@ export async function runSpec(spec: Spec, options: RunSpecOptions): Promise<Spec
       for (const used of source.used) if (used.tag) usedAt.set(used.tag, used.at);
       if (source.mismatch) {
         const step = source.mismatch.tag;
-        failure = { step, message: `${(step as InputStep).text} came next, but the call asked for ${describeRequest(source.mismatch.request)}`, index: Math.max(0, events.length - 1) };
+        failure = {
+          step,
+          message: `${(step as InputStep).text} came next, but the call asked for ${describeRequest(source.mismatch.request)}`,
+          index: Math.max(0, events.length - 1),
+        };
       }
     } else {
       const script = inputSteps.map((step) => {

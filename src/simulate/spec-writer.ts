@@ -76,9 +76,17 @@ function expectation(event: SimEvent): Step | undefined {
     case 'say':
       return event.text.trim() ? { expect: { say: literal(event.text.trim()) } } : undefined;
     case 'play':
-      return event.digits ? { expect: { play: { digits: event.digits } } } : event.url ? { expect: { play: literal(event.url) } } : undefined;
+      return event.digits
+        ? { expect: { play: { digits: event.digits } } }
+        : event.url
+          ? { expect: { play: literal(event.url) } }
+          : undefined;
     case 'gather':
-      return { expect: { gather: { input: event.input, ...(event.numDigits !== undefined ? { numDigits: event.numDigits } : {}) } } };
+      return {
+        expect: {
+          gather: { input: event.input, ...(event.numDigits !== undefined ? { numDigits: event.numDigits } : {}) },
+        },
+      };
     case 'record':
       return { expect: 'record' };
     case 'dial':
@@ -110,7 +118,11 @@ function implicitInput(event: SimEvent): CallInput | undefined {
     case 'dial':
       return { kind: 'dial', status: event.outcome, seconds: event.duration };
     case 'record':
-      return { kind: 'record', seconds: event.result.duration, ...(event.result.digits ? { digits: event.result.digits } : {}) };
+      return {
+        kind: 'record',
+        seconds: event.result.duration,
+        ...(event.result.digits ? { digits: event.result.digits } : {}),
+      };
     default:
       return undefined;
   }
@@ -161,12 +173,18 @@ export function withoutPassword(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#@]*)@/i, '$1');
 }
 
-export function specYaml(header: SavedHeader, events: SimEvent[], used: UsedInput<unknown>[], file = `${header.name}.yaml`): string {
+export function specYaml(
+  header: SavedHeader,
+  events: SimEvent[],
+  used: UsedInput<unknown>[],
+  file = `${header.name}.yaml`,
+): string {
   const target: Record<string, unknown> = { app: withoutPassword(header.app) };
   if (header.method && header.method !== 'POST') target.method = header.method;
   target.from = header.from;
   target.to = header.to;
-  const hook = (h: WebhookSetting) => (h.method ? { url: withoutPassword(h.url), method: h.method } : withoutPassword(h.url));
+  const hook = (h: WebhookSetting) =>
+    h.method ? { url: withoutPassword(h.url), method: h.method } : withoutPassword(h.url);
   if (header.fallback) target.fallback = hook(header.fallback);
   if (header.statusCallback) target.statusCallback = hook(header.statusCallback);
   if (header.statusEvents) target.statusEvents = header.statusEvents;
@@ -183,5 +201,8 @@ export function specYaml(header: SavedHeader, events: SimEvent[], used: UsedInpu
       if (path.length >= 5) node.flow = true;
     },
   });
-  return `# Written by \`twhook ${header.channel} --save\`: check the app with \`twhook test ${file}\`\n` + doc.toString({ lineWidth: 0 });
+  return (
+    `# Written by \`twhook ${header.channel} --save\`: check the app with \`twhook test ${file}\`\n` +
+    doc.toString({ lineWidth: 0 })
+  );
 }

@@ -115,7 +115,9 @@ export function readSpecFile(file: string, shown = file): Spec[] {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${shown}: ${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)}`);
+    throw new UsageError(
+      `cannot read ${shown}: ${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)}`,
+    );
   }
   return parseSpecs(text, shown);
 }
@@ -132,7 +134,10 @@ export function parseSpecs(text: string, file: string): Spec[] {
     const error = doc.errors[0];
     if (error) {
       const line = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line;
-      throw new SpecError({ file, line }, `not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+      throw new SpecError(
+        { file, line },
+        `not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      );
     }
     const root = doc.contents as YamlNode | null;
     if (root === null || (isScalar(root) && root.value === null)) continue; // an empty document (a trailing ---)
@@ -140,11 +145,16 @@ export function parseSpecs(text: string, file: string): Spec[] {
     if (isSeq(root)) for (const item of root.items) specs.push(reader.spec(item as YamlNode, specs.length));
     else specs.push(reader.spec(root, specs.length));
   }
-  if (!specs.length) throw new SpecError({ file, line: 1 }, 'no spec in this file (a spec has a name, call: or text:, and steps:)');
+  if (!specs.length)
+    throw new SpecError({ file, line: 1 }, 'no spec in this file (a spec has a name, call: or text:, and steps:)');
   const names = new Map<string, Spec>();
   for (const spec of specs) {
     const earlier = names.get(spec.name);
-    if (earlier) throw new SpecError(spec.at, `a second spec named "${spec.name}" (the first is at line ${earlier.at.line}): names tell failures apart`);
+    if (earlier)
+      throw new SpecError(
+        spec.at,
+        `a second spec named "${spec.name}" (the first is at line ${earlier.at.line}): names tell failures apart`,
+      );
     names.set(spec.name, spec);
   }
   return specs;
@@ -204,7 +214,10 @@ class NodeReader {
     const v = this.plain(node);
     if (typeof v === 'string' && v !== '') return v;
     // A plain +15558675310 or 007 reads as a number in YAML: keep it as written.
-    if (typeof v === 'number') return isScalar(node) && node.type === 'PLAIN' && node.range ? this.source.slice(node.range[0], node.range[1]).trim() : String(v);
+    if (typeof v === 'number')
+      return isScalar(node) && node.type === 'PLAIN' && node.range
+        ? this.source.slice(node.range[0], node.range[1]).trim()
+        : String(v);
     return this.fail(node, `${what} must be text${v === null || v === '' ? ', and it is empty' : ''}`, parent);
   }
 
@@ -212,7 +225,11 @@ class NodeReader {
     const v = this.plain(node);
     const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isFinite(n) || n < min) {
-      return this.fail(node, `${what} must be a number of seconds${min > 0 ? ` (at least ${min})` : ''}, not ${JSON.stringify(v)}`, parent);
+      return this.fail(
+        node,
+        `${what} must be a number of seconds${min > 0 ? ` (at least ${min})` : ''}, not ${JSON.stringify(v)}`,
+        parent,
+      );
     }
     return n;
   }
@@ -248,7 +265,8 @@ class NodeReader {
           break;
         case 'call':
         case 'text':
-          if (spec.channel) this.fail(keyNode, `a spec is a call or a text conversation, not both (${spec.channel}: is already given)`);
+          if (spec.channel)
+            this.fail(keyNode, `a spec is a call or a text conversation, not both (${spec.channel}: is already given)`);
           spec.channel = key;
           this.header(spec, value, key, at);
           break;
@@ -261,7 +279,8 @@ class NodeReader {
     }
     if (!spec.channel) this.fail(node, 'say what this spec runs: call: { app: … } or text: { app: … }');
     spec.name ??= `${this.file} #${index + 1}`;
-    if (!stepsNode || !isSeq(stepsNode)) this.fail(stepsNode ?? node, 'steps: must be a list (- expect: …, - press: …)', at);
+    if (!stepsNode || !isSeq(stepsNode))
+      this.fail(stepsNode ?? node, 'steps: must be a list (- expect: …, - press: …)', at);
     spec.steps = stepsNode.items.map((item) => this.step(item as YamlNode, spec.channel!));
     if (!spec.steps.length) this.fail(stepsNode, 'steps: is empty');
     return spec as Spec;
@@ -275,7 +294,8 @@ class NodeReader {
     }
     const callOnly = new Set(['hangupAfter', 'dialSeconds', 'recordSeconds', 'statusEvents']);
     for (const { key, keyNode, value } of this.entries(node, `${channel}:`)) {
-      if (channel === 'text' && callOnly.has(key)) this.fail(keyNode, `${key} applies to calls, not to text conversations`);
+      if (channel === 'text' && callOnly.has(key))
+        this.fail(keyNode, `${key} applies to calls, not to text conversations`);
       switch (key) {
         case 'app':
           spec.app = this.string(value, `${channel}.app`);
@@ -293,9 +313,11 @@ class NodeReader {
           break;
         case 'statusEvents': {
           const v = this.plain(value);
-          const list = typeof v === 'string' ? v.split(',').map((s) => s.trim()) : Array.isArray(v) ? v.map(String) : [];
+          const list =
+            typeof v === 'string' ? v.split(',').map((s) => s.trim()) : Array.isArray(v) ? v.map(String) : [];
           const bad = list.find((e) => !STATUS_EVENTS.includes(e));
-          if (!list.length || bad !== undefined) this.fail(value, `call.statusEvents lists ${STATUS_EVENTS.join(', ')}${bad ? `, not "${bad}"` : ''}`);
+          if (!list.length || bad !== undefined)
+            this.fail(value, `call.statusEvents lists ${STATUS_EVENTS.join(', ')}${bad ? `, not "${bad}"` : ''}`);
           spec.statusEvents = list;
           break;
         }
@@ -309,8 +331,10 @@ class NodeReader {
           break;
         case 'delivery': {
           const v = this.plain(value);
-          if (channel !== 'text') this.fail(keyNode, 'delivery applies to text conversations (the replies\' final status)');
-          if (!DELIVERY.includes(v as never)) this.fail(value, `text.delivery is ${DELIVERY.join(', ')}, not ${JSON.stringify(v)}`);
+          if (channel !== 'text')
+            this.fail(keyNode, "delivery applies to text conversations (the replies' final status)");
+          if (!DELIVERY.includes(v as never))
+            this.fail(value, `text.delivery is ${DELIVERY.join(', ')}, not ${JSON.stringify(v)}`);
           spec.delivery = v as Spec['delivery'];
           break;
         }
@@ -330,24 +354,35 @@ class NodeReader {
     // `- hangup`, `- expect: hangup`: a bare word
     if (isScalar(node)) {
       const word = String(node.value);
-      if (word === 'hangup' && channel === 'call') return { kind: 'input', input: { kind: 'hangup' }, at, text: 'hangup' };
-      this.fail(node, `a step is "expect: …" or an input (${channel === 'call' ? 'press, speak, dial, record, hangup, wait' : 'send'}), not ${JSON.stringify(word)}`);
+      if (word === 'hangup' && channel === 'call')
+        return { kind: 'input', input: { kind: 'hangup' }, at, text: 'hangup' };
+      this.fail(
+        node,
+        `a step is "expect: …" or an input (${channel === 'call' ? 'press, speak, dial, record, hangup, wait' : 'send'}), not ${JSON.stringify(word)}`,
+      );
     }
     const entries = this.entries(node, 'a step');
     const main = entries.find((e) => e.key !== 'media');
     if (!main) this.fail(node, 'media: goes with a send: step');
     const extra = entries.filter((e) => e !== main && !(main.key === 'send' && e.key === 'media'));
-    if (extra.length) this.fail(extra[0]!.keyNode, `one thing per step: "${main.key}" and "${extra[0]!.key}" are two steps (a new line starting with -)`);
+    if (extra.length)
+      this.fail(
+        extra[0]!.keyNode,
+        `one thing per step: "${main.key}" and "${extra[0]!.key}" are two steps (a new line starting with -)`,
+      );
     const { key, value } = main;
     if (key === 'expect') return this.expect(value, at, channel);
     const callInputs = ['press', 'speak', 'dial', 'record', 'hangup', 'wait'];
-    if (channel === 'text' && callInputs.includes(key)) this.fail(main.keyNode, `${key} is a call input; a text conversation sends messages (send: …)`);
-    if (channel === 'call' && key === 'send') this.fail(main.keyNode, 'send is a text input; a call takes press, speak, dial, record, hangup, wait');
+    if (channel === 'text' && callInputs.includes(key))
+      this.fail(main.keyNode, `${key} is a call input; a text conversation sends messages (send: …)`);
+    if (channel === 'call' && key === 'send')
+      this.fail(main.keyNode, 'send is a text input; a call takes press, speak, dial, record, hangup, wait');
     const shown = `${key}: ${JSON.stringify(this.plain(value))}`;
     switch (key) {
       case 'press': {
         const digits = this.string(value, 'press', at);
-        if (!DIGITS.test(digits)) this.fail(value, `press takes keypad keys (0-9, * and #, w to wait), not "${digits}"`, at);
+        if (!DIGITS.test(digits))
+          this.fail(value, `press takes keypad keys (0-9, * and #, w to wait), not "${digits}"`, at);
         return { kind: 'input', input: { kind: 'press', digits }, at, text: shown };
       }
       case 'speak':
@@ -361,7 +396,12 @@ class NodeReader {
             else if (e.key === 'seconds') seconds = this.seconds(e.value, 'dial.seconds');
             else this.fail(e.keyNode, `dial: takes status and seconds, not ${e.key}`);
           }
-          return { kind: 'input', input: { kind: 'dial', status, ...(seconds !== undefined ? { seconds } : {}) }, at, text: shown };
+          return {
+            kind: 'input',
+            input: { kind: 'dial', status, ...(seconds !== undefined ? { seconds } : {}) },
+            at,
+            text: shown,
+          };
         }
         return { kind: 'input', input: { kind: 'dial', status: this.outcome(value, at) }, at, text: shown };
       }
@@ -378,7 +418,12 @@ class NodeReader {
           }
           return { kind: 'input', input: { kind: 'record', seconds, ...(digits ? { digits } : {}) }, at, text: shown };
         }
-        return { kind: 'input', input: { kind: 'record', seconds: this.seconds(value, 'record', at) }, at, text: shown };
+        return {
+          kind: 'input',
+          input: { kind: 'record', seconds: this.seconds(value, 'record', at) },
+          at,
+          text: shown,
+        };
       }
       case 'hangup':
         return { kind: 'input', input: { kind: 'hangup' }, at, text: 'hangup' };
@@ -397,7 +442,8 @@ class NodeReader {
           }
         } else {
           const v = this.plain(value);
-          if (v !== null && typeof v === 'object') this.fail(value, 'send: takes the message text (or { body, media })', at);
+          if (v !== null && typeof v === 'object')
+            this.fail(value, 'send: takes the message text (or { body, media })', at);
           body = v === null ? '' : String(v);
         }
         if (mediaEntry) media = [...media, ...this.mediaList(mediaEntry.value)];
@@ -416,7 +462,8 @@ class NodeReader {
     const v = this.plain(node);
     const list = Array.isArray(v) ? v : [v];
     return list.map((item) => {
-      if (typeof item !== 'string' || !/^https?:\/\/\S+$/i.test(item)) this.fail(node, `media takes http(s) URLs, not ${JSON.stringify(item)}`);
+      if (typeof item !== 'string' || !/^https?:\/\/\S+$/i.test(item))
+        this.fail(node, `media takes http(s) URLs, not ${JSON.stringify(item)}`);
       return item;
     });
   }
@@ -424,7 +471,11 @@ class NodeReader {
   private outcome(node: YamlNode | null, parent?: SpecPlace): DialOutcome {
     const v = this.plain(node);
     if (!DIAL_OUTCOMES.includes(v as DialOutcome)) {
-      this.fail(node, `dial: is the dialled party's answer, ${DIAL_OUTCOMES.join(', ')}, not ${JSON.stringify(v)}`, parent);
+      this.fail(
+        node,
+        `dial: is the dialled party's answer, ${DIAL_OUTCOMES.join(', ')}, not ${JSON.stringify(v)}`,
+        parent,
+      );
     }
     return v as DialOutcome;
   }
@@ -440,14 +491,22 @@ class NodeReader {
       bare = true;
     } else {
       const entries = this.entries(node, 'expect:');
-      if (entries.length !== 1) this.fail(node, `one expectation per expect: (this one has ${entries.length}: ${entries.map((e) => e.key).join(', ')})`);
+      if (entries.length !== 1)
+        this.fail(
+          node,
+          `one expectation per expect: (this one has ${entries.length}: ${entries.map((e) => e.key).join(', ')})`,
+        );
       type = entries[0]!.key;
       valueNode = entries[0]!.value;
     }
     if (type === 'reply') type = 'message';
     if (!(EXPECT_TYPES as readonly string[]).includes(type)) this.fail(node, `expect: ${type}? It takes ${known}`);
     const voiceOnly = ['say', 'play', 'pause', 'gather', 'record', 'dial', 'enqueue', 'hangup', 'reject'];
-    if (channel === 'text' && voiceOnly.includes(type)) this.fail(node, `${type} happens on calls; a text conversation has message (reply), redirect, request, error, end, noReply`);
+    if (channel === 'text' && voiceOnly.includes(type))
+      this.fail(
+        node,
+        `${type} happens on calls; a text conversation has message (reply), redirect, request, error, end, noReply`,
+      );
     if (channel === 'call' && (type === 'message' || type === 'inbound' || type === 'noReply')) {
       this.fail(node, `${type} is for text conversations; on a call expect say, play, gather, dial, …`);
     }
@@ -456,7 +515,13 @@ class NodeReader {
       this.fail(valueNode, 'noReply takes no value (expect: noReply)');
     }
     const shownValue = bare || valueNode === null ? '' : ` ${shortJson(this.plain(valueNode))}`;
-    return { kind: 'expect', type: type as ExpectType, pattern: type === 'noReply' ? { kind: 'any' } : pattern, at, text: `${type}${shownValue}` };
+    return {
+      kind: 'expect',
+      type: type as ExpectType,
+      pattern: type === 'noReply' ? { kind: 'any' } : pattern,
+      at,
+      text: `${type}${shownValue}`,
+    };
   }
 
   private pattern(node: YamlNode, type: string): Pattern {
@@ -468,7 +533,8 @@ class NodeReader {
     }
     if (isSeq(node)) return { kind: 'items', items: node.items.map((item) => this.pattern(item as YamlNode, type)) };
     const fields: Record<string, Pattern> = {};
-    for (const { key, value } of this.entries(node, `${type}:`)) fields[key] = value === null ? { kind: 'value', value: null } : this.pattern(value, type);
+    for (const { key, value } of this.entries(node, `${type}:`))
+      fields[key] = value === null ? { kind: 'value', value: null } : this.pattern(value, type);
     return { kind: 'fields', fields };
   }
 }

@@ -19,19 +19,29 @@ export function appUrl(app: string, channel: Channel, from = '<app>'): string {
   const text = app.trim();
   if (/^\d+$/.test(text)) {
     const port = Number(text);
-    if (port < 1 || port > 65535) throw new UsageError(`${from} ${text} is not a port: give 1 to 65535 or a URL like http://localhost:3000${DEFAULT_PATH[channel]}`);
+    if (port < 1 || port > 65535)
+      throw new UsageError(
+        `${from} ${text} is not a port: give 1 to 65535 or a URL like http://localhost:3000${DEFAULT_PATH[channel]}`,
+      );
     return `http://localhost:${port}${DEFAULT_PATH[channel]}`;
   }
   const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
   // localhost:3000/voice is what people type: read it as http.
-  const candidate = hasScheme ? text : /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/i.test(text) ? `http://${text}` : '';
+  const candidate = hasScheme
+    ? text
+    : /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/i.test(text)
+      ? `http://${text}`
+      : '';
   let url: URL;
   try {
     url = new URL(candidate);
   } catch {
-    throw new UsageError(`${from} ${JSON.stringify(maskUrl(text))} is neither a port nor a URL: give 3000 or http://localhost:3000${DEFAULT_PATH[channel]}`);
+    throw new UsageError(
+      `${from} ${JSON.stringify(maskUrl(text))} is neither a port nor a URL: give 3000 or http://localhost:3000${DEFAULT_PATH[channel]}`,
+    );
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${from} must be http or https, not ${url.protocol.replace(/:$/, '')}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`${from} must be http or https, not ${url.protocol.replace(/:$/, '')}`);
   try {
     splitOverrides(url.href);
   } catch (err) {
@@ -52,7 +62,9 @@ export function webhookUrl(value: string, app: string, from: string): string {
   } catch {
     // fall through
   }
-  throw new UsageError(`${from} takes a URL or a path on the app (such as /status), not ${JSON.stringify(maskUrl(text))}`);
+  throw new UsageError(
+    `${from} takes a URL or a path on the app (such as /status), not ${JSON.stringify(maskUrl(text))}`,
+  );
 }
 
 /** The app's URL in a few words for the transcript: localhost:3000/voice. */

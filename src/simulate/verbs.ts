@@ -58,7 +58,12 @@ export interface SayVerb {
 }
 
 export function readSay(el: XmlElement): SayVerb {
-  return { text: textContent(el), voice: attr(el, 'voice') || undefined, language: attr(el, 'language') || undefined, loop: intAttr(el, 'loop', 1) };
+  return {
+    text: textContent(el),
+    voice: attr(el, 'voice') || undefined,
+    language: attr(el, 'language') || undefined,
+    loop: intAttr(el, 'loop', 1),
+  };
 }
 
 export interface PlayVerb {
@@ -70,7 +75,11 @@ export interface PlayVerb {
 export function readPlay(el: XmlElement, docUrl: string): PlayVerb {
   const text = textContent(el);
   const digits = attr(el, 'digits');
-  return { ...(text ? { url: resolveUrl(text, docUrl) } : {}), loop: intAttr(el, 'loop', 1), ...(digits ? { digits } : {}) };
+  return {
+    ...(text ? { url: resolveUrl(text, docUrl) } : {}),
+    loop: intAttr(el, 'loop', 1),
+    ...(digits ? { digits } : {}),
+  };
 }
 
 export function readPause(el: XmlElement): { length: number } {
@@ -123,7 +132,9 @@ export function readRecord(el: XmlElement, docUrl: string): RecordVerb {
     maxLength: intAttr(el, 'maxLength', 3600),
     recordingStatusCallback: optionalAction(el, docUrl, 'recordingStatusCallback'),
     recordingStatusCallbackMethod: methodAttr(el, 'recordingStatusCallbackMethod'),
-    recordingStatusCallbackEvent: (attr(el, 'recordingStatusCallbackEvent') || 'completed').split(/[\s,]+/).filter(Boolean),
+    recordingStatusCallbackEvent: (attr(el, 'recordingStatusCallbackEvent') || 'completed')
+      .split(/[\s,]+/)
+      .filter(Boolean),
   };
 }
 
@@ -139,7 +150,14 @@ export interface DialVerb {
 }
 
 const DIAL_NOUNS: Record<string, string> = {
-  Number: '', Client: 'client:', Sip: '', Conference: 'conference:', Queue: 'queue:', Sim: 'sim:', Application: 'application:', WhatsApp: 'whatsapp:',
+  Number: '',
+  Client: 'client:',
+  Sip: '',
+  Conference: 'conference:',
+  Queue: 'queue:',
+  Sim: 'sim:',
+  Application: 'application:',
+  WhatsApp: 'whatsapp:',
 };
 
 export function readDial(el: XmlElement, docUrl: string): DialVerb {
@@ -179,7 +197,7 @@ export interface EnqueueVerb {
 
 export function readEnqueue(el: XmlElement, docUrl: string): EnqueueVerb {
   const task = el.children.find((c) => c.name === 'Task');
-  const queue = task ? attr(el, 'workflowSid') ?? 'task' : textContent(el);
+  const queue = task ? (attr(el, 'workflowSid') ?? 'task') : textContent(el);
   return {
     queue,
     action: optionalAction(el, docUrl),
@@ -208,7 +226,9 @@ export function readMessage(el: XmlElement, docUrl: string): MessageVerb {
   const bodies = el.children.filter((c) => c.name === 'Body');
   const media = el.children.filter((c) => c.name === 'Media').map((m) => resolveUrl(textContent(m), docUrl));
   // Text directly inside <Message> is the body unless <Body> is used.
-  const body = bodies.length ? bodies.map(textContent).join('') : textContent({ ...el, content: el.content.filter((c) => typeof c === 'string') });
+  const body = bodies.length
+    ? bodies.map(textContent).join('')
+    : textContent({ ...el, content: el.content.filter((c) => typeof c === 'string') });
   return {
     body,
     media,

@@ -16,14 +16,39 @@
  */
 import { UsageError } from '../errors.js';
 import { inspectTwimlAnswer, type XmlElement } from '../webhooks/twiml.js';
-import type { CallInput, CallInputSource, InputRequest, SimulateCallOptions, SimulationResult, WebhookTarget } from './api.js';
+import type {
+  CallInput,
+  CallInputSource,
+  InputRequest,
+  SimulateCallOptions,
+  SimulationResult,
+  WebhookTarget,
+} from './api.js';
 import { rfc2822, SimClock } from './clock.js';
 import { newJar } from './cookies.js';
 import type { DialOutcome, EndSimEvent, GatherResult, SimEvent } from './events.js';
 import { createAppHttp, type AppHttp } from './http.js';
-import { callParams, DEFAULT_ACCOUNT_SID, DEFAULT_FROM, DEFAULT_TO, newSid, recordingUrl, type Params, type Party } from './params.js';
 import {
-  optionalAction, readDial, readEnqueue, readGather, readPause, readPlay, readRecord, readRedirect, readSay, sayingSeconds,
+  callParams,
+  DEFAULT_ACCOUNT_SID,
+  DEFAULT_FROM,
+  DEFAULT_TO,
+  newSid,
+  recordingUrl,
+  type Params,
+  type Party,
+} from './params.js';
+import {
+  optionalAction,
+  readDial,
+  readEnqueue,
+  readGather,
+  readPause,
+  readPlay,
+  readRecord,
+  readRedirect,
+  readSay,
+  sayingSeconds,
 } from './verbs.js';
 
 /** What a caller hears when the app fails and no fallback saves the call. */
@@ -85,7 +110,15 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
     events.push(event);
     options.onEvent?.(event);
   };
-  const http = await createAppHttp({ authToken: options.authToken, publicUrl: options.publicUrl, clock, emit, onExchange: options.onExchange, signal: options.signal, dispatcher: options.dispatcher });
+  const http = await createAppHttp({
+    authToken: options.authToken,
+    publicUrl: options.publicUrl,
+    clock,
+    emit,
+    onExchange: options.onExchange,
+    signal: options.signal,
+    dispatcher: options.dispatcher,
+  });
   try {
     const call = new Call(options, app, http, clock, emit);
     const end = await call.run();
@@ -114,7 +147,11 @@ class Call {
     private readonly clock: SimClock,
     private readonly emit: (event: SimEvent) => void,
   ) {
-    this.party = { accountSid: options.accountSid ?? DEFAULT_ACCOUNT_SID, from: options.from ?? DEFAULT_FROM, to: options.to ?? DEFAULT_TO };
+    this.party = {
+      accountSid: options.accountSid ?? DEFAULT_ACCOUNT_SID,
+      from: options.from ?? DEFAULT_FROM,
+      to: options.to ?? DEFAULT_TO,
+    };
     this.callSid = options.callSid ?? newSid('CA');
     this.inputs = inputSource(options.inputs);
     this.maxRequests = options.maxRequests ?? 100;
@@ -136,7 +173,14 @@ class Call {
     }
     const duration = this.answered ? Math.round(this.t) : 0;
     await this.statusCallback('completed', end.status, duration);
-    const event: EndSimEvent = { type: 'end', t: this.t, status: end.status, duration, requests: this.http.count, reason: end.reason };
+    const event: EndSimEvent = {
+      type: 'end',
+      t: this.t,
+      status: end.status,
+      duration,
+      requests: this.http.count,
+      reason: end.reason,
+    };
     this.emit(event);
     return event;
   }
@@ -154,23 +198,45 @@ class Call {
   }
 
   /** Requests a document; an error goes to the fallback URL once, else ends the call. */
-  private async fetchDoc(next: Fetch, inQueue = false): Promise<{ verbs: XmlElement[]; url: string } | { end: { reason: string; status: string } }> {
+  private async fetchDoc(
+    next: Fetch,
+    inQueue = false,
+  ): Promise<{ verbs: XmlElement[]; url: string } | { end: { reason: string; status: string } }> {
     if (this.http.count >= this.maxRequests) {
       this.hadError = true;
-      this.emit({ type: 'error', t: this.t, code: LOOP_ERROR_CODE, message: `a TwiML loop: ${this.maxRequests} requests and the call goes on (raise maxRequests if this is meant)`, url: next.url });
+      this.emit({
+        type: 'error',
+        t: this.t,
+        code: LOOP_ERROR_CODE,
+        message: `a TwiML loop: ${this.maxRequests} requests and the call goes on (raise maxRequests if this is meant)`,
+        url: next.url,
+      });
       return { end: { reason: 'loop', status: 'completed' } };
     }
-    const params = { ...callParams(this.party, this.callSid, this.answered ? 'in-progress' : 'ringing'), ...next.params };
-    const response = await this.http.send({ url: next.url, method: next.method, params, voice: true, emit: true }, this.jar);
+    const params = {
+      ...callParams(this.party, this.callSid, this.answered ? 'in-progress' : 'ringing'),
+      ...next.params,
+    };
+    const response = await this.http.send(
+      { url: next.url, method: next.method, params, voice: true, emit: true },
+      this.jar,
+    );
     if (!response.answer) return this.fail(11200, response.failure, next, inQueue);
     const { answer } = response;
-    const inspection = inspectTwimlAnswer({ status: answer.status, contentType: answer.contentType, body: answer.body, channel: 'voice' });
+    const inspection = inspectTwimlAnswer({
+      status: answer.status,
+      contentType: answer.contentType,
+      body: answer.body,
+      channel: 'voice',
+    });
     if (!inspection.check.ok) {
       const error = inspection.check.twilioError ?? { code: 12100, message: 'Document parse failure' };
       return this.fail(error.code, inspection.check.problems[0] ?? error.message, next, inQueue);
     }
-    if (inspection.kind === 'audio') return { verbs: [synthetic('Play', answer.url), synthetic('Hangup')], url: answer.url };
-    if (inspection.kind === 'text') return { verbs: [synthetic('Say', inspection.text ?? ''), synthetic('Hangup')], url: answer.url };
+    if (inspection.kind === 'audio')
+      return { verbs: [synthetic('Play', answer.url), synthetic('Hangup')], url: answer.url };
+    if (inspection.kind === 'text')
+      return { verbs: [synthetic('Say', inspection.text ?? ''), synthetic('Hangup')], url: answer.url };
     return { verbs: inspection.root?.children ?? [], url: answer.url };
   }
 
@@ -180,7 +246,11 @@ class Call {
     const fallback: WebhookTarget | undefined = this.app.fallback;
     if (fallback && !this.fallbackUsed && !inQueue) {
       this.fallbackUsed = true;
-      return this.fetchDoc({ url: fallback.url, method: fallback.method ?? 'POST', params: { ...failed.params, ErrorCode: String(code), ErrorUrl: stripHash(failed.url) } });
+      return this.fetchDoc({
+        url: fallback.url,
+        method: fallback.method ?? 'POST',
+        params: { ...failed.params, ErrorCode: String(code), ErrorUrl: stripHash(failed.url) },
+      });
     }
     if (inQueue) return { end: { reason: 'error', status: 'completed' } };
     this.emit({ type: 'say', t: this.t, text: APPLICATION_ERROR_MESSAGE, loop: 1 });
@@ -274,7 +344,11 @@ class Call {
           const reason = el.attributes.reason?.trim() === 'busy' ? 'busy' : 'rejected';
           this.emit({ type: 'reject', t: this.t, reason });
           // Only a first verb keeps the call unanswered; later, it just ends the answered call.
-          return { kind: 'end', reason: 'reject', status: this.answered ? 'completed' : reason === 'busy' ? 'busy' : 'no-answer' };
+          return {
+            kind: 'end',
+            reason: 'reject',
+            status: this.answered ? 'completed' : reason === 'busy' ? 'busy' : 'no-answer',
+          };
         }
         case 'Connect':
         case 'Pay':
@@ -304,15 +378,29 @@ class Call {
   private async prompt(el: XmlElement, docUrl: string): Promise<void> {
     if (el.name === 'Say') {
       const say = readSay(el);
-      this.emit({ type: 'say', t: this.t, text: say.text, ...(say.voice ? { voice: say.voice } : {}), ...(say.language ? { language: say.language } : {}), loop: say.loop });
+      this.emit({
+        type: 'say',
+        t: this.t,
+        text: say.text,
+        ...(say.voice ? { voice: say.voice } : {}),
+        ...(say.language ? { language: say.language } : {}),
+        loop: say.loop,
+      });
       if (say.loop === 0) await this.untilHangup();
       await this.wait(sayingSeconds(say.text) * say.loop);
     } else if (el.name === 'Play') {
       const play = readPlay(el, docUrl);
-      this.emit({ type: 'play', t: this.t, ...(play.url ? { url: play.url } : {}), loop: play.loop, ...(play.digits ? { digits: play.digits } : {}) });
+      this.emit({
+        type: 'play',
+        t: this.t,
+        ...(play.url ? { url: play.url } : {}),
+        loop: play.loop,
+        ...(play.digits ? { digits: play.digits } : {}),
+      });
       if (play.loop === 0) await this.untilHangup();
       // An audio file's length is unknown here: only DTMF tones take time (half a second each).
-      if (play.digits) await this.wait(play.digits.replace(/w/gi, '').length * 0.5 + (play.digits.match(/w/gi)?.length ?? 0) * 0.5);
+      if (play.digits)
+        await this.wait(play.digits.replace(/w/gi, '').length * 0.5 + (play.digits.match(/w/gi)?.length ?? 0) * 0.5);
     } else if (el.name === 'Pause') {
       const { length } = readPause(el);
       this.emit({ type: 'pause', t: this.t, length });
@@ -323,7 +411,13 @@ class Call {
   private async gather(el: XmlElement, docUrl: string): Promise<Flow | undefined> {
     const g = readGather(el, docUrl);
     for (const child of el.children) await this.prompt(child, docUrl);
-    const description = { input: g.input, ...(g.numDigits ? { numDigits: g.numDigits } : {}), finishOnKey: g.finishOnKey, timeout: g.timeout, action: g.action };
+    const description = {
+      input: g.input,
+      ...(g.numDigits ? { numDigits: g.numDigits } : {}),
+      finishOnKey: g.finishOnKey,
+      timeout: g.timeout,
+      action: g.action,
+    };
     const input = await this.nextInput({ kind: 'gather', gather: description });
     let result: GatherResult = null;
     const params: Params = {};
@@ -394,7 +488,13 @@ class Call {
       else throw err;
     });
     if (hungUp) digits = 'hangup';
-    this.emit({ type: 'record', t: this.t, action: r.action, maxLength: r.maxLength, result: { duration, ...(digits ? { digits } : {}) } });
+    this.emit({
+      type: 'record',
+      t: this.t,
+      action: r.action,
+      maxLength: r.maxLength,
+      result: { duration, ...(digits ? { digits } : {}) },
+    });
     // "If Twilio receives an empty recording, it will not make a request to the action URL."
     if (duration === 0) {
       if (hungUp) throw new CallerHungUp();
@@ -415,12 +515,30 @@ class Call {
         RecordingSource: 'RecordVerb',
         ErrorCode: '0',
       };
-      await this.callback('recording', { url: r.recordingStatusCallback, method: r.recordingStatusCallbackMethod }, params);
+      await this.callback(
+        'recording',
+        { url: r.recordingStatusCallback, method: r.recordingStatusCallbackMethod },
+        params,
+      );
     }
-    const params: Params = { RecordingUrl: url, RecordingSid: recordingSid, RecordingDuration: String(duration), ...(digits ? { Digits: digits } : {}) };
+    const params: Params = {
+      RecordingUrl: url,
+      RecordingSid: recordingSid,
+      RecordingDuration: String(duration),
+      ...(digits ? { Digits: digits } : {}),
+    };
     if (hungUp) {
       // Twilio still reports the recording; the call is over, so the answer is not run.
-      await this.http.send({ url: r.action, method: r.method, params: { ...callParams(this.party, this.callSid, 'completed'), ...params }, voice: true, emit: true }, this.jar);
+      await this.http.send(
+        {
+          url: r.action,
+          method: r.method,
+          params: { ...callParams(this.party, this.callSid, 'completed'), ...params },
+          voice: true,
+          emit: true,
+        },
+        this.jar,
+      );
       throw new CallerHungUp();
     }
     return { kind: 'fetch', next: { url: r.action, method: r.method, params } };
@@ -444,7 +562,11 @@ class Call {
     else await this.wait(duration);
     this.emit({ type: 'dial', t: this.t, to: d.to, ...(d.action ? { action: d.action } : {}), outcome, duration });
     if (!d.action) return undefined;
-    const params: Params = { DialCallStatus: outcome, DialCallSid: newSid('CA'), ...(outcome === 'completed' ? { DialCallDuration: String(duration) } : {}) };
+    const params: Params = {
+      DialCallStatus: outcome,
+      DialCallSid: newSid('CA'),
+      ...(outcome === 'completed' ? { DialCallDuration: String(duration) } : {}),
+    };
     return { kind: 'fetch', next: { url: d.action, method: d.method, params } };
   }
 
@@ -481,7 +603,13 @@ class Call {
       }
       if (flow.kind === 'leave') result = 'leave';
       if (flow.kind === 'end') {
-        this.emit({ type: 'enqueue', t: this.t, queue: q.queue, ...(q.waitUrl ? { waitUrl: q.waitUrl } : {}), result: 'hangup' });
+        this.emit({
+          type: 'enqueue',
+          t: this.t,
+          queue: q.queue,
+          ...(q.waitUrl ? { waitUrl: q.waitUrl } : {}),
+          result: 'hangup',
+        });
         return flow;
       }
       next = undefined;
@@ -490,7 +618,14 @@ class Call {
     this.emit({ type: 'enqueue', t: this.t, queue: q.queue, ...(q.waitUrl ? { waitUrl: q.waitUrl } : {}), result });
     if (result === 'bridged') await this.wait(this.options.dialSeconds ?? DEFAULT_DIAL_SECONDS);
     if (!q.action) return undefined;
-    return { kind: 'fetch', next: { url: q.action, method: q.method, params: { QueueResult: result, QueueSid: queueSid, QueueTime: queueTime } } };
+    return {
+      kind: 'fetch',
+      next: {
+        url: q.action,
+        method: q.method,
+        params: { QueueResult: result, QueueSid: queueSid, QueueTime: queueTime },
+      },
+    };
   }
 
   private async callback(kind: 'status' | 'recording', target: WebhookTarget, params: Params): Promise<void> {
@@ -499,7 +634,11 @@ class Call {
   }
 
   /** https://www.twilio.com/docs/voice/api/call-resource#statuscallback */
-  private async statusCallback(event: 'initiated' | 'ringing' | 'answered' | 'completed', finalStatus?: string, duration?: number): Promise<void> {
+  private async statusCallback(
+    event: 'initiated' | 'ringing' | 'answered' | 'completed',
+    finalStatus?: string,
+    duration?: number,
+  ): Promise<void> {
     const target = this.app.statusCallback;
     if (!target) return;
     const wanted = this.app.statusEvents?.length ? this.app.statusEvents : ['completed'];

@@ -176,7 +176,10 @@ export class Journal {
     if (exact) return exact;
     const found = wanted.length >= 4 ? all.filter((e) => e.id.startsWith(wanted)) : [];
     if (found.length === 1) return found[0]!;
-    if (found.length > 1) throw new UsageError(`backup id ${idOrPrefix} matches ${found.length} backups (${found.map((e) => e.id).join(', ')}): give more of it`);
+    if (found.length > 1)
+      throw new UsageError(
+        `backup id ${idOrPrefix} matches ${found.length} backups (${found.map((e) => e.id).join(', ')}): give more of it`,
+      );
     throw new UsageError(`no backup ${idOrPrefix} in ${this.path}: run \`twhook restore --list\` to see them`);
   }
 
@@ -197,7 +200,12 @@ export class Journal {
   }
 
   /** Changes fields of an entry (never its id, kind or createdAt). */
-  update(id: string, patch: Partial<Omit<NumberEntry, 'id' | 'kind' | 'createdAt'>> | Partial<Omit<ResourceEntry, 'id' | 'kind' | 'createdAt'>>): JournalEntry {
+  update(
+    id: string,
+    patch:
+      | Partial<Omit<NumberEntry, 'id' | 'kind' | 'createdAt'>>
+      | Partial<Omit<ResourceEntry, 'id' | 'kind' | 'createdAt'>>,
+  ): JournalEntry {
     const at = this.now().toISOString();
     return this.transaction((doc) => {
       const i = doc.entries.findIndex((e) => e.id === id);
@@ -208,7 +216,10 @@ export class Journal {
     });
   }
 
-  markApplied(id: string, patch: Partial<Pick<NumberEntry, 'after'>> | Partial<Pick<ResourceEntry, 'sid' | 'details'>> = {}): JournalEntry {
+  markApplied(
+    id: string,
+    patch: Partial<Pick<NumberEntry, 'after'>> | Partial<Pick<ResourceEntry, 'sid' | 'details'>> = {},
+  ): JournalEntry {
     return this.update(id, { ...patch, state: 'applied' });
   }
 
@@ -262,22 +273,30 @@ export class Journal {
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, entries: [] };
-      throw new UsageError(`cannot read the backup journal ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(
+        `cannot read the backup journal ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     let doc: JournalDoc;
     try {
       doc = JSON.parse(text) as JournalDoc;
     } catch (err) {
       // Never overwritten: it may be the only copy of a number's original configuration.
-      throw new UsageError(`the backup journal ${this.path} is not valid (${(err as Error).message}): fix or move it aside; twhook will not overwrite it`);
+      throw new UsageError(
+        `the backup journal ${this.path} is not valid (${(err as Error).message}): fix or move it aside; twhook will not overwrite it`,
+      );
     }
     const version = (doc as { version?: unknown } | null)?.version;
     if (typeof version === 'number' && version > 1) {
       // Valid, and holding backups this version cannot interpret: moving it aside would lose them.
-      throw new UsageError(`the backup journal ${this.path} was written by a newer twhook (journal version ${version}): run that version or newer to use or restore it; twhook will not overwrite it`);
+      throw new UsageError(
+        `the backup journal ${this.path} was written by a newer twhook (journal version ${version}): run that version or newer to use or restore it; twhook will not overwrite it`,
+      );
     }
     if (version !== 1 || !Array.isArray(doc?.entries)) {
-      throw new UsageError(`the backup journal ${this.path} is not valid (unknown layout): fix or move it aside; twhook will not overwrite it`);
+      throw new UsageError(
+        `the backup journal ${this.path} is not valid (unknown layout): fix or move it aside; twhook will not overwrite it`,
+      );
     }
     const secrets = this.loadSecrets();
     doc.entries = doc.entries.map((e) => this.unseal(e, secrets));
@@ -317,7 +336,9 @@ export class Journal {
   private mapUrls(entry: JournalEntry, fn: (url: string) => string): JournalEntry {
     if (entry.kind !== 'number') return entry;
     const map = (w: Partial<NumberWebhooks>) =>
-      Object.fromEntries(Object.entries(w).map(([k, v]) => [k, typeof v === 'string' ? fn(v) : v])) as Partial<NumberWebhooks>;
+      Object.fromEntries(
+        Object.entries(w).map(([k, v]) => [k, typeof v === 'string' ? fn(v) : v]),
+      ) as Partial<NumberWebhooks>;
     return { ...entry, before: map(entry.before), after: map(entry.after) };
   }
 
@@ -325,7 +346,8 @@ export class Journal {
     return this.mapUrls(entry, (url) => {
       const c = urlCredentials(url);
       if (!c || !c.password || IS_SECRET_REF.test(c.password)) return url;
-      let ref = Object.keys(secrets).find((k) => secrets[k] === c.password) ?? [...used].find(([, v]) => v === c.password)?.[0];
+      let ref =
+        Object.keys(secrets).find((k) => secrets[k] === c.password) ?? [...used].find(([, v]) => v === c.password)?.[0];
       ref ??= randomBytes(8).toString('hex');
       used.set(ref, c.password);
       return replaceUrlPassword(url, `{twhook-secret:${ref}}`);

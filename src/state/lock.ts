@@ -102,7 +102,8 @@ function breakStaleLock(path: string): boolean {
   // it: pid 1 in a restarted container, or a reused pid.
   if (holder.pid === process.pid && holder.host === hostname()) stale = true;
   else if (holder.pid && holder.host === hostname()) stale = !isPidAlive(holder.pid);
-  else if (!holder.pid) stale = age > 2_000; // a holder that died between create and write
+  else if (!holder.pid)
+    stale = age > 2_000; // a holder that died between create and write
   else stale = age > LOCK_STALE_MS;
   if (!stale) return false;
   // Taking over must not race another process that judged the same lock stale: the first of them

@@ -6,7 +6,14 @@
 import { RemoteError, UsageError } from '../errors.js';
 import type { IncomingNumber, NumberField, NumberUpdate, NumberWebhooks, TwilioPort } from '../twilio/port.js';
 import { NUMBER_FIELDS } from '../twilio/port.js';
-import { isOwnerAlive, type EntryOrigin, type EntryOwner, type Journal, type JournalEntry, type NumberEntry } from './journal.js';
+import {
+  isOwnerAlive,
+  type EntryOrigin,
+  type EntryOwner,
+  type Journal,
+  type JournalEntry,
+  type NumberEntry,
+} from './journal.js';
 
 export interface NumberChange {
   port: TwilioPort;
@@ -50,7 +57,12 @@ export function updateFields(update: NumberUpdate): NumberField[] {
  * is one an unrestored `dev` session set. There the value from before that session is recorded,
  * so a restore never puts back a tunnel URL of a session that has ended (or will end).
  */
-export function chainedBefore(journal: Journal, number: IncomingNumber, fields: readonly NumberField[], session?: string): Partial<NumberWebhooks> {
+export function chainedBefore(
+  journal: Journal,
+  number: IncomingNumber,
+  fields: readonly NumberField[],
+  session?: string,
+): Partial<NumberWebhooks> {
   const before = pickFields(number, fields) as Record<NumberField, string | null>;
   const devEntries = journal
     .unrestored({ kind: 'number', numberSid: number.sid, origin: 'dev' })
@@ -69,7 +81,13 @@ function sameValues(number: NumberWebhooks, values: Partial<NumberWebhooks>): bo
 
 /** The refusal for numbers another running `dev` session holds (its backups name the process). */
 export function inUseError(held: NumberEntry[]): UsageError {
-  const names = [...new Set(held.map((e) => `${e.phoneNumber} (twhook dev, pid ${e.owner!.pid}${e.owner!.host ? ` on ${e.owner!.host}` : ''})`))];
+  const names = [
+    ...new Set(
+      held.map(
+        (e) => `${e.phoneNumber} (twhook dev, pid ${e.owner!.pid}${e.owner!.host ? ` on ${e.owner!.host}` : ''})`,
+      ),
+    ),
+  ];
   return new UsageError(
     `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} in use by another running twhook dev session: stop it first (it restores the number when it ends) or pick another number`,
   );
@@ -79,7 +97,13 @@ export function inUseError(held: NumberEntry[]): UsageError {
 function heldByOthers(entries: readonly JournalEntry[], numberSid: string, owner: EntryOwner): NumberEntry[] {
   return entries.filter(
     (e): e is NumberEntry =>
-      e.kind === 'number' && e.numberSid === numberSid && e.origin === 'dev' && e.state !== 'restored' && !!e.owner && !(e.owner.pid === owner.pid && e.owner.host === owner.host) && isOwnerAlive(e.owner),
+      e.kind === 'number' &&
+      e.numberSid === numberSid &&
+      e.origin === 'dev' &&
+      e.state !== 'restored' &&
+      !!e.owner &&
+      !(e.owner.pid === owner.pid && e.owner.host === owner.host) &&
+      isOwnerAlive(e.owner),
   );
 }
 
@@ -120,19 +144,22 @@ export async function applyNumberChange(change: NumberChange): Promise<AppliedCh
         if (held.length) throw inUseError(held);
       }
     : undefined;
-  const entry = journal.begin({
-    kind: 'number',
-    accountSid: number.accountSid || port.accountSid,
-    numberSid: number.sid,
-    phoneNumber: number.phoneNumber,
-    friendlyName: number.friendlyName,
-    before,
-    after: requested,
-    origin: change.origin,
-    batch: change.batch,
-    ...(change.session ? { session: change.session } : {}),
-    ...(change.owner ? { owner: change.owner } : {}),
-  }, claim) as NumberEntry;
+  const entry = journal.begin(
+    {
+      kind: 'number',
+      accountSid: number.accountSid || port.accountSid,
+      numberSid: number.sid,
+      phoneNumber: number.phoneNumber,
+      friendlyName: number.friendlyName,
+      before,
+      after: requested,
+      origin: change.origin,
+      batch: change.batch,
+      ...(change.session ? { session: change.session } : {}),
+      ...(change.owner ? { owner: change.owner } : {}),
+    },
+    claim,
+  ) as NumberEntry;
   let updated: IncomingNumber;
   try {
     updated = await port.numbers.update(number.sid, update);
@@ -145,7 +172,11 @@ export async function applyNumberChange(change: NumberChange): Promise<AppliedCh
     }
     if (now && !mayStillApply(err) && sameValues(now, pickFields(number, fields))) journal.discard(entry.id);
     else if (now && sameValues(now, requested)) journal.markApplied(entry.id, { after: pickFields(now, fields) });
-    else journal.update(entry.id, { note: `outcome unknown: ${(err as Error).message}`.slice(0, 300), ...(mayStillApply(err) ? { timedOut: true } : {}) });
+    else
+      journal.update(entry.id, {
+        note: `outcome unknown: ${(err as Error).message}`.slice(0, 300),
+        ...(mayStillApply(err) ? { timedOut: true } : {}),
+      });
     throw err;
   }
   const applied = journal.markApplied(entry.id, { after: pickFields(updated, fields) }) as NumberEntry;

@@ -12,7 +12,16 @@ import { RemoteError } from '../errors.js';
 import type { IncomingNumber, NumberField, NumberUpdate, TwilioPort } from '../twilio/port.js';
 import { NUMBER_FIELDS } from '../twilio/port.js';
 import { maskSid } from '../redact.js';
-import { currentOwner, isOwnerAlive, type EntryFilter, type Journal, type JournalEntry, type NumberEntry, type ResourceEntry, type ResourceKind } from './journal.js';
+import {
+  currentOwner,
+  isOwnerAlive,
+  type EntryFilter,
+  type Journal,
+  type JournalEntry,
+  type NumberEntry,
+  type ResourceEntry,
+  type ResourceKind,
+} from './journal.js';
 import { fieldValue, inUseError } from './number-change.js';
 
 export type RestoreMode = 'force' | 'if-unchanged';
@@ -143,7 +152,9 @@ export function newestUnrestoredBatch(journal: Journal, filter: Omit<EntryFilter
 /** Entries held by another running `dev` process. */
 export function liveEntries(entries: JournalEntry[]): JournalEntry[] {
   const me = currentOwner();
-  return entries.filter((e) => e.owner && !(e.owner.pid === me.pid && e.owner.host === me.host) && isOwnerAlive(e.owner));
+  return entries.filter(
+    (e) => e.owner && !(e.owner.pid === me.pid && e.owner.host === me.host) && isOwnerAlive(e.owner),
+  );
 }
 
 /** What Journal leaves in a URL for a password missing from journal-secrets.json. */
@@ -173,7 +184,12 @@ function recordRestored<T extends RestoreResult>(journal: Journal, result: T, op
   return result;
 }
 
-async function restoreNumber(port: TwilioPort, journal: Journal, entries: NumberEntry[], options: RestoreOptions): Promise<NumberRestore> {
+async function restoreNumber(
+  port: TwilioPort,
+  journal: Journal,
+  entries: NumberEntry[],
+  options: RestoreOptions,
+): Promise<NumberRestore> {
   const sorted = [...entries].sort(newestFirstIn(journal));
   const first = sorted[0]!;
   const mode: RestoreMode = options.mode ?? 'if-unchanged';
@@ -211,7 +227,9 @@ async function restoreNumber(port: TwilioPort, journal: Journal, entries: Number
   try {
     current = await port.numbers.fetch(first.numberSid);
   } catch (err) {
-    result.error = isNotFound(err) ? `${first.phoneNumber} (${first.numberSid}) is no longer on account ${maskSid(first.accountSid)}` : errorText(err);
+    result.error = isNotFound(err)
+      ? `${first.phoneNumber} (${first.numberSid}) is no longer on account ${maskSid(first.accountSid)}`
+      : errorText(err);
     return result;
   }
   result.phoneNumber = current.phoneNumber;
@@ -250,7 +268,12 @@ async function restoreNumber(port: TwilioPort, journal: Journal, entries: Number
   return recordRestored(journal, result, options);
 }
 
-async function restoreResource(port: TwilioPort, journal: Journal, entry: ResourceEntry, options: RestoreOptions): Promise<ResourceRestore> {
+async function restoreResource(
+  port: TwilioPort,
+  journal: Journal,
+  entry: ResourceEntry,
+  options: RestoreOptions,
+): Promise<ResourceRestore> {
   const result: ResourceRestore = {
     kind: entry.kind,
     accountSid: entry.accountSid,
@@ -269,14 +292,20 @@ async function restoreResource(port: TwilioPort, journal: Journal, entry: Resour
     if (!entry.sid) {
       // Created, maybe, by a process that died (or a call that timed out) before it learnt the
       // SID: find it by its marker, or as the new one with its description (`sinks create`).
-      const existing = Array.isArray(entry.details?.existingSids) ? (entry.details.existingSids as string[]) : undefined;
+      const existing = Array.isArray(entry.details?.existingSids)
+        ? (entry.details.existingSids as string[])
+        : undefined;
       if (!entry.marker && !(existing && entry.description)) {
         result.error = 'its SID was never recorded and it has no marker to find it by';
         return result;
       }
       const all: { sid: string; description: string }[] = await api.list();
       sids = all
-        .filter((r) => (entry.marker ? r.description.includes(entry.marker) : r.description === entry.description && !existing!.includes(r.sid)))
+        .filter((r) =>
+          entry.marker
+            ? r.description.includes(entry.marker)
+            : r.description === entry.description && !existing!.includes(r.sid),
+        )
         .map((r) => r.sid);
       result.sid = sids[0];
     }
@@ -319,7 +348,12 @@ async function restoreResource(port: TwilioPort, journal: Journal, entry: Resour
  * Restores the given entries (already-restored ones are skipped). Subscriptions are deleted
  * before sinks (Twilio refuses to delete a sink in use), then numbers are put back.
  */
-export async function restoreEntries(port: TwilioPort, journal: Journal, entries: JournalEntry[], options: RestoreOptions = {}): Promise<RestoreReport> {
+export async function restoreEntries(
+  port: TwilioPort,
+  journal: Journal,
+  entries: JournalEntry[],
+  options: RestoreOptions = {},
+): Promise<RestoreReport> {
   const fresh = new Map(journal.entries().map((e) => [e.id, e]));
   const open = entries.map((e) => fresh.get(e.id) ?? e).filter((e) => e.state !== 'restored');
   const results: RestoreResult[] = [];
@@ -355,16 +389,26 @@ export async function prepareNumbersForSession(
   numbers: { sid: string; phoneNumber: string }[],
   options: { signal?: AbortSignal } = {},
 ): Promise<RestoreReport> {
-  const open = numbers.flatMap((n) => journal.unrestored({ kind: 'number', numberSid: n.sid, origin: 'dev', accountSid: port.accountSid }));
+  const open = numbers.flatMap((n) =>
+    journal.unrestored({ kind: 'number', numberSid: n.sid, origin: 'dev', accountSid: port.accountSid }),
+  );
   const live = liveEntries(open);
   if (live.length) throw inUseError(live as NumberEntry[]);
   if (!open.length) return { results: [], restored: [], failed: [] };
-  return restoreEntries(port, journal, open, { mode: 'if-unchanged', note: 'restored before a new dev session (the previous one ended without restoring)', signal: options.signal });
+  return restoreEntries(port, journal, open, {
+    mode: 'if-unchanged',
+    note: 'restored before a new dev session (the previous one ended without restoring)',
+    signal: options.signal,
+  });
 }
 
 /** Entries of ended `dev` sessions on these numbers (for configure's note and recovery). */
 export function staleSessionEntries(journal: Journal, accountSid: string, numberSids: string[]): JournalEntry[] {
-  const open = numberSids.flatMap((sid) => journal.unrestored({ kind: 'number', numberSid: sid, origin: 'dev', accountSid }));
+  const open = numberSids.flatMap((sid) =>
+    journal.unrestored({ kind: 'number', numberSid: sid, origin: 'dev', accountSid }),
+  );
   const live = new Set(liveEntries(open).map((e) => e.id));
-  return open.filter((e) => !live.has(e.id) && !(e.owner && e.owner.pid === currentOwner().pid && e.owner.host === currentOwner().host));
+  return open.filter(
+    (e) => !live.has(e.id) && !(e.owner && e.owner.pid === currentOwner().pid && e.owner.host === currentOwner().host),
+  );
 }

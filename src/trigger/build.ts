@@ -9,7 +9,15 @@ import { signRequest } from '../webhooks/signature.js';
 import { stripFragment } from '../webhooks/url.js';
 import type { OutgoingRequest } from '../send/http.js';
 import { findFixture, eventNames, type Fixture, type FixtureStep, type Json } from './fixtures.js';
-import { SidSource, render, renderIndex, seededRandom, systemRandom, type RandomSource, type RenderContext } from './template.js';
+import {
+  SidSource,
+  render,
+  renderIndex,
+  seededRandom,
+  systemRandom,
+  type RandomSource,
+  type RenderContext,
+} from './template.js';
 
 export interface BuildOptions {
   /** Variables from flags (from, to, body, digits, finalStatus...), over the fixture's defaults. */
@@ -62,7 +70,9 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
 export function requireFixture(event: string): Fixture {
   const fixture = findFixture(event);
   if (!fixture) {
-    throw new UsageError(`unknown event "${event}": choose one of ${eventNames().join(', ')} (twhook trigger --list shows their fields)`);
+    throw new UsageError(
+      `unknown event "${event}": choose one of ${eventNames().join(', ')} (twhook trigger --list shows their fields)`,
+    );
   }
   return fixture;
 }
@@ -74,7 +84,8 @@ export function chooseVariant(fixture: Fixture, vars: Record<string, string>): s
   const names = Object.keys(variants);
   if (fixture.variantBy && vars[fixture.variantBy] !== undefined) {
     const wanted = vars[fixture.variantBy]!;
-    if (!variants[wanted]) throw new UsageError(`${fixture.event} has no "${wanted}" sequence: choose one of ${names.join(', ')}`);
+    if (!variants[wanted])
+      throw new UsageError(`${fixture.event} has no "${wanted}" sequence: choose one of ${names.join(', ')}`);
     return wanted;
   }
   const selected = names.filter((name) => variants[name]!.selectedBy?.some((v) => vars[v] !== undefined));
@@ -102,7 +113,8 @@ export function buildEvent(fixture: Fixture, options: BuildOptions): BuiltEvent 
   const variant = chooseVariant(fixture, userVars);
   const steps: FixtureStep[] = variant ? fixture.variants![variant]!.steps : [{ name: fixture.event }];
   const method = options.method ?? fixture.method;
-  if (method === 'GET' && fixture.contentType === 'json') throw new UsageError(`${fixture.event} is a JSON webhook: it is always a POST`);
+  if (method === 'GET' && fixture.contentType === 'json')
+    throw new UsageError(`${fixture.event} is a JSON webhook: it is always a POST`);
   const used = new Set<string>();
 
   const requests = steps.map((step, index): SyntheticRequest => {
@@ -115,7 +127,15 @@ export function buildEvent(fixture: Fixture, options: BuildOptions): BuiltEvent 
       'I-Twilio-Idempotency-Token': sids.uuid(),
       ...fixture.headers,
     };
-    const base = { event: fixture.event, step: step.name, index, total: steps.length, method, contentType: fixture.contentType, expectsTwiml: fixture.expectsTwiml };
+    const base = {
+      event: fixture.event,
+      step: step.name,
+      index,
+      total: steps.length,
+      method,
+      contentType: fixture.contentType,
+      expectsTwiml: fixture.expectsTwiml,
+    };
     if (fixture.contentType === 'json') {
       let json = render(fixture.body!, ctx) ?? null;
       for (const [key, value] of options.params ?? []) json = setJsonParam(json, key, value);
@@ -138,7 +158,9 @@ function renderParams(fixture: Fixture, step: FixtureStep, ctx: RenderContext): 
       const name = renderIndex(rawName, context);
       const value = template === null ? undefined : render(template, context);
       if (value === undefined || value === null) delete params[name];
-      else params[name] = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+      else
+        params[name] =
+          typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
     }
   };
   put(fixture.params, ctx);
@@ -204,16 +226,28 @@ export function signSynthetic(request: SyntheticRequest, options: SignOptions): 
     const forSend = signRequest({ authToken: token ?? '', url: sendUrl, body: request.body, contentType: 'json' });
     sendUrl = forSend.url;
     if (token) {
-      const signed = options.signFor ? signRequest({ authToken: token, url: signUrl, body: request.body, contentType: 'json' }) : forSend;
+      const signed = options.signFor
+        ? signRequest({ authToken: token, url: signUrl, body: request.body, contentType: 'json' })
+        : forSend;
       headers['X-Twilio-Signature'] = signed.signature;
       signedFor = signed.url;
     }
   } else if (token) {
-    const signed = signRequest({ authToken: token, url: signUrl, params: request.method === 'GET' ? {} : (request.params ?? {}) });
+    const signed = signRequest({
+      authToken: token,
+      url: signUrl,
+      params: request.method === 'GET' ? {} : (request.params ?? {}),
+    });
     headers['X-Twilio-Signature'] = signed.signature;
     signedFor = signed.url;
   }
-  return { method: request.method, url: sendUrl, headers, body: request.method === 'GET' ? undefined : request.body, signedFor };
+  return {
+    method: request.method,
+    url: sendUrl,
+    headers,
+    body: request.method === 'GET' ? undefined : request.body,
+    signedFor,
+  };
 }
 
 function appendQuery(url: string, query: string): string {

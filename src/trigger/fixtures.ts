@@ -83,7 +83,8 @@ function checkFixture(f: Fixture, name: string): string | undefined {
   if (typeof f.summary !== 'string') return 'no "summary"';
   if (f.method !== 'POST' && f.method !== 'GET') return '"method" must be POST or GET';
   if (f.contentType !== 'form' && f.contentType !== 'json') return '"contentType" must be form or json';
-  if (f.contentType === 'form' && (typeof f.params !== 'object' || f.params === null)) return 'a form event needs "params"';
+  if (f.contentType === 'form' && (typeof f.params !== 'object' || f.params === null))
+    return 'a form event needs "params"';
   if (f.contentType === 'json' && f.body === undefined) return 'a json event needs "body"';
   if (f.expectsTwiml !== false && f.expectsTwiml !== 'voice' && f.expectsTwiml !== 'messaging') {
     return '"expectsTwiml" must be false, "voice" or "messaging"';

@@ -21,7 +21,12 @@ export interface RandomSource {
 }
 
 export function systemRandom(): RandomSource {
-  return { hex: (digits) => randomBytes(Math.ceil(digits / 2)).toString('hex').slice(0, digits) };
+  return {
+    hex: (digits) =>
+      randomBytes(Math.ceil(digits / 2))
+        .toString('hex')
+        .slice(0, digits),
+  };
 }
 
 /** A deterministic source: SHA-256 of the seed and a counter, so a seed gives the same SIDs every run. */
@@ -114,7 +119,8 @@ function evaluate(token: string, ctx: RenderContext): Json | undefined {
   switch (head) {
     case 'sid': {
       const [prefix, label] = rest;
-      if (!prefix || !/^[A-Z]{2}$/.test(prefix)) throw new Error(`template {{${token}}}: a SID prefix is two capital letters`);
+      if (!prefix || !/^[A-Z]{2}$/.test(prefix))
+        throw new Error(`template {{${token}}}: a SID prefix is two capital letters`);
       return ctx.sids.sid(prefix, label ?? '');
     }
     case 'now':

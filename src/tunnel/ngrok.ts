@@ -113,13 +113,18 @@ export function ngrokErrorCode(err: unknown): string | undefined {
   return match?.[0];
 }
 
-const NETWORK = /(dns|resolve|lookup|network|unreachable|timed? ?out|connection refused|failed to connect|tls handshake|no route|connect error|os error)/i;
+const NETWORK =
+  /(dns|resolve|lookup|network|unreachable|timed? ?out|connection refused|failed to connect|tls handshake|no route|connect error|os error)/i;
 
 /** One RemoteError (exit 3) naming what went wrong and what to do, with ngrok's code. */
 export function translateNgrokError(err: unknown, request: Extract<TunnelRequest, { kind: 'ngrok' }>): RemoteError {
   const code = ngrokErrorCode(err);
   const raw = firstLine(err instanceof Error ? err.message : String(err));
-  const info = { code, service: 'ngrok', moreInfo: code ? `https://ngrok.com/docs/errors/${code.toLowerCase()}` : undefined };
+  const info = {
+    code,
+    service: 'ngrok',
+    moreInfo: code ? `https://ngrok.com/docs/errors/${code.toLowerCase()}` : undefined,
+  };
   const fallback = 'or run your own tunnel to the proxy and pass --public-url URL';
   switch (code) {
     case 'ERR_NGROK_4018':
@@ -152,11 +157,19 @@ export function translateNgrokError(err: unknown, request: Extract<TunnelRequest
       );
     case undefined:
       if (NETWORK.test(raw)) {
-        return new RemoteError(`cannot reach ngrok's service (no network?): ${raw}; check the connection, ${fallback}`, { code: 'network', service: 'ngrok' }, { cause: err });
+        return new RemoteError(
+          `cannot reach ngrok's service (no network?): ${raw}; check the connection, ${fallback}`,
+          { code: 'network', service: 'ngrok' },
+          { cause: err },
+        );
       }
       return new RemoteError(`ngrok failed: ${raw}; ${fallback}`, { service: 'ngrok' }, { cause: err });
     default:
-      return new RemoteError(`ngrok failed with ${code}: ${raw.replace(/,?\s*error_code: ERR_NGROK_\d+$/, '')} (see ${info.moreInfo})`, info, { cause: err });
+      return new RemoteError(
+        `ngrok failed with ${code}: ${raw.replace(/,?\s*error_code: ERR_NGROK_\d+$/, '')} (see ${info.moreInfo})`,
+        info,
+        { cause: err },
+      );
   }
 }
 

@@ -11,12 +11,15 @@ export function normalizePublicUrl(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`--public-url ${JSON.stringify(raw)} is not a URL: give the whole base URL, e.g. https://my-tunnel.example.com`);
+    throw new UsageError(
+      `--public-url ${JSON.stringify(raw)} is not a URL: give the whole base URL, e.g. https://my-tunnel.example.com`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new UsageError(`--public-url must be an http(s) URL, not ${url.protocol.replace(/:$/, '')}`);
   }
-  if (url.username || url.password) throw new UsageError('--public-url must not carry credentials: use --basic-auth USER:PASS');
+  if (url.username || url.password)
+    throw new UsageError('--public-url must not carry credentials: use --basic-auth USER:PASS');
   if (url.search || url.hash) throw new UsageError('--public-url must be a base URL without a query or fragment');
   return url.href.replace(/\/+$/, '');
 }

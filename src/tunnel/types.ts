@@ -10,7 +10,6 @@ export interface Tunnel {
 }
 
 export type TunnelRequest =
-  | { kind: 'ngrok'; addr: string; domain?: string; authtoken?: string }
-  | { kind: 'public-url'; url: string };
+  { kind: 'ngrok'; addr: string; domain?: string; authtoken?: string } | { kind: 'public-url'; url: string };
 
 export type TunnelFactory = (request: TunnelRequest) => Promise<Tunnel>;

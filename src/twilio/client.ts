@@ -38,15 +38,20 @@ export function parseApiUrl(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`--api-url (or TWHOOK_API_URL) is not a URL: "${value}"; pass a base URL like http://127.0.0.1:4010`);
+    throw new UsageError(
+      `--api-url (or TWHOOK_API_URL) is not a URL: "${value}"; pass a base URL like http://127.0.0.1:4010`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`--api-url (or TWHOOK_API_URL) must be an http:// or https:// URL, not ${url.protocol}//…`);
   }
   if (url.username || url.password) {
-    throw new UsageError('--api-url (or TWHOOK_API_URL) must not carry credentials: use TWILIO_AUTH_TOKEN or an API key');
+    throw new UsageError(
+      '--api-url (or TWHOOK_API_URL) must not carry credentials: use TWILIO_AUTH_TOKEN or an API key',
+    );
   }
-  if (url.search || url.hash) throw new UsageError('--api-url (or TWHOOK_API_URL) must be a base URL, without ?query or #fragment');
+  if (url.search || url.hash)
+    throw new UsageError('--api-url (or TWHOOK_API_URL) must be a base URL, without ?query or #fragment');
   return url.href.replace(/\/+$/, '');
 }
 
@@ -108,7 +113,8 @@ export interface HttpSettings {
 function envInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw new UsageError(`${name} must be a whole number of milliseconds or a count, not "${raw}"`);
+  if (!/^\d+$/.test(raw))
+    throw new UsageError(`${name} must be a whole number of milliseconds or a count, not "${raw}"`);
   return Number(raw);
 }
 
@@ -127,7 +133,11 @@ function retryableNetwork(code: string | undefined, method: string, uri: string)
   return isRetryable(method, uri, 503);
 }
 
-export function backoffMs(attempt: number, settings: Pick<HttpSettings, 'retryBaseMs' | 'retryMaxMs'>, retryAfter?: number): number {
+export function backoffMs(
+  attempt: number,
+  settings: Pick<HttpSettings, 'retryBaseMs' | 'retryMaxMs'>,
+  retryAfter?: number,
+): number {
   const exponential = settings.retryBaseMs * 2 ** attempt;
   return Math.min(settings.retryMaxMs, retryAfter ?? exponential);
 }
@@ -168,7 +178,8 @@ export function defineRequestClient(Base: RequestClientClass): new (settings: Ht
         if (response.statusCode < 400) {
           // The SDK JSON.parses every answer: an HTML page or a TwiML app at --api-url would
           // surface as a SyntaxError ("unexpected failure") instead of naming the server.
-          if (typeof response.body === 'string' && /^\s*[^\s{[]/.test(response.body)) throw notJsonError(response.statusCode, method, uri, settings);
+          if (typeof response.body === 'string' && /^\s*[^\s{[]/.test(response.body))
+            throw notJsonError(response.statusCode, method, uri, settings);
           return response;
         }
         if (attempt < settings.maxRetries && isRetryable(method, uri, response.statusCode)) {
@@ -193,7 +204,13 @@ export const createTwilioPort = async (options: TwilioFactoryOptions): Promise<T
   const auth = restAuth(options.credentials);
   const target = restTarget(options.credentials);
   const baseUrl = options.apiUrl ? parseApiUrl(options.apiUrl) : undefined;
-  const settings: HttpSettings = { ...httpSettingsFromEnv(options.env), baseUrl, auth, credentials: options.credentials, target };
+  const settings: HttpSettings = {
+    ...httpSettingsFromEnv(options.env),
+    baseUrl,
+    auth,
+    credentials: options.credentials,
+    target,
+  };
   const pageSize = envInt(options.env, 'TWHOOK_PAGE_SIZE', 0) || undefined;
 
   const [{ default: twilio }, { createNumbersApi }, { createMessagingApi }, { createEventsApi }] = await Promise.all([

@@ -67,7 +67,9 @@ type Env = Record<string, string | undefined>;
 
 function profileError(name: string, how: string, config: TwilioCliConfig | undefined): UsageError {
   if (!config) {
-    return new UsageError(`${how} "${name}": twilio-cli's config folder is unknown (HOME is not set): set TWILIO_CONFIG_DIR`);
+    return new UsageError(
+      `${how} "${name}": twilio-cli's config folder is unknown (HOME is not set): set TWILIO_CONFIG_DIR`,
+    );
   }
   if (config.error) return new UsageError(`${how} "${name}": ${config.error}`);
   if (!config.exists) {
@@ -76,7 +78,9 @@ function profileError(name: string, how: string, config: TwilioCliConfig | undef
     );
   }
   const names = config.profiles.map((p) => p.name);
-  const list = names.length ? `profiles in ${config.path}: ${names.join(', ')}` : `${config.path} has no profiles: run \`twilio login\``;
+  const list = names.length
+    ? `profiles in ${config.path}: ${names.join(', ')}`
+    : `${config.path} has no profiles: run \`twilio login\``;
   return new UsageError(`${how} "${name}": no such twilio-cli profile; ${list}`);
 }
 
@@ -109,8 +113,10 @@ export function resolveCredentials(
     if (envFile[name]) return { value: envFile[name]!, source: 'env-file' };
     return undefined;
   };
-  const fromFlag = (flag: string | undefined): Sourced | undefined => (flag ? { value: flag, source: 'flag' } : undefined);
-  const fromProfile = (value: string | undefined): Sourced | undefined => (value ? { value, source: 'profile' } : undefined);
+  const fromFlag = (flag: string | undefined): Sourced | undefined =>
+    flag ? { value: flag, source: 'flag' } : undefined;
+  const fromProfile = (value: string | undefined): Sourced | undefined =>
+    value ? { value, source: 'profile' } : undefined;
 
   // The profile named by --profile or TWHOOK_PROFILE: it must exist.
   const named = fromFlag(flags.profile?.trim()) ?? fromEnv('TWHOOK_PROFILE');
@@ -124,11 +130,21 @@ export function resolveCredentials(
   let profile: TwilioCliProfile | undefined;
   let use: ProfileUse | undefined;
   if (named) {
-    const how = named.source === 'flag' ? '--profile' : named.source === 'env' ? 'TWHOOK_PROFILE' : `TWHOOK_PROFILE in ${envFilePath ?? 'the env file'}`;
+    const how =
+      named.source === 'flag'
+        ? '--profile'
+        : named.source === 'env'
+          ? 'TWHOOK_PROFILE'
+          : `TWHOOK_PROFILE in ${envFilePath ?? 'the env file'}`;
     const cfg = load();
     profile = cfg && !cfg.error ? cfg.profiles.find((p) => p.name === named.value.trim()) : undefined;
     if (!profile || !cfg) throw profileError(named.value, how, cfg);
-    use = { name: profile.name, file: cfg.path, chosenBy: named.source === 'flag' ? 'flag' : named.source === 'env' ? 'env' : 'env-file', keychain: profile.keychain };
+    use = {
+      name: profile.name,
+      file: cfg.path,
+      chosenBy: named.source === 'flag' ? 'flag' : named.source === 'env' ? 'env' : 'env-file',
+      keychain: profile.keychain,
+    };
   }
 
   let accountSid = fromFlag(flags.accountSid) ?? fromProfile(profile?.accountSid) ?? fromEnv('TWILIO_ACCOUNT_SID');
@@ -196,7 +212,12 @@ export function profileSecrets(config: TwilioCliConfig | undefined): string[] {
 }
 
 /** Names where a value came from, for messages: `--account-sid`, `TWILIO_API_KEY in /x/.env`, `profile "work" (…)`. */
-export function describeSource(s: Sourced | undefined, flag: string, variable: string, creds: Pick<Credentials, 'envFile' | 'profile'>): string {
+export function describeSource(
+  s: Sourced | undefined,
+  flag: string,
+  variable: string,
+  creds: Pick<Credentials, 'envFile' | 'profile'>,
+): string {
   if (s?.source === 'flag') return flag;
   if (s?.source === 'env-file') return `${variable} in ${creds.envFile ?? 'the env file'}`;
   if (s?.source === 'profile') return profileLabel(creds.profile);
@@ -249,15 +270,20 @@ export function restAuth(creds: Credentials): RestAuth {
   if (creds.apiKey || creds.apiSecret) {
     const key = where(creds.apiKey, '--api-key', 'TWILIO_API_KEY', creds);
     const secret = where(creds.apiSecret, '--api-secret', 'TWILIO_API_SECRET', creds);
-    if (!creds.apiKey) throw new UsageError(`${secret} is set but TWILIO_API_KEY is not: set both (or neither to use the auth token)`);
-    if (!creds.apiSecret) throw new UsageError(`${key} is set but TWILIO_API_SECRET is not: set both (or neither to use the auth token)`);
-    if (!API_KEY.test(creds.apiKey.value)) throw new UsageError(`${key} is not an API key SID (SK followed by 32 hex digits)`);
+    if (!creds.apiKey)
+      throw new UsageError(`${secret} is set but TWILIO_API_KEY is not: set both (or neither to use the auth token)`);
+    if (!creds.apiSecret)
+      throw new UsageError(`${key} is set but TWILIO_API_SECRET is not: set both (or neither to use the auth token)`);
+    if (!API_KEY.test(creds.apiKey.value))
+      throw new UsageError(`${key} is not an API key SID (SK followed by 32 hex digits)`);
     return { accountSid, username: creds.apiKey.value, password: creds.apiSecret.value, method: 'api-key' };
   }
   const token = creds.authTokens[0];
   if (!token) {
     if (creds.profile?.keychain) throw new UsageError(keychainMessage(creds.profile));
-    throw new UsageError('no Twilio credentials for the API: set TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET');
+    throw new UsageError(
+      'no Twilio credentials for the API: set TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET',
+    );
   }
   return { accountSid, username: accountSid, password: token.value, method: 'auth-token' };
 }
@@ -329,14 +355,20 @@ export function restTarget(creds: Credentials): RestTarget {
     if (!s) return undefined;
     const value = s.value.trim().toLowerCase();
     if (!LOCATION_ID.test(value)) {
-      throw new UsageError(`${where(s, flag, variable, creds)} is not a Twilio ${what} ("${s.value}"): use an ID such as ${example}`);
+      throw new UsageError(
+        `${where(s, flag, variable, creds)} is not a Twilio ${what} ("${s.value}"): use an ID such as ${example}`,
+      );
     }
     return { ...s, value };
   };
   const region = norm(creds.region, '--region', 'TWILIO_REGION', 'region', 'ie1 or au1');
   let edge = norm(creds.edge, '--api-edge', 'TWILIO_EDGE', 'edge', 'dublin or sydney');
   if (!edge && region && REGION_EDGES[region.value]) edge = { value: REGION_EDGES[region.value]!, source: 'default' };
-  return { ...(region ? { region } : {}), ...(edge ? { edge } : {}), host: twilioHost('api', region?.value, edge?.value) };
+  return {
+    ...(region ? { region } : {}),
+    ...(edge ? { edge } : {}),
+    host: twilioHost('api', region?.value, edge?.value),
+  };
 }
 
 /**

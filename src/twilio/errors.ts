@@ -90,7 +90,8 @@ export function httpError(
   const body = parseBody(response.body);
   const code = typeof body?.code === 'number' || typeof body?.code === 'string' ? body.code : undefined;
   const moreInfo = typeof body?.more_info === 'string' ? body.more_info : undefined;
-  const twilioMessage = typeof body?.message === 'string' && body.message ? maskAccounts(body.message) : `HTTP ${status}`;
+  const twilioMessage =
+    typeof body?.message === 'string' && body.message ? maskAccounts(body.message) : `HTTP ${status}`;
   const info = { code, status, moreInfo, service: 'twilio' };
   const link = moreInfo ? `; ${moreInfo}` : '';
   if (status === 401 || code === 20003) {
@@ -104,12 +105,19 @@ export function httpError(
         ? `check ${keyAndSecret}, and that the key belongs to account ${maskSid(settings.auth.accountSid)}`
         : `check ${sourceName(creds, 'accountSid')} and ${sourceName(creds, 'authToken')}`;
     const at = hostsOf(uri, asked, settings.baseUrl);
-    return new RemoteError(`Twilio rejected the credentials at ${at} (${code ?? status}): ${twilioMessage} — ${check}${regionHint(settings)}${link}`, info);
+    return new RemoteError(
+      `Twilio rejected the credentials at ${at} (${code ?? status}): ${twilioMessage} — ${check}${regionHint(settings)}${link}`,
+      info,
+    );
   }
   const what = `${method.toUpperCase()} ${maskAccounts(pathOf(uri))}`;
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
   const label = code !== undefined ? `HTTP ${status}, ${code}` : `HTTP ${status}`;
-  if (status === 429) return new RemoteError(`Twilio rate-limited ${what} (${label})${tries}: ${twilioMessage}; wait a moment and run it again${link}`, info);
+  if (status === 429)
+    return new RemoteError(
+      `Twilio rate-limited ${what} (${label})${tries}: ${twilioMessage}; wait a moment and run it again${link}`,
+      info,
+    );
   if (status >= 500) return new RemoteError(`Twilio failed ${what} (${label})${tries}: ${twilioMessage}${link}`, info);
   return new RemoteError(`Twilio refused ${what} (${label}): ${twilioMessage}${link}`, info);
 }
@@ -126,8 +134,10 @@ const NETWORK_TEXT: Record<string, string> = {
   ETIMEDOUT: 'no answer in time',
   ERR_SOCKET_CONNECTION_TIMEOUT: 'no answer in time',
   CERT_HAS_EXPIRED: 'its TLS certificate has expired',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate cannot be verified (set TWILIO_CA_BUNDLE or NODE_EXTRA_CA_CERTS behind a proxy)',
-  SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate chain is self-signed (set TWILIO_CA_BUNDLE or NODE_EXTRA_CA_CERTS behind a proxy)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    'its TLS certificate cannot be verified (set TWILIO_CA_BUNDLE or NODE_EXTRA_CA_CERTS behind a proxy)',
+  SELF_SIGNED_CERT_IN_CHAIN:
+    'its TLS certificate chain is self-signed (set TWILIO_CA_BUNDLE or NODE_EXTRA_CA_CERTS behind a proxy)',
 };
 
 /** The underlying error code of an axios/node network failure. */
@@ -156,23 +166,34 @@ export function networkError(
     // An answer came but could not be parsed (a 204 with a body, a broken proxy): Twilio may have
     // done what was asked, so this is no "cannot reach". (eventstreams.ts checks a DELETE with a GET.)
     const what = method ? `${method.toUpperCase()} ${maskAccounts(pathOf(uri))}` : 'the request';
-    return new RemoteError(`${host}${origin} answered ${what}, but its reply could not be read (${code}): the request may have been carried out`, { code, service: 'network' });
+    return new RemoteError(
+      `${host}${origin} answered ${what}, but its reply could not be read (${code}): the request may have been carried out`,
+      { code, service: 'network' },
+    );
   }
   let reason = NETWORK_TEXT[code] ?? `the request failed (${code})`;
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_SOCKET_CONNECTION_TIMEOUT') {
     reason = `no answer within ${Math.round(settings.timeoutMs / 100) / 10} s (TWHOOK_HTTP_TIMEOUT_MS)`;
   }
-  let hint = code === 'ECONNREFUSED' && origin ? ': is it running?' : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? ': check the network connection' : '';
+  let hint =
+    code === 'ECONNREFUSED' && origin
+      ? ': is it running?'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? ': check the network connection'
+        : '';
   // A regional host that does not resolve is most often a mistyped region or edge.
   const { region, edge } = settings.target ?? {};
   const creds = settings.credentials ?? {};
   const given = [
     region ? `region ${region.value} (from ${describeSource(region, '--region', 'TWILIO_REGION', creds)})` : '',
-    edge && edge.source !== 'default' ? `edge ${edge.value} (from ${describeSource(edge, '--api-edge', 'TWILIO_EDGE', creds)})` : '',
+    edge && edge.source !== 'default'
+      ? `edge ${edge.value} (from ${describeSource(edge, '--api-edge', 'TWILIO_EDGE', creds)})`
+      : '',
   ].filter(Boolean);
   if (code === 'ENOTFOUND' && given.length) hint += ` and the ${given.join(' and the ')}`;
   // With --api-url and a region or edge, the server tried stands in for a regional host: name both.
-  const standIn = origin && asked && given.length ? ` (the --api-url / TWHOOK_API_URL server, for ${new URL(asked).host})` : origin;
+  const standIn =
+    origin && asked && given.length ? ` (the --api-url / TWHOOK_API_URL server, for ${new URL(asked).host})` : origin;
   return new RemoteError(`cannot reach ${host}${standIn}: ${reason}${hint}`, { code, service: 'network' });
 }
 

@@ -25,7 +25,8 @@ export interface KinesisSinkConfiguration {
 export interface SegmentSinkConfiguration {
   write_key: string;
 }
-export type SinkConfiguration = WebhookSinkConfiguration | KinesisSinkConfiguration | SegmentSinkConfiguration | Record<string, unknown>;
+export type SinkConfiguration =
+  WebhookSinkConfiguration | KinesisSinkConfiguration | SegmentSinkConfiguration | Record<string, unknown>;
 
 export interface Sink {
   sid: string;
@@ -189,7 +190,10 @@ async function removeChecked(remove: () => Promise<unknown>, fetch: () => Promis
       await call(fetch);
     } catch (check) {
       if (check instanceof RemoteError && (check.info.status === 404 || check.info.code === 20404)) return;
-      throw new RemoteError(`${err.message}; checking whether it is gone failed too: ${(check as Error).message}`, err.info);
+      throw new RemoteError(
+        `${err.message}; checking whether it is gone failed too: ${(check as Error).message}`,
+        err.info,
+      );
     }
     throw new RemoteError(`${err.message}, yet it still exists: run the delete again`, err.info);
   }
@@ -207,8 +211,7 @@ async function call<T>(request: () => Promise<T>): Promise<T> {
 export function createEventsApi(client: Twilio): EventsApi {
   const v1 = () => client.events.v1;
   const sinks: SinksApi = {
-    list: (filter = {}) =>
-      call(async () => (await v1().sinks.list({ ...filter, pageSize: PAGE_SIZE })).map(toSink)),
+    list: (filter = {}) => call(async () => (await v1().sinks.list({ ...filter, pageSize: PAGE_SIZE })).map(toSink)),
     fetch: (sid) => call(async () => toSink(await v1().sinks(sid).fetch())),
     create: (sink) =>
       call(async () =>
@@ -234,9 +237,9 @@ export function createEventsApi(client: Twilio): EventsApi {
   const subscriptions: SubscriptionsApi = {
     list: (filter = {}) =>
       call(async () =>
-        (await v1().subscriptions.list({ ...(filter.sinkSid ? { sinkSid: filter.sinkSid } : {}), pageSize: PAGE_SIZE })).map(
-          toSubscription,
-        ),
+        (
+          await v1().subscriptions.list({ ...(filter.sinkSid ? { sinkSid: filter.sinkSid } : {}), pageSize: PAGE_SIZE })
+        ).map(toSubscription),
       ),
     fetch: (sid) => call(async () => toSubscription(await v1().subscriptions(sid).fetch())),
     create: (subscription) =>
@@ -262,7 +265,9 @@ export function createEventsApi(client: Twilio): EventsApi {
   const subscribedEvents: SubscribedEventsApi = {
     list: (subscriptionSid) =>
       call(async () =>
-        (await v1().subscriptions(subscriptionSid).subscribedEvents.list({ pageSize: PAGE_SIZE })).map(toSubscribedEvent),
+        (await v1().subscriptions(subscriptionSid).subscribedEvents.list({ pageSize: PAGE_SIZE })).map(
+          toSubscribedEvent,
+        ),
       ),
     add: (subscriptionSid, selection) =>
       call(async () =>
@@ -278,7 +283,10 @@ export function createEventsApi(client: Twilio): EventsApi {
     update: (subscriptionSid, type, schemaVersion) =>
       call(async () =>
         toSubscribedEvent(
-          await v1().subscriptions(subscriptionSid).subscribedEvents(encodeURIComponent(type)).update({ schemaVersion }),
+          await v1()
+            .subscriptions(subscriptionSid)
+            .subscribedEvents(encodeURIComponent(type))
+            .update({ schemaVersion }),
         ),
       ),
     remove: (subscriptionSid, type) =>
@@ -290,9 +298,9 @@ export function createEventsApi(client: Twilio): EventsApi {
   const eventTypes: EventTypesApi = {
     list: (filter = {}) =>
       call(async () =>
-        (await v1().eventTypes.list({ ...(filter.schemaId ? { schemaId: filter.schemaId } : {}), pageSize: PAGE_SIZE })).map(
-          toEventType,
-        ),
+        (
+          await v1().eventTypes.list({ ...(filter.schemaId ? { schemaId: filter.schemaId } : {}), pageSize: PAGE_SIZE })
+        ).map(toEventType),
       ),
     fetch: (type) => call(async () => toEventType(await v1().eventTypes(encodeURIComponent(type)).fetch())),
   };

@@ -63,7 +63,10 @@ export function createMessagingApi(client: Twilio): MessagingApi {
  * The Messaging Service each of these numbers belongs to (a number is in at most one), by PN SID.
  * One call for the services and one per service.
  */
-export async function servicesOfNumbers(api: MessagingApi, numberSids: string[]): Promise<Map<string, MessagingService>> {
+export async function servicesOfNumbers(
+  api: MessagingApi,
+  numberSids: string[],
+): Promise<Map<string, MessagingService>> {
   const wanted = new Set(numberSids);
   const found = new Map<string, MessagingService>();
   if (!wanted.size) return found;
@@ -79,6 +82,8 @@ export async function servicesOfNumbers(api: MessagingApi, numberSids: string[])
 /** The warning for a number whose SMS URL its service ignores, or undefined when it is used. */
 export function smsUrlIgnoredWarning(phoneNumber: string, service: MessagingService | undefined): string | undefined {
   if (!service || service.useInboundWebhookOnNumber) return undefined;
-  const where = service.inboundRequestUrl ? `its inbound request URL ${service.inboundRequestUrl}` : 'its own inbound settings (no inbound URL set: messages get no webhook)';
+  const where = service.inboundRequestUrl
+    ? `its inbound request URL ${service.inboundRequestUrl}`
+    : 'its own inbound settings (no inbound URL set: messages get no webhook)';
   return `${phoneNumber} is in Messaging Service "${service.friendlyName}" (${service.sid}), which answers incoming messages with ${where}: the number's SMS URL is ignored. Turn on "use inbound webhook on number" in the service (Console: Messaging > Services > Integration) or set the service's URL instead`;
 }

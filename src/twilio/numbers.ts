@@ -69,7 +69,8 @@ export function createNumbersApi(client: Twilio, options: { pageSize?: number } 
         const numbers = await client.incomingPhoneNumbers.list(params);
         return numbers.map((n) => toIncomingNumber(n as unknown as SdkNumber));
       }),
-    fetch: (sid) => call(async () => toIncomingNumber((await client.incomingPhoneNumbers(sid).fetch()) as unknown as SdkNumber)),
+    fetch: (sid) =>
+      call(async () => toIncomingNumber((await client.incomingPhoneNumbers(sid).fetch()) as unknown as SdkNumber)),
     update: (sid, fields: NumberUpdate) =>
       call(async () => {
         // Only the fields given: an absent key leaves Twilio's value alone, '' clears it.
@@ -78,7 +79,9 @@ export function createNumbersApi(client: Twilio, options: { pageSize?: number } 
           const value = fields[field];
           if (value !== undefined) params[field] = value;
         }
-        return toIncomingNumber((await client.incomingPhoneNumbers(sid).update(params as never)) as unknown as SdkNumber);
+        return toIncomingNumber(
+          (await client.incomingPhoneNumbers(sid).update(params as never)) as unknown as SdkNumber,
+        );
       }),
   };
 }

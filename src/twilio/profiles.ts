@@ -54,7 +54,8 @@ export function twilioCliConfigDir(env: Record<string, string | undefined>): str
   return home ? join(home, '.twilio-cli') : undefined;
 }
 
-const clean = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+const clean = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() ? value.trim() : undefined;
 
 /** Line and column of a JSON.parse failure, from its position: never the text around it (it may hold a secret). */
 function whereInJson(text: string, err: unknown): string {
@@ -68,7 +69,8 @@ function whereInJson(text: string, err: unknown): string {
   return ` at line ${line}, column ${column}`;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  !!value && typeof value === 'object' && !Array.isArray(value);
 
 /** Parses config.json text; throws an Error whose message says what is wrong (never the file's content). */
 export function parseTwilioCliConfig(text: string, path: string): Omit<TwilioCliConfig, 'exists' | 'error'> {
@@ -76,7 +78,7 @@ export function parseTwilioCliConfig(text: string, path: string): Omit<TwilioCli
   try {
     raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new Error(`is not valid JSON${whereInJson(text, err)}`);
+    throw new Error(`is not valid JSON${whereInJson(text, err)}`, { cause: err });
   }
   if (!isObject(raw)) throw new Error('is not a JSON object');
   const profiles: TwilioCliProfile[] = [];
@@ -123,7 +125,12 @@ export function readTwilioCliConfig(env: Record<string, string | undefined>): Tw
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { path, exists: false, profiles: [] };
-    return { path, exists: true, profiles: [], error: `twilio-cli's config file ${path} cannot be read (${code ?? 'error'})` };
+    return {
+      path,
+      exists: true,
+      profiles: [],
+      error: `twilio-cli's config file ${path} cannot be read (${code ?? 'error'})`,
+    };
   }
   try {
     return { ...parseTwilioCliConfig(text, path), exists: true };

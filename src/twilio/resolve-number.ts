@@ -11,9 +11,7 @@ const PN_SID = /^PN[0-9a-fA-F]{32}$/;
 const E164 = /^\+[1-9]\d{1,14}$/;
 
 export type NumberQuery =
-  | { kind: 'sid'; sid: string }
-  | { kind: 'e164'; phoneNumber: string }
-  | { kind: 'digits'; digits: string };
+  { kind: 'sid'; sid: string } | { kind: 'e164'; phoneNumber: string } | { kind: 'digits'; digits: string };
 
 /** Classifies an argument; throws a UsageError for what cannot name a number. */
 export function parseNumberQuery(arg: string): NumberQuery {
@@ -22,7 +20,8 @@ export function parseNumberQuery(arg: string): NumberQuery {
   if (/^PN/i.test(text)) throw new UsageError(`"${arg}" is not a phone number SID (PN followed by 32 hex digits)`);
   const compact = text.replace(/[\s().-]/g, '');
   if (E164.test(compact)) return { kind: 'e164', phoneNumber: compact };
-  if (/^\+?\d+$/.test(compact) && compact.replace('+', '').length >= 2) return { kind: 'digits', digits: compact.replace('+', '') };
+  if (/^\+?\d+$/.test(compact) && compact.replace('+', '').length >= 2)
+    return { kind: 'digits', digits: compact.replace('+', '') };
   throw new UsageError(`"${arg}" is neither a phone number (+E.164, or some of its digits) nor a PN SID`);
 }
 
@@ -38,7 +37,8 @@ export function matchNumbers(list: IncomingNumber[], query: NumberQuery): Incomi
   }
 }
 
-const describe = (n: IncomingNumber) => (n.friendlyName && n.friendlyName !== n.phoneNumber ? `${n.phoneNumber} (${n.friendlyName})` : n.phoneNumber);
+const describe = (n: IncomingNumber) =>
+  n.friendlyName && n.friendlyName !== n.phoneNumber ? `${n.phoneNumber} (${n.friendlyName})` : n.phoneNumber;
 
 /**
  * The one number `arg` names on the account. A PN SID is fetched; a number or digits are
@@ -53,7 +53,9 @@ export async function resolveNumber(api: NumbersApi, accountSid: string, arg: st
       return await api.fetch(query.sid);
     } catch (err) {
       if (err instanceof RemoteError && (err.info.status === 404 || err.info.code === 20404)) {
-        throw new UsageError(`no number ${query.sid} on account ${account}: \`twhook numbers list\` shows the account's numbers`);
+        throw new UsageError(
+          `no number ${query.sid} on account ${account}: \`twhook numbers list\` shows the account's numbers`,
+        );
       }
       throw err;
     }
@@ -63,9 +65,13 @@ export async function resolveNumber(api: NumbersApi, accountSid: string, arg: st
   if (matches.length === 1) return matches[0]!;
   if (matches.length === 0) {
     const shown = query.kind === 'e164' ? query.phoneNumber : `matching "${arg.trim()}"`;
-    throw new UsageError(`no number ${shown} on account ${account}: \`twhook numbers list\` shows the account's numbers`);
+    throw new UsageError(
+      `no number ${shown} on account ${account}: \`twhook numbers list\` shows the account's numbers`,
+    );
   }
   const listed = matches.slice(0, 10).map(describe).join(', ');
   const more = matches.length > 10 ? ` and ${matches.length - 10} more` : '';
-  throw new UsageError(`"${arg.trim()}" matches ${matches.length} numbers: ${listed}${more}; pass the full +E.164 number or the PN SID`);
+  throw new UsageError(
+    `"${arg.trim()}" matches ${matches.length} numbers: ${listed}${more}; pass the full +E.164 number or the PN SID`,
+  );
 }

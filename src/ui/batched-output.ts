@@ -66,7 +66,14 @@ function lineSink(stream: Writable, add: (stream: Writable, text: string) => voi
   });
   // Output writes strings and never waits for 'drain': skip the per-write stream bookkeeping.
   sink.write = ((chunk: unknown, encoding?: unknown, callback?: unknown) => {
-    add(stream, typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'));
+    add(
+      stream,
+      typeof chunk === 'string'
+        ? chunk
+        : Buffer.from(chunk as Uint8Array).toString(
+            typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
+          ),
+    );
     const done = typeof encoding === 'function' ? encoding : callback;
     if (typeof done === 'function') process.nextTick(done as () => void);
     return true;

@@ -28,7 +28,11 @@ export function rendererKind(out: Output): RendererKind {
   return out.io.isStdoutTTY ? 'live' : 'log';
 }
 
-export function createRenderer(out: Output, options: RenderOptions = {}, kind: RendererKind = rendererKind(out)): Renderer {
+export function createRenderer(
+  out: Output,
+  options: RenderOptions = {},
+  kind: RendererKind = rendererKind(out),
+): Renderer {
   switch (kind) {
     case 'live':
       return liveRenderer(out, options);
@@ -183,9 +187,15 @@ function shortType(contentType: string): string {
 export function problemLines(e: RequestEvent): { level: 'error' | 'warning' | 'note'; text: string }[] {
   const lines: { level: 'error' | 'warning' | 'note'; text: string }[] = [];
   const twilio = e.twilioError ? ` (Twilio error ${e.twilioError.code} ${e.twilioError.message})` : '';
-  if (e.failure && e.outcome !== 'challenged') lines.push({ level: 'error', text: `${e.failure}${e.twiml ? '' : twilio}` });
+  if (e.failure && e.outcome !== 'challenged')
+    lines.push({ level: 'error', text: `${e.failure}${e.twiml ? '' : twilio}` });
   if (e.twiml && !e.twiml.ok) {
-    e.twiml.problems.forEach((problem, i) => lines.push({ level: e.twiml!.twilioError?.code === 12200 ? 'warning' : 'error', text: `TwiML: ${problem}${i === 0 ? twilio : ''}` }));
+    e.twiml.problems.forEach((problem, i) =>
+      lines.push({
+        level: e.twiml!.twilioError?.code === 12200 ? 'warning' : 'error',
+        text: `TwiML: ${problem}${i === 0 ? twilio : ''}`,
+      }),
+    );
   } else if (!e.failure && e.twilioError) {
     lines.push({ level: 'error', text: `the app answered ${e.status}${twilio}` });
   } else if (e.twiml?.effect && e.twiml.effect !== 'no reply') {
@@ -219,19 +229,33 @@ function readyLines(e: ReadyEvent, c: Chalkish): string[] {
   const lines = [`${c.bold('twhook dev')}  ${c.cyan(e.publicUrl)} → ${e.proxyUrl} → ${e.target}`];
   for (const n of e.numbers) {
     const fields = Object.entries(n.urls);
-    fields.forEach(([field, url], i) => lines.push(`  ${(i === 0 ? n.phoneNumber : '').padEnd(16)}${field.padEnd(18)}${url}`));
+    fields.forEach(([field, url], i) =>
+      lines.push(`  ${(i === 0 ? n.phoneNumber : '').padEnd(16)}${field.padEnd(18)}${url}`),
+    );
   }
-  if (!e.numbers.length) lines.push(`  no numbers changed: point webhooks at ${e.webhookBase ?? e.publicUrl}/… yourself (or pass --number)`);
-  lines.push(`  signatures: ${e.signatures === 'checked' ? (e.enforceSignatures ? 'checked, invalid ones refused with 403' : 'checked') : c.yellow('unchecked (set TWILIO_AUTH_TOKEN)')}`);
-  if (e.basicAuth) lines.push('  basic auth: required (credentials are in the numbers\' URLs)');
+  if (!e.numbers.length)
+    lines.push(`  no numbers changed: point webhooks at ${e.webhookBase ?? e.publicUrl}/… yourself (or pass --number)`);
+  lines.push(
+    `  signatures: ${e.signatures === 'checked' ? (e.enforceSignatures ? 'checked, invalid ones refused with 403' : 'checked') : c.yellow('unchecked (set TWILIO_AUTH_TOKEN)')}`,
+  );
+  if (e.basicAuth) lines.push("  basic auth: required (credentials are in the numbers' URLs)");
   // Added by `dev --events` (src/events/dev-events.ts) under its extension name.
   const events = (e as ReadyEvent & { events?: { url: string; sink: string; types: string[] } }).events;
-  if (events) lines.push(`  event streams: ${events.types.join(', ')} → ${events.url} (temporary sink ${events.sink}, deleted on exit)`);
+  if (events)
+    lines.push(
+      `  event streams: ${events.types.join(', ')} → ${events.url} (temporary sink ${events.sink}, deleted on exit)`,
+    );
   lines.push(`  capture: ${e.capture ?? 'off'}`);
   // Added by the web inspector (src/inspector/dev.ts) under its extension name.
   const inspector = (e as ReadyEvent & { inspector?: { url: string } }).inspector;
   if (inspector) lines.push(`  inspector: ${c.cyan(inspector.url)}`);
-  lines.push(c.dim(e.numbers.length ? 'Waiting for webhooks. Ctrl-C stops and restores the numbers.' : 'Waiting for webhooks. Ctrl-C stops.'));
+  lines.push(
+    c.dim(
+      e.numbers.length
+        ? 'Waiting for webhooks. Ctrl-C stops and restores the numbers.'
+        : 'Waiting for webhooks. Ctrl-C stops.',
+    ),
+  );
   return lines;
 }
 
@@ -244,10 +268,14 @@ function restoredLines(e: RestoredEvent, c: Chalkish): string[] {
     }
     const fields = Object.entries(n.fields);
     if (!fields.length) lines.push(`${c.green('✓')} ${n.phoneNumber} already as it was`);
-    else lines.push(`${c.green('✓')} restored ${n.phoneNumber}: ${fields.map(([f, v]) => `${f} ${v ?? '(empty)'}`).join(', ')}`);
+    else
+      lines.push(
+        `${c.green('✓')} restored ${n.phoneNumber}: ${fields.map(([f, v]) => `${f} ${v ?? '(empty)'}`).join(', ')}`,
+      );
   }
   // A session that failed before changing a number: say so, nobody need wonder about a restore.
-  const untouched = !e.numbers.length && e.reason !== 'interrupted' && e.reason !== 'stopped' ? ': no number was changed' : '';
+  const untouched =
+    !e.numbers.length && e.reason !== 'interrupted' && e.reason !== 'stopped' ? ': no number was changed' : '';
   lines.push(c.dim(`stopped (${e.reason})${untouched}`));
   return lines;
 }

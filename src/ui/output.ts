@@ -71,7 +71,9 @@ export class Output {
       for (const line of cells) this.print(line.join('\t'));
       return;
     }
-    const widths = columns.map((col, i) => Math.max(col.header.length, ...cells.map((line) => visibleLength(line[i]!))));
+    const widths = columns.map((col, i) =>
+      Math.max(col.header.length, ...cells.map((line) => visibleLength(line[i]!))),
+    );
     const pad = (text: string, i: number) =>
       i === columns.length - 1 ? text : text + ' '.repeat(widths[i]! - visibleLength(text));
     this.print(this.c.bold(columns.map((col, i) => pad(col.header, i)).join('  ')));

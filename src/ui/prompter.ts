@@ -17,7 +17,10 @@ export interface Prompter {
   select<T>(opts: { message: string; choices: Choice<T>[]; default?: T }): Promise<T>;
   checkbox<T>(opts: { message: string; choices: Choice<T>[]; required?: boolean }): Promise<T[]>;
   /** A filtered pick-one list: `source` gets what the user typed so far. */
-  search<T>(opts: { message: string; source: (term: string | undefined) => Promise<Choice<T>[]> | Choice<T>[] }): Promise<T>;
+  search<T>(opts: {
+    message: string;
+    source: (term: string | undefined) => Promise<Choice<T>[]> | Choice<T>[];
+  }): Promise<T>;
 }
 
 /**
@@ -32,7 +35,8 @@ export function inquirerPrompter(io: Io, signal: AbortSignal): Prompter {
       return await ask();
     } catch (err) {
       const name = (err as Error)?.name;
-      if (name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError') throw new CancelError();
+      if (name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError')
+        throw new CancelError();
       throw err;
     }
   };

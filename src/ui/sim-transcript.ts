@@ -30,14 +30,17 @@ export function transcriptLine(event: SimEvent, c: ChalkInstance): string {
   const label = (name: string) => name.padEnd(9);
   switch (event.type) {
     case 'request': {
-      const answer = event.status ? `${event.status}${event.contentType ? ` ${event.contentType.split(';')[0]}` : ''}` : 'no answer';
+      const answer = event.status
+        ? `${event.status}${event.contentType ? ` ${event.contentType.split(';')[0]}` : ''}`
+        : 'no answer';
       const retry = event.attempt > 1 ? ` (attempt ${event.attempt})` : '';
       const line = `      → ${event.method} ${short(event.url)}  ${answer}  ${Math.round(event.ms)} ms${retry}`;
       return event.status >= 200 && event.status < 400 ? c.dim(line) : c.red(line);
     }
     case 'say': {
       const loop = event.loop !== 1 ? c.dim(` ×${event.loop || '∞'}`) : '';
-      const voice = event.voice || event.language ? c.dim(` (${[event.voice, event.language].filter(Boolean).join(', ')})`) : '';
+      const voice =
+        event.voice || event.language ? c.dim(` (${[event.voice, event.language].filter(Boolean).join(', ')})`) : '';
       return `${at} ${label('say')}${c.bold(quote(event.text))}${loop}${voice}`;
     }
     case 'play': {
@@ -47,7 +50,11 @@ export function transcriptLine(event: SimEvent, c: ChalkInstance): string {
     case 'pause':
       return `${at} ${c.dim(`${label('pause')}${event.length} s`)}`;
     case 'gather': {
-      const parts = [event.input, event.numDigits !== undefined ? plural(event.numDigits, 'digit') : '', `${event.timeout} s`].filter(Boolean);
+      const parts = [
+        event.input,
+        event.numDigits !== undefined ? plural(event.numDigits, 'digit') : '',
+        `${event.timeout} s`,
+      ].filter(Boolean);
       const result =
         event.result === null
           ? c.yellow('no input (timed out)')

@@ -32,7 +32,10 @@ export function parseForm(body: string): FormParams {
   if (!body) return new Params();
   // Fast path: when no '&' or '=' is percent-encoded, decoding the whole body once (one native
   // call instead of two per field) cannot change where fields split.
-  if (body.indexOf('%') === -1 || (body.indexOf('%26') === -1 && body.indexOf('%3D') === -1 && body.indexOf('%3d') === -1)) {
+  if (
+    body.indexOf('%') === -1 ||
+    (body.indexOf('%26') === -1 && body.indexOf('%3D') === -1 && body.indexOf('%3d') === -1)
+  ) {
     let decoded: string | undefined;
     try {
       decoded = decodeURIComponent(body.indexOf('+') === -1 ? body : body.replaceAll('+', ' '));
@@ -43,7 +46,6 @@ export function parseForm(body: string): FormParams {
   }
   return split(body, decode);
 }
-
 
 /**
  * The parameters object: no prototype properties (a name such as `constructor` or `__proto__`
@@ -112,7 +114,9 @@ export function encodeFormComponent(text: string): string {
   } catch {
     // A lone surrogate (a HAR file's "\ud800"): encoded as U+FFFD, the bytes Buffer.from gives it
     // when the SDK hashes the parameters, instead of a URIError.
-    encoded = encodeURIComponent(text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));
+    encoded = encodeURIComponent(
+      text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
+    );
   }
   return encoded.replace(/%20/g, '+');
 }

@@ -107,13 +107,23 @@ export function classify(input: ClassifyInput): Classification {
   const get = (name: string) => field(params, query, name);
 
   if (get('Level') !== undefined && get('Payload') !== undefined && get('Sid') !== undefined) {
-    return { kind: 'debugger', gist: debuggerGist(get('Level')!, get('Payload')!, get('PayloadType')), expectsTwiml: false, params };
+    return {
+      kind: 'debugger',
+      gist: debuggerGist(get('Level')!, get('Payload')!, get('PayloadType')),
+      expectsTwiml: false,
+      params,
+    };
   }
   const recordingSid = get('RecordingSid');
   const recordingStatus = get('RecordingStatus');
   if (recordingSid && recordingStatus) {
     const duration = get('RecordingDuration');
-    return { kind: 'recording-status', gist: `${shortSid(recordingSid)} ${recordingStatus}${duration ? ` (${duration}s)` : ''}`, expectsTwiml: false, params };
+    return {
+      kind: 'recording-status',
+      gist: `${shortSid(recordingSid)} ${recordingStatus}${duration ? ` (${duration}s)` : ''}`,
+      expectsTwiml: false,
+      params,
+    };
   }
   const callSid = get('CallSid');
   const digits = get('Digits');
@@ -128,7 +138,10 @@ export function classify(input: ClassifyInput): Classification {
     const smsStatus = get('SmsStatus');
     const msgBody = get('Body');
     const numMedia = Number(get('NumMedia') ?? '0') || 0;
-    const isInbound = (messageStatus === undefined || messageStatus === 'received') && (msgBody !== undefined || get('NumMedia') !== undefined) && (smsStatus === undefined || smsStatus === 'received');
+    const isInbound =
+      (messageStatus === undefined || messageStatus === 'received') &&
+      (msgBody !== undefined || get('NumMedia') !== undefined) &&
+      (smsStatus === undefined || smsStatus === 'received');
     if (isInbound) {
       const route = `${shortNumber(get('From'))} → ${shortNumber(get('To'))}`;
       if (numMedia > 0) {
@@ -140,17 +153,33 @@ export function classify(input: ClassifyInput): Classification {
     const status = messageStatus ?? smsStatus;
     if (status) {
       const code = get('ErrorCode');
-      return { kind: 'message-status', gist: `${shortSid(messageSid)} ${status}${code ? ` (${code})` : ''}`, expectsTwiml: false, params };
+      return {
+        kind: 'message-status',
+        gist: `${shortSid(messageSid)} ${status}${code ? ` (${code})` : ''}`,
+        expectsTwiml: false,
+        params,
+      };
     }
   }
   const callStatus = get('CallStatus');
   if (callSid && callStatus) {
-    const isStatus = get('CallbackSource') !== undefined || get('SequenceNumber') !== undefined || FINAL_CALL_STATUSES.has(callStatus);
+    const isStatus =
+      get('CallbackSource') !== undefined || get('SequenceNumber') !== undefined || FINAL_CALL_STATUSES.has(callStatus);
     if (isStatus) {
       const duration = get('CallDuration');
-      return { kind: 'call-status', gist: `${shortSid(callSid)} ${callStatus}${duration ? ` (${duration}s)` : ''}`, expectsTwiml: false, params };
+      return {
+        kind: 'call-status',
+        gist: `${shortSid(callSid)} ${callStatus}${duration ? ` (${duration}s)` : ''}`,
+        expectsTwiml: false,
+        params,
+      };
     }
-    return { kind: 'inbound-call', gist: `${shortNumber(get('From'))} → ${shortNumber(get('To'))}: ${callStatus}`, expectsTwiml: true, params };
+    return {
+      kind: 'inbound-call',
+      gist: `${shortNumber(get('From'))} → ${shortNumber(get('To'))}: ${callStatus}`,
+      expectsTwiml: true,
+      params,
+    };
   }
   return { kind: 'unknown', gist: unknownGist(params, query), expectsTwiml: false, params };
 }
@@ -160,7 +189,10 @@ function debuggerGist(level: string, payload: string, payloadType: string | unde
   let message = '';
   if (payloadType === undefined || payloadType.includes('json')) {
     try {
-      const parsed = JSON.parse(payload) as { error_code?: string | number; more_info?: { Msg?: string; msg?: string } };
+      const parsed = JSON.parse(payload) as {
+        error_code?: string | number;
+        more_info?: { Msg?: string; msg?: string };
+      };
       code = parsed.error_code !== undefined ? ` ${parsed.error_code}` : '';
       const msg = parsed.more_info?.Msg ?? parsed.more_info?.msg;
       message = msg ? `: ${clip(msg)}` : '';
@@ -174,7 +206,10 @@ function debuggerGist(level: string, payload: string, payloadType: string | unde
 function unknownGist(params: FormParams, query: FormParams | undefined): string {
   const names = Object.keys(params).length ? Object.keys(params) : Object.keys(query ?? {});
   if (!names.length) return 'no parameters';
-  return clip(`${names.length} parameter${names.length === 1 ? '' : 's'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`, 60);
+  return clip(
+    `${names.length} parameter${names.length === 1 ? '' : 's'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`,
+    60,
+  );
 }
 
 interface CloudEvent {
@@ -204,10 +239,16 @@ function classifyJson(body: string): Classification {
     const counts = new Map<string, number>();
     for (const t of types) counts.set(t!, (counts.get(t!) ?? 0) + 1);
     const summary = [...counts].map(([type, n]) => `${type} ×${n}`).join(', ');
-    const gist = events.length === 1 ? `Event Streams event: ${types[0]}` : `Event Streams batch of ${events.length}: ${summary}`;
+    const gist =
+      events.length === 1 ? `Event Streams event: ${types[0]}` : `Event Streams batch of ${events.length}: ${summary}`;
     return { kind: 'event-streams', gist: clip(gist, 120), expectsTwiml: false, params: EMPTY };
   }
-  return { kind: 'unknown', gist: Array.isArray(parsed) ? `JSON array of ${events.length}` : 'JSON object', expectsTwiml: false, params: EMPTY };
+  return {
+    kind: 'unknown',
+    gist: Array.isArray(parsed) ? `JSON array of ${events.length}` : 'JSON object',
+    expectsTwiml: false,
+    params: EMPTY,
+  };
 }
 
 /**

@@ -10,7 +10,16 @@ import { UsageError } from '../errors.js';
 export const RETRY_POLICIES = ['4xx', '5xx', 'ct', 'rt', 'all'] as const;
 export type RetryPolicy = (typeof RETRY_POLICIES)[number];
 
-const EDGE_LOCATIONS = ['ashburn', 'dublin', 'frankfurt', 'sao-paulo', 'singapore', 'sydney', 'tokyo', 'umatilla'] as const;
+const EDGE_LOCATIONS = [
+  'ashburn',
+  'dublin',
+  'frankfurt',
+  'sao-paulo',
+  'singapore',
+  'sydney',
+  'tokyo',
+  'umatilla',
+] as const;
 /** Every edge Twilio accepts: the public edges, their Interconnect (`-ix`) forms, and `roaming`. */
 export const EDGES = [...EDGE_LOCATIONS, ...EDGE_LOCATIONS.map((e) => `${e}-ix` as const), 'roaming'] as const;
 export type Edge = (typeof EDGES)[number];
@@ -60,9 +69,25 @@ export type OverrideSpec = {
 
 /** Twilio's rules for each key, in the order fragments are built. */
 export const OVERRIDE_SPECS: readonly OverrideSpec[] = [
-  { key: 'ct', name: 'connectTimeout', label: 'connect timeout, ms', kind: 'number', min: 100, max: 10000, default: 5000 },
+  {
+    key: 'ct',
+    name: 'connectTimeout',
+    label: 'connect timeout, ms',
+    kind: 'number',
+    min: 100,
+    max: 10000,
+    default: 5000,
+  },
   { key: 'rt', name: 'readTimeout', label: 'read timeout, ms', kind: 'number', min: 100, max: 15000, default: 15000 },
-  { key: 'tt', name: 'totalTimeout', label: 'total time for all attempts, ms', kind: 'number', min: 100, max: 15000, default: 15000 },
+  {
+    key: 'tt',
+    name: 'totalTimeout',
+    label: 'total time for all attempts, ms',
+    kind: 'number',
+    min: 100,
+    max: 15000,
+    default: 15000,
+  },
   { key: 'rc', name: 'retryCount', label: 'retry count', kind: 'number', min: 0, max: 5, default: 1 },
   { key: 'rp', name: 'retryPolicy', label: 'retry policy', kind: 'list', allowed: RETRY_POLICIES, default: ['ct'] },
   { key: 'e', name: 'edges', label: 'edge', kind: 'list', allowed: EDGES, default: [] },
@@ -116,7 +141,10 @@ export function parseOverrideValue(key: OverrideKey | OverrideName, raw: string)
       return n;
     }
     case 'list': {
-      const items = value.toLowerCase().split(',').map((s) => s.trim());
+      const items = value
+        .toLowerCase()
+        .split(',')
+        .map((s) => s.trim());
       for (const item of items) {
         if (!item) throw invalid(spec, raw, 'empty item');
         if (!spec.allowed.includes(item)) throw invalid(spec, raw, `unknown ${shown(item)}`);
@@ -142,7 +170,10 @@ export function validateOverrides(o: Overrides): Overrides {
     (out as Record<string, unknown>)[spec.name] = parseOverrideValue(spec.key, text);
   }
   const unknown = Object.keys(o).filter((k) => !SPEC_BY_NAME.has(k));
-  if (unknown.length) throw new UsageError(`unknown connection override ${unknown[0]}: known are ${OVERRIDE_SPECS.map((s) => s.name).join(', ')}`);
+  if (unknown.length)
+    throw new UsageError(
+      `unknown connection override ${unknown[0]}: known are ${OVERRIDE_SPECS.map((s) => s.name).join(', ')}`,
+    );
   return out;
 }
 
@@ -156,7 +187,8 @@ export function parseOverrides(fragment: string): Overrides {
   if (text === '') return out;
   const seen = new Set<string>();
   for (const part of text.split('&')) {
-    if (part === '') throw new UsageError(`invalid connection overrides ${shown('#' + text)}: empty setting between "&"`);
+    if (part === '')
+      throw new UsageError(`invalid connection overrides ${shown('#' + text)}: empty setting between "&"`);
     const eq = part.indexOf('=');
     const key = (eq < 0 ? part : part.slice(0, eq)).toLowerCase();
     const spec = SPEC_BY_KEY.get(key);
@@ -224,7 +256,12 @@ export function splitOverrides(url: string): { base: string; overrides: Override
 }
 
 /** Like `splitOverrides` but never throws: for showing what a number has, whatever it holds. */
-export function inspectOverrides(url: string): { base: string; fragment: string; overrides?: Overrides; error?: string } {
+export function inspectOverrides(url: string): {
+  base: string;
+  fragment: string;
+  overrides?: Overrides;
+  error?: string;
+} {
   const { base, fragment } = splitFragment(url);
   try {
     return { base, fragment, overrides: parseOverrides(fragment) };
@@ -268,7 +305,9 @@ export function overrideWarnings(o: Overrides, context: { voice?: boolean; plain
   const warnings: string[] = [];
   const e = effectiveOverrides(o);
   if (o.retryCount === 0 && o.retryPolicy !== undefined) {
-    warnings.push(`rc=0 makes no retries, so rp=${o.retryPolicy.join(',')} never applies: set rc to 1 or more, or drop rp`);
+    warnings.push(
+      `rc=0 makes no retries, so rp=${o.retryPolicy.join(',')} never applies: set rc to 1 or more, or drop rp`,
+    );
   }
   if (o.retryCount === 0 && o.edges !== undefined && o.edges.length > 1) {
     warnings.push(
@@ -276,9 +315,17 @@ export function overrideWarnings(o: Overrides, context: { voice?: boolean; plain
     );
   }
   if (context.plainHttp && o.sni !== undefined) {
-    warnings.push(`sni=${o.sni ? 'y' : 'n'} has no effect on an http:// URL (SNI is part of the TLS handshake): use https, or drop sni`);
+    warnings.push(
+      `sni=${o.sni ? 'y' : 'n'} has no effect on an http:// URL (SNI is part of the TLS handshake): use https, or drop sni`,
+    );
   }
-  if (o.retryCount !== undefined && o.retryCount > 0 && o.connectTimeout !== undefined && o.readTimeout !== undefined && o.totalTimeout !== undefined) {
+  if (
+    o.retryCount !== undefined &&
+    o.retryCount > 0 &&
+    o.connectTimeout !== undefined &&
+    o.readTimeout !== undefined &&
+    o.totalTimeout !== undefined
+  ) {
     const attempt = o.connectTimeout + o.readTimeout;
     if (attempt >= o.totalTimeout) {
       warnings.push(
@@ -287,12 +334,16 @@ export function overrideWarnings(o: Overrides, context: { voice?: boolean; plain
     }
   }
   if (o.totalTimeout !== undefined && o.totalTimeout < e.connectTimeout) {
-    warnings.push(`tt=${o.totalTimeout} is below ct=${e.connectTimeout}: Twilio gives up after ${o.totalTimeout} ms, so the connect timeout never runs out`);
+    warnings.push(
+      `tt=${o.totalTimeout} is below ct=${e.connectTimeout}: Twilio gives up after ${o.totalTimeout} ms, so the connect timeout never runs out`,
+    );
   }
   if (context.voice) {
     const attempt = (o.connectTimeout ?? 0) + (o.readTimeout ?? 0);
     if (o.connectTimeout !== undefined && o.readTimeout !== undefined && attempt > VOICE_CEILING_MS) {
-      warnings.push(`ct+rt=${attempt} ms is above 15000 on a voice URL: voice has a hard 15 s ceiling, so an attempt is cut at 15000 ms`);
+      warnings.push(
+        `ct+rt=${attempt} ms is above 15000 on a voice URL: voice has a hard 15 s ceiling, so an attempt is cut at 15000 ms`,
+      );
     }
     if (o.retryCount !== undefined && o.retryCount > 0 && o.connectTimeout !== undefined) {
       const tries = o.retryCount + 1;

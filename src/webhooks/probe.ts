@@ -41,27 +41,60 @@ function probeBody(kind: ProbeKind, accountSid: string): { contentType: ContentT
       return {
         contentType: 'form',
         body: encodeForm([
-          ['ToCountry', 'US'], ['ToState', 'CA'], ['SmsMessageSid', sm], ['NumMedia', '0'], ['ToCity', 'SAN FRANCISCO'],
-          ['FromZip', '98101'], ['SmsSid', sm], ['FromState', 'WA'], ['SmsStatus', 'received'], ['FromCity', 'SEATTLE'],
-          ['Body', 'twhook probe: is this signature checked?'], ['FromCountry', 'US'], ['To', '+15017122661'], ['ToZip', '94105'],
-          ['NumSegments', '1'], ['MessageSid', sm], ['AccountSid', accountSid], ['From', '+15558675310'], ['ApiVersion', '2010-04-01'],
+          ['ToCountry', 'US'],
+          ['ToState', 'CA'],
+          ['SmsMessageSid', sm],
+          ['NumMedia', '0'],
+          ['ToCity', 'SAN FRANCISCO'],
+          ['FromZip', '98101'],
+          ['SmsSid', sm],
+          ['FromState', 'WA'],
+          ['SmsStatus', 'received'],
+          ['FromCity', 'SEATTLE'],
+          ['Body', 'twhook probe: is this signature checked?'],
+          ['FromCountry', 'US'],
+          ['To', '+15017122661'],
+          ['ToZip', '94105'],
+          ['NumSegments', '1'],
+          ['MessageSid', sm],
+          ['AccountSid', accountSid],
+          ['From', '+15558675310'],
+          ['ApiVersion', '2010-04-01'],
         ]),
       };
     case 'voice':
       return {
         contentType: 'form',
         body: encodeForm([
-          ['AccountSid', accountSid], ['ApiVersion', '2010-04-01'], ['CallSid', ca], ['CallStatus', 'ringing'], ['Called', '+15017122661'],
-          ['CalledCity', 'SAN FRANCISCO'], ['CalledCountry', 'US'], ['CalledState', 'CA'], ['Caller', '+15558675310'], ['CallerCountry', 'US'],
-          ['Direction', 'inbound'], ['From', '+15558675310'], ['FromCountry', 'US'], ['To', '+15017122661'], ['ToCountry', 'US'],
+          ['AccountSid', accountSid],
+          ['ApiVersion', '2010-04-01'],
+          ['CallSid', ca],
+          ['CallStatus', 'ringing'],
+          ['Called', '+15017122661'],
+          ['CalledCity', 'SAN FRANCISCO'],
+          ['CalledCountry', 'US'],
+          ['CalledState', 'CA'],
+          ['Caller', '+15558675310'],
+          ['CallerCountry', 'US'],
+          ['Direction', 'inbound'],
+          ['From', '+15558675310'],
+          ['FromCountry', 'US'],
+          ['To', '+15017122661'],
+          ['ToCountry', 'US'],
         ]),
       };
     case 'status':
       return {
         contentType: 'form',
         body: encodeForm([
-          ['AccountSid', accountSid], ['ApiVersion', '2010-04-01'], ['From', '+15017122661'], ['MessageSid', sm], ['MessageStatus', 'delivered'],
-          ['SmsSid', sm], ['SmsStatus', 'delivered'], ['To', '+15558675310'],
+          ['AccountSid', accountSid],
+          ['ApiVersion', '2010-04-01'],
+          ['From', '+15017122661'],
+          ['MessageSid', sm],
+          ['MessageStatus', 'delivered'],
+          ['SmsSid', sm],
+          ['SmsStatus', 'delivered'],
+          ['To', '+15558675310'],
         ]),
       };
     case 'event-streams':
@@ -95,10 +128,23 @@ function otherUrl(url: string): string {
   const q = parts.rest.search(/[?#]/);
   const path = q === -1 ? parts.rest : parts.rest.slice(0, q);
   const suffix = q === -1 ? '' : parts.rest.slice(q);
-  return parts.scheme + parts.userInfo + parts.host + parts.port + (path.endsWith('/') ? `${path}other` : `${path}-other`) + suffix;
+  return (
+    parts.scheme +
+    parts.userInfo +
+    parts.host +
+    parts.port +
+    (path.endsWith('/') ? `${path}other` : `${path}-other`) +
+    suffix
+  );
 }
 
-export function probeCases(endpoint: string, publicUrl: string, kind: ProbeKind, token: string, accountSid: string): { cases: ProbeCase[]; contentType: ContentType } {
+export function probeCases(
+  endpoint: string,
+  publicUrl: string,
+  kind: ProbeKind,
+  token: string,
+  accountSid: string,
+): { cases: ProbeCase[]; contentType: ContentType } {
   const { contentType, body } = probeBody(kind, accountSid);
   const signed = signRequest({ authToken: token, url: publicUrl, body, contentType });
   const url = sendUrl(endpoint, publicUrl, signed.url);
@@ -107,7 +153,12 @@ export function probeCases(endpoint: string, publicUrl: string, kind: ProbeKind,
   const wrong = signRequest({ authToken: wrongToken, url: publicUrl, body, contentType });
   const forOther = signRequest({ authToken: token, url: otherUrl(publicUrl), body, contentType });
   const changedBody =
-    contentType === 'json' ? body.replace('DELIVERED', 'UNDELIVERED') : body.replace(/(^|&)(Body|CallStatus|MessageStatus)=[^&]*/, (_m, amp: string, name: string) => `${amp}${name}=${name === 'Body' ? 'forged+text' : 'failed'}`);
+    contentType === 'json'
+      ? body.replace('DELIVERED', 'UNDELIVERED')
+      : body.replace(
+          /(^|&)(Body|CallStatus|MessageStatus)=[^&]*/,
+          (_m, amp: string, name: string) => `${amp}${name}=${name === 'Body' ? 'forged+text' : 'failed'}`,
+        );
   const cases: ProbeCase[] = [
     { name: 'correctly signed', expect: 'accept', url, signature: signed.signature, body },
     { name: 'no signature', expect: 'refuse', url, body },
@@ -119,7 +170,13 @@ export function probeCases(endpoint: string, publicUrl: string, kind: ProbeKind,
     // The URL is signed correctly, but its bodySHA256 belongs to another body: an app that
     // checks only the URL (validateRequest instead of validateRequestWithBody) accepts it.
     const other = signRequest({ authToken: token, url: publicUrl, body: changedBody, contentType });
-    cases.push({ name: 'bodySHA256 of another body', expect: 'refuse', url: sendUrl(endpoint, publicUrl, other.url), signature: other.signature, body });
+    cases.push({
+      name: 'bodySHA256 of another body',
+      expect: 'refuse',
+      url: sendUrl(endpoint, publicUrl, other.url),
+      signature: other.signature,
+      body,
+    });
   }
   return { cases, contentType };
 }

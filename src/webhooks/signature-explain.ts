@@ -96,7 +96,15 @@ function basicAuthUser(headers: HeaderValues): string | undefined {
  * credentials, trailing slash, query string, fragment), then two changes. Each comes with the
  * advice that fixes the app.
  */
-const CANDIDATE_HEADERS = ['host', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded', 'x-original-host', 'authorization'];
+const CANDIDATE_HEADERS = [
+  'host',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'forwarded',
+  'x-original-host',
+  'authorization',
+];
 const candidateCache = new Map<string, UrlCandidate[]>();
 
 /** urlCandidates, cached: the failures of a capture file mostly share their URL and headers. */
@@ -123,7 +131,11 @@ function urlCandidates(received: string, headers: HeaderValues): UrlCandidate[] 
   const isHttps = parts.scheme.toLowerCase() === 'https://';
   const forwardedProto = headerValue(headers, 'x-forwarded-proto')?.split(',')[0]?.trim();
 
-  type Change = { apply: (p: UrlParts & { path: string; query: string; fragment: string }) => void; advice: string; dim: string };
+  type Change = {
+    apply: (p: UrlParts & { path: string; query: string; fragment: string }) => void;
+    advice: string;
+    dim: string;
+  };
   const changes: Change[] = [];
 
   // Fragment first: an app that passes the configured URL with #ct=… to the SDK always fails.
@@ -145,14 +157,16 @@ function urlCandidates(received: string, headers: HeaderValues): UrlCandidate[] 
         p.scheme = p.scheme.toLowerCase();
         p.host = p.host.toLowerCase();
       },
-      advice: 'the URL differs only in the case of its scheme or host: Twilio signs them in lower case; validate the URL with them lower-cased (the twilio SDK does so itself, --strict and other validators do not)',
+      advice:
+        'the URL differs only in the case of its scheme or host: Twilio signs them in lower case; validate the URL with them lower-cased (the twilio SDK does so itself, --strict and other validators do not)',
     });
   }
   if (path !== path.toLowerCase()) {
     changes.push({
       dim: 'path-case',
       apply: (p) => void (p.path = p.path.toLowerCase()),
-      advice: 'the path differs only in case: paths are case-sensitive, and Twilio signs the URL exactly as configured; validate the path as Twilio called it',
+      advice:
+        'the path differs only in case: paths are case-sensitive, and Twilio signs the URL exactly as configured; validate the path as Twilio called it',
     });
   }
   changes.push({
@@ -243,7 +257,8 @@ function urlCandidates(received: string, headers: HeaderValues): UrlCandidate[] 
     changes.push({
       dim: 'query',
       apply: (p) => void (p.query = ''),
-      advice: 'signed without the query string: it was added after Twilio signed; validate the URL as configured in Twilio',
+      advice:
+        'signed without the query string: it was added after Twilio signed; validate the URL as configured in Twilio',
     });
     const pairs = query.slice(1).split('&');
     if (pairs.length > 1 && pairs.length <= 12) {
@@ -296,7 +311,10 @@ function urlCandidates(received: string, headers: HeaderValues): UrlCandidate[] 
 function* paramCandidates(r: SignedInput): Generator<{ params: FormParams; reason: string }> {
   const names = Object.keys(r.params);
   if (names.length) {
-    yield { params: NO_PARAMS, reason: 'signed for the URL alone, without the POST parameters: the body was added or changed after signing' };
+    yield {
+      params: NO_PARAMS,
+      reason: 'signed for the URL alone, without the POST parameters: the body was added or changed after signing',
+    };
   }
   if (names.length <= 64) {
     // One copy, each parameter taken out and put back in turn.
@@ -304,7 +322,10 @@ function* paramCandidates(r: SignedInput): Generator<{ params: FormParams; reaso
     for (const name of names) {
       const value = params[name]!;
       delete params[name];
-      yield { params, reason: `the body was changed after signing: the signature matches without the parameter ${name}` };
+      yield {
+        params,
+        reason: `the body was changed after signing: the signature matches without the parameter ${name}`,
+      };
       params[name] = value;
     }
   }
@@ -312,7 +333,8 @@ function* paramCandidates(r: SignedInput): Generator<{ params: FormParams; reaso
   if (raw.includes('+')) {
     yield {
       params: parseForm(raw.replace(/\+/g, '%2B')),
-      reason: "the sender signed a literal '+' but sent it unencoded, which decodes to a space: encode '+' as %2B in the body",
+      reason:
+        "the sender signed a literal '+' but sent it unencoded, which decodes to a space: encode '+' as %2B in the body",
     };
   }
   const repeated = names.filter((n) => Array.isArray(r.params[n]));
@@ -323,7 +345,10 @@ function* paramCandidates(r: SignedInput): Generator<{ params: FormParams; reaso
         const values = params[n] as string[];
         params[n] = pick === 'last' ? values[values.length - 1]! : values[0]!;
       }
-      yield { params, reason: `the signer kept only the ${pick} value of the repeated parameter ${repeated[0]}: every value is signed` };
+      yield {
+        params,
+        reason: `the signer kept only the ${pick} value of the repeated parameter ${repeated[0]}: every value is signed`,
+      };
     }
   }
   const trimmed: FormParams = Object.create(null) as FormParams;
@@ -334,11 +359,19 @@ function* paramCandidates(r: SignedInput): Generator<{ params: FormParams; reaso
     if (JSON.stringify(t) !== JSON.stringify(v)) changed = true;
     trimmed[n] = t;
   }
-  if (changed) yield { params: trimmed, reason: 'signed with the values trimmed: something added or kept whitespace the signer removed' };
+  if (changed)
+    yield {
+      params: trimmed,
+      reason: 'signed with the values trimmed: something added or kept whitespace the signer removed',
+    };
   const queryAt = stripFragment(r.url).indexOf('?');
   if (queryAt !== -1) {
     const merged: FormParams = { ...parseForm(stripFragment(r.url).slice(queryAt + 1)), ...r.params };
-    yield { params: merged, reason: 'the signer added the query string parameters to the POST parameters: only the body parameters are signed' };
+    yield {
+      params: merged,
+      reason:
+        'the signer added the query string parameters to the POST parameters: only the body parameters are signed',
+    };
   }
 }
 
@@ -346,14 +379,31 @@ function bodyCandidates(body: string): Array<{ body: string; reason: string }> {
   const out: Array<{ body: string; reason: string }> = [];
   try {
     const compact = JSON.stringify(JSON.parse(body));
-    if (compact !== body) out.push({ body: compact, reason: 'bodySHA256 matches the JSON re-serialized: hash and validate the raw body bytes, not a re-serialization' });
+    if (compact !== body)
+      out.push({
+        body: compact,
+        reason:
+          'bodySHA256 matches the JSON re-serialized: hash and validate the raw body bytes, not a re-serialization',
+      });
     const pretty = JSON.stringify(JSON.parse(body), null, 2);
-    if (pretty !== body) out.push({ body: pretty, reason: 'bodySHA256 matches the JSON pretty-printed: hash and validate the raw body bytes, not a re-serialization' });
+    if (pretty !== body)
+      out.push({
+        body: pretty,
+        reason:
+          'bodySHA256 matches the JSON pretty-printed: hash and validate the raw body bytes, not a re-serialization',
+      });
   } catch {
     // Not JSON: only whitespace variants.
   }
-  if (body.trim() !== body) out.push({ body: body.trim(), reason: 'bodySHA256 matches the body without surrounding whitespace: pass the raw body unchanged' });
-  out.push({ body: `${body}\n`, reason: 'bodySHA256 matches the body with a final newline: pass the raw body unchanged' });
+  if (body.trim() !== body)
+    out.push({
+      body: body.trim(),
+      reason: 'bodySHA256 matches the body without surrounding whitespace: pass the raw body unchanged',
+    });
+  out.push({
+    body: `${body}\n`,
+    reason: 'bodySHA256 matches the body with a final newline: pass the raw body unchanged',
+  });
   return out;
 }
 
@@ -373,7 +423,12 @@ function explainFailure(r: SignedInput, headers: HeaderValues): Explanation {
     const advice = [...candidate.advice];
     // The port, when dropped on top of another change (the SDK alone would have dropped it).
     const signedPort = splitUrl(hit.signed)?.port ?? '';
-    if (receivedPort && !signedPort && candidate.url.includes(receivedPort) && !advice.some((a) => a.includes('port'))) {
+    if (
+      receivedPort &&
+      !signedPort &&
+      candidate.url.includes(receivedPort) &&
+      !advice.some((a) => a.includes('port'))
+    ) {
       advice.push(`and without the port ${receivedPort}`);
     }
     return {
@@ -394,13 +449,20 @@ function explainFailure(r: SignedInput, headers: HeaderValues): Explanation {
         };
       }
       const asForm = signs(r.url, parseForm(bodyText(r.body)));
-      if (asForm) return { reason: `this is a form-signed request: verify it as --content-type form${tokenNote(asForm.index)}`, tokenIndex: asForm.index + 1 };
-      return { reason: `the URL has no bodySHA256 query parameter: a JSON webhook is signed over the URL with ?bodySHA256=<hex> (the SHA-256 of the body)` };
+      if (asForm)
+        return {
+          reason: `this is a form-signed request: verify it as --content-type form${tokenNote(asForm.index)}`,
+          tokenIndex: asForm.index + 1,
+        };
+      return {
+        reason: `the URL has no bodySHA256 query parameter: a JSON webhook is signed over the URL with ?bodySHA256=<hex> (the SHA-256 of the body)`,
+      };
     }
     if (urlHit) {
       const text = bodyText(r.body);
       for (const candidate of bodyCandidates(text)) {
-        if (safeEqual(expected, getExpectedBodyHash(candidate.body))) return { reason: candidate.reason, tokenIndex: urlHit.index + 1 };
+        if (safeEqual(expected, getExpectedBodyHash(candidate.body)))
+          return { reason: candidate.reason, tokenIndex: urlHit.index + 1 };
       }
       return {
         reason: `the signature matches the URL${tokenNote(urlHit.index)} but bodySHA256 does not match the body: the JSON body was changed after signing (validate the raw body, not a re-serialization)`,
@@ -410,7 +472,12 @@ function explainFailure(r: SignedInput, headers: HeaderValues): Explanation {
     }
     for (const candidate of cachedUrlCandidates(r.url, headers)) {
       const hit = signs(candidate.url, NO_PARAMS);
-      if (hit) return urlReason(candidate, hit, bodyHashMatches(r.url, r.body) ? '' : ' (and bodySHA256 does not match the body)');
+      if (hit)
+        return urlReason(
+          candidate,
+          hit,
+          bodyHashMatches(r.url, r.body) ? '' : ' (and bodySHA256 does not match the body)',
+        );
     }
     return { reason: noMatchReason(tokens.length) };
   }
@@ -421,10 +488,21 @@ function explainFailure(r: SignedInput, headers: HeaderValues): Explanation {
   }
   for (const candidate of paramCandidates(r)) {
     const hit = signs(r.url, candidate.params);
-    if (hit) return { reason: `${candidate.reason}${tokenNote(hit.index)}`, matchedUrl: hit.signed, tokenIndex: hit.index + 1 };
+    if (hit)
+      return {
+        reason: `${candidate.reason}${tokenNote(hit.index)}`,
+        matchedUrl: hit.signed,
+        tokenIndex: hit.index + 1,
+      };
   }
-  const asJson = r.url.includes('bodySHA256=') ? undefined : signs(withQueryParam(r.url, 'bodySHA256', bodyHash(r.body)), NO_PARAMS);
-  if (asJson) return { reason: `this is a JSON-signed request: verify it as --content-type json${tokenNote(asJson.index)}`, tokenIndex: asJson.index + 1 };
+  const asJson = r.url.includes('bodySHA256=')
+    ? undefined
+    : signs(withQueryParam(r.url, 'bodySHA256', bodyHash(r.body)), NO_PARAMS);
+  if (asJson)
+    return {
+      reason: `this is a JSON-signed request: verify it as --content-type json${tokenNote(asJson.index)}`,
+      tokenIndex: asJson.index + 1,
+    };
   return { reason: noMatchReason(tokens.length) };
 }
 

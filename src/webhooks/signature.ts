@@ -123,9 +123,18 @@ export function signRequest(options: SignRequestOptions): SignedRequest {
   const contentType = options.contentType ?? 'form';
   const url = stripFragment(options.url);
   if (contentType === 'json') {
-    const body = options.body ?? (options.params ? JSON.stringify(Array.isArray(options.params) ? Object.fromEntries(options.params) : options.params) : '');
+    const body =
+      options.body ??
+      (options.params
+        ? JSON.stringify(Array.isArray(options.params) ? Object.fromEntries(options.params) : options.params)
+        : '');
     const signedUrl = withQueryParam(url, 'bodySHA256', getExpectedBodyHash(body));
-    return { signature: getExpectedTwilioSignature(options.authToken, signedUrl, {}), url: signedUrl, body, contentType };
+    return {
+      signature: getExpectedTwilioSignature(options.authToken, signedUrl, {}),
+      url: signedUrl,
+      body,
+      contentType,
+    };
   }
   let params: FormParams;
   let body: string;
@@ -134,7 +143,9 @@ export function signRequest(options: SignRequestOptions): SignedRequest {
     params = options.bodyParams ?? parseForm(body);
   } else {
     const input = options.params ?? {};
-    params = Array.isArray(input) ? pairsToParams(input as ReadonlyArray<readonly [string, string]>) : (input as FormParams);
+    params = Array.isArray(input)
+      ? pairsToParams(input as ReadonlyArray<readonly [string, string]>)
+      : (input as FormParams);
     body = encodeForm(input);
   }
   return { signature: getExpectedTwilioSignature(options.authToken, url, params), url, body, contentType };
@@ -175,7 +186,8 @@ function sdkMatch(r: SignedInput, limit = r.tokens.length): number {
 export function signedVariant(token: string, signature: string, url: string, params: FormParams): string | undefined {
   const [without, withPort] = strictUrls(url);
   if (safeEqual(signature, getExpectedTwilioSignature(token, without, params))) return without;
-  if (withPort !== undefined && safeEqual(signature, getExpectedTwilioSignature(token, withPort, params))) return withPort;
+  if (withPort !== undefined && safeEqual(signature, getExpectedTwilioSignature(token, withPort, params)))
+    return withPort;
   return undefined;
 }
 
@@ -206,7 +218,8 @@ export function bodyHashMatches(url: string, body: string | Uint8Array): boolean
 function strictMatch(r: SignedInput): number {
   if (r.contentType === 'json' && !bodyHashMatches(r.url, r.body)) return -1;
   const params = r.contentType === 'json' ? NO_PARAMS : r.params;
-  for (let i = 0; i < r.tokens.length; i++) if (signedVariant(r.tokens[i]!, r.signature, r.url, params) !== undefined) return i;
+  for (let i = 0; i < r.tokens.length; i++)
+    if (signedVariant(r.tokens[i]!, r.signature, r.url, params) !== undefined) return i;
   return -1;
 }
 
@@ -244,7 +257,9 @@ export function signedInput(options: VerifyRequestOptions, signature: string): S
   const body = options.body ?? '';
   const method = options.method?.toUpperCase();
   const params =
-    contentType === 'json' || method === 'GET' || method === 'HEAD' ? NO_PARAMS : (options.params ?? parseForm(bodyText(body)));
+    contentType === 'json' || method === 'GET' || method === 'HEAD'
+      ? NO_PARAMS
+      : (options.params ?? parseForm(bodyText(body)));
   return { url: options.url, signature, contentType, params, body, tokens: options.authTokens };
 }
 
@@ -291,7 +306,9 @@ export function verifyRequest(options: VerifyRequestOptions): Verdict {
     result.tokenIndex = index + 1;
     const notes: string[] = [];
     if (index > 0) {
-      notes.push(`signed with auth token ${ordinal(index + 1)} of ${tokens.length}: an app that checks only the first token rejects it`);
+      notes.push(
+        `signed with auth token ${ordinal(index + 1)} of ${tokens.length}: an app that checks only the first token rejects it`,
+      );
     }
     if (r.url.indexOf('@') !== -1 && splitUrl(r.url)?.userInfo) {
       notes.push(`the signature covers the URL with its basic-auth credentials (${maskUrl(r.url)})`);
@@ -320,4 +337,3 @@ function describeDisagreement(r: SignedInput, sdkValid: boolean): string {
   }
   return `the URL as received matches (strict) but ${detail}`;
 }
-

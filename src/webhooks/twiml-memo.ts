@@ -20,7 +20,10 @@ export function memoTwimlCheck(): TwimlChecker {
     check(answer) {
       const size = typeof answer.body === 'string' ? answer.body.length : answer.body.byteLength;
       if (size > MAX_BODY) return checkTwimlAnswer(answer);
-      const text = typeof answer.body === 'string' ? answer.body : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength).toString('latin1');
+      const text =
+        typeof answer.body === 'string'
+          ? answer.body
+          : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength).toString('latin1');
       // latin1 keeps every byte as one character: two bodies map to one key only when equal.
       const key = `${answer.status}\n${answer.contentType ?? ''}\n${answer.channel ?? ''}\n${typeof answer.body === 'string' ? 's' : 'b'}${text}`;
       let check = seen.get(key);

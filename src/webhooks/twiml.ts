@@ -65,20 +65,58 @@ export function twilioErrorUrl(code: number): string {
 export const MAX_TWIML_BYTES = 64 * 1024;
 
 const VOICE_VERBS = new Set([
-  'Say', 'Play', 'Gather', 'Dial', 'Record', 'Redirect', 'Hangup', 'Pause', 'Reject', 'Enqueue',
-  'Leave', 'Connect', 'Refer', 'Pay', 'Start', 'Stop', 'Echo', 'Sms',
+  'Say',
+  'Play',
+  'Gather',
+  'Dial',
+  'Record',
+  'Redirect',
+  'Hangup',
+  'Pause',
+  'Reject',
+  'Enqueue',
+  'Leave',
+  'Connect',
+  'Refer',
+  'Pay',
+  'Start',
+  'Stop',
+  'Echo',
+  'Sms',
 ]);
 const MESSAGING_VERBS = new Set(['Message', 'Redirect']);
 const ALL_VERBS = new Set([...VOICE_VERBS, ...MESSAGING_VERBS]);
 
 /** Elements allowed inside each verb or noun; anything else nested is a schema warning. */
 const CHILDREN: Record<string, ReadonlySet<string>> = {
-  Say: new Set(['break', 'emphasis', 'lang', 'p', 'phoneme', 'prosody', 's', 'say-as', 'sub', 'w', 'amazon:effect', 'amazon:domain']),
+  Say: new Set([
+    'break',
+    'emphasis',
+    'lang',
+    'p',
+    'phoneme',
+    'prosody',
+    's',
+    'say-as',
+    'sub',
+    'w',
+    'amazon:effect',
+    'amazon:domain',
+  ]),
   Gather: new Set(['Say', 'Play', 'Pause']),
   Dial: new Set(['Number', 'Client', 'Sip', 'Conference', 'Queue', 'Sim', 'Application', 'WhatsApp']),
   Client: new Set(['Identity', 'Parameter']),
   Application: new Set(['ApplicationSid', 'Parameter']),
-  Connect: new Set(['Stream', 'Room', 'Conversation', 'VirtualAgent', 'Autopilot', 'ConversationRelay', 'Assistant', 'AiSession']),
+  Connect: new Set([
+    'Stream',
+    'Room',
+    'Conversation',
+    'VirtualAgent',
+    'Autopilot',
+    'ConversationRelay',
+    'Assistant',
+    'AiSession',
+  ]),
   Start: new Set(['Stream', 'Siprec', 'Transcription', 'Recording', 'ConversationRelay']),
   Stop: new Set(['Stream', 'Siprec', 'Transcription', 'Recording']),
   Stream: new Set(['Parameter']),
@@ -112,7 +150,10 @@ export interface TwimlInspection {
 export function inspectTwimlAnswer(answer: TwimlAnswer): TwimlInspection {
   const { status, channel } = answer;
   // Decoded in place (Buffer.from(uint8array) would copy the bytes first).
-  const text = typeof answer.body === 'string' ? answer.body : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength).toString('utf8');
+  const text =
+    typeof answer.body === 'string'
+      ? answer.body
+      : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength).toString('utf8');
   const size = typeof answer.body === 'string' ? Buffer.byteLength(answer.body) : answer.body.byteLength;
   const mime = (answer.contentType ?? '').split(';')[0]!.trim().toLowerCase();
   const none = (check: TwimlCheck): TwimlInspection => ({ check, kind: 'none' });
@@ -127,10 +168,21 @@ export function inspectTwimlAnswer(answer: TwimlAnswer): TwimlInspection {
   if (empty && status === 204 && channel !== 'voice') return none({ ok: true, problems: [], effect: 'no reply' });
 
   if (mime.startsWith('audio/') && channel !== 'messaging') {
-    return { check: { ok: true, problems: [], effect: `Twilio will play this audio${channel ? '' : ' on a call'} and hang up` }, kind: 'audio' };
+    return {
+      check: {
+        ok: true,
+        problems: [],
+        effect: `Twilio will play this audio${channel ? '' : ' on a call'} and hang up`,
+      },
+      kind: 'audio',
+    };
   }
   if (mime === 'text/plain' && !(empty && channel === 'voice')) {
-    return { check: { ok: true, problems: [], effect: plainTextEffect(text, channel) }, kind: empty ? 'none' : 'text', text };
+    return {
+      check: { ok: true, problems: [], effect: plainTextEffect(text, channel) },
+      kind: empty ? 'none' : 'text',
+      text,
+    };
   }
 
   if (!isXmlType(mime)) {
@@ -140,13 +192,15 @@ export function inspectTwimlAnswer(answer: TwimlAnswer): TwimlInspection {
     const problems = [`${ctLabel} ${what}: answer TwiML with Content-Type ${accepted}`];
     if (!empty) {
       const parsed = parseXml(text);
-      if (parsed.ok && parsed.root.name !== 'Response') problems.push(`the root element is <${parsed.root.name}>, not <Response>`);
+      if (parsed.ok && parsed.root.name !== 'Response')
+        problems.push(`the root element is <${parsed.root.name}>, not <Response>`);
     }
     return none(fail(12300, problems));
   }
 
   if (empty) return none(fail(12100, ['the body is empty: answer at least <Response/>']));
-  if (size > MAX_TWIML_BYTES) return none(fail(11750, [`the TwiML is ${size} bytes; Twilio stops at ${MAX_TWIML_BYTES}`]));
+  if (size > MAX_TWIML_BYTES)
+    return none(fail(11750, [`the TwiML is ${size} bytes; Twilio stops at ${MAX_TWIML_BYTES}`]));
 
   if (mime === 'text/html' && looksLikeHtmlPage(text)) {
     return none(fail(12100, [`an HTML page, not TwiML: ${JSON.stringify(firstWords(text))}`]));
@@ -163,7 +217,9 @@ export function inspectTwimlAnswer(answer: TwimlAnswer): TwimlInspection {
 }
 
 function plainTextEffect(text: string, channel: TwimlAnswer['channel']): string {
-  const xmlInside = /^\s*(<\?xml|<Response[\s>/])/.test(text) ? ', XML tags included: answer TwiML with Content-Type text/xml' : '';
+  const xmlInside = /^\s*(<\?xml|<Response[\s>/])/.test(text)
+    ? ', XML tags included: answer TwiML with Content-Type text/xml'
+    : '';
   if (channel === 'voice') return `Twilio will read this text${xmlInside ? ' aloud' : ''} and hang up${xmlInside}`;
   if (channel === 'messaging') {
     return text.trim() ? `Twilio will send this text back as the reply${xmlInside}` : 'no reply';
@@ -173,7 +229,11 @@ function plainTextEffect(text: string, channel: TwimlAnswer['channel']): string 
 
 function looksLikeHtmlPage(text: string): boolean {
   const start = text.trimStart().slice(0, 200).toLowerCase();
-  return start.startsWith('<!doctype html') || start.startsWith('<html') || /^<(head|body|div|p|h1|title|pre)[\s>]/.test(start);
+  return (
+    start.startsWith('<!doctype html') ||
+    start.startsWith('<html') ||
+    /^<(head|body|div|p|h1|title|pre)[\s>]/.test(start)
+  );
 }
 
 /** The first words a person would read on an HTML page (its title or heading, usually). */
@@ -215,7 +275,8 @@ function schemaProblems(root: XmlElement, channel: TwimlAnswer['channel']): stri
   for (const verb of root.children) {
     if (!allowed.has(verb.name)) {
       const known = [...ALL_VERBS].find((v) => v.toLowerCase() === verb.name.toLowerCase());
-      if (known && known !== verb.name) problems.push(`unknown verb <${verb.name}>: verbs are case-sensitive, write <${known}>`);
+      if (known && known !== verb.name)
+        problems.push(`unknown verb <${verb.name}>: verbs are case-sensitive, write <${known}>`);
       else if (known) problems.push(`<${verb.name}> is not a ${channel} verb`);
       else problems.push(`unknown verb <${verb.name}>`);
       continue;
@@ -297,7 +358,8 @@ export function parseXml(input: string): XmlParse {
     const bracket = source.indexOf('[', doctype);
     // An internal subset can declare entities: TwiML has no use for them, and they are a way to
     // make a parser expand a small answer into a huge one.
-    if (bracket >= 0 && (end < 0 || bracket < end)) return error('internal DTD subsets are not supported by TwiML', doctype);
+    if (bracket >= 0 && (end < 0 || bracket < end))
+      return error('internal DTD subsets are not supported by TwiML', doctype);
   }
 
   const valid = XMLValidator.validate(source, { allowBooleanAttributes: false });
@@ -310,7 +372,8 @@ export function parseXml(input: string): XmlParse {
     // The validator keeps attribute names in a plain object, where __proto__ is special.
     const tags = /<([^\s/>!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>/g;
     for (let m = tags.exec(source); m; m = tags.exec(source)) {
-      if ((m[2]!.match(/(?:^|\s)__proto__\s*=/g) ?? []).length > 1) return error(`attribute __proto__ repeated in <${m[1]}>`, m.index);
+      if ((m[2]!.match(/(?:^|\s)__proto__\s*=/g) ?? []).length > 1)
+        return error(`attribute __proto__ repeated in <${m[1]}>`, m.index);
     }
   }
   let tree: Ordered;
@@ -446,12 +509,15 @@ function describeXmlError(msg: string, source: string, at: number): string {
     if (firstTag < 0 || at < firstTag) return 'text before the root element';
     return `unexpected ${JSON.stringify(m[1])}`;
   }
-  if ((m = /^Expected closing tag '([^']*)' \(opened in line \d+, col \d+\) instead of closing tag '([^']*)'/.exec(msg))) {
+  if (
+    (m = /^Expected closing tag '([^']*)' \(opened in line \d+, col \d+\) instead of closing tag '([^']*)'/.exec(msg))
+  ) {
     const hint = m[1]!.toLowerCase() === m[2]!.toLowerCase() ? ' (XML is case-sensitive)' : '';
     return `</${m[2]}> closes <${m[1]}>${hint}`;
   }
   if ((m = /^Unclosed tag '([^']*)'/.exec(msg))) return `<${m[1]}> is never closed`;
-  if ((m = /^Closing tag '([^']*)' has not been opened/.exec(msg))) return `closing tag </${m[1]}> without an opening tag`;
+  if ((m = /^Closing tag '([^']*)' has not been opened/.exec(msg)))
+    return `closing tag </${m[1]}> without an opening tag`;
   if (/^Start tag expected/.test(msg)) return 'no root element';
   if (/^Extra text at the end/.test(msg)) return 'text after the root element';
   if (/^XML declaration allowed only at the start/.test(msg)) return 'the XML declaration must be the very first bytes';

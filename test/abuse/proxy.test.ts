@@ -4,7 +4,13 @@
  * and mid-answer. Whatever one caller does, the proxy keeps answering the others, and a normal
  * request afterwards still goes through. Every loop is bounded in count and time.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestEvent } from '../../src/dev/events.js';
@@ -57,15 +63,21 @@ async function startApp(): Promise<{ port: number; seen: string[] }> {
   });
   server.keepAliveTimeout = 1_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return { port: (server.address() as AddressInfo).port, seen };
 }
 
 /** The proxy as `dev` runs it: classifying payloads and checking signatures on every request. */
-async function startAbusedProxy(options: Partial<ProxyOptions> = {}, publicUrl: string | null = PUBLIC): Promise<{ proxy: ProxyServer; events: RequestEvent[]; app: Awaited<ReturnType<typeof startApp>> }> {
+async function startAbusedProxy(
+  options: Partial<ProxyOptions> = {},
+  publicUrl: string | null = PUBLIC,
+): Promise<{ proxy: ProxyServer; events: RequestEvent[]; app: Awaited<ReturnType<typeof startApp>> }> {
   const app = await startApp();
   const events: RequestEvent[] = [];
   const proxy = await startProxy({
@@ -73,12 +85,24 @@ async function startAbusedProxy(options: Partial<ProxyOptions> = {}, publicUrl: 
     bodyLimit: 64 * 1024,
     timeoutsFor: () => ({ readMs: 5_000, totalMs: 5_000 }),
     inspect: (input) => {
-      const c = classify({ method: input.method, url: input.path, headers: input.headers, body: input.body.toString('utf8') });
+      const c = classify({
+        method: input.method,
+        url: input.path,
+        headers: input.headers,
+        body: input.body.toString('utf8'),
+      });
       return { kind: c.kind, gist: c.gist, expectsTwiml: c.expectsTwiml };
     },
     verify: (input) => {
       const signature = input.headers['x-twilio-signature'];
-      const v = verifyRequest({ url: input.url, signature: Array.isArray(signature) ? signature[0] : signature, body: input.body, headers: input.headers, authTokens: [TOKEN], method: input.method });
+      const v = verifyRequest({
+        url: input.url,
+        signature: Array.isArray(signature) ? signature[0] : signature,
+        body: input.body,
+        headers: input.headers,
+        authTokens: [TOKEN],
+        method: input.method,
+      });
       return { status: v.verdict, reason: v.reason ?? '' };
     },
     onEvent: (e) => events.push(e),
@@ -96,11 +120,28 @@ interface Answer {
 
 /** One ordinary, signed webhook through the proxy. */
 function webhook(proxy: ProxyServer, path = '/sms', n = 0): Promise<Answer> {
-  const signed = signRequest({ authToken: TOKEN, url: `${PUBLIC}${path}`, params: { From: '+15551230000', To: '+15017122661', Body: `hello ${n}`, MessageSid: `SM${String(n).padStart(32, '0')}` } });
+  const signed = signRequest({
+    authToken: TOKEN,
+    url: `${PUBLIC}${path}`,
+    params: {
+      From: '+15551230000',
+      To: '+15017122661',
+      Body: `hello ${n}`,
+      MessageSid: `SM${String(n).padStart(32, '0')}`,
+    },
+  });
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       `${proxy.url}${path}`,
-      { method: 'POST', agent: false, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signed.signature, 'Content-Length': Buffer.byteLength(signed.body) } },
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'X-Twilio-Signature': signed.signature,
+          'Content-Length': Buffer.byteLength(signed.body),
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -141,7 +182,10 @@ async function raw(proxy: ProxyServer, bytes: string | Buffer, waitMs = 3_000): 
 /** The proxy still works: a normal webhook is answered by the app. */
 async function stillServes(proxy: ProxyServer, n = 999): Promise<void> {
   const answer = await webhook(proxy, `/sms/after-${n}`, n);
-  expect(answer).toEqual({ status: 200, body: `<Response><Message>/sms/after-${n} ${answer.body.match(/ (\d+)</)![1]}</Message></Response>` });
+  expect(answer).toEqual({
+    status: 200,
+    body: `<Response><Message>/sms/after-${n} ${answer.body.match(/ (\d+)</)![1]}</Message></Response>`,
+  });
 }
 
 async function until(condition: () => boolean, what: string, ms = 5_000): Promise<void> {
@@ -164,7 +208,9 @@ describe('proxy under load', () => {
     });
     await until(() => events.length === 200, '200 events');
     expect(new Set(events.map((e) => e.id)).size).toBe(200);
-    expect(events.every((e) => e.outcome === 'answered' && e.verdict.status === 'valid' && e.kind === 'inbound-sms')).toBe(true);
+    expect(
+      events.every((e) => e.outcome === 'answered' && e.verdict.status === 'valid' && e.kind === 'inbound-sms'),
+    ).toBe(true);
     expect(app.seen).toHaveLength(200);
     await until(() => proxy.inFlight() === 0, 'no request in flight');
   });
@@ -176,15 +222,29 @@ describe('forgeries under load', () => {
     const forged = (i: number) =>
       new Promise<Answer>((resolve, reject) => {
         const body = `From=%2B15551230000&Body=forged-${i}`;
-        const req = httpRequest(`${proxy.url}/sms/forged-${i}`, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'Content-Length': body.length } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString() }));
-        });
+        const req = httpRequest(
+          `${proxy.url}/sms/forged-${i}`,
+          {
+            method: 'POST',
+            agent: false,
+            headers: {
+              'Content-Type': 'application/x-www-form-urlencoded',
+              'X-Twilio-Signature': 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+              'Content-Length': body.length,
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString() }));
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
-    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? forged(i) : webhook(proxy, `/sms/real-${i}`, i))));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => (i % 2 ? forged(i) : webhook(proxy, `/sms/real-${i}`, i))),
+    );
     answers.forEach((a, i) => expect(a.status, `request ${i}`).toBe(i % 2 ? 403 : 200));
     await until(() => events.length === 200, '200 events');
     expect(app.seen.filter((s) => s.includes('forged'))).toEqual([]);
@@ -214,7 +274,9 @@ describe('slow senders', () => {
       slow[1]!.write(head[20 + second]!);
       slow[2]!.write(body[second]!);
       // Meanwhile, ordinary webhooks go through.
-      served.push(...(await Promise.all(Array.from({ length: 5 }, (_, i) => webhook(proxy, `/sms/fast-${second}-${i}`, i)))));
+      served.push(
+        ...(await Promise.all(Array.from({ length: 5 }, (_, i) => webhook(proxy, `/sms/fast-${second}-${i}`, i)))),
+      );
       await sleep(1_000);
     }
     expect(served).toHaveLength(15);
@@ -235,7 +297,10 @@ describe('slow senders', () => {
 describe('oversized requests', () => {
   it('refuses a declared body over the limit with 413 without reading it, and goes on', async () => {
     const { proxy, events, app } = await startAbusedProxy();
-    const reply = await raw(proxy, `POST /sms/huge HTTP/1.1\r\nHost: x\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n${'a'.repeat(1000)}`);
+    const reply = await raw(
+      proxy,
+      `POST /sms/huge HTTP/1.1\r\nHost: x\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n${'a'.repeat(1000)}`,
+    );
     expect(reply).toMatch(/^HTTP\/1\.1 413 /);
     expect(reply).toContain('twhook: request body over 64 KiB');
     await until(() => events.some((e) => e.outcome === 'too-large'), 'the too-large event');
@@ -266,9 +331,15 @@ describe('oversized requests', () => {
 
   it("answers headers over Node's limit with 431 and goes on", async () => {
     const { proxy, events } = await startAbusedProxy();
-    const reply = await raw(proxy, `POST /sms HTTP/1.1\r\nHost: x\r\nX-Big: ${'h'.repeat(64 * 1024)}\r\nContent-Length: 0\r\n\r\n`);
+    const reply = await raw(
+      proxy,
+      `POST /sms HTTP/1.1\r\nHost: x\r\nX-Big: ${'h'.repeat(64 * 1024)}\r\nContent-Length: 0\r\n\r\n`,
+    );
     expect(reply).toMatch(/^HTTP\/1\.1 431 /);
-    const many = await raw(proxy, `GET / HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`);
+    const many = await raw(
+      proxy,
+      `GET / HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`,
+    );
     expect(many).toMatch(/^HTTP\/1\.1 431 /);
     expect(events).toHaveLength(0);
     await stillServes(proxy);
@@ -276,8 +347,13 @@ describe('oversized requests', () => {
 
   it('a 64 KiB form with a forged signature is checked and forwarded, with a verdict', async () => {
     const { proxy, events } = await startAbusedProxy();
-    const body = Array.from({ length: 1500 }, (_, i) => `P${i}=${'x'.repeat(30)}`).join('&').slice(0, 64 * 1024);
-    const reply = await raw(proxy, `POST /sms/forged HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Twilio-Signature: forged\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    const body = Array.from({ length: 1500 }, (_, i) => `P${i}=${'x'.repeat(30)}`)
+      .join('&')
+      .slice(0, 64 * 1024);
+    const reply = await raw(
+      proxy,
+      `POST /sms/forged HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Twilio-Signature: forged\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
     expect(reply).toMatch(/^HTTP\/1\.1 200 /);
     await until(() => events.length === 1, 'the event');
     expect(events[0]!.verdict.status).toBe('invalid');
@@ -291,12 +367,27 @@ describe('malformed HTTP', () => {
     ['a request line with a bad version', 'GET /sms HTTP/9.9\r\nHost: x\r\n\r\n'],
     ['a method with spaces in it', 'PO ST /sms HTTP/1.1\r\nHost: x\r\n\r\n'],
     ['a bad chunk size', 'POST /sms HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n'],
-    ['a chunk longer than announced', 'POST /sms HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabcdef\r\n0\r\n\r\n'],
-    ['both Content-Length and Transfer-Encoding (smuggling)', 'POST /sms HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: x\r\n\r\n'],
-    ['two different Content-Lengths', 'POST /sms HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde'],
+    [
+      'a chunk longer than announced',
+      'POST /sms HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabcdef\r\n0\r\n\r\n',
+    ],
+    [
+      'both Content-Length and Transfer-Encoding (smuggling)',
+      'POST /sms HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: x\r\n\r\n',
+    ],
+    [
+      'two different Content-Lengths',
+      'POST /sms HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde',
+    ],
     ['a negative Content-Length', 'POST /sms HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n'],
-    ['a header split by a bare CR (injection)', 'POST /sms HTTP/1.1\r\nHost: x\r\nX-A: a\rX-Twilio-Signature: forged\r\nContent-Length: 0\r\n\r\n'],
-    ['a header split by a bare LF (injection)', 'POST /sms HTTP/1.1\r\nHost: x\r\nX-A: a\nX-Injected: yes\r\nContent-Length: 0\r\n\r\n'],
+    [
+      'a header split by a bare CR (injection)',
+      'POST /sms HTTP/1.1\r\nHost: x\r\nX-A: a\rX-Twilio-Signature: forged\r\nContent-Length: 0\r\n\r\n',
+    ],
+    [
+      'a header split by a bare LF (injection)',
+      'POST /sms HTTP/1.1\r\nHost: x\r\nX-A: a\nX-Injected: yes\r\nContent-Length: 0\r\n\r\n',
+    ],
     ['a header name with a space', 'POST /sms HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n'],
     ['a header line without a colon', 'POST /sms HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n'],
     ['a NUL in a header value', 'POST /sms HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n'],
@@ -343,7 +434,12 @@ describe('malformed HTTP', () => {
   it('pipelined requests on one connection are each answered, in order', async () => {
     const { proxy } = await startAbusedProxy();
     const one = (i: number) => `POST /sms/p${i} HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nn=${i}`;
-    const reply = await raw(proxy, Array.from({ length: 10 }, (_, i) => one(i)).join('') + 'GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 5_000);
+    const reply = await raw(
+      proxy,
+      Array.from({ length: 10 }, (_, i) => one(i)).join('') +
+        'GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      5_000,
+    );
     const order = [...reply.matchAll(/<Message>(\/\S+) /g)].map((m) => m[1]);
     expect(order).toEqual([...Array.from({ length: 10 }, (_, i) => `/sms/p${i}`), '/last']);
   });
@@ -355,7 +451,9 @@ describe('callers that disconnect', () => {
     for (let i = 0; i < 5; i++) {
       const socket = await rawSocket(proxy);
       socket.on('error', () => undefined);
-      socket.write(`POST /sms/cut-${i} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nBody=only-part`);
+      socket.write(
+        `POST /sms/cut-${i} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nBody=only-part`,
+      );
       await sleep(50);
       socket.destroy();
     }
@@ -363,7 +461,9 @@ describe('callers that disconnect', () => {
     await until(() => proxy.inFlight() === 0, 'no request in flight');
     // The app never got a body that was cut short presented as complete.
     expect(app.seen.filter((s) => s.includes('/sms/cut-') && !s.endsWith(' 100'))).toEqual([]);
-    expect(events.filter((e) => e.request.path.startsWith('/sms/cut-')).every((e) => e.outcome !== 'answered')).toBe(true);
+    expect(events.filter((e) => e.request.path.startsWith('/sms/cut-')).every((e) => e.outcome !== 'answered')).toBe(
+      true,
+    );
   });
 
   it('mid-answer (a large answer, the caller leaves after the first bytes): caller-gone, and the proxy goes on', async () => {
@@ -376,8 +476,15 @@ describe('callers that disconnect', () => {
       await first;
       socket.destroy();
     }
-    await until(() => events.filter((e) => e.request.path.startsWith('/big-answer')).length === 3, 'three big-answer events');
-    expect(events.filter((e) => e.request.path.startsWith('/big-answer')).map((e) => e.outcome)).toEqual(['caller-gone', 'caller-gone', 'caller-gone']);
+    await until(
+      () => events.filter((e) => e.request.path.startsWith('/big-answer')).length === 3,
+      'three big-answer events',
+    );
+    expect(events.filter((e) => e.request.path.startsWith('/big-answer')).map((e) => e.outcome)).toEqual([
+      'caller-gone',
+      'caller-gone',
+      'caller-gone',
+    ]);
     await until(() => proxy.inFlight() === 0, 'no request in flight');
     await stillServes(proxy);
   });

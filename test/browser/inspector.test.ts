@@ -26,8 +26,22 @@ const chromium = findChromium();
 const skipReason = !chromium ? NO_CHROMIUM : !built ? 'no build: run npm run build' : undefined;
 if (skipReason) console.warn(`test/browser/inspector.test.ts skipped: ${skipReason}`);
 
-const CALL = { AccountSid: ACCOUNT, CallSid: 'CA5e55105e55105e55105e55105e5510ab', From: '+15551230000', To: '+15017122661', CallStatus: 'ringing', Direction: 'inbound' };
-const SMS = { AccountSid: ACCOUNT, MessageSid: 'SM5e55105e55105e55105e55105e5510cd', From: '+15559870000', To: '+15017122661', Body: 'Hello from the test', NumMedia: '0' };
+const CALL = {
+  AccountSid: ACCOUNT,
+  CallSid: 'CA5e55105e55105e55105e55105e5510ab',
+  From: '+15551230000',
+  To: '+15017122661',
+  CallStatus: 'ringing',
+  Direction: 'inbound',
+};
+const SMS = {
+  AccountSid: ACCOUNT,
+  MessageSid: 'SM5e55105e55105e55105e55105e5510cd',
+  From: '+15559870000',
+  To: '+15017122661',
+  Body: 'Hello from the test',
+  NumMedia: '0',
+};
 
 describe.skipIf(!!skipReason)('the web inspector in Chromium', () => {
   let app: TwilioApp;
@@ -41,7 +55,10 @@ describe.skipIf(!!skipReason)('the web inspector in Chromium', () => {
   const send = async (path: string, params: Record<string, string>, how: 'signed' | 'forged' = 'signed') => {
     const signed = signRequest({ authToken: TOKEN, url: `${PUBLIC}${path}`, params });
     const body = how === 'forged' ? signed.body.replace('Hello', 'Jello') : signed.body;
-    return post(`${proxy}${path}`, body, { 'X-Twilio-Signature': signed.signature, 'I-Twilio-Idempotency-Token': `${path}-${Math.random()}` });
+    return post(`${proxy}${path}`, body, {
+      'X-Twilio-Signature': signed.signature,
+      'I-Twilio-Idempotency-Token': `${path}-${Math.random()}`,
+    });
   };
 
   beforeAll(async () => {
@@ -50,18 +67,48 @@ describe.skipIf(!!skipReason)('the web inspector in Chromium', () => {
       authToken: TOKEN,
       trustProxy: true,
       // Echoes the message, so an edited replay's answer differs from the captured one.
-      reply: (seen) => (seen.path === '/sms' ? { status: 200, contentType: 'text/xml', body: `<Response><Message>Got: ${String(seen.params.Body)}</Message></Response>` } : defaultReply(seen)),
+      reply: (seen) =>
+        seen.path === '/sms'
+          ? {
+              status: 200,
+              contentType: 'text/xml',
+              body: `<Response><Message>Got: ${String(seen.params.Body)}</Message></Response>`,
+            }
+          : defaultReply(seen),
     });
     const env = { ...binEnv(tempDir('twhook-home-')), TWILIO_AUTH_TOKEN: TOKEN, TWILIO_ACCOUNT_SID: ACCOUNT };
-    dev = spawn(process.execPath, [BIN, 'dev', String(app.port), '--public-url', PUBLIC, '--no-capture', '--json'], { cwd: tempDir('twhook-cwd-'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    dev = spawn(process.execPath, [BIN, 'dev', String(app.port), '--public-url', PUBLIC, '--no-capture', '--json'], {
+      cwd: tempDir('twhook-cwd-'),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     dev.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    const ready = await waitFor('the ready event', () => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((e) => e.type === 'ready'), 20_000);
+    const ready = await waitFor(
+      'the ready event',
+      () =>
+        stdout
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l))
+          .find((e) => e.type === 'ready'),
+      20_000,
+    );
     inspector = ready.inspector.url;
     proxy = ready.proxyUrl;
     expect((await send('/voice', CALL)).status).toBe(200);
     expect((await send('/gather', { ...CALL, CallStatus: 'in-progress', Digits: '1' })).status).toBe(200);
-    expect((await send('/status', { ...CALL, CallStatus: 'completed', CallDuration: '7', CallbackSource: 'call-progress-events', SequenceNumber: '2' })).status).toBe(204);
+    expect(
+      (
+        await send('/status', {
+          ...CALL,
+          CallStatus: 'completed',
+          CallDuration: '7',
+          CallbackSource: 'call-progress-events',
+          SequenceNumber: '2',
+        })
+      ).status,
+    ).toBe(204);
     expect((await send('/sms', SMS)).status).toBe(200);
     expect((await send('/sms', SMS, 'forged')).status).toBe(403);
     browser = await launchChromium({ args: ['--host-resolver-rules=MAP rebind.example.test 127.0.0.1'] });
@@ -92,7 +139,13 @@ describe.skipIf(!!skipReason)('the web inspector in Chromium', () => {
     expect(rows[1]).toMatch(/\/sms .*inbound-sms .*✓ valid .*200/);
     expect(rows[4]).toMatch(/\/voice .*inbound-call .*✓ valid .*200/);
     // A request arriving while the page is open shows without a reload.
-    await send('/status', { AccountSid: ACCOUNT, MessageSid: SMS.MessageSid, MessageStatus: 'delivered', From: SMS.To, To: SMS.From });
+    await send('/status', {
+      AccountSid: ACCOUNT,
+      MessageSid: SMS.MessageSid,
+      MessageStatus: 'delivered',
+      From: SMS.To,
+      To: SMS.From,
+    });
     await expect.poll(() => rows$.count()).toBe(6);
     await page.selectOption('#f-verdict', 'invalid');
     await expect.poll(() => page.locator('#rows tr:visible').count()).toBe(1);
@@ -113,7 +166,9 @@ describe.skipIf(!!skipReason)('the web inspector in Chromium', () => {
     expect(await page.locator('table.params').innerText()).toMatch(/Digits\s+1\s+the keys the caller pressed/);
     // The answer laid out, and the simulator's reading of it.
     expect(await page.locator('pre.xml').innerText()).toContain('<Say>Hello</Say>');
-    expect(await page.locator('section.card', { hasText: 'What a caller would hear' }).innerText()).toMatch(/Says\s+“?"?Hello/);
+    expect(await page.locator('section.card', { hasText: 'What a caller would hear' }).innerText()).toMatch(
+      /Says\s+“?"?Hello/,
+    );
     await page.click('#tab-list');
   });
 
@@ -128,7 +183,12 @@ describe.skipIf(!!skipReason)('the web inspector in Chromium', () => {
 
   it('replays a request with one click: re-signed for the public URL, the answer beside the captured one', async () => {
     const before = app.seen.length;
-    await page.locator('#rows tr').filter({ hasText: 'Hello from the test' }).filter({ hasText: 'valid' }).filter({ hasNotText: 'invalid' }).click();
+    await page
+      .locator('#rows tr')
+      .filter({ hasText: 'Hello from the test' })
+      .filter({ hasText: 'valid' })
+      .filter({ hasNotText: 'invalid' })
+      .click();
     await page.waitForSelector('.detail-head');
     await page.click('button:has-text("Replay")');
     const result = page.locator('section.replay');
@@ -143,7 +203,12 @@ describe.skipIf(!!skipReason)('the web inspector in Chromium', () => {
   });
 
   it('replays with an edited parameter, still validly signed, and marks the differences', async () => {
-    await page.locator('#rows tr').filter({ hasText: 'Hello from the test' }).filter({ hasNotText: 'invalid' }).filter({ hasNotText: 'replay' }).click();
+    await page
+      .locator('#rows tr')
+      .filter({ hasText: 'Hello from the test' })
+      .filter({ hasNotText: 'invalid' })
+      .filter({ hasNotText: 'replay' })
+      .click();
     await page.waitForSelector('.detail-head');
     await page.click('button:has-text("Replay with edits")');
     await page.fill('input[aria-label="value of Body"]', 'Edited in the browser');
@@ -152,8 +217,12 @@ describe.skipIf(!!skipReason)('the web inspector in Chromium', () => {
     await result.waitFor();
     expect(await result.innerText()).toMatch(/200/);
     expect(await result.innerText()).toMatch(/the answer differs from the captured one/);
-    expect(await result.locator('.diff .d-del').allInnerTexts()).toEqual([expect.stringContaining('Got: Hello from the test')]);
-    expect(await result.locator('.diff .d-add').allInnerTexts()).toEqual([expect.stringContaining('Got: Edited in the browser')]);
+    expect(await result.locator('.diff .d-del').allInnerTexts()).toEqual([
+      expect.stringContaining('Got: Hello from the test'),
+    ]);
+    expect(await result.locator('.diff .d-add').allInnerTexts()).toEqual([
+      expect.stringContaining('Got: Edited in the browser'),
+    ]);
     expect(app.seen.at(-1)!.params.Body).toBe('Edited in the browser');
     expect(app.seen.at(-1)!.valid).toBe(true);
   });
@@ -184,20 +253,43 @@ describe.skipIf(!!skipReason)('the web inspector in Chromium', () => {
     const dir = tempDir('twhook-inspect-');
     const records = [1, 2, 3].map((n) => {
       const signed = signRequest({ authToken: TOKEN, url: `${PUBLIC}/sms`, params: { ...SMS, Body: `message ${n}` } });
-      return JSON.stringify({ v: 1, id: `m${n}`, receivedAt: `2026-11-27T10:00:0${n}.000Z`, method: 'POST', url: `${PUBLIC}/sms`, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signed.signature }, body: signed.body });
+      return JSON.stringify({
+        v: 1,
+        id: `m${n}`,
+        receivedAt: `2026-11-27T10:00:0${n}.000Z`,
+        method: 'POST',
+        url: `${PUBLIC}/sms`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signed.signature },
+        body: signed.body,
+      });
     });
     writeFileSync(join(dir, 'cap.jsonl'), records.join('\n') + '\n');
     const env = { ...binEnv(tempDir('twhook-home-')), TWILIO_AUTH_TOKEN: TOKEN };
-    const child = spawn(process.execPath, [BIN, 'inspect', 'cap.jsonl', '--keep', '2', '--port', '0', '--json'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'inspect', 'cap.jsonl', '--keep', '2', '--port', '0', '--json'], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     try {
-      const ready = await waitFor('inspect ready', () => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((e) => e.type === 'ready'), 20_000);
+      const ready = await waitFor(
+        'inspect ready',
+        () =>
+          stdout
+            .split('\n')
+            .filter((l) => l.startsWith('{'))
+            .map((l) => JSON.parse(l))
+            .find((e) => e.type === 'ready'),
+        20_000,
+      );
       const other = await browser.context.newPage();
       other.on('pageerror', (e) => pageErrors.push(e.message));
       await other.goto(ready.url);
       await expect.poll(() => other.locator('#rows tr').count()).toBe(2);
-      expect(await other.locator('#dropped').innerText()).toMatch(/last 2 requests: 1 older one was dropped from memory \(the capture file keeps them all\)/);
+      expect(await other.locator('#dropped').innerText()).toMatch(
+        /last 2 requests: 1 older one was dropped from memory \(the capture file keeps them all\)/,
+      );
       expect(await other.locator('#rows tr').first().innerText()).toMatch(/✓ valid/);
       await other.close();
     } finally {

@@ -36,10 +36,17 @@ describe.runIf(built)('the built bin', () => {
     const tsv = await runBin(['numbers', 'list', '--api-url', emu.url], { env });
     expect(tsv.stderr).toBe('');
     expect(tsv.code).toBe(0);
-    expect(tsv.stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['+14155550100', '+14155550101', '+442071838750']);
+    expect(
+      tsv.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')[0]),
+    ).toEqual(['+14155550100', '+14155550101', '+442071838750']);
     const json = await runBin(['--api-url', emu.url, 'numbers', 'list', '--json'], { env });
     expect(json.code).toBe(0);
-    const parsed = JSON.parse(json.stdout) as { numbers: { phoneNumber: string; overrides: Record<string, unknown> }[] };
+    const parsed = JSON.parse(json.stdout) as {
+      numbers: { phoneNumber: string; overrides: Record<string, unknown> }[];
+    };
     expect(parsed.numbers[0]!.overrides).toEqual({ voiceUrl: { retryCount: 3, connectTimeout: 2000 } });
     for (const r of [tsv, json]) expect(r.stdout + r.stderr).not.toContain(emu.authToken);
   });
@@ -48,7 +55,10 @@ describe.runIf(built)('the built bin', () => {
     const emu = await useEmulator();
     const cwd = tempDir();
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(join(cwd, '.env'), `TWILIO_ACCOUNT_SID=${emu.accountSid}\nTWILIO_AUTH_TOKEN="${emu.authToken}"\nTWHOOK_API_URL=${emu.url}\n`);
+    writeFileSync(
+      join(cwd, '.env'),
+      `TWILIO_ACCOUNT_SID=${emu.accountSid}\nTWILIO_AUTH_TOKEN="${emu.authToken}"\nTWHOOK_API_URL=${emu.url}\n`,
+    );
     const r = await runBin(['numbers', 'show', '+442071838750', '--json'], { cwd });
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { number: { friendlyName: string } }).number.friendlyName).toBe('London');
@@ -67,7 +77,16 @@ describe.runIf(built)('the built bin', () => {
     );
 
     const secret = 'wrong-token-that-must-not-show';
-    const rejected = await runBin(['numbers', 'list', '--auth-token', secret, '--account-sid', emu.accountSid, '--api-url', emu.url]);
+    const rejected = await runBin([
+      'numbers',
+      'list',
+      '--auth-token',
+      secret,
+      '--account-sid',
+      emu.accountSid,
+      '--api-url',
+      emu.url,
+    ]);
     expect(rejected.code).toBe(3);
     expect(rejected.stderr).toBe(
       `error: Twilio rejected the credentials at api.twilio.com via ${emu.url} (20003): Authenticate — check --account-sid and --auth-token; ` +
@@ -114,7 +133,12 @@ describe.runIf(built)('start-up', () => {
   it('the recorder does see twilio when a command needs it', async () => {
     const emu = await useEmulator();
     const log = join(tempDir(), 'loads.txt');
-    const env = { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken, TWHOOK_API_URL: emu.url, TWHOOK_LOAD_LOG: log };
+    const env = {
+      TWILIO_ACCOUNT_SID: emu.accountSid,
+      TWILIO_AUTH_TOKEN: emu.authToken,
+      TWHOOK_API_URL: emu.url,
+      TWHOOK_LOAD_LOG: log,
+    };
     const r = await runBin(['numbers', 'list'], { nodeArgs: ['--import', recorder], env });
     expect(r.code).toBe(0);
     expect(readFileSync(log, 'utf8')).toMatch(/\/node_modules\/twilio\//);

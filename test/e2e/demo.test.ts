@@ -23,15 +23,23 @@ describe('twhook demo (the built bin, offline)', () => {
     expect(r.stderr).toContain('+15017122661 is back to https://shop.example.com/twilio/sms');
     const capture = /capture stays at (\S+\.jsonl)/.exec(r.stderr)?.[1];
     expect(capture && existsSync(capture)).toBe(true);
-    const records = readFileSync(capture!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { url: string; response?: { status: number } });
+    const records = readFileSync(capture!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { url: string; response?: { status: number } });
     expect(records).toHaveLength(7);
-    expect(records.every((rec) => rec.url.startsWith('https://') && rec.url.includes('.twhook-demo.invalid/'))).toBe(true);
+    expect(records.every((rec) => rec.url.startsWith('https://') && rec.url.includes('.twhook-demo.invalid/'))).toBe(
+      true,
+    );
   });
 
   it('emits one JSON object a line with --json', async () => {
     const r = await runBin(['demo', '--json'], { timeoutMs: 60_000 });
     expect(r.code).toBe(0);
-    const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const objects = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const types = objects.map((o) => o.type);
     expect(types[0]).toBe('ready');
     expect(types.filter((t) => t === 'request')).toHaveLength(7);

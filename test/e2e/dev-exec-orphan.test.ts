@@ -38,14 +38,31 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function dev(port: number, home: string, cwd: string): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
+function dev(
+  port: number,
+  home: string,
+  cwd: string,
+): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
   // The app listens on the port, so a second copy would fail with EADDRINUSE.
   const script = `require('http').createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.1', () => console.log('listening ' + process.pid))`;
-  const child = spawn(process.execPath, [BIN, 'dev', String(port), '--public-url', 'https://dev.example.test', '--no-capture', '--exec', `exec node -e "${script}"`], {
-    cwd,
-    env: binEnv(home),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'dev',
+      String(port),
+      '--public-url',
+      'https://dev.example.test',
+      '--no-capture',
+      '--exec',
+      `exec node -e "${script}"`,
+    ],
+    {
+      cwd,
+      env: binEnv(home),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -70,7 +87,11 @@ describe.runIf(built && existsSync('/proc/self/stat'))('twhook dev --exec after 
     const second = dev(port, home, cwd);
     await waitFor('the second app', () => appPid(second.stderr().split('stopped the app')[1] ?? ''), 20_000);
     const err = second.stderr();
-    expect(err).toMatch(new RegExp(`warning: stopped the app \`exec node -e .*\` \\(pid ${orphan}\\) that an earlier dev session started at .* and left running when it was killed`));
+    expect(err).toMatch(
+      new RegExp(
+        `warning: stopped the app \`exec node -e .*\` \\(pid ${orphan}\\) that an earlier dev session started at .* and left running when it was killed`,
+      ),
+    );
     expect(err).not.toContain('EADDRINUSE');
     expect(alive(orphan)).toBe(false);
     const fresh = appPid(err.split('stopped the app')[1]!);

@@ -25,7 +25,11 @@ async function startDev(options: { crash?: 'exception' | 'rejection'; numbers?: 
   const env = { ...binEnv(home, emu), ...(options.crash ? { TWHOOK_TEST_CRASH: options.crash } : {}) };
   const nodeArgs = options.crash ? ['--import', pathToFileURL(CRASH_MODULE).href] : [];
   const numberArgs = all.flatMap((n) => ['--number', n.phone_number]);
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'dev', String(app.port), '--public-url', PUBLIC, ...numberArgs, '--no-capture'], { cwd: tempDir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, BIN, 'dev', String(app.port), '--public-url', PUBLIC, ...numberArgs, '--no-capture'],
+    { cwd: tempDir(), env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -40,7 +44,13 @@ describe.runIf(built)('twhook dev: signals during the restore', () => {
   it('Ctrl-C then the terminal closing (SIGHUP, SIGTERM) still restores the number', async () => {
     const dev = await startDev();
     dev.child.kill('SIGINT');
-    await waitFor('the restore to start', () => dev.emu.requests.some((r) => r.method === 'POST' && r.status === undefined) || dev.emu.requests.filter((r) => r.method === 'POST').length > 1, 5_000).catch(() => undefined);
+    await waitFor(
+      'the restore to start',
+      () =>
+        dev.emu.requests.some((r) => r.method === 'POST' && r.status === undefined) ||
+        dev.emu.requests.filter((r) => r.method === 'POST').length > 1,
+      5_000,
+    ).catch(() => undefined);
     dev.child.kill('SIGHUP');
     dev.child.kill('SIGTERM');
     expect(await dev.exited).toBe(0);
@@ -59,7 +69,10 @@ describe.runIf(built)('twhook dev: signals during the restore', () => {
     expect(await dev.exited).toBe(130);
     const err = dev.stderr();
     expect(err).toContain('twhook: exited before the restore finished.');
-    for (const n of dev.all) expect(err).toContain(`twhook: ${n.phone_number} still points at this session (SmsUrl, VoiceUrl): put it back with \`twhook restore ${n.phone_number}\``);
+    for (const n of dev.all)
+      expect(err).toContain(
+        `twhook: ${n.phone_number} still points at this session (SmsUrl, VoiceUrl): put it back with \`twhook restore ${n.phone_number}\``,
+      );
     const restore = await runBin(['restore', '--yes'], { env: dev.env });
     expect(restore.code).toBe(0);
     expect(dev.number.sms_url).toBe(dev.original);
@@ -82,6 +95,8 @@ describe.runIf(built)('twhook dev: signals during the restore', () => {
     dev.child.kill('SIGUSR2');
     expect(await dev.exited).toBe(1);
     expect(dev.stderr()).toContain('twhook: unexpected error: injected rejection');
-    expect(dev.stderr()).toContain(`twhook: ${dev.number.phone_number} still points at this session (SmsUrl, VoiceUrl): put it back with \`twhook restore ${dev.number.phone_number}\``);
+    expect(dev.stderr()).toContain(
+      `twhook: ${dev.number.phone_number} still points at this session (SmsUrl, VoiceUrl): put it back with \`twhook restore ${dev.number.phone_number}\``,
+    );
   });
 });

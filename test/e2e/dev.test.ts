@@ -12,7 +12,7 @@ const built = existsSync(join(ROOT, 'dist', 'commands', 'dev.js'));
 const PUBLIC = 'https://dev.example.test';
 
 describe.runIf(built)('twhook dev (built bin)', () => {
-  it('after a SIGKILL, `twhook restore` puts the number back; the next dev never records the dead session\'s URL', async () => {
+  it("after a SIGKILL, `twhook restore` puts the number back; the next dev never records the dead session's URL", async () => {
     const emu = await useEmulator();
     const app = await startApp((_req, res) => {
       res.setHeader('Content-Type', 'text/xml');
@@ -23,12 +23,27 @@ describe.runIf(built)('twhook dev (built bin)', () => {
     const home = tempDir('twhook-home-');
     const env = binEnv(home, emu);
     const cwd = tempDir('twhook-cwd-');
-    const child = spawn(process.execPath, [BIN, 'dev', String(app.port), '--public-url', PUBLIC, '--number', '+14155550100', '--json'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'dev', String(app.port), '--public-url', PUBLIC, '--number', '+14155550100', '--json'],
+      { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
     try {
-      const ready = await waitFor('the ready event', () => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.type === 'ready'), 15_000);
+      const ready = await waitFor(
+        'the ready event',
+        () =>
+          stdout
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l))
+            .find((e) => e.type === 'ready'),
+        15_000,
+      );
       expect(support.sms_url).toBe(`${PUBLIC}/sms`);
       const answer = await post(`${ready.proxyUrl}/sms`, 'MessageSid=SM1&From=%2B1555&To=%2B1415&Body=hi');
       expect(answer.status).toBe(200);
@@ -40,16 +55,38 @@ describe.runIf(built)('twhook dev (built bin)', () => {
     expect(support.sms_url).toBe(`${PUBLIC}/sms`);
 
     // A new session on the same number, killed as well, must not record the first one's URL.
-    const second = spawn(process.execPath, [BIN, 'dev', String(app.port), '--public-url', 'https://second.example.test', '--number', '+14155550100', '--json'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const second = spawn(
+      process.execPath,
+      [
+        BIN,
+        'dev',
+        String(app.port),
+        '--public-url',
+        'https://second.example.test',
+        '--number',
+        '+14155550100',
+        '--json',
+      ],
+      { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out2 = '';
     second.stdout.on('data', (d: Buffer) => (out2 += d.toString()));
     const exited2 = new Promise<void>((resolve) => second.on('exit', () => resolve()));
     try {
-      const lines = await waitFor('the second ready event', () => {
-        const events = out2.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-        return events.some((e) => e.type === 'ready') && events;
-      }, 15_000);
-      expect(lines.find((e) => e.type === 'warning')?.message).toMatch(/restored \+14155550100, left changed by an earlier dev session/);
+      const lines = await waitFor(
+        'the second ready event',
+        () => {
+          const events = out2
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l));
+          return events.some((e) => e.type === 'ready') && events;
+        },
+        15_000,
+      );
+      expect(lines.find((e) => e.type === 'warning')?.message).toMatch(
+        /restored \+14155550100, left changed by an earlier dev session/,
+      );
       expect(support.sms_url).toBe('https://second.example.test/sms');
     } finally {
       second.kill('SIGKILL');
@@ -69,7 +106,11 @@ describe.runIf(built)('twhook dev (built bin)', () => {
     const original = support.sms_url;
     const home = tempDir('twhook-home-');
     const env = binEnv(home, emu);
-    const child = spawn(process.execPath, [BIN, 'dev', String(app.port), '--public-url', PUBLIC, '--number', support.phone_number, '--no-capture'], { cwd: tempDir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'dev', String(app.port), '--public-url', PUBLIC, '--number', support.phone_number, '--no-capture'],
+      { cwd: tempDir(), env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -88,7 +129,21 @@ describe.runIf(built)('twhook dev (built bin)', () => {
     const original = support.sms_url;
     const home = tempDir('twhook-home-');
     const env = binEnv(home, emu);
-    const child = spawn(process.execPath, [BIN, 'dev', String(app.port), '--public-url', PUBLIC, '--number', support.phone_number, '--no-capture', '--json'], { cwd: tempDir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'dev',
+        String(app.port),
+        '--public-url',
+        PUBLIC,
+        '--number',
+        support.phone_number,
+        '--no-capture',
+        '--json',
+      ],
+      { cwd: tempDir(), env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -29,7 +29,9 @@ for (let i = 0; Number(count) === 0 || i < Number(count); i++) {
 `;
 
 function writer(dir: string, count: number, tag: string): ChildProcess {
-  return spawn(process.execPath, ['--input-type=module', '-e', WRITER, dir, String(count), tag], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return spawn(process.execPath, ['--input-type=module', '-e', WRITER, dir, String(count), tag], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 }
 
 function exited(child: ChildProcess): Promise<{ code: number | null; stderr: string }> {
@@ -70,7 +72,16 @@ describe.skipIf(!built)('journal across processes (needs `npx tsc -p tsconfig.bu
       for (const e of parsed.entries) expect(e.before.smsUrl).toMatch(/^https:\/\/orig\.example\.com\/r\d\/\d+$/);
       previous = parsed.entries.length;
       // The next process gets the journal, whatever lock the killed one held.
-      const mine = journal.begin({ kind: 'number', accountSid: 'AC' + 'a'.repeat(32), numberSid: 'PN' + 'c'.repeat(32), phoneNumber: '+15005550007', before: { smsUrl: 'https://orig.example.com/r9/0' }, after: {}, origin: 'configure', batch: 'parent' });
+      const mine = journal.begin({
+        kind: 'number',
+        accountSid: 'AC' + 'a'.repeat(32),
+        numberSid: 'PN' + 'c'.repeat(32),
+        phoneNumber: '+15005550007',
+        before: { smsUrl: 'https://orig.example.com/r9/0' },
+        after: {},
+        origin: 'configure',
+        batch: 'parent',
+      });
       journal.markRestored([mine.id]);
       previous += 1;
     }

@@ -44,8 +44,17 @@ for (let i = 0; i < Number(rounds); i++) {
 process.stdout.write(JSON.stringify(problems));
 `;
 
-function contender(dir: string, rounds: number, tag: string, t0: number): Promise<{ code: number | null; problems: string[]; stderr: string }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', CONTENDER, dir, String(rounds), tag, String(t0)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function contender(
+  dir: string,
+  rounds: number,
+  tag: string,
+  t0: number,
+): Promise<{ code: number | null; problems: string[]; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', CONTENDER, dir, String(rounds), tag, String(t0)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -9,7 +9,17 @@
  * Every child process has a deadline, so a stuck npm fails the test instead of hanging the run.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/run-cli.js';
@@ -27,7 +37,11 @@ interface Done {
 }
 
 /** Runs a command with a deadline (SIGKILL after `timeoutMs`): never hangs the suite. */
-function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<Done> {
+function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<Done> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -41,7 +55,8 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const stderr = Buffer.concat(err).toString('utf8') + (signal ? `\n[killed by ${signal} after ${options.timeoutMs} ms]` : '');
+      const stderr =
+        Buffer.concat(err).toString('utf8') + (signal ? `\n[killed by ${signal} after ${options.timeoutMs} ms]` : '');
       resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr });
     });
   });
@@ -54,7 +69,11 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
 function npmEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key.toLowerCase().startsWith('npm_') && !['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig'].includes(key.toLowerCase())) continue;
+    if (
+      key.toLowerCase().startsWith('npm_') &&
+      !['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig'].includes(key.toLowerCase())
+    )
+      continue;
     env[key] = value;
   }
   return { ...env, npm_config_update_notifier: 'false', npm_config_loglevel: 'error', npm_config_progress: 'false' };
@@ -91,14 +110,31 @@ function stageCheckout(): string {
   for (const dir of ['bin', 'src', 'scripts', 'test', 'bench', 'docs']) {
     if (existsSync(join(ROOT, dir))) cpSync(join(ROOT, dir), join(stage, dir), { recursive: true });
   }
-  for (const file of ['package.json', 'package-lock.json', 'README.md', 'LICENSE', 'tsconfig.json', 'tsconfig.build.json', 'vitest.config.ts', '.gitignore']) {
+  for (const file of [
+    'package.json',
+    'package-lock.json',
+    'README.md',
+    'LICENSE',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'vitest.config.ts',
+    '.gitignore',
+  ]) {
     if (existsSync(join(ROOT, file))) cpSync(join(ROOT, file), join(stage, file));
   }
-  writeFileSync(join(stage, '.env'), `TWILIO_ACCOUNT_SID=AC${'0'.repeat(32)}\nTWILIO_AUTH_TOKEN=${DECOY_TOKEN}\nNGROK_AUTHTOKEN=${DECOY_NGROK}\n`);
+  writeFileSync(
+    join(stage, '.env'),
+    `TWILIO_ACCOUNT_SID=AC${'0'.repeat(32)}\nTWILIO_AUTH_TOKEN=${DECOY_TOKEN}\nNGROK_AUTHTOKEN=${DECOY_NGROK}\n`,
+  );
   mkdirSync(join(stage, '.twhook', 'captures'), { recursive: true });
   writeFileSync(
     join(stage, '.twhook', 'captures', '2026-11-27.jsonl'),
-    JSON.stringify({ v: 1, url: `https://dev:${DECOY_BASIC}@example.com/sms`, headers: { 'x-twilio-signature': 'x' }, body: `token=${DECOY_TOKEN}` }) + '\n',
+    JSON.stringify({
+      v: 1,
+      url: `https://dev:${DECOY_BASIC}@example.com/sms`,
+      headers: { 'x-twilio-signature': 'x' },
+      body: `token=${DECOY_TOKEN}`,
+    }) + '\n',
   );
   // The build's compiler and types, without copying them.
   symlinkSync(join(ROOT, 'node_modules'), join(stage, 'node_modules'), 'dir');
@@ -118,7 +154,11 @@ describe('the npm package', () => {
     expect(build.code, build.stderr).toBe(0);
     rmSync(join(stage, 'node_modules'));
     const packDir = scratch('twhook-pack-out-');
-    const pack = await run('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: stage, env, timeoutMs: 60_000 });
+    const pack = await run('npm', ['pack', '--json', '--pack-destination', packDir], {
+      cwd: stage,
+      env,
+      timeoutMs: 60_000,
+    });
     expect(pack.code, pack.stderr).toBe(0);
     const packed = (JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[])[0]!;
     const tarball = join(packDir, packed.filename.replace(/^@.*\//, ''));
@@ -126,17 +166,39 @@ describe('the npm package', () => {
     const files = packed.files.map((f) => f.path).sort();
 
     // Only bin/, dist/, README.md, LICENSE, package.json.
-    const outside = files.filter((f) => !/^(bin|dist)\//.test(f) && !['README.md', 'LICENSE', 'package.json'].includes(f));
+    const outside = files.filter(
+      (f) => !/^(bin|dist)\//.test(f) && !['README.md', 'LICENSE', 'package.json'].includes(f),
+    );
     expect(outside).toEqual([]);
-    expect(files).toEqual(expect.arrayContaining(['bin/twhook.js', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/help.txt', 'README.md', 'LICENSE', 'package.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'bin/twhook.js',
+        'dist/cli.js',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/help.txt',
+        'README.md',
+        'LICENSE',
+        'package.json',
+      ]),
+    );
     // The web inspector's page: every asset it serves ships (no CDN).
-    expect(files).toEqual(expect.arrayContaining(['dist/inspector/server.js', ...['index.html', 'app.js', 'app.css', 'favicon.svg'].map((f) => `dist/inspector/web/${f}`)]));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/inspector/server.js',
+        ...['index.html', 'app.js', 'app.css', 'favicon.svg'].map((f) => `dist/inspector/web/${f}`),
+      ]),
+    );
     // No TypeScript sources (declarations are intended), no source maps (sourceMap is off), no tests.
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => /\.(map|tsbuildinfo)$/.test(f))).toEqual([]);
-    expect(files.filter((f) => /(^|\/)(test|tests|__tests__|bench|src)\//.test(f) || /\.test\.[cm]?[jt]s$/.test(f))).toEqual([]);
+    expect(
+      files.filter((f) => /(^|\/)(test|tests|__tests__|bench|src)\//.test(f) || /\.test\.[cm]?[jt]s$/.test(f)),
+    ).toEqual([]);
     // No env files, captures or tarballs.
-    expect(files.filter((f) => /(^|\/)\.env/.test(f) || /\.(jsonl|har|tgz)$/.test(f) || f.includes('.twhook/'))).toEqual([]);
+    expect(
+      files.filter((f) => /(^|\/)\.env/.test(f) || /\.(jsonl|har|tgz)$/.test(f) || f.includes('.twhook/')),
+    ).toEqual([]);
     // Every trigger fixture ships, with the prebuilt help.
     const fixtures = readdirSync(join(ROOT, 'src', 'fixtures')).filter((f) => f.endsWith('.json'));
     expect(fixtures.length).toBeGreaterThan(0);
@@ -144,19 +206,28 @@ describe('the npm package', () => {
 
     // Install the tarball into an empty folder: from the npm cache when it can, the registry otherwise.
     const app = scratch('twhook-pack-install-');
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'twhook-install-check', version: '1.0.0', private: true }) + '\n');
-    const install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: app, env, timeoutMs: 200_000 });
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'twhook-install-check', version: '1.0.0', private: true }) + '\n',
+    );
+    const install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
+      cwd: app,
+      env,
+      timeoutMs: 200_000,
+    });
     expect(install.code, install.stderr).toBe(0);
     const installed = join(app, 'node_modules', 'twhook');
     // What was installed is the tarball's content, byte for byte what users get.
     expect(walk(installed).sort()).toEqual(files);
     // Runtime dependencies only: no compiler, no test runner.
-    for (const dev of ['typescript', 'vitest', 'fast-check', '@types/node']) expect(existsSync(join(app, 'node_modules', dev)), dev).toBe(false);
+    for (const dev of ['typescript', 'vitest', 'fast-check', '@types/node'])
+      expect(existsSync(join(app, 'node_modules', dev)), dev).toBe(false);
 
     // No secret anywhere in the package: neither the planted ones nor secret-looking assignments.
     for (const file of files) {
       const text = readFileSync(join(installed, file), 'utf8');
-      for (const decoy of [DECOY_TOKEN, DECOY_NGROK, DECOY_BASIC]) expect(text.includes(decoy), `${file} holds a planted secret`).toBe(false);
+      for (const decoy of [DECOY_TOKEN, DECOY_NGROK, DECOY_BASIC])
+        expect(text.includes(decoy), `${file} holds a planted secret`).toBe(false);
       expect(text, file).not.toMatch(/(TWILIO_AUTH_TOKEN|TWILIO_API_SECRET|NGROK_AUTHTOKEN)=[A-Za-z0-9_]{16,}/);
     }
 

@@ -23,7 +23,11 @@ const ie1Hosts = (requests: { headers: Record<string, unknown> }[]) =>
   requests.some((r) => r.headers['x-forwarded-host'] === 'api.dublin.ie1.twilio.com') &&
   requests.every((r) => /^(api|messaging)\.dublin\.ie1\.twilio\.com$/.test(String(r.headers['x-forwarded-host'])));
 
-const numbersOf = (tsv: string) => tsv.trim().split('\n').map((line) => line.split('\t')[0]);
+const numbersOf = (tsv: string) =>
+  tsv
+    .trim()
+    .split('\n')
+    .map((line) => line.split('\t')[0]);
 
 /** A HOME with twilio-cli's config.json (the shape twilio-cli-core's config.js saves). */
 function twilioLoginHome(profile: Record<string, string>): string {
@@ -34,7 +38,11 @@ function twilioLoginHome(profile: Record<string, string>): string {
     prompts: {},
     projects: [],
     profiles: {
-      personal: { accountSid: 'AC' + '0'.repeat(32), apiKey: 'SK' + '0'.repeat(32), apiSecret: 'another-profile-secret-0000' },
+      personal: {
+        accountSid: 'AC' + '0'.repeat(32),
+        apiKey: 'SK' + '0'.repeat(32),
+        apiSecret: 'another-profile-secret-0000',
+      },
       work: profile,
     },
     activeProject: 'work',
@@ -47,14 +55,19 @@ describe.runIf(built)('an IE1 user with TWILIO_REGION=ie1', () => {
   it('runs numbers list and configure, at api.dublin.ie1.twilio.com', async () => {
     const emu = await useEmulator({ region: 'ie1' });
     const home = tempDir('twhook-home-');
-    const env = { ...binEnv(home, { accountSid: emu.accountSid, authToken: emu.authToken, url: emu.url }), TWILIO_REGION: 'ie1' };
+    const env = {
+      ...binEnv(home, { accountSid: emu.accountSid, authToken: emu.authToken, url: emu.url }),
+      TWILIO_REGION: 'ie1',
+    };
 
     const list = await runBin(['numbers', 'list'], { env });
     expect(list.stderr).toBe('');
     expect(list.code).toBe(0);
     expect(numbersOf(list.stdout)).toEqual(['+14155550100', '+14155550101', '+442071838750']);
 
-    const configure = await runBin(['configure', SUPPORT, '--sms-url', 'https://hooks.example.com/sms', '--yes'], { env });
+    const configure = await runBin(['configure', SUPPORT, '--sms-url', 'https://hooks.example.com/sms', '--yes'], {
+      env,
+    });
     expect(configure.code).toBe(0);
     const support = [...emu.state.api2010.numbers.values()].find((n) => n.phone_number === SUPPORT)!;
     expect(support.sms_url).toBe('https://hooks.example.com/sms');
@@ -79,7 +92,9 @@ describe.runIf(built)('an IE1 user with TWILIO_REGION=ie1', () => {
     const doctor = await runBin(['doctor', '--region', 'IE1'], { env });
     expect(doctor.stdout).toContain('✓ region       ie1 from --region');
     expect(doctor.stdout).toContain("✓ edge         dublin: Twilio's edge for ie1");
-    expect(doctor.stdout).toContain(`✓ Twilio API   api.dublin.ie1.twilio.com via ${emu.url} (from TWHOOK_API_URL) answered`);
+    expect(doctor.stdout).toContain(
+      `✓ Twilio API   api.dublin.ie1.twilio.com via ${emu.url} (from TWHOOK_API_URL) answered`,
+    );
   });
 });
 
@@ -94,7 +109,10 @@ describe.runIf(built)('a `twilio login` user with nothing else set', () => {
     expect(list.code).toBe(0);
     expect(numbersOf(list.stdout)).toEqual(['+14155550100', '+14155550101', '+442071838750']);
 
-    const configure = await runBin(['configure', SUPPORT, '--voice-url', 'https://hooks.example.com/voice', '--yes', '--json'], { env });
+    const configure = await runBin(
+      ['configure', SUPPORT, '--voice-url', 'https://hooks.example.com/voice', '--yes', '--json'],
+      { env },
+    );
     expect(configure.code).toBe(0);
     const support = [...emu.state.api2010.numbers.values()].find((n) => n.phone_number === SUPPORT)!;
     expect(support.voice_url).toBe('https://hooks.example.com/voice');
@@ -105,8 +123,12 @@ describe.runIf(built)('a `twilio login` user with nothing else set', () => {
     const file = join(home, '.twilio-cli', 'config.json');
     expect(report.profile).toEqual({ name: 'work', file, chosenBy: 'active' });
     const detail = (name: string) => report.checks.find((c) => c.name === name)!.detail;
-    expect(detail('account SID')).toBe(`AC…${emu.accountSid.slice(-4)} from twilio-cli's active profile "work" (${file})`);
-    expect(detail('API key')).toBe(`SK…7e7e from twilio-cli's active profile "work" (${file}), secret set from the same profile; REST calls use it`);
+    expect(detail('account SID')).toBe(
+      `AC…${emu.accountSid.slice(-4)} from twilio-cli's active profile "work" (${file})`,
+    );
+    expect(detail('API key')).toBe(
+      `SK…7e7e from twilio-cli's active profile "work" (${file}), secret set from the same profile; REST calls use it`,
+    );
     expect(detail('auth token')).toContain('which twilio-cli profiles do not keep');
 
     // twilio-cli's file is read, never written.
@@ -127,7 +149,9 @@ describe.runIf(built)('a `twilio login` user with nothing else set', () => {
   it('signing needs the auth token: one line saying profiles do not keep it, exit 2', async () => {
     const emu = await useEmulator({ apiKeys: [{ sid: API_KEY, secret: API_SECRET }] });
     const home = twilioLoginHome({ accountSid: emu.accountSid, apiKey: API_KEY, apiSecret: API_SECRET });
-    const r = await runBin(['sign', '--url', 'https://hooks.example.com/sms', '--param', 'Body=hi'], { env: binEnv(home) });
+    const r = await runBin(['sign', '--url', 'https://hooks.example.com/sms', '--param', 'Body=hi'], {
+      env: binEnv(home),
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       'error: signatures need the auth token, which twilio-cli profiles do not keep (Twilio signs webhooks with the auth token, ' +
@@ -139,6 +163,8 @@ describe.runIf(built)('a `twilio login` user with nothing else set', () => {
     const home = twilioLoginHome({ accountSid: 'AC' + '1'.repeat(32), apiKey: API_KEY, apiSecret: API_SECRET });
     const r = await runBin(['numbers', 'list', '--profile', 'wrok'], { env: binEnv(home) });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`error: --profile "wrok": no such twilio-cli profile; profiles in ${join(home, '.twilio-cli', 'config.json')}: personal, work\n`);
+    expect(r.stderr).toBe(
+      `error: --profile "wrok": no such twilio-cli profile; profiles in ${join(home, '.twilio-cli', 'config.json')}: personal, work\n`,
+    );
   });
 });

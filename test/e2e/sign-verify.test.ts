@@ -17,10 +17,16 @@ describe.runIf(built)('sign then verify with the built bin', () => {
     const sign = await runBin(['sign', '--url', url, '--param', 'Body=Hello', '--param', 'From=+15551234567'], { env });
     expect(sign.code).toBe(0);
     const signature = sign.stdout.trim();
-    const ok = await runBin(['verify', '--url', url, '--signature', signature, '--body', 'Body=Hello&From=%2B15551234567', '--json'], { env });
+    const ok = await runBin(
+      ['verify', '--url', url, '--signature', signature, '--body', 'Body=Hello&From=%2B15551234567', '--json'],
+      { env },
+    );
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ valid: true, verdict: 'valid', kind: 'unknown' });
-    const bad = await runBin(['verify', '--url', url, '--signature', signature, '--body', 'Body=Hellp&From=%2B15551234567'], { env });
+    const bad = await runBin(
+      ['verify', '--url', url, '--signature', signature, '--body', 'Body=Hellp&From=%2B15551234567'],
+      { env },
+    );
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^invalid: /);
     expect(bad.stdout + bad.stderr + sign.stderr).not.toContain(TOKEN);
@@ -30,9 +36,19 @@ describe.runIf(built)('sign then verify with the built bin', () => {
     const env = { TWILIO_AUTH_TOKEN: TOKEN };
     const dir = tempDir();
     const url = 'https://abc123.ngrok.app/sms';
-    const sign = await runBin(['sign', '--url', url, '--param', 'MessageSid=SM1', '--param', 'Body=Hi', '--json'], { env });
+    const sign = await runBin(['sign', '--url', url, '--param', 'MessageSid=SM1', '--param', 'Body=Hi', '--json'], {
+      env,
+    });
     const { signature, body } = JSON.parse(sign.stdout) as { signature: string; body: string };
-    const record = { v: 1, id: 'a', receivedAt: '2026-11-27T10:00:00.000Z', method: 'POST', url, headers: { 'x-twilio-signature': signature }, body };
+    const record = {
+      v: 1,
+      id: 'a',
+      receivedAt: '2026-11-27T10:00:00.000Z',
+      method: 'POST',
+      url,
+      headers: { 'x-twilio-signature': signature },
+      body,
+    };
     writeFileSync(join(dir, 'ok.jsonl'), JSON.stringify(record) + '\n');
     writeFileSync(join(dir, 'bad.jsonl'), JSON.stringify({ ...record, url: 'http://abc123.ngrok.app/sms' }) + '\n');
     expect((await runBin(['verify', join(dir, 'ok.jsonl')], { env })).code).toBe(0);
@@ -49,7 +65,9 @@ describe.runIf(built)('sign then verify with the built bin', () => {
       const v = verifyRequest({ url: s.url, signature: s.signature, body: s.body, authTokens: ['${TOKEN}'] });
       console.log(JSON.stringify(v));
     `;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+    });
     expect(JSON.parse(stdout)).toMatchObject({ valid: true, tokenIndex: 1 });
   });
 });

@@ -28,9 +28,15 @@ async function useIvrApp(options: { authToken?: string } = {}): Promise<IvrApp> 
 describe('twhook call / text / test (built bin)', { timeout: 120_000 }, () => {
   it('call: --json events on stdout, exit 0; the same call off a terminal never prompts', async () => {
     const app = await useIvrApp({ authToken: TOKEN });
-    const run = await runBin(['call', String(app.port), '--press', '1', '--dial-status', 'busy', '--json', '--no-capture'], { env });
+    const run = await runBin(
+      ['call', String(app.port), '--press', '1', '--dial-status', 'busy', '--json', '--no-capture'],
+      { env },
+    );
     expect(run.code).toBe(0);
-    const types = run.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
+    const types = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { type: string }).type);
     expect(types).toContain('gather');
     expect(types[types.length - 1]).toBe('end');
     const quiet = await runBin(['call', String(app.port), '--no-capture'], { env });
@@ -54,16 +60,25 @@ describe('twhook call / text / test (built bin)', { timeout: 120_000 }, () => {
     const app = await useIvrApp({ authToken: TOKEN });
     const cwd = tempDir();
     mkdirSync(join(cwd, 'specs'));
-    const call = await runBin(['call', String(app.port), '--press', '1', '--save', 'specs/menu.yaml', '--no-capture'], { env, cwd });
+    const call = await runBin(['call', String(app.port), '--press', '1', '--save', 'specs/menu.yaml', '--no-capture'], {
+      env,
+      cwd,
+    });
     expect(call.code).toBe(0);
-    const text = await runBin(['text', String(app.port), 'hi', '1', '--save', 'specs/bot.yaml', '--no-capture'], { env, cwd });
+    const text = await runBin(['text', String(app.port), 'hi', '1', '--save', 'specs/bot.yaml', '--no-capture'], {
+      env,
+      cwd,
+    });
     expect(text.code).toBe(0);
     const test = await runBin(['test', 'specs', '--junit', 'report.xml'], { env, cwd });
     expect(test.stdout).toMatch(/2 passed \(2 specs\)/);
     expect(test.code).toBe(0);
     expect(readFileSync(join(cwd, 'report.xml'), 'utf8')).toMatch(/tests="2" failures="0"/);
 
-    writeFileSync(join(cwd, 'specs', 'broken.yaml'), 'name: broken\ncall: { app: 3000 }\nsteps:\n  - press: "1"\n  - dial: sometimes\n');
+    writeFileSync(
+      join(cwd, 'specs', 'broken.yaml'),
+      'name: broken\ncall: { app: 3000 }\nsteps:\n  - press: "1"\n  - dial: sometimes\n',
+    );
     const invalid = await runBin(['test', 'specs', '--json'], { env, cwd });
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toMatch(/specs\/broken\.yaml:5: dial: is the dialled party's answer/);

@@ -17,7 +17,17 @@ afterEach(async () => {
 
 describe.runIf(built)('the built bin: trigger and replay', () => {
   it('ships the event fixtures in dist/fixtures', () => {
-    for (const event of ['sms', 'mms', 'call', 'gather', 'recording', 'message-status', 'call-status', 'debugger', 'event-streams']) {
+    for (const event of [
+      'sms',
+      'mms',
+      'call',
+      'gather',
+      'recording',
+      'message-status',
+      'call-status',
+      'debugger',
+      'event-streams',
+    ]) {
       expect(existsSync(join(ROOT, 'dist', 'fixtures', `${event}.json`)), event).toBe(true);
     }
   });
@@ -25,7 +35,9 @@ describe.runIf(built)('the built bin: trigger and replay', () => {
   it('trigger sends a signed SMS the app accepts; replay of what the app saw, re-signed, is accepted too', async () => {
     const app = await startTwilioApp({ authToken: TOKEN });
     apps.push(app);
-    const trigger = await runBin(['trigger', 'sms', '--to', `${app.url}/sms`, '--body', 'from the bin', '--json'], { env: { TWILIO_AUTH_TOKEN: TOKEN } });
+    const trigger = await runBin(['trigger', 'sms', '--to', `${app.url}/sms`, '--body', 'from the bin', '--json'], {
+      env: { TWILIO_AUTH_TOKEN: TOKEN },
+    });
     expect(trigger.stderr).toBe('');
     expect(trigger.code).toBe(0);
     expect(app.seen[0]!.valid).toBe(true);
@@ -56,7 +68,9 @@ describe.runIf(built)('the built bin: trigger and replay', () => {
   it('exit codes: 2 for bad usage, 3 when nothing listens', async () => {
     const usage = await runBin(['replay', 'nothing.jsonl']);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toBe('error: replay needs --to: the base URL of your app, such as --to http://localhost:3000 (each request keeps its path and query)\n');
+    expect(usage.stderr).toBe(
+      'error: replay needs --to: the base URL of your app, such as --to http://localhost:3000 (each request keeps its path and query)\n',
+    );
     const port = await closedPort();
     const down = await runBin(['trigger', 'call', '--to', `http://127.0.0.1:${port}/voice`, '--unsigned']);
     expect(down.code).toBe(3);

@@ -32,22 +32,39 @@ interface Session {
 
 function startDev(emu: Emu, home: string, appPort: number, publicUrl: string, numbers: string[]): Session {
   const env = binEnv(home, emu);
-  const child = spawn(process.execPath, [BIN, 'dev', String(appPort), '--public-url', publicUrl, ...numbers.flatMap((n) => ['--number', n]), '--no-capture'], {
-    cwd: tempDir('twhook-two-cwd-'),
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'dev',
+      String(appPort),
+      '--public-url',
+      publicUrl,
+      ...numbers.flatMap((n) => ['--number', n]),
+      '--no-capture',
+    ],
+    {
+      cwd: tempDir('twhook-two-cwd-'),
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let exited = false;
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => ((exited = true), resolve(code))));
   const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
   void exit.then(() => clearTimeout(killer));
-  const started = waitFor('the session to be ready or to end', () => (stderr.includes('Waiting for webhooks') ? 'ready' : exited ? 'ended' : undefined), 15_000).then((s) => s === 'ready');
+  const started = waitFor(
+    'the session to be ready or to end',
+    () => (stderr.includes('Waiting for webhooks') ? 'ready' : exited ? 'ended' : undefined),
+    15_000,
+  ).then((s) => s === 'ready');
   return { pid: child.pid!, stderr: () => stderr, started, exit, stop: () => child.kill('SIGTERM') };
 }
 
-const IN_USE = /is in use by another running twhook dev session: stop it first \(it restores the number when it ends\) or pick another number/;
+const IN_USE =
+  /is in use by another running twhook dev session: stop it first \(it restores the number when it ends\) or pick another number/;
 
 describe.runIf(built)('two dev sessions on the same number', () => {
   it('the second refuses, naming the first by pid and changing nothing; the first restores on exit', async () => {
@@ -95,7 +112,10 @@ describe.runIf(built)('two dev sessions on the same number', () => {
       const b = startDev(emu, home, app.port, 'https://b.example.test', [PN1]);
       const [aRan, bRan] = await Promise.all([a.started, b.started]);
       expect(aRan !== bRan, `exactly one session runs\n--- a ---\n${a.stderr()}\n--- b ---\n${b.stderr()}`).toBe(true);
-      for (const [ran, s] of [[aRan, a], [bRan, b]] as const) {
+      for (const [ran, s] of [
+        [aRan, a],
+        [bRan, b],
+      ] as const) {
         if (ran) continue;
         expect(await s.exit).toBe(2);
         expect(s.stderr()).toMatch(IN_USE);
@@ -105,7 +125,9 @@ describe.runIf(built)('two dev sessions on the same number', () => {
       winner.stop();
       expect(await winner.exit, winner.stderr()).toBe(0);
       outcomes.push(`round ${round}: ${aRan ? 'a' : 'b'} ran, ${aRan ? 'b' : 'a'} refused`);
-      expect(snapshot(emu).numbers, `${outcomes.at(-1)}\n--- a ---\n${a.stderr()}\n--- b ---\n${b.stderr()}`).toEqual(original);
+      expect(snapshot(emu).numbers, `${outcomes.at(-1)}\n--- a ---\n${a.stderr()}\n--- b ---\n${b.stderr()}`).toEqual(
+        original,
+      );
       expect(new Journal(join(home, '.config', 'twhook')).unrestored()).toEqual([]);
       await emu.close();
     }
@@ -117,7 +139,10 @@ describe('the claim of a number by a dev session', () => {
   it('is refused inside the journal write when another live session holds the number, before any API call', async () => {
     const emu = await useEmulator();
     const port = await createTwilioPort({
-      credentials: { accountSid: { value: emu.accountSid, source: 'env' }, authTokens: [{ value: emu.authToken, source: 'env' }] },
+      credentials: {
+        accountSid: { value: emu.accountSid, source: 'env' },
+        authTokens: [{ value: emu.authToken, source: 'env' }],
+      },
       apiUrl: emu.url,
       env: {},
     });
@@ -125,16 +150,43 @@ describe('the claim of a number by a dev session', () => {
     const number = await port.numbers.fetch(numberOf(emu, PN1).sid);
     // Another session (a live process: this one's parent) took the number after our own check.
     const other = { pid: process.ppid, host: hostname() };
-    await applyNumberChange({ port, journal, number, update: { smsUrl: 'https://other.example.test/sms' }, origin: 'dev', batch: newBatchId(), session: 'other', owner: other });
+    await applyNumberChange({
+      port,
+      journal,
+      number,
+      update: { smsUrl: 'https://other.example.test/sms' },
+      origin: 'dev',
+      batch: newBatchId(),
+      session: 'other',
+      owner: other,
+    });
     emu.clearRequests();
-    const mine = applyNumberChange({ port, journal, number, update: { smsUrl: 'https://mine.example.test/sms' }, origin: 'dev', batch: newBatchId(), session: 'mine', owner: currentOwner() });
+    const mine = applyNumberChange({
+      port,
+      journal,
+      number,
+      update: { smsUrl: 'https://mine.example.test/sms' },
+      origin: 'dev',
+      batch: newBatchId(),
+      session: 'mine',
+      owner: currentOwner(),
+    });
     await expect(mine).rejects.toThrow(UsageError);
-    await expect(mine).rejects.toThrow(new RegExp(`\\${PN1} \\(twhook dev, pid ${process.ppid}.*\\) is in use by another running twhook dev session`));
+    await expect(mine).rejects.toThrow(
+      new RegExp(`\\${PN1} \\(twhook dev, pid ${process.ppid}.*\\) is in use by another running twhook dev session`),
+    );
     expect(emu.requests).toEqual([]);
     expect(numberOf(emu, PN1).sms_url).toBe('https://other.example.test/sms');
     expect(journal.unrestored().map((e) => e.session)).toEqual(['other']);
     // configure (no owner) may still change it: the session keeps what it finds changed.
-    await applyNumberChange({ port, journal, number, update: { smsUrl: 'https://configured.example.test/sms' }, origin: 'configure', batch: newBatchId() });
+    await applyNumberChange({
+      port,
+      journal,
+      number,
+      update: { smsUrl: 'https://configured.example.test/sms' },
+      origin: 'configure',
+      batch: newBatchId(),
+    });
     expect(numberOf(emu, PN1).sms_url).toBe('https://configured.example.test/sms');
   });
 });

@@ -81,14 +81,30 @@ export interface Snapshot {
   subscriptions: string[];
 }
 
-const NUMBER_KEYS = ['sms_url', 'sms_method', 'sms_fallback_url', 'sms_fallback_method', 'voice_url', 'voice_method', 'voice_fallback_url', 'voice_fallback_method', 'status_callback', 'status_callback_method'] as const;
+const NUMBER_KEYS = [
+  'sms_url',
+  'sms_method',
+  'sms_fallback_url',
+  'sms_fallback_method',
+  'voice_url',
+  'voice_method',
+  'voice_fallback_url',
+  'voice_fallback_method',
+  'status_callback',
+  'status_callback_method',
+] as const;
 
 /** What twhook may change on the account: numbers' webhook fields, sinks and subscriptions. */
 export function snapshot(emu: Emu): Snapshot {
   const numbers: Snapshot['numbers'] = {};
-  for (const n of emu.state.api2010.numbers.values()) numbers[n.phone_number] = Object.fromEntries(NUMBER_KEYS.map((k) => [k, n[k]]));
-  const sinks = [...emu.state.events.sinks.values()].map((s) => `${s.sinkType} ${s.description} ${JSON.stringify(s.configuration)}`).sort();
-  const subscriptions = [...emu.state.events.subscriptions.values()].map((s) => `${s.description} ${[...s.types.keys()].join(',')}`).sort();
+  for (const n of emu.state.api2010.numbers.values())
+    numbers[n.phone_number] = Object.fromEntries(NUMBER_KEYS.map((k) => [k, n[k]]));
+  const sinks = [...emu.state.events.sinks.values()]
+    .map((s) => `${s.sinkType} ${s.description} ${JSON.stringify(s.configuration)}`)
+    .sort();
+  const subscriptions = [...emu.state.events.subscriptions.values()]
+    .map((s) => `${s.description} ${[...s.types.keys()].join(',')}`)
+    .sort();
   return { numbers, sinks, subscriptions };
 }
 
@@ -97,10 +113,13 @@ export const same = (a: Snapshot, b: Snapshot) => JSON.stringify(a) === JSON.str
 function diff(a: Snapshot, b: Snapshot): string {
   const out: string[] = [];
   for (const phone of Object.keys(a.numbers)) {
-    for (const k of NUMBER_KEYS) if (a.numbers[phone]![k] !== b.numbers[phone]![k]) out.push(`${phone} ${k}: ${a.numbers[phone]![k]} -> ${b.numbers[phone]![k]}`);
+    for (const k of NUMBER_KEYS)
+      if (a.numbers[phone]![k] !== b.numbers[phone]![k])
+        out.push(`${phone} ${k}: ${a.numbers[phone]![k]} -> ${b.numbers[phone]![k]}`);
   }
   if (JSON.stringify(a.sinks) !== JSON.stringify(b.sinks)) out.push(`sinks: ${a.sinks.length} -> ${b.sinks.length}`);
-  if (JSON.stringify(a.subscriptions) !== JSON.stringify(b.subscriptions)) out.push(`subscriptions: ${a.subscriptions.length} -> ${b.subscriptions.length}`);
+  if (JSON.stringify(a.subscriptions) !== JSON.stringify(b.subscriptions))
+    out.push(`subscriptions: ${a.subscriptions.length} -> ${b.subscriptions.length}`);
   return out.join('; ');
 }
 
@@ -112,7 +131,19 @@ async function configure(_emu: Emu, env: Record<string, string>, configDir: stri
 }
 
 async function sinksCreate(_emu: Emu, env: Record<string, string>, configDir: string): Promise<Run> {
-  const r = await runCli(['sinks', 'create', '--type', 'webhook', '--destination', 'https://hooks.example.com/events', '--subscribe', DELIVERED], { env, configDir });
+  const r = await runCli(
+    [
+      'sinks',
+      'create',
+      '--type',
+      'webhook',
+      '--destination',
+      'https://hooks.example.com/events',
+      '--subscribe',
+      DELIVERED,
+    ],
+    { env, configDir },
+  );
   return { code: r.code, message: r.stderr };
 }
 
@@ -120,10 +151,25 @@ async function sinksCreate(_emu: Emu, env: Record<string, string>, configDir: st
 function dev(extra: string[], numbers: string[]) {
   return async (_emu: Emu, env: Record<string, string>, configDir: string): Promise<Run> => {
     const app = await startApp((_req, res) => res.end('<Response/>'));
-    const cli = startCli(['dev', String(app.port), '--public-url', PUBLIC, ...numbers.flatMap((n) => ['--number', n]), '--no-capture', ...extra], { env, configDir });
+    const cli = startCli(
+      [
+        'dev',
+        String(app.port),
+        '--public-url',
+        PUBLIC,
+        ...numbers.flatMap((n) => ['--number', n]),
+        '--no-capture',
+        ...extra,
+      ],
+      { env, configDir },
+    );
     let exited = false;
     void cli.exit.then(() => (exited = true));
-    await waitFor('the session to be ready or to end', () => exited || cli.stderr.text().includes('Waiting for webhooks'), 15_000);
+    await waitFor(
+      'the session to be ready or to end',
+      () => exited || cli.stderr.text().includes('Waiting for webhooks'),
+      15_000,
+    );
     cli.interrupt();
     const code = await cli.exit;
     return { code, message: cli.stderr.text() };
@@ -134,33 +180,154 @@ const devRun = dev([], [PN1, PN2]);
 const devEventsRun = dev(['--events', DELIVERED], [PN1]);
 
 const configured = (emu: Emu) => numberOf(emu, PN1).sms_url === NEW_SMS && numberOf(emu, PN2).sms_url === NEW_SMS;
-const sinkAndSubscription = (emu: Emu) => emu.state.events.sinks.size === 1 && emu.state.events.subscriptions.size === 1;
+const sinkAndSubscription = (emu: Emu) =>
+  emu.state.events.sinks.size === 1 && emu.state.events.subscriptions.size === 1;
 const asBefore = (emu: Emu, initial: Snapshot) => same(snapshot(emu), initial);
 
 export const ROWS: Row[] = [
-  { command: 'configure', step: 'resolve (list) 1st number', target: (e) => ({ method: 'GET', path: `${numbersPath(e)}.json` }), run: configure, completed: configured },
-  { command: 'configure', step: 'resolve (list) 2nd number', target: (e) => ({ method: 'GET', path: `${numbersPath(e)}.json`, nth: 2 }), run: configure, completed: configured },
-  { command: 'configure', step: 'messaging services read', target: () => ({ method: 'GET', path: '/v1/Services' }), run: configure, completed: configured },
-  { command: 'configure', step: 'update 1st number', target: (e) => ({ method: 'POST', path: numberPath(e, PN1) }), run: configure, completed: configured },
-  { command: 'configure', step: 'update 2nd number', target: (e) => ({ method: 'POST', path: numberPath(e, PN2) }), run: configure, completed: configured },
+  {
+    command: 'configure',
+    step: 'resolve (list) 1st number',
+    target: (e) => ({ method: 'GET', path: `${numbersPath(e)}.json` }),
+    run: configure,
+    completed: configured,
+  },
+  {
+    command: 'configure',
+    step: 'resolve (list) 2nd number',
+    target: (e) => ({ method: 'GET', path: `${numbersPath(e)}.json`, nth: 2 }),
+    run: configure,
+    completed: configured,
+  },
+  {
+    command: 'configure',
+    step: 'messaging services read',
+    target: () => ({ method: 'GET', path: '/v1/Services' }),
+    run: configure,
+    completed: configured,
+  },
+  {
+    command: 'configure',
+    step: 'update 1st number',
+    target: (e) => ({ method: 'POST', path: numberPath(e, PN1) }),
+    run: configure,
+    completed: configured,
+  },
+  {
+    command: 'configure',
+    step: 'update 2nd number',
+    target: (e) => ({ method: 'POST', path: numberPath(e, PN2) }),
+    run: configure,
+    completed: configured,
+  },
 
-  { command: 'dev', step: 'resolve (list) 1st number', target: (e) => ({ method: 'GET', path: `${numbersPath(e)}.json` }), run: devRun, completed: asBefore },
-  { command: 'dev', step: 'resolve (list) 2nd number', target: (e) => ({ method: 'GET', path: `${numbersPath(e)}.json`, nth: 2 }), run: devRun, completed: asBefore },
-  { command: 'dev', step: 'fetch before change', target: (e) => ({ method: 'GET', path: numberPath(e, PN1) }), run: devRun, completed: asBefore },
-  { command: 'dev', step: 'update 1st number', target: (e) => ({ method: 'POST', path: numberPath(e, PN1) }), run: devRun, completed: asBefore },
-  { command: 'dev', step: 'update 2nd number', target: (e) => ({ method: 'POST', path: numberPath(e, PN2) }), run: devRun, completed: asBefore },
-  { command: 'dev', step: 'restore: fetch 1st number', target: (e) => ({ method: 'GET', path: numberPath(e, PN1), nth: 2 }), run: devRun, completed: asBefore },
-  { command: 'dev', step: 'restore: put back 1st number', target: (e) => ({ method: 'POST', path: numberPath(e, PN1), nth: 2 }), run: devRun, completed: asBefore },
-  { command: 'dev', step: 'restore: put back 2nd number', target: (e) => ({ method: 'POST', path: numberPath(e, PN2), nth: 2 }), run: devRun, completed: asBefore },
+  {
+    command: 'dev',
+    step: 'resolve (list) 1st number',
+    target: (e) => ({ method: 'GET', path: `${numbersPath(e)}.json` }),
+    run: devRun,
+    completed: asBefore,
+  },
+  {
+    command: 'dev',
+    step: 'resolve (list) 2nd number',
+    target: (e) => ({ method: 'GET', path: `${numbersPath(e)}.json`, nth: 2 }),
+    run: devRun,
+    completed: asBefore,
+  },
+  {
+    command: 'dev',
+    step: 'fetch before change',
+    target: (e) => ({ method: 'GET', path: numberPath(e, PN1) }),
+    run: devRun,
+    completed: asBefore,
+  },
+  {
+    command: 'dev',
+    step: 'update 1st number',
+    target: (e) => ({ method: 'POST', path: numberPath(e, PN1) }),
+    run: devRun,
+    completed: asBefore,
+  },
+  {
+    command: 'dev',
+    step: 'update 2nd number',
+    target: (e) => ({ method: 'POST', path: numberPath(e, PN2) }),
+    run: devRun,
+    completed: asBefore,
+  },
+  {
+    command: 'dev',
+    step: 'restore: fetch 1st number',
+    target: (e) => ({ method: 'GET', path: numberPath(e, PN1), nth: 2 }),
+    run: devRun,
+    completed: asBefore,
+  },
+  {
+    command: 'dev',
+    step: 'restore: put back 1st number',
+    target: (e) => ({ method: 'POST', path: numberPath(e, PN1), nth: 2 }),
+    run: devRun,
+    completed: asBefore,
+  },
+  {
+    command: 'dev',
+    step: 'restore: put back 2nd number',
+    target: (e) => ({ method: 'POST', path: numberPath(e, PN2), nth: 2 }),
+    run: devRun,
+    completed: asBefore,
+  },
 
-  { command: 'dev --events', step: 'sink create', target: () => ({ method: 'POST', path: '/v1/Sinks' }), run: devEventsRun, completed: asBefore },
-  { command: 'dev --events', step: 'subscription create', target: () => ({ method: 'POST', path: '/v1/Subscriptions' }), run: devEventsRun, completed: asBefore },
-  { command: 'dev --events', step: 'clean-up: subscription delete', target: () => ({ method: 'DELETE', path: '/v1/Subscriptions/*' }), run: devEventsRun, completed: asBefore },
-  { command: 'dev --events', step: 'clean-up: sink delete', target: () => ({ method: 'DELETE', path: '/v1/Sinks/*' }), run: devEventsRun, completed: asBefore },
+  {
+    command: 'dev --events',
+    step: 'sink create',
+    target: () => ({ method: 'POST', path: '/v1/Sinks' }),
+    run: devEventsRun,
+    completed: asBefore,
+  },
+  {
+    command: 'dev --events',
+    step: 'subscription create',
+    target: () => ({ method: 'POST', path: '/v1/Subscriptions' }),
+    run: devEventsRun,
+    completed: asBefore,
+  },
+  {
+    command: 'dev --events',
+    step: 'clean-up: subscription delete',
+    target: () => ({ method: 'DELETE', path: '/v1/Subscriptions/*' }),
+    run: devEventsRun,
+    completed: asBefore,
+  },
+  {
+    command: 'dev --events',
+    step: 'clean-up: sink delete',
+    target: () => ({ method: 'DELETE', path: '/v1/Sinks/*' }),
+    run: devEventsRun,
+    completed: asBefore,
+  },
 
-  { command: 'sinks create', step: 'sink create', target: () => ({ method: 'POST', path: '/v1/Sinks' }), run: sinksCreate, completed: sinkAndSubscription },
-  { command: 'sinks create', step: 'subscription create', target: () => ({ method: 'POST', path: '/v1/Subscriptions' }), run: sinksCreate, completed: sinkAndSubscription },
-  { command: 'sinks create', step: 'subscription read-back', target: () => ({ method: 'GET', path: '/v1/Subscriptions/*/SubscribedEvents' }), run: sinksCreate, completed: sinkAndSubscription },
+  {
+    command: 'sinks create',
+    step: 'sink create',
+    target: () => ({ method: 'POST', path: '/v1/Sinks' }),
+    run: sinksCreate,
+    completed: sinkAndSubscription,
+  },
+  {
+    command: 'sinks create',
+    step: 'subscription create',
+    target: () => ({ method: 'POST', path: '/v1/Subscriptions' }),
+    run: sinksCreate,
+    completed: sinkAndSubscription,
+  },
+  {
+    command: 'sinks create',
+    step: 'subscription read-back',
+    target: () => ({ method: 'GET', path: '/v1/Subscriptions/*/SubscribedEvents' }),
+    run: sinksCreate,
+    completed: sinkAndSubscription,
+  },
 ];
 
 // ---- one cell ------------------------------------------------------------------------------------
@@ -194,7 +361,11 @@ async function restoreAll(env: Record<string, string>, configDir: string): Promi
 
 /** Waits until every request a stall held has been answered (applied) by the emulator. */
 async function settle(emu: Emu): Promise<void> {
-  await waitFor('stalled requests to land', () => emu.requests.every((r) => r.status !== undefined), STALL_MS * 4 + 2_000);
+  await waitFor(
+    'stalled requests to land',
+    () => emu.requests.every((r) => r.status !== undefined),
+    STALL_MS * 4 + 2_000,
+  );
 }
 
 export async function runCell(row: Row, fault: FaultName): Promise<CellResult> {
@@ -203,11 +374,21 @@ export async function runCell(row: Row, fault: FaultName): Promise<CellResult> {
   const env = { ...emu.env, ...FAST_HTTP };
   const initial = snapshot(emu);
   const target = row.target(emu);
-  const spec: FaultSpec = { ...FAULTS[fault], method: target.method, path: target.path, nth: target.nth ?? 1, times: Infinity };
+  const spec: FaultSpec = {
+    ...FAULTS[fault],
+    method: target.method,
+    path: target.path,
+    nth: target.nth ?? 1,
+    times: Infinity,
+  };
   const active = emu.fault(spec);
   const run = await row.run(emu, env, configDir);
-  if (process.env.TWHOOK_FAULTS_VERBOSE) console.log(`--- ${row.command} / ${row.step} / ${fault}: exit ${run.code}\n${run.message}`);
-  expect(active.hits, `${row.command} / ${row.step}: the fault never hit ${target.method} ${target.path} #${target.nth ?? 1}\n${run.message}`).toBeGreaterThan(0);
+  if (process.env.TWHOOK_FAULTS_VERBOSE)
+    console.log(`--- ${row.command} / ${row.step} / ${fault}: exit ${run.code}\n${run.message}`);
+  expect(
+    active.hits,
+    `${row.command} / ${row.step}: the fault never hit ${target.method} ${target.path} #${target.nth ?? 1}\n${run.message}`,
+  ).toBeGreaterThan(0);
   if (fault !== 'dropped connection') await settle(emu);
   emu.clearFaults();
 
@@ -220,7 +401,10 @@ export async function runCell(row: Row, fault: FaultName): Promise<CellResult> {
   if (run.code === 0) {
     // The command coped (a retry, a tolerated read): it did all its job, and left nothing open.
     expect(row.completed(emu, initial), `exit 0 but the job is not done: ${context}`).toBe(true);
-    expect(open.filter((e) => e.origin === 'dev'), `exit 0 left dev entries open: ${context}`).toEqual([]);
+    expect(
+      open.filter((e) => e.origin === 'dev'),
+      `exit 0 left dev entries open: ${context}`,
+    ).toEqual([]);
     return { verdict: 'completed', code: 0, changedBefore, message: run.message };
   }
   expect(run.code, `a fault is exit 3 (remote): ${context}`).toBe(3);
@@ -232,19 +416,28 @@ export async function runCell(row: Row, fault: FaultName): Promise<CellResult> {
     return { verdict: 'unchanged', code: run.code, changedBefore, message: run.message };
   }
   // Asked to restore: there must be something to restore it from, and it must bring all back.
-  expect(open.length, `"twhook restore" in the message, but the journal has nothing open: ${context}`).toBeGreaterThan(0);
+  expect(open.length, `"twhook restore" in the message, but the journal has nothing open: ${context}`).toBeGreaterThan(
+    0,
+  );
   const transcript = await restoreAll(env, configDir);
-  expect(snapshot(emu), `not back to the start after twhook restore: ${context}\n--- restore ---\n${transcript}\n--- change left ---\n${diff(initial, snapshot(emu))}`).toEqual(initial);
+  expect(
+    snapshot(emu),
+    `not back to the start after twhook restore: ${context}\n--- restore ---\n${transcript}\n--- change left ---\n${diff(initial, snapshot(emu))}`,
+  ).toEqual(initial);
   return { verdict: 'restored', code: run.code, changedBefore, message: run.message };
 }
 
 /** The coverage matrix of some rows: one line per step, one column per fault. */
 export function matrix(rows: Row[], results: Map<string, CellResult>): string {
   const key = (row: Row, fault: FaultName) => `${row.command}|${row.step}|${fault}`;
-  const label = (r: CellResult | undefined) => (!r ? 'MISSING' : r.verdict === 'restored' ? (r.changedBefore ? 'restore:fixed' : 'restore:noop') : r.verdict);
+  const label = (r: CellResult | undefined) =>
+    !r ? 'MISSING' : r.verdict === 'restored' ? (r.changedBefore ? 'restore:fixed' : 'restore:noop') : r.verdict;
   const width = Math.max(...rows.map((r) => `${r.command}: ${r.step}`.length));
   const head = `${'step'.padEnd(width)} | ${FAULT_NAMES.map((f) => f.padEnd(18)).join(' | ')}`;
-  const lines = rows.map((row) => `${`${row.command}: ${row.step}`.padEnd(width)} | ${FAULT_NAMES.map((f) => label(results.get(key(row, f))).padEnd(18)).join(' | ')}`);
+  const lines = rows.map(
+    (row) =>
+      `${`${row.command}: ${row.step}`.padEnd(width)} | ${FAULT_NAMES.map((f) => label(results.get(key(row, f))).padEnd(18)).join(' | ')}`,
+  );
   return [head, '-'.repeat(head.length), ...lines].join('\n');
 }
 
@@ -261,7 +454,10 @@ export const cellKey = (row: Row, fault: FaultName) => `${row.command}|${row.ste
  * Registers one test per cell of these commands' rows, then one that prints their coverage
  * matrix and checks every cell ran and ended in one of the three accepted ways.
  */
-export function defineTable(commands: Row['command'][], api: { describe: typeof import('vitest').describe; it: typeof import('vitest').it }): void {
+export function defineTable(
+  commands: Row['command'][],
+  api: { describe: typeof import('vitest').describe; it: typeof import('vitest').it },
+): void {
   const rows = ROWS.filter((r) => commands.includes(r.command));
   const results = new Map<string, CellResult>();
   api.describe(`faults: ${commands.join(', ')} (step x fault)`, () => {

@@ -50,7 +50,8 @@ function pickMoment(random: () => number): Moment {
   return { phase: 'shutdown', requests: Math.floor(random() * 5), afterMs };
 }
 
-const describeMoment = (m: Moment) => (m.phase === 'running' ? `running+${m.afterMs}ms` : `${m.phase} request ${m.requests}+${m.afterMs}ms`);
+const describeMoment = (m: Moment) =>
+  m.phase === 'running' ? `running+${m.afterMs}ms` : `${m.phase} request ${m.requests}+${m.afterMs}ms`;
 
 function envFor(emu: Emu, home: string): Record<string, string> {
   return {
@@ -66,10 +67,30 @@ function envFor(emu: Emu, home: string): Record<string, string> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One `dev` session killed at `moment`; resolves once the process is gone. */
-async function killedSession(emu: Emu, env: Record<string, string>, cwd: string, appPort: number, publicUrl: string, moment: Moment): Promise<string> {
+async function killedSession(
+  emu: Emu,
+  env: Record<string, string>,
+  cwd: string,
+  appPort: number,
+  publicUrl: string,
+  moment: Moment,
+): Promise<string> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [BIN, 'dev', String(appPort), '--public-url', publicUrl, '--number', '+14155550100', '--number', '+14155550101', '--no-capture', '--api-url', emu.url],
+    [
+      BIN,
+      'dev',
+      String(appPort),
+      '--public-url',
+      publicUrl,
+      '--number',
+      '+14155550100',
+      '--number',
+      '+14155550101',
+      '--no-capture',
+      '--api-url',
+      emu.url,
+    ],
     { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -81,13 +102,21 @@ async function killedSession(emu: Emu, env: Record<string, string>, cwd: string,
   const base = seen();
   try {
     if (moment.phase === 'start-up') {
-      await waitFor(`request ${moment.requests} of the start-up`, () => exited || stderr.includes('Waiting for webhooks') || seen() >= base + moment.requests, 15_000);
+      await waitFor(
+        `request ${moment.requests} of the start-up`,
+        () => exited || stderr.includes('Waiting for webhooks') || seen() >= base + moment.requests,
+        15_000,
+      );
     } else {
       await waitFor('the session to be ready', () => exited || stderr.includes('Waiting for webhooks'), 15_000);
       if (moment.phase === 'shutdown') {
         const before = seen();
         child.kill('SIGTERM');
-        await waitFor(`request ${moment.requests} of the restore`, () => exited || seen() >= before + moment.requests, 15_000);
+        await waitFor(
+          `request ${moment.requests} of the restore`,
+          () => exited || seen() >= before + moment.requests,
+          15_000,
+        );
       }
     }
     await sleep(moment.afterMs);
@@ -121,13 +150,18 @@ describe.runIf(built)('dev SIGKILLed at random moments (seeded), then twhook res
       // What the kills left: numbers changed, backups open (pending: killed inside a call).
       const journal = new Journal(join(home, '.config', 'twhook'));
       const left = journal.unrestored();
-      const changed = Object.keys(original).filter((n) => JSON.stringify(original[n]) !== JSON.stringify(snapshot(emu).numbers[n])).length;
+      const changed = Object.keys(original).filter(
+        (n) => JSON.stringify(original[n]) !== JSON.stringify(snapshot(emu).numbers[n]),
+      ).length;
       const label = `run ${run}: ${moments.join(', then ')} -> ${changed} number(s) changed, ${left.length} backup(s) open (${left.filter((e) => e.state === 'pending').length} pending)`;
       seen.push(label);
 
       const restore = await runBin(['restore', '--yes', '--api-url', emu.url], { env, cwd });
       expect(restore.code, `${label}\n--- dev ---\n${transcript}\n--- restore ---\n${restore.stderr}`).toBe(0);
-      expect(snapshot(emu).numbers, `${label}: not back to the original after twhook restore\n--- dev ---\n${transcript}\n--- restore ---\n${restore.stderr}`).toEqual(original);
+      expect(
+        snapshot(emu).numbers,
+        `${label}: not back to the original after twhook restore\n--- dev ---\n${transcript}\n--- restore ---\n${restore.stderr}`,
+      ).toEqual(original);
       // Nothing left for a later restore to do (or undo).
       const open = journal.unrestored();
       expect(open, `${label}: journal entries still open after restore\n${restore.stderr}`).toEqual([]);

@@ -13,8 +13,17 @@ describe('the faults table', () => {
     // Steps the issue names, by command.
     const steps = (c: string) => ROWS.filter((r) => r.command === c).map((r) => r.step);
     expect(steps('configure')).toEqual(expect.arrayContaining(['update 1st number', 'update 2nd number']));
-    expect(steps('dev')).toEqual(expect.arrayContaining(['resolve (list) 1st number', 'update 1st number', 'update 2nd number', 'restore: put back 1st number']));
-    expect(steps('dev --events')).toEqual(expect.arrayContaining(['clean-up: subscription delete', 'clean-up: sink delete']));
+    expect(steps('dev')).toEqual(
+      expect.arrayContaining([
+        'resolve (list) 1st number',
+        'update 1st number',
+        'update 2nd number',
+        'restore: put back 1st number',
+      ]),
+    );
+    expect(steps('dev --events')).toEqual(
+      expect.arrayContaining(['clean-up: subscription delete', 'clean-up: sink delete']),
+    );
     expect(steps('sinks create')).toEqual(expect.arrayContaining(['sink create', 'subscription create']));
     expect(new Set(ROWS.map((r) => `${r.command}|${r.step}`)).size).toBe(ROWS.length);
   });

@@ -25,7 +25,30 @@ function parsesOrSpecError(text: string): void {
   }
 }
 
-const KEYS = ['name', 'call', 'text', 'steps', 'expect', 'press', 'speak', 'dial', 'record', 'hangup', 'wait', 'send', 'media', 'say', 'gather', 'reply', 'end', 'error', 'noReply', 'app', 'numDigits', 'x'];
+const KEYS = [
+  'name',
+  'call',
+  'text',
+  'steps',
+  'expect',
+  'press',
+  'speak',
+  'dial',
+  'record',
+  'hangup',
+  'wait',
+  'send',
+  'media',
+  'say',
+  'gather',
+  'reply',
+  'end',
+  'error',
+  'noReply',
+  'app',
+  'numDigits',
+  'x',
+];
 const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   v: fc.oneof(
     { depthSize: 'small' },
@@ -41,16 +64,27 @@ const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 
 describe('spec files, fuzzed', () => {
   it('any text', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (text) => parsesOrSpecError(text)), runs(400));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => parsesOrSpecError(text)),
+      runs(400),
+    );
   });
 
   it('spec-shaped documents with random parts', () => {
     const spec = fc.record({
       name: fc.oneof(fc.string(), fc.integer()),
       call: fc.oneof(fc.constant({ app: 3000 }), value),
-      steps: fc.array(fc.oneof(fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 2 }), fc.constantFrom('hangup', 'x')), { maxLength: 6 }),
+      steps: fc.array(
+        fc.oneof(fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 2 }), fc.constantFrom('hangup', 'x')),
+        { maxLength: 6 },
+      ),
     });
-    fc.assert(fc.property(fc.array(spec, { minLength: 1, maxLength: 3 }), (specs) => parsesOrSpecError(specs.map((s) => stringify(s)).join('---\n'))), runs(300));
+    fc.assert(
+      fc.property(fc.array(spec, { minLength: 1, maxLength: 3 }), (specs) =>
+        parsesOrSpecError(specs.map((s) => stringify(s)).join('---\n')),
+      ),
+      runs(300),
+    );
   });
 
   it('what --save writes always reads back', () => {
@@ -58,12 +92,18 @@ describe('spec files, fuzzed', () => {
     const event: fc.Arbitrary<SimEvent> = fc.oneof(
       text.map((t) => ({ type: 'say' as const, t: 0, text: t, loop: 1 })),
       text.map((b) => ({ type: 'message' as const, t: 0, from: '+1', to: '+2', body: b, media: [] })),
-      fc.constantFrom('/a', '/a?b=c', '/(x)/').map((p) => ({ type: 'redirect' as const, t: 0, url: `http://localhost:3000${p}`, method: 'POST' })),
+      fc
+        .constantFrom('/a', '/a?b=c', '/(x)/')
+        .map((p) => ({ type: 'redirect' as const, t: 0, url: `http://localhost:3000${p}`, method: 'POST' })),
       fc.constant({ type: 'hangup' as const, t: 0 }),
     );
     fc.assert(
       fc.property(fc.array(event, { minLength: 1, maxLength: 8 }), (events) => {
-        const yaml = specYaml({ name: 'n', channel: 'call', app: 'http://localhost:3000/voice', from: '+1', to: '+2' }, events.filter((e) => e.type !== 'message'), []);
+        const yaml = specYaml(
+          { name: 'n', channel: 'call', app: 'http://localhost:3000/voice', from: '+1', to: '+2' },
+          events.filter((e) => e.type !== 'message'),
+          [],
+        );
         expect(() => parseSpecs(yaml, 's.yaml')).not.toThrow();
       }),
       runs(300),

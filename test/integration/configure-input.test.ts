@@ -17,11 +17,16 @@ describe('twhook restore: the number as typed', () => {
     const emu = await useEmulator({ numbers: manyNumbers(1) });
     const configDir = (await import('../support/run-cli.js')).tempDir();
     const phone = manyNumbers(1)[0]!.phoneNumber;
-    const set = await runCli(['configure', phone, '--sms-url', 'https://app.example.com/new', '--yes'], { env: emu.env, configDir });
+    const set = await runCli(['configure', phone, '--sms-url', 'https://app.example.com/new', '--yes'], {
+      env: emu.env,
+      configDir,
+    });
     expect(set.code, set.stderr).toBe(0);
     const r = await runCli(['restore', '', '--yes'], { env: emu.env, configDir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('error: the number is empty (an unset variable?): give +E.164, a PN SID or digits, or no number to undo the last change\n');
+    expect(r.stderr).toBe(
+      'error: the number is empty (an unset variable?): give +E.164, a PN SID or digits, or no number to undo the last change\n',
+    );
     const [number] = [...emu.state.api2010.numbers.values()];
     expect(number!.sms_url).toBe('https://app.example.com/new');
   });

@@ -43,20 +43,41 @@ async function realPort(emu: Emu): Promise<TwilioPort> {
 describe('twhook configure', () => {
   it('sets URLs with overrides, backs up the previous values first, and restore puts them back', async () => {
     const { emu, run, journal } = await setup();
-    const r = await run(['configure', SUPPORT, '--sms-url', 'https://new.example.com/sms', '--ct', '1500', '--rc', '2', '--rp', '5xx,ct', '--yes']);
+    const r = await run([
+      'configure',
+      SUPPORT,
+      '--sms-url',
+      'https://new.example.com/sms',
+      '--ct',
+      '1500',
+      '--rc',
+      '2',
+      '--rp',
+      '5xx,ct',
+      '--yes',
+    ]);
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(0);
     // Piped: TSV rows of number, field, before, after.
-    expect(r.stdout.trim().split('\n')).toEqual([`${SUPPORT}\tsms-url\thttps://app.example.com/sms\thttps://new.example.com/sms#ct=1500&rc=2&rp=5xx,ct`]);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      `${SUPPORT}\tsms-url\thttps://app.example.com/sms\thttps://new.example.com/sms#ct=1500&rc=2&rp=5xx,ct`,
+    ]);
     expect(numberOf(emu, SUPPORT).sms_url).toBe('https://new.example.com/sms#ct=1500&rc=2&rp=5xx,ct');
     const [entry] = journal.entries() as NumberEntry[];
-    expect(entry).toMatchObject({ state: 'applied', origin: 'configure', phoneNumber: SUPPORT, before: { smsUrl: 'https://app.example.com/sms' } });
+    expect(entry).toMatchObject({
+      state: 'applied',
+      origin: 'configure',
+      phoneNumber: SUPPORT,
+      before: { smsUrl: 'https://app.example.com/sms' },
+    });
     expect(r.stderr).toContain(`backup ${entry!.id}`);
     expect(r.stderr).toContain(`undo with: twhook restore ${SUPPORT}`);
 
     const back = await run(['restore', SUPPORT, '--yes']);
     expect(back.code).toBe(0);
-    expect(back.stdout).toContain('sms-url\thttps://new.example.com/sms#ct=1500&rc=2&rp=5xx,ct\thttps://app.example.com/sms');
+    expect(back.stdout).toContain(
+      'sms-url\thttps://new.example.com/sms#ct=1500&rc=2&rp=5xx,ct\thttps://app.example.com/sms',
+    );
     expect(numberOf(emu, SUPPORT).sms_url).toBe('https://app.example.com/sms');
     expect(journal.unrestored()).toEqual([]);
     const again = await run(['restore', SUPPORT, '--yes']);
@@ -66,7 +87,16 @@ describe('twhook configure', () => {
 
   it('--dry-run changes nothing and writes no backup; --json reports before and after', async () => {
     const { emu, run, journal } = await setup();
-    const r = await run(['configure', SUPPORT, '--voice-url', 'https://v.example.com/voice', '--voice-method', 'post', '--dry-run', '--json']);
+    const r = await run([
+      'configure',
+      SUPPORT,
+      '--voice-url',
+      'https://v.example.com/voice',
+      '--voice-method',
+      'post',
+      '--dry-run',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     expect(r.json()).toEqual([
       {
@@ -80,7 +110,11 @@ describe('twhook configure', () => {
             friendlyName: 'Support line',
             status: 'planned',
             changes: [
-              { field: 'voiceUrl', before: 'https://app.example.com/voice#rc=3&ct=2000', after: 'https://v.example.com/voice' },
+              {
+                field: 'voiceUrl',
+                before: 'https://app.example.com/voice#rc=3&ct=2000',
+                after: 'https://v.example.com/voice',
+              },
               { field: 'voiceMethod', before: 'GET', after: 'POST' },
             ],
           },
@@ -111,7 +145,10 @@ describe('twhook configure', () => {
       [['--sms-url', 'https://x.example.com/', '--e', 'mars'], 'e="mars"'],
       [['--sms-url', 'https://x.example.com/#zz=1'], 'unknown connection override'],
       [['--ct', '1000'], '--overrides-only'],
-      [['--sms-url', '', '--ct', '2000'], "--sms-url '' clears the URL, so the override options (ct=2000) have no URL to go on: give a URL, or drop the override options"],
+      [
+        ['--sms-url', '', '--ct', '2000'],
+        "--sms-url '' clears the URL, so the override options (ct=2000) have no URL to go on: give a URL, or drop the override options",
+      ],
       [['--overrides-only'], 'needs at least one override option'],
       [['--overrides-only', '--ct', '1000', '--sms-url', 'https://x.example.com/'], 'drop --sms-url'],
       [[], 'nothing to change'],
@@ -163,7 +200,20 @@ describe('twhook configure', () => {
 
   it('warns on plain http and on overrides that cannot take effect', async () => {
     const { run } = await setup();
-    const r = await run(['configure', SALES, SUPPORT, '--voice-url', 'http://v.example.com/voice', '--ct', '6000', '--rt', '12000', '--tt', '5000', '--yes']);
+    const r = await run([
+      'configure',
+      SALES,
+      SUPPORT,
+      '--voice-url',
+      'http://v.example.com/voice',
+      '--ct',
+      '6000',
+      '--rt',
+      '12000',
+      '--tt',
+      '5000',
+      '--yes',
+    ]);
     expect(r.code).toBe(0);
     // One line per warning, naming every number it concerns.
     expect(r.stderr).toContain(`warning: ${SALES}, ${SUPPORT} voice-url is plain http`);
@@ -174,22 +224,56 @@ describe('twhook configure', () => {
 
   it('warns, without blocking, on rc=0 with rp or several edges, sni on http, and retries one attempt leaves no time for', async () => {
     const { emu, run } = await setup();
-    const r = await run(['configure', SALES, '--sms-url', 'http://s.example.com/sms', '--rc', '0', '--rp', '5xx', '--e', 'dublin,tokyo', '--sni', 'n', '--yes']);
+    const r = await run([
+      'configure',
+      SALES,
+      '--sms-url',
+      'http://s.example.com/sms',
+      '--rc',
+      '0',
+      '--rp',
+      '5xx',
+      '--e',
+      'dublin,tokyo',
+      '--sni',
+      'n',
+      '--yes',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`warning: ${SALES} sms-url: rc=0 makes no retries, so rp=5xx never applies`);
-    expect(r.stderr).toContain(`warning: ${SALES} sms-url: rc=0 makes no retries, so Twilio never rotates to the other edges of e=dublin,tokyo`);
+    expect(r.stderr).toContain(
+      `warning: ${SALES} sms-url: rc=0 makes no retries, so Twilio never rotates to the other edges of e=dublin,tokyo`,
+    );
     expect(r.stderr).toContain(`warning: ${SALES} sms-url: sni=n has no effect on an http:// URL`);
     expect(numberOf(emu, SALES).sms_url).toBe('http://s.example.com/sms#rc=0&rp=5xx&e=dublin,tokyo&sni=n');
-    const tight = await run(['configure', SALES, '--sms-url', 'https://s.example.com/sms', '--ct', '9000', '--rt', '9000', '--tt', '10000', '--rc', '3', '--yes']);
+    const tight = await run([
+      'configure',
+      SALES,
+      '--sms-url',
+      'https://s.example.com/sms',
+      '--ct',
+      '9000',
+      '--rt',
+      '9000',
+      '--tt',
+      '10000',
+      '--rc',
+      '3',
+      '--yes',
+    ]);
     expect(tight.code).toBe(0);
-    expect(tight.stderr).toContain('ct+rt=18000 ms is not below tt=10000: one attempt can use the whole total time, so the rc=3 retries may never run');
+    expect(tight.stderr).toContain(
+      'ct+rt=18000 ms is not below tt=10000: one attempt can use the whole total time, so the rc=3 retries may never run',
+    );
   });
 
   it('names the account for an unknown number and lists partial matches', async () => {
     const { emu, run } = await setup();
     const unknown = await run(['configure', '+15559999999', '--sms-url', 'https://x.example.com/', '--yes']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe(`error: no number +15559999999 on account AC…${emu.accountSid.slice(-4)}: \`twhook numbers list\` shows the account's numbers\n`);
+    expect(unknown.stderr).toBe(
+      `error: no number +15559999999 on account AC…${emu.accountSid.slice(-4)}: \`twhook numbers list\` shows the account's numbers\n`,
+    );
     const two = await run(['configure', '41555501', '--sms-url', 'https://x.example.com/', '--yes']);
     expect(two.code).toBe(2);
     expect(two.stderr).toContain('matches 2 numbers');
@@ -203,20 +287,36 @@ describe('twhook configure', () => {
     expect(updates(emu)).toHaveLength(1);
   });
 
-  it('warns when a Messaging Service replaces the number\'s SMS URL, naming the service', async () => {
+  it("warns when a Messaging Service replaces the number's SMS URL, naming the service", async () => {
     const emu = await useEmulator();
     const support = numberOf(emu, SUPPORT);
     const sales = numberOf(emu, SALES);
-    emu.state.messaging.addService({ friendlyName: 'Alerts', inboundRequestUrl: 'https://svc.example.com/in', phoneNumberSids: [support.sid] });
-    emu.state.messaging.addService({ friendlyName: 'Defers', useInboundWebhookOnNumber: true, phoneNumberSids: [sales.sid] });
+    emu.state.messaging.addService({
+      friendlyName: 'Alerts',
+      inboundRequestUrl: 'https://svc.example.com/in',
+      phoneNumberSids: [support.sid],
+    });
+    emu.state.messaging.addService({
+      friendlyName: 'Defers',
+      useInboundWebhookOnNumber: true,
+      phoneNumberSids: [sales.sid],
+    });
     const configDir = tempDir();
     const env = { ...emu.env, ...FAST };
-    const r = await runCli(['configure', SUPPORT, SALES, '--sms-url', 'https://n.example.com/sms', '--yes'], { env, configDir });
+    const r = await runCli(['configure', SUPPORT, SALES, '--sms-url', 'https://n.example.com/sms', '--yes'], {
+      env,
+      configDir,
+    });
     expect(r.code).toBe(0);
     const svc = [...emu.state.messaging.services.values()][0]!;
-    expect(r.stderr).toContain(`warning: ${SUPPORT} is in Messaging Service "Alerts" (${svc.sid}), which answers incoming messages with its inbound request URL https://svc.example.com/in: the number's SMS URL is ignored`);
+    expect(r.stderr).toContain(
+      `warning: ${SUPPORT} is in Messaging Service "Alerts" (${svc.sid}), which answers incoming messages with its inbound request URL https://svc.example.com/in: the number's SMS URL is ignored`,
+    );
     expect(r.stderr).not.toContain(`${SALES} is in Messaging Service`);
-    const json = await runCli(['configure', SUPPORT, '--sms-url', 'https://m.example.com/sms', '--yes', '--json'], { env, configDir });
+    const json = await runCli(['configure', SUPPORT, '--sms-url', 'https://m.example.com/sms', '--yes', '--json'], {
+      env,
+      configDir,
+    });
     expect((json.json()[0] as { warnings: string[] }).warnings[0]).toContain('"Alerts"');
     // Voice changes need no Messaging Services lookup.
     emu.clearRequests();
@@ -226,7 +326,17 @@ describe('twhook configure', () => {
 
   it('API failure on one number: exit 3 and nothing half-written in the journal', async () => {
     const { emu, run, journal } = await setup();
-    emu.fault({ method: 'POST', path: '**/IncomingPhoneNumbers/*.json', status: 400, body: { code: 21402, message: 'Url is not valid', more_info: 'https://www.twilio.com/docs/errors/21402', status: 400 } });
+    emu.fault({
+      method: 'POST',
+      path: '**/IncomingPhoneNumbers/*.json',
+      status: 400,
+      body: {
+        code: 21402,
+        message: 'Url is not valid',
+        more_info: 'https://www.twilio.com/docs/errors/21402',
+        status: 400,
+      },
+    });
     const r = await run(['configure', SUPPORT, '--sms-url', 'https://n.example.com/sms', '--yes', '--json']);
     expect(r.code).toBe(3);
     const [err] = r.json() as [{ error: Record<string, unknown> }];
@@ -239,22 +349,54 @@ describe('twhook configure', () => {
   it('several numbers, a failure midway: says which changed, which failed and which were not tried', async () => {
     const { emu, run } = await setup();
     emu.fault({ method: 'POST', path: `**/IncomingPhoneNumbers/${numberOf(emu, SALES).sid}.json`, status: 400 });
-    const r = await run(['configure', SUPPORT, SALES, '+442071838750', '--voice-url', 'https://n.example.com/voice', '--yes']);
+    const r = await run([
+      'configure',
+      SUPPORT,
+      SALES,
+      '+442071838750',
+      '--voice-url',
+      'https://n.example.com/voice',
+      '--yes',
+    ]);
     expect(r.code).toBe(3);
     expect(r.stderr.split('\n').at(-2)).toMatch(
-      new RegExp(`^error: configuring \\${SALES} failed: .*; changed before the failure: \\${SUPPORT} \\(undo with \`twhook restore\`\\); not tried: \\+442071838750$`),
+      new RegExp(
+        `^error: configuring \\${SALES} failed: .*; changed before the failure: \\${SUPPORT} \\(undo with \`twhook restore\`\\); not tried: \\+442071838750$`,
+      ),
     );
     emu.fault({ method: 'POST', path: `**/IncomingPhoneNumbers/${numberOf(emu, SALES).sid}.json`, status: 400 });
-    const json = await run(['configure', SALES, '+442071838750', '--sms-url', 'https://n.example.com/sms', '--yes', '--json']);
-    expect((json.json()[0] as { error: unknown }).error).toMatchObject({ failedNumber: SALES, changed: [], notTried: ['+442071838750'] });
-    expect(String((json.json()[0] as { error: { message: string } }).error.message)).toContain('; no number was changed; not tried: +442071838750');
+    const json = await run([
+      'configure',
+      SALES,
+      '+442071838750',
+      '--sms-url',
+      'https://n.example.com/sms',
+      '--yes',
+      '--json',
+    ]);
+    expect((json.json()[0] as { error: unknown }).error).toMatchObject({
+      failedNumber: SALES,
+      changed: [],
+      notTried: ['+442071838750'],
+    });
+    expect(String((json.json()[0] as { error: { message: string } }).error.message)).toContain(
+      '; no number was changed; not tried: +442071838750',
+    );
   });
 
   it('several numbers, a failure midway: stops, says which changed, and restore undoes them', async () => {
     const { emu, run, journal } = await setup();
     const london = numberOf(emu, '+442071838750');
     emu.fault({ method: 'POST', path: `**/IncomingPhoneNumbers/${london.sid}.json`, status: 400 });
-    const r = await run(['configure', SUPPORT, SALES, '+442071838750', '--voice-url', 'https://n.example.com/voice', '--yes']);
+    const r = await run([
+      'configure',
+      SUPPORT,
+      SALES,
+      '+442071838750',
+      '--voice-url',
+      'https://n.example.com/voice',
+      '--yes',
+    ]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`configuring +442071838750 failed`);
     expect(r.stderr).toContain(`changed before the failure: ${SUPPORT}, ${SALES} (undo with \`twhook restore\`)`);
@@ -272,7 +414,14 @@ describe('twhook configure', () => {
   it('never shows or journals a basic-auth password, and restores it exactly', async () => {
     const secretUrl = 'https://twilio:hunter2-secret@hooks.example.com/sms';
     const { emu, run, journal, configDir } = await setup({ numbers: [{ phoneNumber: SUPPORT, smsUrl: secretUrl }] });
-    const r = await run(['configure', SUPPORT, '--sms-url', 'https://bot:other-secret@n.example.com/sms', '--yes', '--json']);
+    const r = await run([
+      'configure',
+      SUPPORT,
+      '--sms-url',
+      'https://bot:other-secret@n.example.com/sms',
+      '--yes',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toMatch(/hunter2-secret|other-secret/);
     expect(r.stdout).toContain('https://twilio:***@hooks.example.com/sms');
@@ -328,23 +477,39 @@ describe('faults between the journal write and the API call, and after it', () =
       let signal!: () => void;
       const reached = new Promise<void>((resolve) => (signal = resolve));
       // Left running: from here on nothing of that process runs again, as after a kill -9.
-      void run(['configure', SUPPORT, '--sms-url', 'https://n.example.com/sms', '--voice-url', 'https://n.example.com/voice', '--yes'], {
-        twilioFactory: crashingFactory(emu, when, () => signal()),
-      });
+      void run(
+        [
+          'configure',
+          SUPPORT,
+          '--sms-url',
+          'https://n.example.com/sms',
+          '--voice-url',
+          'https://n.example.com/voice',
+          '--yes',
+        ],
+        {
+          twilioFactory: crashingFactory(emu, when, () => signal()),
+        },
+      );
       await reached;
       const [entry] = journal.entries() as NumberEntry[];
       expect(entry).toMatchObject({
         state: 'pending',
         before: { smsUrl: 'https://app.example.com/sms', voiceUrl: 'https://app.example.com/voice#rc=3&ct=2000' },
       });
-      expect(numberOf(emu, SUPPORT).sms_url).toBe(when === 'after-api' ? 'https://n.example.com/sms' : 'https://app.example.com/sms');
+      expect(numberOf(emu, SUPPORT).sms_url).toBe(
+        when === 'after-api' ? 'https://n.example.com/sms' : 'https://app.example.com/sms',
+      );
 
       const list = await run(['restore', '--list']);
       expect(list.stdout).toContain('pending (unfinished)');
       const back = await run(['restore', SUPPORT, '--yes']);
       expect(back.code).toBe(0);
       const n = numberOf(emu, SUPPORT);
-      expect([n.sms_url, n.voice_url]).toEqual(['https://app.example.com/sms', 'https://app.example.com/voice#rc=3&ct=2000']);
+      expect([n.sms_url, n.voice_url]).toEqual([
+        'https://app.example.com/sms',
+        'https://app.example.com/voice#rc=3&ct=2000',
+      ]);
       expect(journal.unrestored()).toEqual([]);
       expect(back.stderr).toContain(when === 'after-api' ? 'restored' : 'already had its previous values');
     });
@@ -360,14 +525,30 @@ describe('faults between the journal write and the API call, and after it', () =
         ...port.numbers,
         update: async (sid, fields) => {
           await port.numbers.update(sid, fields);
-          throw new RemoteError('cannot reach 127.0.0.1: the connection was closed before an answer', { code: 'ECONNRESET', service: 'network' });
+          throw new RemoteError('cannot reach 127.0.0.1: the connection was closed before an answer', {
+            code: 'ECONNRESET',
+            service: 'network',
+          });
         },
       },
     };
     const number = await port.numbers.fetch(numberOf(emu, SALES).sid);
-    await expect(applyNumberChange({ port: flaky, journal, number, update: { smsUrl: 'https://n.example.com/s' }, origin: 'configure', batch: newBatchId() })).rejects.toThrow('ECONNRESET'.length ? /closed before an answer/ : /x/);
+    await expect(
+      applyNumberChange({
+        port: flaky,
+        journal,
+        number,
+        update: { smsUrl: 'https://n.example.com/s' },
+        origin: 'configure',
+        batch: newBatchId(),
+      }),
+    ).rejects.toThrow('ECONNRESET'.length ? /closed before an answer/ : /x/);
     const [entry] = journal.entries();
-    expect(entry).toMatchObject({ state: 'applied', after: { smsUrl: 'https://n.example.com/s' }, before: { smsUrl: 'https://sales.example.com/sms' } });
+    expect(entry).toMatchObject({
+      state: 'applied',
+      after: { smsUrl: 'https://n.example.com/s' },
+      before: { smsUrl: 'https://sales.example.com/sms' },
+    });
     const report = await restoreEntries(port, journal, journal.unrestored());
     expect(report.failed).toEqual([]);
     expect(numberOf(emu, SALES).sms_url).toBe('https://sales.example.com/sms');
@@ -378,9 +559,20 @@ describe('faults between the journal write and the API call, and after it', () =
     const port = await realPort(emu);
     emu.fault({ method: 'POST', path: '**/IncomingPhoneNumbers/*.json', status: 504, times: Infinity });
     const number = await port.numbers.fetch(numberOf(emu, SALES).sid);
-    await expect(applyNumberChange({ port, journal, number, update: { smsUrl: 'https://n.example.com/s' }, origin: 'configure', batch: newBatchId() })).rejects.toThrow(/504/);
+    await expect(
+      applyNumberChange({
+        port,
+        journal,
+        number,
+        update: { smsUrl: 'https://n.example.com/s' },
+        origin: 'configure',
+        batch: newBatchId(),
+      }),
+    ).rejects.toThrow(/504/);
     emu.clearFaults();
-    expect(journal.unrestored()).toMatchObject([{ state: 'pending', timedOut: true, before: { smsUrl: 'https://sales.example.com/sms' } }]);
+    expect(journal.unrestored()).toMatchObject([
+      { state: 'pending', timedOut: true, before: { smsUrl: 'https://sales.example.com/sms' } },
+    ]);
     // The backend finishes the request after the gateway gave up.
     numberOf(emu, SALES).sms_url = 'https://n.example.com/s';
     const report = await restoreEntries(port, journal, journal.unrestored());
@@ -396,7 +588,8 @@ describe('restoreEntries when the journal cannot be written', () => {
     let failures = 1;
     class FullDiskJournal extends Journal {
       override markRestored(ids: string[], note?: string): void {
-        if (failures-- > 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        if (failures-- > 0)
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
         super.markRestored(ids, note);
       }
     }
@@ -404,7 +597,14 @@ describe('restoreEntries when the journal cannot be written', () => {
     const batch = newBatchId();
     for (const phone of [SUPPORT, SALES]) {
       const number = await port.numbers.fetch(numberOf(emu, phone).sid);
-      await applyNumberChange({ port, journal, number, update: { smsUrl: 'https://n.example.com/s' }, origin: 'configure', batch });
+      await applyNumberChange({
+        port,
+        journal,
+        number,
+        update: { smsUrl: 'https://n.example.com/s' },
+        origin: 'configure',
+        batch,
+      });
     }
     const report = await restoreEntries(port, journal, journal.unrestored());
     expect(numberOf(emu, SUPPORT).sms_url).toBe('https://app.example.com/sms');
@@ -421,7 +621,7 @@ describe('restoreEntries when the journal cannot be written', () => {
 });
 
 describe('twhook restore', () => {
-  it('--list shows each number\'s history with what each change set; --id restores one and any newer', async () => {
+  it("--list shows each number's history with what each change set; --id restores one and any newer", async () => {
     let t = 0;
     const { emu, run } = await setup();
     const clock = { now: () => new Date(Date.UTC(2026, 10, 27, 10, 0, t++)) };
@@ -429,12 +629,17 @@ describe('twhook restore', () => {
     await run(['configure', SUPPORT, '--sms-url', 'https://two.example.com/sms', '--yes'], { clock });
     await run(['configure', SALES, '--voice-url', 'https://v.example.com/v', '--yes'], { clock });
     const list = await run(['restore', '--list', SUPPORT]);
-    const lines = list.stdout.trim().split('\n').map((l) => l.split('\t'));
+    const lines = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
     expect(lines.map((l) => [l[0], l[3], l[4], l[5]])).toEqual([
       [SUPPORT, 'configure', 'applied', 'sms-url: https://one.example.com/sms -> https://two.example.com/sms'],
       [SUPPORT, 'configure', 'applied', 'sms-url: https://app.example.com/sms -> https://one.example.com/sms'],
     ]);
-    const json = (await run(['restore', '--list', '--json'])).json()[0] as { backups: { id: string; phoneNumber: string }[] };
+    const json = (await run(['restore', '--list', '--json'])).json()[0] as {
+      backups: { id: string; phoneNumber: string }[];
+    };
     expect(json.backups).toHaveLength(3);
     const oldest = lines[1]![1]!;
 
@@ -461,7 +666,13 @@ describe('twhook restore', () => {
     expect(numberOf(emu, SALES).status_callback).toBe('');
     const none = await run(['restore', '--json']);
     expect(none.code).toBe(0);
-    expect(none.json()).toEqual([{ restored: [], failed: [], note: 'nothing to restore: every backup is already restored (`twhook restore --list` shows them)' }]);
+    expect(none.json()).toEqual([
+      {
+        restored: [],
+        failed: [],
+        note: 'nothing to restore: every backup is already restored (`twhook restore --list` shows them)',
+      },
+    ]);
   });
 
   it('reports a number it cannot restore (exit 3) and keeps that backup', async () => {
@@ -470,7 +681,9 @@ describe('twhook restore', () => {
     emu.fault({ method: 'POST', path: `**/IncomingPhoneNumbers/${numberOf(emu, SALES).sid}.json`, status: 400 });
     const r = await run(['restore', '--yes', '--json']);
     expect(r.code).toBe(3);
-    const [out] = r.json() as [{ restored: { phoneNumber: string }[]; failed: { phoneNumber: string; error: string }[] }];
+    const [out] = r.json() as [
+      { restored: { phoneNumber: string }[]; failed: { phoneNumber: string; error: string }[] },
+    ];
     expect(out.restored.map((x) => x.phoneNumber)).toEqual([SUPPORT]);
     expect(out.failed.map((x) => x.phoneNumber)).toEqual([SALES]);
     expect(r.stderr).toContain(`could not restore ${SALES}`);
@@ -484,8 +697,16 @@ describe('twhook restore', () => {
     const { emu, journal, run } = await setup();
     const n = numberOf(emu, SUPPORT);
     journal.begin({
-      kind: 'number', accountSid: emu.accountSid, numberSid: n.sid, phoneNumber: SUPPORT, before: { smsUrl: n.sms_url }, after: { smsUrl: 'https://abc.ngrok.app/sms' },
-      origin: 'dev', batch: newBatchId(), session: 's1', owner: { pid: process.ppid, host: hostname() },
+      kind: 'number',
+      accountSid: emu.accountSid,
+      numberSid: n.sid,
+      phoneNumber: SUPPORT,
+      before: { smsUrl: n.sms_url },
+      after: { smsUrl: 'https://abc.ngrok.app/sms' },
+      origin: 'dev',
+      batch: newBatchId(),
+      session: 's1',
+      owner: { pid: process.ppid, host: hostname() },
     });
     const r = await run(['restore', SUPPORT, '--yes']);
     expect(r.code).toBe(2);
@@ -498,8 +719,16 @@ describe('twhook restore', () => {
     const n = numberOf(emu, SUPPORT);
     const original = n.sms_url;
     journal.begin({
-      kind: 'number', accountSid: emu.accountSid, numberSid: n.sid, phoneNumber: SUPPORT, before: { smsUrl: original }, after: { smsUrl: 'https://abc.ngrok.app/sms' },
-      origin: 'dev', batch: newBatchId(), session: 's1', owner: { pid: 4242, host: 'laptop-that-changed-its-name' },
+      kind: 'number',
+      accountSid: emu.accountSid,
+      numberSid: n.sid,
+      phoneNumber: SUPPORT,
+      before: { smsUrl: original },
+      after: { smsUrl: 'https://abc.ngrok.app/sms' },
+      origin: 'dev',
+      batch: newBatchId(),
+      session: 's1',
+      owner: { pid: 4242, host: 'laptop-that-changed-its-name' },
     });
     n.sms_url = 'https://abc.ngrok.app/sms';
     const refused = await run(['restore', SUPPORT, '--yes']);
@@ -515,12 +744,29 @@ describe('twhook restore', () => {
 
   it('deletes Event Streams resources a session created, subscriptions first', async () => {
     const { emu, journal, run } = await setup();
-    const sink = emu.state.events.addSink({ sinkType: 'webhook', description: 'twhook dev abc', configuration: { destination: 'https://x.example.com/e', method: 'POST', batch_events: false } });
+    const sink = emu.state.events.addSink({
+      sinkType: 'webhook',
+      description: 'twhook dev abc',
+      configuration: { destination: 'https://x.example.com/e', method: 'POST', batch_events: false },
+    });
     const batch = newBatchId();
-    const e = journal.begin({ kind: 'event-sink', accountSid: emu.accountSid, origin: 'dev', batch, description: 'twhook dev abc', marker: 'abc' });
+    const e = journal.begin({
+      kind: 'event-sink',
+      accountSid: emu.accountSid,
+      origin: 'dev',
+      batch,
+      description: 'twhook dev abc',
+      marker: 'abc',
+    });
     journal.markApplied(e.id, { sid: sink.sid });
     // Created by a process that died before it learnt the SID: found by its marker... and gone already.
-    journal.begin({ kind: 'event-subscription', accountSid: emu.accountSid, origin: 'dev', batch, marker: 'no-such-marker' });
+    journal.begin({
+      kind: 'event-subscription',
+      accountSid: emu.accountSid,
+      origin: 'dev',
+      batch,
+      marker: 'no-such-marker',
+    });
     const r = await run(['restore', '--yes', '--json']);
     expect(r.code).toBe(0);
     const [out] = r.json() as [{ restored: { kind: string; status: string }[] }];
@@ -539,8 +785,14 @@ describe('dev sessions and the journal', () => {
     const n = await port.numbers.fetch(numberOf(emu, SUPPORT).sid);
     // An ended session (its pid is gone) left the SMS and voice URLs on its tunnel.
     await applyNumberChange({
-      port, journal, number: n, update: { smsUrl: 'https://old.ngrok.app/sms', voiceUrl: 'https://old.ngrok.app/voice' },
-      origin: 'dev', batch: newBatchId(), session: 'old', owner: { pid: 4194305, host: hostname() },
+      port,
+      journal,
+      number: n,
+      update: { smsUrl: 'https://old.ngrok.app/sms', voiceUrl: 'https://old.ngrok.app/voice' },
+      origin: 'dev',
+      batch: newBatchId(),
+      session: 'old',
+      owner: { pid: 4194305, host: hostname() },
     });
     // Meanwhile someone set the voice URL by hand: that must be kept.
     numberOf(emu, SUPPORT).voice_url = 'https://by-hand.example.com/voice';
@@ -551,18 +803,46 @@ describe('dev sessions and the journal', () => {
     expect(journal.unrestored()).toEqual([]);
 
     const fresh = await port.numbers.fetch(n.sid);
-    await applyNumberChange({ port, journal, number: fresh, update: { smsUrl: 'https://live.ngrok.app/sms' }, origin: 'dev', batch: newBatchId(), session: 'live', owner: { pid: process.ppid, host: hostname() } });
+    await applyNumberChange({
+      port,
+      journal,
+      number: fresh,
+      update: { smsUrl: 'https://live.ngrok.app/sms' },
+      origin: 'dev',
+      batch: newBatchId(),
+      session: 'live',
+      owner: { pid: process.ppid, host: hostname() },
+    });
     await expect(prepareNumbersForSession(port, journal, [n])).rejects.toThrow(UsageError);
-    await expect(prepareNumbersForSession(port, journal, [n])).rejects.toThrow(`${SUPPORT} (twhook dev, pid ${process.ppid}`);
+    await expect(prepareNumbersForSession(port, journal, [n])).rejects.toThrow(
+      `${SUPPORT} (twhook dev, pid ${process.ppid}`,
+    );
 
     // A configure during the live session records the value from before the session, not the tunnel URL.
     const during = await port.numbers.fetch(n.sid);
-    const { entry } = await applyNumberChange({ port, journal, number: during, update: { smsUrl: 'https://prod.example.com/sms' }, origin: 'configure', batch: newBatchId() });
+    const { entry } = await applyNumberChange({
+      port,
+      journal,
+      number: during,
+      update: { smsUrl: 'https://prod.example.com/sms' },
+      origin: 'configure',
+      batch: newBatchId(),
+    });
     expect((entry as NumberEntry).before.smsUrl).toBe('https://app.example.com/sms');
     // The session's own restore at its end keeps that lasting change (dev entries restore only what still holds their URLs).
     const end = await restoreEntries(port, journal, journal.unrestored({ session: 'live' }));
     expect(end.failed).toEqual([]);
-    expect(end.results[0]).toMatchObject({ status: 'unchanged', kept: [{ field: 'smsUrl', set: 'https://live.ngrok.app/sms', current: 'https://prod.example.com/sms', backup: 'https://app.example.com/sms' }] });
+    expect(end.results[0]).toMatchObject({
+      status: 'unchanged',
+      kept: [
+        {
+          field: 'smsUrl',
+          set: 'https://live.ngrok.app/sms',
+          current: 'https://prod.example.com/sms',
+          backup: 'https://app.example.com/sms',
+        },
+      ],
+    });
     expect(numberOf(emu, SUPPORT).sms_url).toBe('https://prod.example.com/sms');
     // And restoring the configure puts back the value from before the dev session, not its tunnel URL.
     await restoreEntries(port, journal, [entry]);
@@ -575,11 +855,24 @@ describe('dev sessions and the journal', () => {
     const port = await realPort(emu);
     const n = await port.numbers.fetch(numberOf(emu, SUPPORT).sid);
     await applyNumberChange({
-      port, journal, number: n, update: { smsUrl: 'https://live.ngrok.app/sms', smsMethod: 'POST' },
-      origin: 'dev', batch: newBatchId(), session: 'live', owner: { pid: process.pid, host: hostname() },
+      port,
+      journal,
+      number: n,
+      update: { smsUrl: 'https://live.ngrok.app/sms', smsMethod: 'POST' },
+      origin: 'dev',
+      batch: newBatchId(),
+      session: 'live',
+      owner: { pid: process.pid, host: hostname() },
     });
     const during = await port.numbers.fetch(n.sid);
-    const { entry } = await applyNumberChange({ port, journal, number: during, update: { smsUrl: 'https://prod.example.com/sms' }, origin: 'configure', batch: newBatchId() });
+    const { entry } = await applyNumberChange({
+      port,
+      journal,
+      number: during,
+      update: { smsUrl: 'https://prod.example.com/sms' },
+      origin: 'configure',
+      batch: newBatchId(),
+    });
     await restoreEntries(port, journal, journal.unrestored({ session: 'live' }));
     expect(numberOf(emu, SUPPORT).sms_url).toBe('https://prod.example.com/sms');
     expect(numberOf(emu, SUPPORT).sms_method).toBe('GET');
@@ -625,7 +918,11 @@ describe('interactive configure', () => {
       ['input', "Connection overrides for these URLs (like ct=2000&rc=2&rp=5xx,ct; none: Twilio's defaults)"],
       ['confirm', 'Apply this change?'],
     ]);
-    expect(scripted.asked[0]!.choices).toEqual([`${SUPPORT}  Support line`, `${SALES}  Sales line`, '+442071838750  London']);
+    expect(scripted.asked[0]!.choices).toEqual([
+      `${SUPPORT}  Support line`,
+      `${SALES}  Sales line`,
+      '+442071838750  London',
+    ]);
     const sales = numberOf(emu, SALES);
     expect(sales.sms_url).toBe('https://int.example.com/sms#ct=1500&rc=2');
     expect(sales.voice_url).toBe('https://int.example.com/voice#ct=1500&rc=2');
@@ -644,7 +941,8 @@ describe('interactive configure', () => {
 
   it('Enter at every prompt proposes no change: the URL, its overrides and its method round-trip', async () => {
     const { emu, run } = await setup();
-    const support = (choices: { name: string; value: unknown }[]) => choices.find((c) => c.name.includes('Support line'))!.value;
+    const support = (choices: { name: string; value: unknown }[]) =>
+      choices.find((c) => c.name.includes('Support line'))!.value;
     const scripted = scriptedPrompter([support, false, ['smsUrl', 'voiceUrl'], ENTER, ENTER, ENTER, ENTER, ENTER]);
     const r = await run(['configure'], { tty: true, prompter: scripted });
     expect(r.stderr).not.toContain('error');
@@ -666,7 +964,8 @@ describe('interactive configure', () => {
 
   it('one URL: the overrides prompt starts at its fragment, kept byte for byte; none clears the URL', async () => {
     const { emu, run } = await setup();
-    const support = (choices: { name: string; value: unknown }[]) => choices.find((c) => c.name.includes('Support line'))!.value;
+    const support = (choices: { name: string; value: unknown }[]) =>
+      choices.find((c) => c.name.includes('Support line'))!.value;
     const keep = scriptedPrompter([support, false, ['voiceUrl'], ENTER, ENTER, ENTER]);
     const kept = await run(['configure'], { tty: true, prompter: keep });
     expect(kept.code).toBe(0);
@@ -682,7 +981,15 @@ describe('interactive configure', () => {
   it('searches by digits and by name', async () => {
     const { run } = await setup();
     let source: ((term: string | undefined) => unknown) | undefined;
-    const scripted = scriptedPrompter([(choices: { value: unknown }[]) => choices[0]!.value, false, ['smsUrl'], 'https://a.example.com/', ENTER, '', false]);
+    const scripted = scriptedPrompter([
+      (choices: { value: unknown }[]) => choices[0]!.value,
+      false,
+      ['smsUrl'],
+      'https://a.example.com/',
+      ENTER,
+      '',
+      false,
+    ]);
     const prompter: Prompter = {
       ...scripted,
       search: (opts) => {

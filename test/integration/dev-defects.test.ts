@@ -15,7 +15,14 @@ import { signRequest } from '../../src/webhooks/signature.js';
 import { useEmulator } from '../support/emulator.js';
 import { post, startApp, startCli, waitFor } from '../support/dev-session.js';
 
-const inboundSms = { MessageSid: 'SM0123456789abcdef0123456789abcdef', AccountSid: 'AC1', From: '+15551230000', To: '+14155550100', Body: 'Hello', NumMedia: '0' };
+const inboundSms = {
+  MessageSid: 'SM0123456789abcdef0123456789abcdef',
+  AccountSid: 'AC1',
+  From: '+15551230000',
+  To: '+14155550100',
+  Body: 'Hello',
+  NumMedia: '0',
+};
 
 /**
  * An app that checks signatures as Express apps behind a proxy do: its URL rebuilt from
@@ -26,7 +33,12 @@ async function validatingApp(authToken: string, trustProxy = true) {
     const proto = trustProxy ? (req.headers['x-forwarded-proto'] as string) : 'http';
     const host = trustProxy ? (req.headers['x-forwarded-host'] as string) : req.headers.host;
     const url = `${proto}://${host}${req.url}`;
-    const ok = twilio.validateRequest(authToken, req.headers['x-twilio-signature'] as string, url, Object.fromEntries(new URLSearchParams(body)));
+    const ok = twilio.validateRequest(
+      authToken,
+      req.headers['x-twilio-signature'] as string,
+      url,
+      Object.fromEntries(new URLSearchParams(body)),
+    );
     res.statusCode = ok ? 200 : 403;
     res.setHeader('Content-Type', 'text/xml');
     res.end(ok ? '<Response/>' : 'forbidden');
@@ -43,7 +55,10 @@ describe('twhook dev: restore errors', () => {
   it('a restore that cannot read the journal names the phone number and ends in error', async () => {
     const emu = await useEmulator();
     const app = await startApp((_req, res) => res.end('ok'));
-    const cli = startCli(['dev', String(app.port), '--public-url', PUBLIC, '--number', '+14155550100', '--no-capture'], { env: { ...emu.env, NO_COLOR: '1' } });
+    const cli = startCli(
+      ['dev', String(app.port), '--public-url', PUBLIC, '--number', '+14155550100', '--no-capture'],
+      { env: { ...emu.env, NO_COLOR: '1' } },
+    );
     await waitFor('the banner', () => cli.stderr.text().includes('Waiting for webhooks'));
     writeFileSync(join(cli.configDir, 'journal.json'), '{ torn');
     cli.interrupt();
@@ -56,17 +71,23 @@ describe('twhook dev: restore errors', () => {
 });
 
 describe('twhook dev: an app with a base path', () => {
-  it('points the numbers at the app\'s path and forwards it unchanged, so the app and twhook agree', async () => {
+  it("points the numbers at the app's path and forwards it unchanged, so the app and twhook agree", async () => {
     const emu = await useEmulator();
     const app = await validatingApp(emu.authToken);
     const number = [...emu.state.api2010.numbers.values()][0]!;
-    const cli = startCli(['dev', `${app.url}/twilio`, '--public-url', PUBLIC, '--number', '+14155550100', '--no-capture', '--json'], { env: emu.env });
+    const cli = startCli(
+      ['dev', `${app.url}/twilio`, '--public-url', PUBLIC, '--number', '+14155550100', '--no-capture', '--json'],
+      { env: emu.env },
+    );
     const r = await ready(cli);
     expect(number.sms_url).toBe(`${PUBLIC}/twilio/sms`);
     expect(r.numbers[0].urls).toMatchObject({ SmsUrl: `${PUBLIC}/twilio/sms`, VoiceUrl: `${PUBLIC}/twilio/voice` });
     expect(r.webhookBase).toBe(`${PUBLIC}/twilio`);
     const signed = signRequest({ authToken: emu.authToken, url: number.sms_url!, params: inboundSms });
-    const answer = await post(`${r.proxyUrl}/twilio/sms`, signed.body, { 'X-Twilio-Signature': signed.signature, Host: 'dev.example.test' });
+    const answer = await post(`${r.proxyUrl}/twilio/sms`, signed.body, {
+      'X-Twilio-Signature': signed.signature,
+      Host: 'dev.example.test',
+    });
     expect(answer.status).toBe(200);
     expect(app.seen[0]!.url).toBe('/twilio/sms');
     const event = await waitFor('the request', () => cli.json().find((e) => e.type === 'request'));
@@ -76,10 +97,22 @@ describe('twhook dev: an app with a base path', () => {
     expect(await cli.exit).toBe(0);
   });
 
-  it('--events: the temporary sink delivers below the app\'s base path too', async () => {
+  it("--events: the temporary sink delivers below the app's base path too", async () => {
     const emu = await useEmulator();
     const app = await startApp((_req, res) => res.writeHead(204).end());
-    const cli = startCli(['dev', `${app.url}/twilio`, '--public-url', PUBLIC, '--events', 'com.twilio.messaging.message.delivered', '--no-capture', '--json'], { env: emu.env });
+    const cli = startCli(
+      [
+        'dev',
+        `${app.url}/twilio`,
+        '--public-url',
+        PUBLIC,
+        '--events',
+        'com.twilio.messaging.message.delivered',
+        '--no-capture',
+        '--json',
+      ],
+      { env: emu.env },
+    );
     const r = await ready(cli);
     const [sink] = emu.state.events.sinks.values();
     expect(sink!.configuration.destination).toBe(`${PUBLIC}/twilio/events`);
@@ -93,12 +126,18 @@ describe('twhook dev: an app with a base path', () => {
     const app = await validatingApp(emu.authToken);
     const base = 'https://example.test/base';
     const number = [...emu.state.api2010.numbers.values()][0]!;
-    const cli = startCli(['dev', String(app.port), '--public-url', base, '--number', '+14155550100', '--no-capture', '--json'], { env: emu.env });
+    const cli = startCli(
+      ['dev', String(app.port), '--public-url', base, '--number', '+14155550100', '--no-capture', '--json'],
+      { env: emu.env },
+    );
     const r = await ready(cli);
     expect(number.sms_url).toBe(`${base}/sms`);
     const signed = signRequest({ authToken: emu.authToken, url: `${base}/sms`, params: inboundSms });
     // A tunnel that passes the whole path on...
-    const whole = await post(`${r.proxyUrl}/base/sms`, signed.body, { 'X-Twilio-Signature': signed.signature, Host: 'example.test' });
+    const whole = await post(`${r.proxyUrl}/base/sms`, signed.body, {
+      'X-Twilio-Signature': signed.signature,
+      Host: 'example.test',
+    });
     expect(whole.status).toBe(200);
     expect(app.seen[0]!.url).toBe('/base/sms');
     // ...and one that strips its base: the same public URL either way.
@@ -122,7 +161,10 @@ describe('twhook dev: an app with a base path', () => {
     const cli = startCli(['dev', String(app.port), '--public-url', PUBLIC, '--no-capture', '--json'], { env: emu.env });
     const r = await ready(cli);
     const signed = signRequest({ authToken: emu.authToken, url: `${PUBLIC}/sms`, params: inboundSms });
-    const answer = await post(`${r.proxyUrl}/sms`, signed.body, { 'X-Twilio-Signature': signed.signature, Host: 'dev.example.test' });
+    const answer = await post(`${r.proxyUrl}/sms`, signed.body, {
+      'X-Twilio-Signature': signed.signature,
+      Host: 'dev.example.test',
+    });
     expect(answer.status).toBe(403);
     const event = await waitFor('the request', () => cli.json().find((e) => e.type === 'request'));
     expect(event.verdict.status).toBe('valid');
@@ -136,9 +178,14 @@ describe('twhook dev: an app with a base path', () => {
   it('--public-url http://… warns that the traffic is unencrypted', async () => {
     const emu = await useEmulator();
     const app = await startApp((_req, res) => res.end('ok'));
-    const cli = startCli(['dev', String(app.port), '--public-url', 'http://dev.example.test', '--no-capture', '--json'], { env: emu.env });
+    const cli = startCli(
+      ['dev', String(app.port), '--public-url', 'http://dev.example.test', '--no-capture', '--json'],
+      { env: emu.env },
+    );
     await ready(cli);
-    expect(cli.json().find((e) => e.type === 'warning')).toMatchObject({ message: expect.stringMatching(/^--public-url http:\/\/dev\.example\.test is plain http: .*use https$/) });
+    expect(cli.json().find((e) => e.type === 'warning')).toMatchObject({
+      message: expect.stringMatching(/^--public-url http:\/\/dev\.example\.test is plain http: .*use https$/),
+    });
     cli.interrupt();
     await cli.exit;
   });
@@ -172,12 +219,20 @@ describe('a refused connection, a timeout and an unreadable reply are told apart
   it('dev: a reply that is not HTTP is no "app down": the request may have been carried out', async () => {
     const port = await rawServer(() => NOT_HTTP);
     const events: RequestEvent[] = [];
-    const proxy = await startProxy({ target: `http://127.0.0.1:${port}`, targetLabel: `localhost:${port}`, onEvent: (e) => events.push(e) });
+    const proxy = await startProxy({
+      target: `http://127.0.0.1:${port}`,
+      targetLabel: `localhost:${port}`,
+      onEvent: (e) => events.push(e),
+    });
     try {
       const answer = await post(`${proxy.url}/sms`, 'Body=hi');
       expect(answer.status).toBe(502);
       expect(events[0]).toMatchObject({ outcome: 'app-error', status: 502 });
-      expect(events[0]!.failure).toMatch(new RegExp(`^localhost:${port} answered with a reply that is not valid HTTP \\(.+\\): the request may have been carried out$`));
+      expect(events[0]!.failure).toMatch(
+        new RegExp(
+          `^localhost:${port} answered with a reply that is not valid HTTP \\(.+\\): the request may have been carried out$`,
+        ),
+      );
     } finally {
       await proxy.close(100);
     }
@@ -188,16 +243,26 @@ describe('a refused connection, a timeout and an unreadable reply are told apart
       const t = setTimeout(() => res.end('<Response/>'), 3_000);
       res.on('close', () => clearTimeout(t));
     });
-    const r = await runCli(['trigger', 'sms', '--to', `${app.url}/sms`, '--timeout', '1'], { env: { TWILIO_AUTH_TOKEN: 'a'.repeat(32) } });
+    const r = await runCli(['trigger', 'sms', '--to', `${app.url}/sms`, '--timeout', '1'], {
+      env: { TWILIO_AUTH_TOKEN: 'a'.repeat(32) },
+    });
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe(`error: 127.0.0.1:${app.port} did not answer within 1.0 s: Twilio would have given up: the app is running but slow: make it answer sooner, or raise --timeout\n`);
+    expect(r.stderr).toBe(
+      `error: 127.0.0.1:${app.port} did not answer within 1.0 s: Twilio would have given up: the app is running but slow: make it answer sooner, or raise --timeout\n`,
+    );
   });
 
   it('trigger against an app whose reply is not HTTP: says the request may have been carried out', async () => {
     const port = await rawServer(() => NOT_HTTP);
-    const r = await runCli(['trigger', 'sms', '--to', `http://127.0.0.1:${port}/sms`], { env: { TWILIO_AUTH_TOKEN: 'a'.repeat(32) } });
+    const r = await runCli(['trigger', 'sms', '--to', `http://127.0.0.1:${port}/sms`], {
+      env: { TWILIO_AUTH_TOKEN: 'a'.repeat(32) },
+    });
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(new RegExp(`^error: 127\\.0\\.0\\.1:${port} answered with a reply that is not valid HTTP .*: the request may have been carried out: check what the app did before sending it again\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^error: 127\\.0\\.0\\.1:${port} answered with a reply that is not valid HTTP .*: the request may have been carried out: check what the app did before sending it again\n$`,
+      ),
+    );
     expect(r.stderr).not.toContain('start your app');
   });
 });
@@ -206,7 +271,10 @@ describe('a Twilio DELETE whose reply cannot be read', () => {
   const SINK = 'DG' + '0'.repeat(32);
   const port = (apiPort: number) =>
     createTwilioPort({
-      credentials: { accountSid: { value: 'AC' + 'a'.repeat(32), source: 'env' }, authTokens: [{ value: 'b'.repeat(32), source: 'env' }] },
+      credentials: {
+        accountSid: { value: 'AC' + 'a'.repeat(32), source: 'env' },
+        authTokens: [{ value: 'b'.repeat(32), source: 'env' }],
+      },
       apiUrl: `http://127.0.0.1:${apiPort}`,
       env: { TWHOOK_MAX_RETRIES: '0', TWHOOK_RETRY_BASE_MS: '1' },
     });
@@ -214,10 +282,21 @@ describe('a Twilio DELETE whose reply cannot be read', () => {
     const text = JSON.stringify(body);
     return `HTTP/1.1 ${status} X\r\nContent-Type: application/json\r\nContent-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`;
   };
-  const sink = { sid: SINK, account_sid: 'AC' + 'a'.repeat(32), description: 'x', sink_type: 'webhook', status: 'active', sink_configuration: {}, links: {}, url: '' };
+  const sink = {
+    sid: SINK,
+    account_sid: 'AC' + 'a'.repeat(32),
+    description: 'x',
+    sink_type: 'webhook',
+    status: 'active',
+    sink_configuration: {},
+    links: {},
+    url: '',
+  };
 
   it('is checked with a GET: gone means the delete worked', async () => {
-    const api = await rawServer((line) => (line.startsWith('DELETE') ? NOT_HTTP : json(404, { code: 20404, message: 'not found', status: 404 })));
+    const api = await rawServer((line) =>
+      line.startsWith('DELETE') ? NOT_HTTP : json(404, { code: 20404, message: 'not found', status: 404 }),
+    );
     const twilio = await port(api);
     await expect(twilio.events.sinks.remove(SINK)).resolves.toBeUndefined();
   });
@@ -227,6 +306,8 @@ describe('a Twilio DELETE whose reply cannot be read', () => {
     const twilio = await port(api);
     const err = await twilio.events.sinks.remove(SINK).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteError);
-    expect((err as Error).message).toMatch(/^http:\/\/127\.0\.0\.1:\d+ \(the --api-url \/ TWHOOK_API_URL server\) answered DELETE \/v1\/Sinks\/DG0+, but its reply could not be read \(HPE_\w+\): the request may have been carried out, yet it still exists: run the delete again$/);
+    expect((err as Error).message).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+ \(the --api-url \/ TWHOOK_API_URL server\) answered DELETE \/v1\/Sinks\/DG0+, but its reply could not be read \(HPE_\w+\): the request may have been carried out, yet it still exists: run the delete again$/,
+    );
   });
 });

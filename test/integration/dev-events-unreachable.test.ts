@@ -11,7 +11,17 @@ describe('dev --events when the API cannot be reached', () => {
     const api = `http://127.0.0.1:${await closedPort()}`;
     const configDir = tempDir('twhook-config-');
     const r = await runCli(
-      ['dev', String(await closedPort()), '--public-url', 'https://dev.example.test', '--events', 'com.twilio.messaging.message.delivered', '--no-capture', '--api-url', api],
+      [
+        'dev',
+        String(await closedPort()),
+        '--public-url',
+        'https://dev.example.test',
+        '--events',
+        'com.twilio.messaging.message.delivered',
+        '--no-capture',
+        '--api-url',
+        api,
+      ],
       { env: { TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: TOKEN, TWHOOK_RETRY_BASE_MS: '1' }, configDir },
     );
     expect(r.code).toBe(3);

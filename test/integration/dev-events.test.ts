@@ -3,14 +3,19 @@ import { hostname } from 'node:os';
 import { validateRequestWithBody } from 'twilio/lib/webhooks/webhooks.js';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { createExtension, parseDevEventsFlags, setupDevEvents, teardownDevEvents } from '../../src/eventstreams/dev-events.js';
+import {
+  createExtension,
+  parseDevEventsFlags,
+  setupDevEvents,
+  teardownDevEvents,
+} from '../../src/eventstreams/dev-events.js';
 import type { ExtensionContext } from '../../src/dev/session.js';
 import { currentOwner, Journal, newBatchId, type ResourceEntry } from '../../src/state/journal.js';
 import { restoreEntries } from '../../src/state/restore.js';
 import { createTwilioPort } from '../../src/twilio/client.js';
 import { useEmulator } from '../support/emulator.js';
 import { startApp, startCli, waitFor } from '../support/dev-session.js';
-import { runCli, tempDir } from '../support/run-cli.js';
+import { tempDir } from '../support/run-cli.js';
 import { receiver } from '../support/receiver.js';
 import { closedPort } from '../support/twilio-app.js';
 
@@ -19,10 +24,12 @@ type Emu = Awaited<ReturnType<typeof useEmulator>>;
 const DELIVERED = 'com.twilio.messaging.message.delivered';
 const FAILED = 'com.twilio.messaging.message.failed';
 
-
 function portFor(emu: Emu) {
   return createTwilioPort({
-    credentials: { accountSid: { value: emu.accountSid, source: 'env' }, authTokens: [{ value: emu.authToken, source: 'env' }] },
+    credentials: {
+      accountSid: { value: emu.accountSid, source: 'env' },
+      authTokens: [{ value: emu.authToken, source: 'env' }],
+    },
     apiUrl: emu.url,
     env: {},
   });
@@ -57,7 +64,9 @@ describe('dev --events flags', () => {
       types: [{ type: DELIVERED, schemaVersion: 2 }, { type: FAILED }],
       path: '/events',
     });
-    expect(parseDevEventsFlags({ events: [DELIVERED], eventsPath: '/twilio/events', basicAuth: 'u:p@ss' })).toMatchObject({
+    expect(
+      parseDevEventsFlags({ events: [DELIVERED], eventsPath: '/twilio/events', basicAuth: 'u:p@ss' }),
+    ).toMatchObject({
       path: '/twilio/events',
       basicAuth: { username: 'u', password: 'p@ss' },
     });
@@ -74,15 +83,25 @@ describe('dev --events session step', () => {
     const tunnel = await receiver();
     const journal = new Journal(tempDir());
     const context = extensionContext(emu, tunnel.url, journal);
-    const extension = createExtension({} as never, { events: [DELIVERED, `${FAILED}@2`], eventsPath: '/hooks/events' })!;
+    const extension = createExtension({} as never, {
+      events: [DELIVERED, `${FAILED}@2`],
+      eventsPath: '/hooks/events',
+    })!;
     const handle = (await extension.setup(context))!;
     expect(handle.ready).toMatchObject({ url: `${tunnel.url}/hooks/events`, types: [DELIVERED, `${FAILED}@2`] });
 
     const [sink] = emu.state.events.sinks.values();
-    expect(sink!.configuration).toEqual({ destination: `${tunnel.url}/hooks/events`, method: 'POST', batch_events: false });
+    expect(sink!.configuration).toEqual({
+      destination: `${tunnel.url}/hooks/events`,
+      method: 'POST',
+      batch_events: false,
+    });
     const [sub] = emu.state.events.subscriptions.values();
     expect(sub!.sinkSid).toBe(sink!.sid);
-    expect([...sub!.types]).toEqual([[DELIVERED, 6], [FAILED, 2]]);
+    expect([...sub!.types]).toEqual([
+      [DELIVERED, 6],
+      [FAILED, 2],
+    ]);
     const entries = journal.unrestored({ session: context.session }) as ResourceEntry[];
     expect(entries.map((e) => [e.kind, e.state, e.sid])).toEqual([
       ['event-sink', 'applied', sink!.sid],
@@ -94,7 +113,14 @@ describe('dev --events session step', () => {
     expect(tunnel.received).toHaveLength(1);
     const { req, body } = tunnel.received[0]!;
     expect(req.url).toMatch(/^\/hooks\/events\?bodySHA256=[0-9a-f]{64}$/);
-    expect(validateRequestWithBody(emu.authToken, String(req.headers['x-twilio-signature']), `${tunnel.url}${req.url}`, body)).toBe(true);
+    expect(
+      validateRequestWithBody(
+        emu.authToken,
+        String(req.headers['x-twilio-signature']),
+        `${tunnel.url}${req.url}`,
+        body,
+      ),
+    ).toBe(true);
     expect(JSON.parse(body)[0]).toMatchObject({ type: DELIVERED, data: { messageSid: 'SM123' } });
 
     await handle.teardown();
@@ -107,9 +133,15 @@ describe('dev --events session step', () => {
     const emu = await useEmulator();
     const journal = new Journal(tempDir());
     const context = extensionContext(emu, 'https://abc123.ngrok.app', journal);
-    const resources = await setupDevEvents(context, { types: [{ type: DELIVERED }], path: '/events', basicAuth: { username: 'dev', password: 'hunter2-secret' } });
+    const resources = await setupDevEvents(context, {
+      types: [{ type: DELIVERED }],
+      path: '/events',
+      basicAuth: { username: 'dev', password: 'hunter2-secret' },
+    });
     expect(resources.url).toBe('https://abc123.ngrok.app/events');
-    expect([...emu.state.events.sinks.values()][0]!.configuration.destination).toBe('https://dev:hunter2-secret@abc123.ngrok.app/events');
+    expect([...emu.state.events.sinks.values()][0]!.configuration.destination).toBe(
+      'https://dev:hunter2-secret@abc123.ngrok.app/events',
+    );
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(journal.path, 'utf8')).not.toContain('hunter2-secret');
     await teardownDevEvents(context, resources);
@@ -120,9 +152,9 @@ describe('dev --events session step', () => {
     const emu = await useEmulator();
     const journal = new Journal(tempDir());
     const context = extensionContext(emu, 'https://abc123.ngrok.app', journal);
-    await expect(setupDevEvents(context, { types: [{ type: 'com.twilio.messaging.message.delivred' }], path: '/events' })).rejects.toThrow(
-      /did you mean com\.twilio\.messaging\.message\.delivered/,
-    );
+    await expect(
+      setupDevEvents(context, { types: [{ type: 'com.twilio.messaging.message.delivred' }], path: '/events' }),
+    ).rejects.toThrow(/did you mean com\.twilio\.messaging\.message\.delivered/);
     // The sink was created; its entry stays for the session's restore. The refused subscription left none.
     expect(journal.unrestored().map((e) => [e.kind, e.state])).toEqual([['event-sink', 'applied']]);
     const report = await restoreEntries(await portFor(emu), journal, journal.unrestored());
@@ -173,7 +205,6 @@ describe('cleanup after a killed dev --events', () => {
   });
 });
 
-
 describe('twhook dev --events', () => {
   it('subscribes a temporary sink to the session, shows signed deliveries as Event Streams requests, deletes both on exit', async () => {
     const emu = await useEmulator();
@@ -181,13 +212,31 @@ describe('twhook dev --events', () => {
     const listen = await closedPort();
     const publicUrl = `http://127.0.0.1:${listen}`;
     const cli = startCli(
-      ['dev', String(app.port), '--public-url', publicUrl, '--listen', String(listen), '--events', `${DELIVERED},${FAILED}@2`, '--events-path', '/twilio/events', '--no-capture', '--json'],
+      [
+        'dev',
+        String(app.port),
+        '--public-url',
+        publicUrl,
+        '--listen',
+        String(listen),
+        '--events',
+        `${DELIVERED},${FAILED}@2`,
+        '--events-path',
+        '/twilio/events',
+        '--no-capture',
+        '--json',
+      ],
       { env: emu.env },
     );
     const ready = await waitFor('the ready event', () => cli.json().find((e) => e.type === 'ready'));
     const [sink] = emu.state.events.sinks.values();
     const [sub] = emu.state.events.subscriptions.values();
-    expect(ready.events).toEqual({ url: `${publicUrl}/twilio/events`, sink: sink!.sid, subscription: sub!.sid, types: [DELIVERED, `${FAILED}@2`] });
+    expect(ready.events).toEqual({
+      url: `${publicUrl}/twilio/events`,
+      sink: sink!.sid,
+      subscription: sub!.sid,
+      types: [DELIVERED, `${FAILED}@2`],
+    });
     expect(sink!.configuration.destination).toBe(`${publicUrl}/twilio/events`);
 
     await emu.state.events.publish(DELIVERED, { messageSid: 'SM1', messageStatus: 'delivered' });
@@ -210,13 +259,21 @@ describe('twhook dev --events', () => {
 
   it('names the temporary sink and its types in the live view', async () => {
     const emu = await useEmulator();
-    const cli = startCli(['dev', '3000', '--public-url', 'https://dev.example.com', '--events', DELIVERED, '--no-capture'], {
-      env: { ...emu.env, NO_COLOR: '1' },
-      tty: true,
-    });
-    const [sink] = await waitFor('the sink', () => emu.state.events.subscriptions.size === 1 && [...emu.state.events.sinks.values()]);
+    const cli = startCli(
+      ['dev', '3000', '--public-url', 'https://dev.example.com', '--events', DELIVERED, '--no-capture'],
+      {
+        env: { ...emu.env, NO_COLOR: '1' },
+        tty: true,
+      },
+    );
+    const [sink] = await waitFor(
+      'the sink',
+      () => emu.state.events.subscriptions.size === 1 && [...emu.state.events.sinks.values()],
+    );
     await waitFor('the ready lines', () => cli.stderr.text().includes('event streams:'));
-    expect(cli.stderr.text()).toContain(`  event streams: ${DELIVERED} → https://dev.example.com/events (temporary sink ${sink!.sid}, deleted on exit)`);
+    expect(cli.stderr.text()).toContain(
+      `  event streams: ${DELIVERED} → https://dev.example.com/events (temporary sink ${sink!.sid}, deleted on exit)`,
+    );
     cli.interrupt();
     expect(await cli.exit).toBe(0);
     expect(emu.state.events.sinks.size).toBe(0);
@@ -224,7 +281,9 @@ describe('twhook dev --events', () => {
 
   it('refuses bad --events before creating anything', async () => {
     const emu = await useEmulator();
-    const cli = startCli(['dev', '3000', '--public-url', 'https://dev.example.com', '--events', 'delivered'], { env: emu.env });
+    const cli = startCli(['dev', '3000', '--public-url', 'https://dev.example.com', '--events', 'delivered'], {
+      env: emu.env,
+    });
     expect(await cli.exit).toBe(2);
     expect(cli.stderr.text()).toMatch(/"delivered" is not an event type/);
     expect(emu.requests.filter((r) => r.path.startsWith('/v1/'))).toEqual([]);

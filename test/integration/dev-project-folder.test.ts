@@ -29,7 +29,10 @@ describe('dev captures in the project folder', () => {
     await mine.exit;
     expect(readFileSync(join(cwd, '.twhook', '.gitignore'), 'utf8')).toBe('captures/\n');
 
-    const elsewhere = startCli(['dev', String(app.port), '--public-url', PUBLIC, '--capture', 'webhooks.jsonl', '--json'], { env: {} });
+    const elsewhere = startCli(
+      ['dev', String(app.port), '--public-url', PUBLIC, '--capture', 'webhooks.jsonl', '--json'],
+      { env: {} },
+    );
     await waitFor('ready', () => elsewhere.json().find((e) => e.type === 'ready'));
     elsewhere.interrupt();
     await elsewhere.exit;

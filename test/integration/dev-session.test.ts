@@ -14,7 +14,10 @@ type Emu = Awaited<ReturnType<typeof useEmulator>>;
 
 function portFor(emu: Emu): Promise<TwilioPort> {
   return createTwilioPort({
-    credentials: { accountSid: { value: emu.accountSid, source: 'env' }, authTokens: [{ value: emu.authToken, source: 'env' }] },
+    credentials: {
+      accountSid: { value: emu.accountSid, source: 'env' },
+      authTokens: [{ value: emu.authToken, source: 'env' }],
+    },
     apiUrl: emu.url,
     env: {},
   });
@@ -40,8 +43,21 @@ function controlledTunnel(url = 'https://tunnel.example.test') {
   return { factory, lose: (reason: string) => lost?.(reason), closed: () => closed };
 }
 
-function deps(emu: Emu, tunnel: TunnelFactory, signal = new AbortController().signal, configDir = tempDir()): SessionDeps {
-  return { twilio: () => portFor(emu), tunnel, configDir, cwd: tempDir(), clock: { now: () => new Date() }, signal, env: {} };
+function deps(
+  emu: Emu,
+  tunnel: TunnelFactory,
+  signal = new AbortController().signal,
+  configDir = tempDir(),
+): SessionDeps {
+  return {
+    twilio: () => portFor(emu),
+    tunnel,
+    configDir,
+    cwd: tempDir(),
+    clock: { now: () => new Date() },
+    signal,
+    env: {},
+  };
 }
 
 function options(target: string, extra: Partial<DevSessionOptions> = {}): DevSessionOptions {
@@ -83,7 +99,10 @@ describe('dev session engine', () => {
     seen = await events;
     const types = seen.map((e) => e.type);
     expect(types.indexOf('error')).toBeLessThan(types.indexOf('restored'));
-    expect(seen.find((e) => e.type === 'restored')).toMatchObject({ reason: 'tunnel lost', numbers: [{ phoneNumber: '+14155550100' }] });
+    expect(seen.find((e) => e.type === 'restored')).toMatchObject({
+      reason: 'tunnel lost',
+      numbers: [{ phoneNumber: '+14155550100' }],
+    });
     expect(tunnel.closed()).toBe(1);
   });
 
@@ -92,15 +111,27 @@ describe('dev session engine', () => {
     const app = await startApp((_req, res) => res.end('ok'));
     const [first, second] = [...emu.state.api2010.numbers.values()];
     const before = first!.sms_url;
-    emu.fault({ method: 'POST', path: `**/IncomingPhoneNumbers/${second!.sid}.json`, status: 400, times: Infinity, body: { code: 21402, message: 'Url is not a valid URL', status: 400 } });
-    const session = startDevSession(options(app.url, { numbers: [first!.sid, second!.sid] }), deps(emu, controlledTunnel().factory));
+    emu.fault({
+      method: 'POST',
+      path: `**/IncomingPhoneNumbers/${second!.sid}.json`,
+      status: 400,
+      times: Infinity,
+      body: { code: 21402, message: 'Url is not a valid URL', status: 400 },
+    });
+    const session = startDevSession(
+      options(app.url, { numbers: [first!.sid, second!.sid] }),
+      deps(emu, controlledTunnel().factory),
+    );
     const events = collect(session.events);
     const err = await session.done.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteError);
     expect(first!.sms_url).toBe(before);
     const all = await events;
     expect(all.some((e) => e.type === 'ready')).toBe(false);
-    expect(all.find((e) => e.type === 'restored')).toMatchObject({ reason: 'fatal error', numbers: [{ sid: first!.sid }] });
+    expect(all.find((e) => e.type === 'restored')).toMatchObject({
+      reason: 'fatal error',
+      numbers: [{ sid: first!.sid }],
+    });
   });
 
   it('restores what a session that died left, before recording anything, and never takes its URL as the previous value', async () => {
@@ -127,12 +158,17 @@ describe('dev session engine', () => {
     support.sms_url = 'https://dead.example.test/sms';
 
     const controller = new AbortController();
-    const session = startDevSession(options(app.url), deps(emu, controlledTunnel().factory, controller.signal, configDir));
+    const session = startDevSession(
+      options(app.url),
+      deps(emu, controlledTunnel().factory, controller.signal, configDir),
+    );
     const seen: DevEvent[] = [];
     session.subscribe((e) => seen.push(e));
     const events = collect(session.events);
     await waitFor('ready', () => seen.some((e) => e.type === 'ready'));
-    expect(seen.find((e) => e.type === 'warning')).toMatchObject({ message: expect.stringMatching(/restored \+14155550100, left changed by an earlier dev session/) });
+    expect(seen.find((e) => e.type === 'warning')).toMatchObject({
+      message: expect.stringMatching(/restored \+14155550100, left changed by an earlier dev session/),
+    });
     const mine = new Journal(configDir).unrestored({ kind: 'number' });
     expect(mine).toHaveLength(1);
     expect(mine[0]!.kind === 'number' && mine[0]!.before.smsUrl).toBe(original);
@@ -148,20 +184,28 @@ describe('dev session engine', () => {
     const app = await startApp((_req, res) => res.end('ok'));
     const configDir = tempDir();
     const controller = new AbortController();
-    const first = startDevSession(options(app.url), deps(emu, controlledTunnel().factory, controller.signal, configDir));
+    const first = startDevSession(
+      options(app.url),
+      deps(emu, controlledTunnel().factory, controller.signal, configDir),
+    );
     const seen: DevEvent[] = [];
     first.subscribe((e) => seen.push(e));
     void collect(first.events);
     await waitFor('ready', () => seen.some((e) => e.type === 'ready'));
     // Same process, so pretend the holder is another live process (pid 1 is always alive).
     const journal = new Journal(configDir);
-    for (const e of journal.unrestored()) journal.update(e.id, { owner: { pid: 1, host: (await import('node:os')).hostname() } });
-    const second = startDevSession(options(app.url), deps(emu, controlledTunnel().factory, new AbortController().signal, configDir));
+    for (const e of journal.unrestored())
+      journal.update(e.id, { owner: { pid: 1, host: (await import('node:os')).hostname() } });
+    const second = startDevSession(
+      options(app.url),
+      deps(emu, controlledTunnel().factory, new AbortController().signal, configDir),
+    );
     void collect(second.events);
     const err = await second.done.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toMatch(/in use by another running twhook dev session/);
-    for (const e of journal.unrestored()) journal.update(e.id, { owner: { pid: process.pid, host: (await import('node:os')).hostname() } });
+    for (const e of journal.unrestored())
+      journal.update(e.id, { owner: { pid: process.pid, host: (await import('node:os')).hostname() } });
     controller.abort();
     await first.done;
   });
@@ -200,7 +244,10 @@ describe('dev session engine', () => {
         return { ready: { name }, teardown: async () => void order.push(`teardown ${name} number=${support.sms_url}`) };
       },
     });
-    const session = startDevSession(options(app.url, { extensions: [extension('a'), extension('b')] }), deps(emu, controlledTunnel().factory, controller.signal));
+    const session = startDevSession(
+      options(app.url, { extensions: [extension('a'), extension('b')] }),
+      deps(emu, controlledTunnel().factory, controller.signal),
+    );
     const seen: DevEvent[] = [];
     session.subscribe((e) => seen.push(e));
     void collect(session.events);
@@ -222,17 +269,29 @@ describe('dev session engine', () => {
     const configDir = tempDir();
     const other = 'AC' + 'e'.repeat(32);
     new Journal(configDir).begin({
-      kind: 'number', accountSid: other, numberSid: 'PN' + 'f'.repeat(32), phoneNumber: '+15005550199',
-      before: { smsUrl: 'https://orig.example.com/sms' }, after: { smsUrl: 'https://old.ngrok.app/sms' },
-      origin: 'dev', batch: 'b', session: 'old', owner: { pid: 4194305, host: (await import('node:os')).hostname() },
+      kind: 'number',
+      accountSid: other,
+      numberSid: 'PN' + 'f'.repeat(32),
+      phoneNumber: '+15005550199',
+      before: { smsUrl: 'https://orig.example.com/sms' },
+      after: { smsUrl: 'https://old.ngrok.app/sms' },
+      origin: 'dev',
+      batch: 'b',
+      session: 'old',
+      owner: { pid: 4194305, host: (await import('node:os')).hostname() },
     });
-    const session = startDevSession(options(app.url, { numbers: [] }), deps(emu, controlledTunnel().factory, new AbortController().signal, configDir));
+    const session = startDevSession(
+      options(app.url, { numbers: [] }),
+      deps(emu, controlledTunnel().factory, new AbortController().signal, configDir),
+    );
     const seen: DevEvent[] = [];
     session.subscribe((e) => seen.push(e));
     void collect(session.events);
     await waitFor('ready', () => seen.some((e) => e.type === 'ready'));
     await session.stop('done');
-    const warnings = seen.filter((e): e is Extract<DevEvent, { type: 'warning' }> => e.type === 'warning').map((e) => e.message);
+    const warnings = seen
+      .filter((e): e is Extract<DevEvent, { type: 'warning' }> => e.type === 'warning')
+      .map((e) => e.message);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('+15005550199');
     expect(warnings[0]).toContain('twhook restore');
@@ -243,7 +302,10 @@ describe('dev session engine', () => {
   it('stop() ends a session that has no numbers without touching the API', async () => {
     const emu = await useEmulator();
     const app = await startApp((_req, res) => res.end('ok'));
-    const session = startDevSession(options(app.url, { numbers: [] }), { ...deps(emu, controlledTunnel().factory), twilio: () => Promise.reject(new Error('no API wanted')) });
+    const session = startDevSession(options(app.url, { numbers: [] }), {
+      ...deps(emu, controlledTunnel().factory),
+      twilio: () => Promise.reject(new Error('no API wanted')),
+    });
     const seen: DevEvent[] = [];
     session.subscribe((e) => seen.push(e));
     void collect(session.events);

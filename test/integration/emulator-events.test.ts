@@ -4,7 +4,7 @@ import { useEmulator } from '../support/emulator.js';
 import { receiver } from '../support/receiver.js';
 
 type Emu = Awaited<ReturnType<typeof useEmulator>>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 type Json = Record<string, any>;
 
 const basic = (emu: Emu) => 'Basic ' + Buffer.from(`${emu.accountSid}:${emu.authToken}`).toString('base64');
@@ -35,7 +35,6 @@ async function createSink(emu: Emu, type: string, configuration: string, descrip
   ]);
 }
 
-
 describe('emulator Event Streams: sinks', () => {
   it('creates webhook sinks active and Kinesis sinks initialized, with 201 and Twilio links', async () => {
     const emu = await useEmulator();
@@ -52,14 +51,23 @@ describe('emulator Event Streams: sinks', () => {
     expect(hook.body.date_created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const stream = await createSink(emu, 'kinesis', kinesis);
     expect(stream.body.status).toBe('initialized');
-    expect((await call(emu, 'GET', `/v1/Sinks/${stream.body.sid}`)).body.sink_configuration).toEqual(JSON.parse(kinesis));
+    expect((await call(emu, 'GET', `/v1/Sinks/${stream.body.sid}`)).body.sink_configuration).toEqual(
+      JSON.parse(kinesis),
+    );
   });
 
   it('refuses bad requests with Twilio error JSON', async () => {
     const emu = await useEmulator();
-    const noType = await call(emu, 'POST', '/v1/Sinks', [['Description', 'x'], ['SinkConfiguration', '{}']]);
+    const noType = await call(emu, 'POST', '/v1/Sinks', [
+      ['Description', 'x'],
+      ['SinkConfiguration', '{}'],
+    ]);
     expect(noType.status).toBe(400);
-    expect(noType.body).toMatchObject({ code: 20001, status: 400, more_info: 'https://www.twilio.com/docs/errors/20001' });
+    expect(noType.body).toMatchObject({
+      code: 20001,
+      status: 400,
+      more_info: 'https://www.twilio.com/docs/errors/20001',
+    });
     expect((await createSink(emu, 'kinesis', '{"arn":"x"}')).body.message).toContain('role_arn');
     expect((await createSink(emu, 'webhook', 'not json')).status).toBe(400);
     const missing = await call(emu, 'GET', `/v1/Sinks/DG${'0'.repeat(32)}`);
@@ -70,7 +78,8 @@ describe('emulator Event Streams: sinks', () => {
   it('pages the sink list with meta.next_page_url and filters by InUse', async () => {
     const emu = await useEmulator({ eventsMaxPageSize: 2 });
     const sids: string[] = [];
-    for (let i = 0; i < 5; i++) sids.push((await createSink(emu, 'webhook', webhook(`https://example.com/${i}`))).body.sid);
+    for (let i = 0; i < 5; i++)
+      sids.push((await createSink(emu, 'webhook', webhook(`https://example.com/${i}`))).body.sid);
     const seen: string[] = [];
     let url: string | null = '/v1/Sinks?PageSize=50';
     for (let i = 0; url && i < 10; i++) {
@@ -82,7 +91,11 @@ describe('emulator Event Streams: sinks', () => {
     }
     expect(seen).toEqual(sids);
 
-    await call(emu, 'POST', '/v1/Subscriptions', [['Description', 'd'], ['SinkSid', sids[1]!], ['Types', typeJson('com.twilio.messaging.message.sent')]]);
+    await call(emu, 'POST', '/v1/Subscriptions', [
+      ['Description', 'd'],
+      ['SinkSid', sids[1]!],
+      ['Types', typeJson('com.twilio.messaging.message.sent')],
+    ]);
     const inUse = await call(emu, 'GET', '/v1/Sinks?InUse=true');
     expect(inUse.body.sinks.map((s: Json) => s.sid)).toEqual([sids[1]]);
   });
@@ -107,11 +120,17 @@ describe('emulator Event Streams: sinks', () => {
     const { req, body } = rx.received[0]!;
     const events = JSON.parse(body) as Json[];
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ specversion: '1.0', type: 'com.twilio.eventstreams.test-event', data: { sink_sid: sink.sid } });
+    expect(events[0]).toMatchObject({
+      specversion: '1.0',
+      type: 'com.twilio.eventstreams.test-event',
+      data: { sink_sid: sink.sid },
+    });
     const url = `${rx.url}${req.url}`;
     expect(url).toMatch(/\/events\?app=1&bodySHA256=[0-9a-f]{64}$/);
     expect(validateRequestWithBody(emu.authToken, String(req.headers['x-twilio-signature']), url, body)).toBe(true);
-    expect(validateRequestWithBody(emu.authToken, String(req.headers['x-twilio-signature']), url, body + ' ')).toBe(false);
+    expect(validateRequestWithBody(emu.authToken, String(req.headers['x-twilio-signature']), url, body + ' ')).toBe(
+      false,
+    );
     // An active webhook sink stays active through a test.
     expect((await call(emu, 'GET', `/v1/Sinks/${sink.sid}`)).body.status).toBe('active');
 
@@ -127,14 +146,21 @@ describe('emulator Event Streams: sinks', () => {
     await call(emu, 'POST', `/v1/Sinks/${sink.sid}/Test`);
     const local = (await createSink(emu, 'webhook', webhook('http://localhost:9/events'))).body;
     await call(emu, 'POST', `/v1/Sinks/${local.sid}/Test`);
-    expect(emu.state.events.deliveries.map((d) => d.skipped)).toEqual(['destination is not on 127.0.0.1', 'destination is not on 127.0.0.1']);
+    expect(emu.state.events.deliveries.map((d) => d.skipped)).toEqual([
+      'destination is not on 127.0.0.1',
+      'destination is not on 127.0.0.1',
+    ]);
     expect(emu.state.events.deliveries.every((d) => d.status === undefined && d.error === undefined)).toBe(true);
   });
 
   it('moves a Kinesis sink from initialized to validating to active, and refuses a subscription before', async () => {
     const emu = await useEmulator();
     const sink = (await createSink(emu, 'kinesis', kinesis)).body;
-    const early = await call(emu, 'POST', '/v1/Subscriptions', [['Description', 'd'], ['SinkSid', sink.sid], ['Types', typeJson('com.twilio.messaging.message.sent')]]);
+    const early = await call(emu, 'POST', '/v1/Subscriptions', [
+      ['Description', 'd'],
+      ['SinkSid', sink.sid],
+      ['Types', typeJson('com.twilio.messaging.message.sent')],
+    ]);
     expect(early.status).toBe(400);
     expect(early.body.message).toMatch(/not active \(status: initialized\)/);
     await call(emu, 'POST', `/v1/Sinks/${sink.sid}/Test`);
@@ -143,7 +169,11 @@ describe('emulator Event Streams: sinks', () => {
     const testId = emu.state.events.deliveries[0]!.events[0]!.data.test_id as string;
     await call(emu, 'POST', `/v1/Sinks/${sink.sid}/Validate`, [['TestId', testId]]);
     expect((await call(emu, 'GET', `/v1/Sinks/${sink.sid}`)).body.status).toBe('active');
-    const ok = await call(emu, 'POST', '/v1/Subscriptions', [['Description', 'd'], ['SinkSid', sink.sid], ['Types', typeJson('com.twilio.messaging.message.sent')]]);
+    const ok = await call(emu, 'POST', '/v1/Subscriptions', [
+      ['Description', 'd'],
+      ['SinkSid', sink.sid],
+      ['Types', typeJson('com.twilio.messaging.message.sent')],
+    ]);
     expect(ok.status).toBe(201);
   });
 });
@@ -171,7 +201,10 @@ describe('emulator Event Streams: subscriptions', () => {
 
     const added = await call(emu, 'POST', base, [['Type', 'com.twilio.studio.flow.execution.ended']]);
     expect(added.status).toBe(201);
-    const again = await call(emu, 'POST', base, [['Type', 'com.twilio.studio.flow.execution.ended'], ['SchemaVersion', '1']]);
+    const again = await call(emu, 'POST', base, [
+      ['Type', 'com.twilio.studio.flow.execution.ended'],
+      ['SchemaVersion', '1'],
+    ]);
     expect(again.status).toBe(200);
     const updated = await call(emu, 'POST', `${base}/com.twilio.messaging.message.delivered`, [['SchemaVersion', '2']]);
     expect(updated.body.schema_version).toBe(2);
@@ -187,11 +220,19 @@ describe('emulator Event Streams: subscriptions', () => {
     const emu = await useEmulator({ eventLimits: { subscriptions: 1 } });
     const sink = (await createSink(emu, 'webhook', webhook('https://example.com/e'))).body;
     const create = (...types: string[]) =>
-      call(emu, 'POST', '/v1/Subscriptions', [['Description', 'd'], ['SinkSid', sink.sid], ...types.map((t): [string, string] => ['Types', t])]);
+      call(emu, 'POST', '/v1/Subscriptions', [
+        ['Description', 'd'],
+        ['SinkSid', sink.sid],
+        ...types.map((t): [string, string] => ['Types', t]),
+      ]);
     expect((await create(typeJson('com.twilio.messaging.message.delivred'))).body.message).toMatch(/does not exist/);
     expect((await create(typeJson('com.twilio.messaging.message.sent', 99))).body.message).toMatch(/versions 1 to 6/);
     expect((await create()).body.message).toMatch(/Types/);
-    const noSink = await call(emu, 'POST', '/v1/Subscriptions', [['Description', 'd'], ['SinkSid', 'DG' + 'f'.repeat(32)], ['Types', typeJson('com.twilio.messaging.message.sent')]]);
+    const noSink = await call(emu, 'POST', '/v1/Subscriptions', [
+      ['Description', 'd'],
+      ['SinkSid', 'DG' + 'f'.repeat(32)],
+      ['Types', typeJson('com.twilio.messaging.message.sent')],
+    ]);
     expect(noSink.status).toBe(400);
     expect((await create(typeJson('com.twilio.messaging.message.sent'))).status).toBe(201);
     const over = await create(typeJson('com.twilio.messaging.message.sent'));
@@ -204,8 +245,18 @@ describe('emulator Event Streams: subscriptions', () => {
     const rx = await receiver();
     const a = (await createSink(emu, 'webhook', webhook(`${rx.url}/a`))).body;
     const b = (await createSink(emu, 'webhook', webhook(`${rx.url}/b`))).body;
-    const sub = (await call(emu, 'POST', '/v1/Subscriptions', [['Description', 'd'], ['SinkSid', a.sid], ['Types', typeJson('com.twilio.messaging.message.delivered', 2)]])).body;
-    await call(emu, 'POST', '/v1/Subscriptions', [['Description', 'd'], ['SinkSid', b.sid], ['Types', typeJson('com.twilio.messaging.message.failed')]]);
+    const sub = (
+      await call(emu, 'POST', '/v1/Subscriptions', [
+        ['Description', 'd'],
+        ['SinkSid', a.sid],
+        ['Types', typeJson('com.twilio.messaging.message.delivered', 2)],
+      ])
+    ).body;
+    await call(emu, 'POST', '/v1/Subscriptions', [
+      ['Description', 'd'],
+      ['SinkSid', b.sid],
+      ['Types', typeJson('com.twilio.messaging.message.failed')],
+    ]);
     const ofA = await call(emu, 'GET', `/v1/Subscriptions?SinkSid=${a.sid}`);
     expect(ofA.body.subscriptions.map((s: Json) => s.sid)).toEqual([sub.sid]);
 

@@ -6,14 +6,24 @@ type Emu = Awaited<ReturnType<typeof useEmulator>>;
 
 const basic = (user: string, pass: string) => 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
 
-async function call(emu: Emu, method: string, path: string, form?: Record<string, string> | [string, string][], auth = basic(emu.accountSid, emu.authToken)) {
+async function call(
+  emu: Emu,
+  method: string,
+  path: string,
+  form?: Record<string, string> | [string, string][],
+  auth = basic(emu.accountSid, emu.authToken),
+) {
   const res = await fetch(emu.url + path, {
     method,
     headers: { Authorization: auth, ...(form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
     body: form ? new URLSearchParams(form).toString() : undefined,
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as Record<string, any>) : undefined,
+  };
 }
 
 const numbersPath = (emu: Emu) => `/2010-04-01/Accounts/${emu.accountSid}/IncomingPhoneNumbers.json`;
@@ -29,7 +39,12 @@ describe('emulator auth', () => {
     const wrong = await call(emu, 'GET', numbersPath(emu), undefined, basic(emu.accountSid, 'nope'));
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('www-authenticate')).toContain('Basic');
-    expect(wrong.body).toMatchObject({ code: 20003, status: 401, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003' });
+    expect(wrong.body).toMatchObject({
+      code: 20003,
+      status: 401,
+      message: 'Authenticate',
+      more_info: 'https://www.twilio.com/docs/errors/20003',
+    });
     expect((await call(emu, 'GET', numbersPath(emu), undefined, '')).status).toBe(401);
     expect((await call(emu, 'GET', numbersPath(emu), undefined, basic(key.sid, 'other'))).status).toBe(401);
     expect(emu.requests.at(-1)!.authUser).toBe(key.sid);
@@ -82,7 +97,9 @@ describe('emulator IncomingPhoneNumbers', () => {
   it('filters by PhoneNumber (partial, * for a digit) and FriendlyName', async () => {
     const emu = await useEmulator();
     const list = async (q: string) =>
-      (await call(emu, 'GET', `${numbersPath(emu)}?${q}`)).body!.incoming_phone_numbers.map((n: { phone_number: string }) => n.phone_number);
+      (await call(emu, 'GET', `${numbersPath(emu)}?${q}`)).body!.incoming_phone_numbers.map(
+        (n: { phone_number: string }) => n.phone_number,
+      );
     expect(await list('PhoneNumber=%2B14155550100')).toEqual(['+14155550100']);
     expect(await list('PhoneNumber=55501*1')).toEqual(['+14155550101']);
     expect(await list('PhoneNumber=4155550')).toEqual(['+14155550100', '+14155550101']);
@@ -94,10 +111,19 @@ describe('emulator IncomingPhoneNumbers', () => {
     const emu = await useEmulator();
     const [first] = emu.state.api2010.numbers.values();
     const r = await call(emu, 'GET', numberPath(emu, first!.sid));
-    expect(r.body).toMatchObject({ sid: first!.sid, phone_number: '+14155550100', voice_method: 'GET', sms_url: 'https://app.example.com/sms' });
+    expect(r.body).toMatchObject({
+      sid: first!.sid,
+      phone_number: '+14155550100',
+      voice_method: 'GET',
+      sms_url: 'https://app.example.com/sms',
+    });
     const missing = await call(emu, 'GET', numberPath(emu, 'PN' + '0'.repeat(32)));
     expect(missing.status).toBe(404);
-    expect(missing.body).toMatchObject({ code: 20404, status: 404, more_info: 'https://www.twilio.com/docs/errors/20404' });
+    expect(missing.body).toMatchObject({
+      code: 20404,
+      status: 404,
+      more_info: 'https://www.twilio.com/docs/errors/20404',
+    });
   });
 
   it('updates documented fields; an empty value clears a URL', async () => {
@@ -110,7 +136,12 @@ describe('emulator IncomingPhoneNumbers', () => {
       FriendlyName: 'Renamed',
     });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ sms_url: 'https://tunnel.example/sms#ct=1000', sms_method: 'GET', status_callback: '', friendly_name: 'Renamed' });
+    expect(r.body).toMatchObject({
+      sms_url: 'https://tunnel.example/sms#ct=1000',
+      sms_method: 'GET',
+      status_callback: '',
+      friendly_name: 'Renamed',
+    });
     expect(emu.state.api2010.numbers.get(first!.sid)!.sms_url).toBe('https://tunnel.example/sms#ct=1000');
     const recorded = emu.requests.at(-1)!;
     expect(recorded.form).toEqual([
@@ -125,7 +156,10 @@ describe('emulator IncomingPhoneNumbers', () => {
     const emu = await useEmulator();
     const [first] = emu.state.api2010.numbers.values();
     const before = { ...first! };
-    const unknown = await call(emu, 'POST', numberPath(emu, first!.sid), { SmsUrl: 'https://ok.example/', SmsUrlz: 'x' });
+    const unknown = await call(emu, 'POST', numberPath(emu, first!.sid), {
+      SmsUrl: 'https://ok.example/',
+      SmsUrlz: 'x',
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body).toMatchObject({ code: 20001, status: 400 });
     expect(unknown.body!.message).toContain('SmsUrlz');
@@ -144,7 +178,13 @@ describe('emulator IncomingPhoneNumbers', () => {
 describe('emulator faults', () => {
   it('answers the Nth matching request with a status and Retry-After, then recovers', async () => {
     const emu = await useEmulator();
-    const fault = emu.fault({ method: 'GET', path: '/2010-04-01/Accounts/*/IncomingPhoneNumbers.json', nth: 2, status: 503, retryAfter: 1 });
+    const fault = emu.fault({
+      method: 'GET',
+      path: '/2010-04-01/Accounts/*/IncomingPhoneNumbers.json',
+      nth: 2,
+      status: 503,
+      retryAfter: 1,
+    });
     expect((await call(emu, 'GET', numbersPath(emu))).status).toBe(200);
     const failed = await call(emu, 'GET', numbersPath(emu));
     expect(failed.status).toBe(503);
@@ -177,7 +217,11 @@ describe('emulator faults', () => {
     const emu = await useEmulator();
     emu.fault({ path: '**', delayMs: 60_000 });
     const pending = new Promise<string>((resolve) => {
-      const req = httpRequest(emu.url + numbersPath(emu), { headers: { Authorization: basic(emu.accountSid, emu.authToken) } }, () => resolve('answered'));
+      const req = httpRequest(
+        emu.url + numbersPath(emu),
+        { headers: { Authorization: basic(emu.accountSid, emu.authToken) } },
+        () => resolve('answered'),
+      );
       req.on('error', () => resolve('closed'));
       req.end();
     });

@@ -7,14 +7,17 @@ import { scriptedPrompter } from '../support/prompter.js';
 import { runCli, type RunOptions } from '../support/run-cli.js';
 import { receiver } from '../support/receiver.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
 const KINESIS = [
-  '--type', 'kinesis',
-  '--arn', 'arn:aws:kinesis:us-east-1:123456789012:stream/twilio-events',
-  '--role-arn', 'arn:aws:iam::123456789012:role/twilio-events',
-  '--external-id', 'ext-7f3a9c',
+  '--type',
+  'kinesis',
+  '--arn',
+  'arn:aws:kinesis:us-east-1:123456789012:stream/twilio-events',
+  '--role-arn',
+  'arn:aws:iam::123456789012:role/twilio-events',
+  '--external-id',
+  'ext-7f3a9c',
 ];
 const WRITE_KEY = 'seGmEntWr1teKey0123456789abcdef';
 const DELIVERED = 'com.twilio.messaging.message.delivered';
@@ -22,8 +25,7 @@ const FAILED = 'com.twilio.messaging.message.failed';
 
 async function setup(options: EmulatorOptions = {}) {
   const emu = await useEmulator(options);
-  const run = (argv: string[], extra: RunOptions = {}) =>
-    runCli(argv, { env: emu.env, ...extra });
+  const run = (argv: string[], extra: RunOptions = {}) => runCli(argv, { env: emu.env, ...extra });
   const webhook = async (destination = 'https://example.com/events', ...more: string[]) => {
     const r = await run(['sinks', 'create', '--type', 'webhook', '--destination', destination, ...more, '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -32,18 +34,32 @@ async function setup(options: EmulatorOptions = {}) {
   return { emu, run, webhook };
 }
 
-
 describe('twhook sinks create', () => {
   it('creates a webhook sink, subscribes it and sends its test event in one command', async () => {
     const { emu, run } = await setup();
     const rx = await receiver();
     const r = await run([
-      'sinks', 'create', '--type', 'webhook', '--destination', `${rx.url}/events`, '--batch',
-      '--subscribe', `${DELIVERED}@3`, '--subscribe', FAILED, '--test', '--json',
+      'sinks',
+      'create',
+      '--type',
+      'webhook',
+      '--destination',
+      `${rx.url}/events`,
+      '--batch',
+      '--subscribe',
+      `${DELIVERED}@3`,
+      '--subscribe',
+      FAILED,
+      '--test',
+      '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
     const out = r.json()[0] as Json;
-    expect(out.sink).toMatchObject({ type: 'webhook', status: 'active', configuration: { destination: `${rx.url}/events`, method: 'POST', batch_events: true } });
+    expect(out.sink).toMatchObject({
+      type: 'webhook',
+      status: 'active',
+      configuration: { destination: `${rx.url}/events`, method: 'POST', batch_events: true },
+    });
     expect(out.subscription.sinkSid).toBe(out.sink.sid);
     expect(out.subscription.types).toEqual([
       { type: DELIVERED, schemaVersion: 3 },
@@ -53,7 +69,9 @@ describe('twhook sinks create', () => {
     expect(rx.received).toHaveLength(1);
     const { req, body } = rx.received[0]!;
     expect(JSON.parse(body)[0].type).toBe('com.twilio.eventstreams.test-event');
-    expect(validateRequestWithBody(emu.authToken, String(req.headers['x-twilio-signature']), `${rx.url}${req.url}`, body)).toBe(true);
+    expect(
+      validateRequestWithBody(emu.authToken, String(req.headers['x-twilio-signature']), `${rx.url}${req.url}`, body),
+    ).toBe(true);
     // The form Twilio expects: one Types key per type, each a JSON object.
     const create = emu.requests.find((q) => q.method === 'POST' && q.path === '/v1/Subscriptions')!;
     expect(create.form.filter(([k]) => k === 'Types').map(([, v]) => JSON.parse(v))).toEqual([
@@ -64,20 +82,43 @@ describe('twhook sinks create', () => {
 
   it('prints only the SIDs when piped, and a summary on a terminal', async () => {
     const { emu, run } = await setup();
-    const piped = await run(['sinks', 'create', '--type', 'webhook', '--destination', 'https://example.com/a', '--subscribe', DELIVERED]);
+    const piped = await run([
+      'sinks',
+      'create',
+      '--type',
+      'webhook',
+      '--destination',
+      'https://example.com/a',
+      '--subscribe',
+      DELIVERED,
+    ]);
     expect(piped.code, piped.stderr).toBe(0);
     const [sinkSid, subSid] = piped.stdout.trim().split('\n');
     expect(sinkSid).toMatch(/^DG[0-9a-f]{32}$/);
     expect(subSid).toMatch(/^DF[0-9a-f]{32}$/);
     expect(emu.state.events.subscriptions.get(subSid!)!.sinkSid).toBe(sinkSid);
-    const tty = await run(['sinks', 'create', '--type', 'webhook', '--destination', 'https://example.com/b', '--method', 'get', '--description', 'orders'], { tty: true, env: { ...emu.env, NO_COLOR: '1' } });
+    const tty = await run(
+      [
+        'sinks',
+        'create',
+        '--type',
+        'webhook',
+        '--destination',
+        'https://example.com/b',
+        '--method',
+        'get',
+        '--description',
+        'orders',
+      ],
+      { tty: true, env: { ...emu.env, NO_COLOR: '1' } },
+    );
     expect(tty.code, tty.stderr).toBe(0);
     expect(tty.stdout).toMatch(/✓ webhook sink DG[0-9a-f]{32} \(active\): GET https:\/\/example\.com\/b/);
     expect([...emu.state.events.sinks.values()].at(-1)!.description).toBe('orders');
   });
 
   it('checks every shape before any call', async () => {
-    const { emu, run } = await setup();
+    const { emu } = await setup();
     const env = { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken }; // as for Twilio itself: no local API
     const cases: [string[], RegExp][] = [
       [['--type', 'webhook', '--destination', 'http://example.com/e'], /https:\/\/ URL/],
@@ -85,22 +126,81 @@ describe('twhook sinks create', () => {
       [['--type', 'webhook', '--destination', 'not a url'], /is not a URL/],
       [['--type', 'webhook'], /needs --destination/],
       [['--type', 'webhook', '--destination', 'https://example.com/e', '--method', 'PUT'], /POST or GET/],
-      [['--type', 'kinesis', '--arn', 'arn:aws:kinesis:us-east-1:123:stream/x', '--role-arn', 'arn:aws:iam::123456789012:role/r', '--external-id', 'abc'], /not a Kinesis stream ARN/],
-      [['--type', 'kinesis', '--arn', 'arn:aws:kinesis:us-east-1:123456789012:stream/x', '--role-arn', 'arn:aws:iam::123456789012:user/r', '--external-id', 'abc'], /not an IAM role ARN/],
-      [['--type', 'kinesis', '--arn', 'arn:aws:kinesis:us-east-1:123456789012:stream/x', '--role-arn', 'arn:aws:iam::123456789012:role/r'], /--external-id/],
+      [
+        [
+          '--type',
+          'kinesis',
+          '--arn',
+          'arn:aws:kinesis:us-east-1:123:stream/x',
+          '--role-arn',
+          'arn:aws:iam::123456789012:role/r',
+          '--external-id',
+          'abc',
+        ],
+        /not a Kinesis stream ARN/,
+      ],
+      [
+        [
+          '--type',
+          'kinesis',
+          '--arn',
+          'arn:aws:kinesis:us-east-1:123456789012:stream/x',
+          '--role-arn',
+          'arn:aws:iam::123456789012:user/r',
+          '--external-id',
+          'abc',
+        ],
+        /not an IAM role ARN/,
+      ],
+      [
+        [
+          '--type',
+          'kinesis',
+          '--arn',
+          'arn:aws:kinesis:us-east-1:123456789012:stream/x',
+          '--role-arn',
+          'arn:aws:iam::123456789012:role/r',
+        ],
+        /--external-id/,
+      ],
       [[...KINESIS, '--subscribe', DELIVERED], /starts inactive.*sinks validate/],
-      [['--type', 'webhook', '--destination', 'https://example.com/e', '--arn', 'arn:aws:kinesis:us-east-1:123456789012:stream/x'], /--arn applies to --type kinesis/],
+      [
+        [
+          '--type',
+          'webhook',
+          '--destination',
+          'https://example.com/e',
+          '--arn',
+          'arn:aws:kinesis:us-east-1:123456789012:stream/x',
+        ],
+        /--arn applies to --type kinesis/,
+      ],
       [['--type', 'segment', '--write-key', 'short'], /Segment write key/],
       [['--type', 'email'], /webhook, kinesis or segment/],
-      [['--type', 'webhook', '--destination', 'https://example.com/e', '--subscribe', 'Messaging Delivered'], /not an event type/],
-      [['--type', 'webhook', '--destination', 'https://example.com/e', '--subscribe', `${DELIVERED}@x`], /schema version/],
-      [['--type', 'webhook', '--destination', 'https://example.com/e', '--subscribe', `${DELIVERED}@1,${DELIVERED}@2`], /twice/],
+      [
+        ['--type', 'webhook', '--destination', 'https://example.com/e', '--subscribe', 'Messaging Delivered'],
+        /not an event type/,
+      ],
+      [
+        ['--type', 'webhook', '--destination', 'https://example.com/e', '--subscribe', `${DELIVERED}@x`],
+        /schema version/,
+      ],
+      [
+        ['--type', 'webhook', '--destination', 'https://example.com/e', '--subscribe', `${DELIVERED}@1,${DELIVERED}@2`],
+        /twice/,
+      ],
       [[], /pass --type webhook/],
     ];
     let calls = 0;
     for (const [args, message] of cases) {
       // No local API: a call would go to Twilio, so the factory refuses and counts instead.
-      const r = await runCli(['sinks', 'create', ...args], { env, twilioFactory: async () => { calls++; throw new Error('no call expected'); } });
+      const r = await runCli(['sinks', 'create', ...args], {
+        env,
+        twilioFactory: async () => {
+          calls++;
+          throw new Error('no call expected');
+        },
+      });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -116,7 +216,13 @@ describe('twhook sinks create', () => {
     const sink = (created.json()[0] as Json).sink;
     expect(emu.state.events.sinks.get(sink.sid)!.configuration.write_key).toBe(WRITE_KEY);
     expect(sink.configuration.write_key).toBe('••••••••');
-    for (const argv of [['sinks', 'list'], ['sinks', 'list', '--json'], ['sinks', 'show', sink.sid], ['sinks', 'show', sink.sid, '--json'], ['sinks', 'test', sink.sid]]) {
+    for (const argv of [
+      ['sinks', 'list'],
+      ['sinks', 'list', '--json'],
+      ['sinks', 'show', sink.sid],
+      ['sinks', 'show', sink.sid, '--json'],
+      ['sinks', 'test', sink.sid],
+    ]) {
       const r = await run(argv);
       expect(r.code, `${argv.join(' ')}: ${r.stderr}`).toBe(0);
       expect(r.stdout + r.stderr).not.toContain(WRITE_KEY);
@@ -132,8 +238,18 @@ describe("Twilio's limits and inactive sinks as sentences", () => {
     await webhook();
     const r = await run(['sinks', 'create', '--type', 'webhook', '--destination', 'https://example.com/3']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/Twilio refused a new sink: the account already has 2 sinks and Event Streams allows 100 per account. Delete unused ones/);
-    const json = await run(['sinks', 'create', '--type', 'webhook', '--destination', 'https://example.com/3', '--json']);
+    expect(r.stderr).toMatch(
+      /Twilio refused a new sink: the account already has 2 sinks and Event Streams allows 100 per account. Delete unused ones/,
+    );
+    const json = await run([
+      'sinks',
+      'create',
+      '--type',
+      'webhook',
+      '--destination',
+      'https://example.com/3',
+      '--json',
+    ]);
     expect((json.json()[0] as Json).error).toMatchObject({ type: 'remote', status: 400, code: 20001 });
     expect(emu.state.events.sinks.size).toBe(2);
   });
@@ -145,18 +261,40 @@ describe("Twilio's limits and inactive sinks as sentences", () => {
     const again = await run(['subscriptions', 'create', '--sink', sink.sid, '--type', FAILED]);
     expect(again.code).toBe(3);
     expect(again.stderr).toMatch(/already has 1 subscription and Event Streams allows 100 per account.*add-types/);
-    const withSink = await run(['sinks', 'create', '--type', 'webhook', '--destination', 'https://example.com/2', '--subscribe', FAILED]);
+    const withSink = await run([
+      'sinks',
+      'create',
+      '--type',
+      'webhook',
+      '--destination',
+      'https://example.com/2',
+      '--subscribe',
+      FAILED,
+    ]);
     expect(withSink.code).toBe(3);
-    expect(withSink.stderr).toMatch(/could not subscribe the new sink: Twilio refused a new subscription.*; deleted sink DG[0-9a-f]{32} again, nothing was created/);
+    expect(withSink.stderr).toMatch(
+      /could not subscribe the new sink: Twilio refused a new subscription.*; deleted sink DG[0-9a-f]{32} again, nothing was created/,
+    );
     expect(emu.state.events.sinks.size).toBe(1);
   });
 
   it('sinks create --subscribe with an unknown type: one error line, no "Created" line for the sink it deleted again', async () => {
     const { emu, run } = await setup();
-    const r = await run(['sinks', 'create', '--type', 'webhook', '--destination', 'https://example.com/e', '--subscribe', 'com.twilio.messaging.message.delivred']);
+    const r = await run([
+      'sinks',
+      'create',
+      '--type',
+      'webhook',
+      '--destination',
+      'https://example.com/e',
+      '--subscribe',
+      'com.twilio.messaging.message.delivred',
+    ]);
     expect(r.code).toBe(3);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^error: could not subscribe the new sink: unknown event type: com\.twilio\.messaging\.message\.delivred .*; deleted sink DG[0-9a-f]{32} again, nothing was created\n$/);
+    expect(r.stderr).toMatch(
+      /^error: could not subscribe the new sink: unknown event type: com\.twilio\.messaging\.message\.delivred .*; deleted sink DG[0-9a-f]{32} again, nothing was created\n$/,
+    );
     expect(emu.state.events.sinks.size).toBe(0);
   });
 
@@ -169,7 +307,9 @@ describe("Twilio's limits and inactive sinks as sentences", () => {
 
     const early = await run(['subscriptions', 'create', '--sink', sid, '--type', DELIVERED]);
     expect(early.code).toBe(3);
-    expect(early.stderr).toContain(`sink ${sid} is initialized, not active, and Twilio only subscribes active sinks: send its test event (\`twhook sinks test ${sid}\`), read the test_id from the record it writes to your stream`);
+    expect(early.stderr).toContain(
+      `sink ${sid} is initialized, not active, and Twilio only subscribes active sinks: send its test event (\`twhook sinks test ${sid}\`), read the test_id from the record it writes to your stream`,
+    );
 
     const test = await run(['sinks', 'test', sid, '--json']);
     expect(test.json()[0]).toMatchObject({ sid, result: 'submitted', status: 'validating' });
@@ -188,9 +328,18 @@ describe("Twilio's limits and inactive sinks as sentences", () => {
   it('names unknown event types with a suggestion, and a missing sink', async () => {
     const { run, webhook } = await setup();
     const sink = (await webhook()).sink;
-    const typo = await run(['subscriptions', 'create', '--sink', sink.sid, '--type', 'com.twilio.messaging.message.delivred']);
+    const typo = await run([
+      'subscriptions',
+      'create',
+      '--sink',
+      sink.sid,
+      '--type',
+      'com.twilio.messaging.message.delivred',
+    ]);
     expect(typo.code).toBe(3);
-    expect(typo.stderr).toContain(`unknown event type: com.twilio.messaging.message.delivred (did you mean ${DELIVERED}?)`);
+    expect(typo.stderr).toContain(
+      `unknown event type: com.twilio.messaging.message.delivred (did you mean ${DELIVERED}?)`,
+    );
     const missing = await run(['subscriptions', 'create', '--sink', 'DG' + 'a'.repeat(32), '--type', DELIVERED]);
     expect(missing.stderr).toContain(`sink DG${'a'.repeat(32)} does not exist on this account`);
   });
@@ -203,12 +352,19 @@ describe('twhook sinks list, show, test, delete', () => {
     for (let i = 0; i < 5; i++) sinks.push((await webhook(`https://example.com/${i}`)).sink);
     await run(['subscriptions', 'create', '--sink', sinks[3]!.sid, '--type', DELIVERED]);
     const tsv = await run(['sinks', 'list']);
-    const rows = tsv.stdout.trim().split('\n').map((l) => l.split('\t'));
+    const rows = tsv.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
     expect(rows.map((r) => r[0])).toEqual(sinks.map((s) => s.sid));
     expect(rows[3]!.slice(1, 5)).toEqual(['webhook', 'active', '1', 'POST https://example.com/3']);
     const json = (await run(['sinks', 'list', '--json'])).json()[0] as Json;
     expect(json.sinks).toHaveLength(5);
-    expect(json.sinks[0]).toMatchObject({ sid: sinks[0]!.sid, subscriptions: 0, destination: 'POST https://example.com/0' });
+    expect(json.sinks[0]).toMatchObject({
+      sid: sinks[0]!.sid,
+      subscriptions: 0,
+      destination: 'POST https://example.com/0',
+    });
   });
 
   it('shows a sink with its subscriptions, and says when there is none', async () => {
@@ -231,11 +387,15 @@ describe('twhook sinks list, show, test, delete', () => {
     const sid = created.sink.sid as string;
     const refused = await run(['sinks', 'delete', sid]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`sink ${sid} still has 1 subscription (${created.subscription.sid}), and Twilio deletes no sink in use: pass --with-subscriptions`);
+    expect(refused.stderr).toContain(
+      `sink ${sid} still has 1 subscription (${created.subscription.sid}), and Twilio deletes no sink in use: pass --with-subscriptions`,
+    );
     expect(emu.state.events.sinks.has(sid)).toBe(true);
     const unasked = await run(['sinks', 'delete', sid, '--with-subscriptions', '--json']);
     expect(unasked.code).toBe(2);
-    expect(unasked.stderr).toBe(`error: pass --yes to delete the webhook sink ${sid} (POST https://example.com/x) without confirmation\n`);
+    expect(unasked.stderr).toBe(
+      `error: pass --yes to delete the webhook sink ${sid} (POST https://example.com/x) without confirmation\n`,
+    );
     expect(emu.state.events.sinks.has(sid)).toBe(true);
     const done = await run(['sinks', 'delete', sid, '--with-subscriptions', '--yes', '--json']);
     expect(done.json()[0]).toEqual({ deleted: { sinks: [sid], subscriptions: [created.subscription.sid] } });
@@ -268,7 +428,14 @@ describe('twhook subscriptions', () => {
     expect(ofB.subscriptions.map((s: Json) => s.sid)).toEqual([b.sid]);
     expect((await run(['subscriptions', 'list'])).stdout).toContain(`${a.sid}\t${a.sinkSid}\t${DELIVERED}@6\t`);
 
-    const added = await run(['subscriptions', 'add-types', a.sid, `${FAILED}@2`, 'com.twilio.studio.flow.execution.ended', '--json']);
+    const added = await run([
+      'subscriptions',
+      'add-types',
+      a.sid,
+      `${FAILED}@2`,
+      'com.twilio.studio.flow.execution.ended',
+      '--json',
+    ]);
     expect(added.code, added.stderr).toBe(0);
     expect((added.json()[0] as Json).subscription.types).toEqual([
       { type: DELIVERED, schemaVersion: 6 },
@@ -279,7 +446,9 @@ describe('twhook subscriptions', () => {
     expect(typo.stderr).toContain('did you mean com.twilio.studio.flow.execution.ended?');
 
     const removed = await run(['subscriptions', 'remove-types', a.sid, DELIVERED, FAILED, '--json']);
-    expect((removed.json()[0] as Json).subscription.types.map((t: Json) => t.type)).toEqual(['com.twilio.studio.flow.execution.ended']);
+    expect((removed.json()[0] as Json).subscription.types.map((t: Json) => t.type)).toEqual([
+      'com.twilio.studio.flow.execution.ended',
+    ]);
     const notThere = await run(['subscriptions', 'remove-types', a.sid, DELIVERED]);
     expect(notThere.code).toBe(2);
     expect(notThere.stderr).toContain(`is not subscribed to ${DELIVERED}`);
@@ -289,13 +458,15 @@ describe('twhook subscriptions', () => {
 
     const show = await run(['subscriptions', 'show', b.sid]);
     expect(show.stdout).toContain(`${FAILED} (schema v6)`);
-    expect(show.stdout).toMatch(/^  types\n {4}com\.twilio/m);
+    expect(show.stdout).toMatch(/^ {2}types\n {4}com\.twilio/m);
     expect(show.stdout).not.toMatch(/ +$/m);
     const unasked = await run(['subscriptions', 'delete', b.sid]);
     expect(unasked.code).toBe(2);
     expect(unasked.stderr).toBe(`error: pass --yes to delete subscription ${b.sid} without confirmation\n`);
     expect(emu.state.events.subscriptions.has(b.sid)).toBe(true);
-    expect((await run(['subscriptions', 'delete', b.sid, '--yes', '--json'])).json()[0]).toEqual({ deleted: { subscriptions: [b.sid] } });
+    expect((await run(['subscriptions', 'delete', b.sid, '--yes', '--json'])).json()[0]).toEqual({
+      deleted: { subscriptions: [b.sid] },
+    });
     expect(emu.state.events.subscriptions.has(b.sid)).toBe(false);
     expect((await run(['subscriptions', 'show', b.sid])).stderr).toContain(`no subscription ${b.sid}`);
   });
@@ -303,7 +474,9 @@ describe('twhook subscriptions', () => {
   it('asks for --sink and a --type before any call', async () => {
     const { emu, run } = await setup();
     expect((await run(['subscriptions', 'create', '--type', DELIVERED])).stderr).toMatch(/pass --sink DG…/);
-    expect((await run(['subscriptions', 'create', '--sink', 'DG' + 'a'.repeat(32)])).stderr).toMatch(/at least one --type/);
+    expect((await run(['subscriptions', 'create', '--sink', 'DG' + 'a'.repeat(32)])).stderr).toMatch(
+      /at least one --type/,
+    );
     expect(emu.requests).toEqual([]);
   });
 });
@@ -315,10 +488,12 @@ describe('twhook event-types list', () => {
     expect(all.types.map((t: Json) => t.type)).toEqual(emu.state.events.types.map((t) => t.type));
     expect(emu.requests.filter((q) => q.path === '/v1/Types').length).toBeGreaterThan(3);
     const studio = await run(['event-types', 'list', '--filter', 'studio ended']);
-    expect(studio.stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual([
-      'com.twilio.studio.flow.execution.ended',
-      'com.twilio.studio.flow.step.ended',
-    ]);
+    expect(
+      studio.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')[0]),
+    ).toEqual(['com.twilio.studio.flow.execution.ended', 'com.twilio.studio.flow.step.ended']);
     const none = await run(['event-types', 'list', '--filter', 'nothing-like-this']);
     expect(none.code).toBe(0);
     expect(none.stdout).toBe('');
@@ -345,7 +520,9 @@ describe('interactive sinks create', () => {
     expect(prompter.asked[2]!.choices![0]).toBe('No subscription for now');
     expect(prompter.asked[3]!.choices).not.toContain(DELIVERED);
     expect(prompter.asked[4]!.choices![0]).toBe('Done (2 types)');
-    expect(prompter.asked[5]!.message).toBe('Create the webhook sink to https://example.com/twilio/events subscribed to 2 event types?');
+    expect(prompter.asked[5]!.message).toBe(
+      'Create the webhook sink to https://example.com/twilio/events subscribed to 2 event types?',
+    );
     const [sub] = emu.state.events.subscriptions.values();
     expect([...sub!.types.keys()]).toEqual([DELIVERED, FAILED]);
     expect(r.stdout).toContain('✓ subscription DF');

@@ -7,7 +7,6 @@ import { useEmulator } from '../support/emulator.js';
 import { scriptedPrompter } from '../support/prompter.js';
 import { runCli, type RunOptions } from '../support/run-cli.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
 const DELIVERED = 'com.twilio.messaging.message.delivered';
@@ -18,7 +17,11 @@ async function setup() {
   const emu = await useEmulator();
   const run = (argv: string[], extra: RunOptions = {}) =>
     runCli(argv, { env: { ...emu.env, TWHOOK_RETRY_BASE_MS: '1', TWHOOK_RETRY_MAX_MS: '5', NO_COLOR: '1' }, ...extra });
-  const sink = emu.state.events.addSink({ sinkType: 'webhook', description: 'orders', configuration: { destination: 'https://example.com/e', method: 'POST', batch_events: false } });
+  const sink = emu.state.events.addSink({
+    sinkType: 'webhook',
+    description: 'orders',
+    configuration: { destination: 'https://example.com/e', method: 'POST', batch_events: false },
+  });
   return { emu, run, sink };
 }
 
@@ -77,7 +80,17 @@ describe('a subscription whose event types cannot be read', () => {
   it('sinks create --subscribe keeps the sink and reports the subscription, with a warning', async () => {
     const { emu, run } = await setup();
     emu.fault(TYPES_DOWN);
-    const r = await run(['sinks', 'create', '--type', 'webhook', '--destination', 'https://example.com/new', '--subscribe', DELIVERED, '--json']);
+    const r = await run([
+      'sinks',
+      'create',
+      '--type',
+      'webhook',
+      '--destination',
+      'https://example.com/new',
+      '--subscribe',
+      DELIVERED,
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const out = r.json()[0] as Json;
     expect(emu.state.events.sinks.has(out.sink.sid)).toBe(true);
@@ -91,7 +104,13 @@ describe('sinks create --type webhook: destinations Twilio cannot reach', () => 
     const { emu } = await setup();
     // A fake Twilio API on 127.0.0.1 that is not twhook's emulator: it stands for Twilio.
     const env = { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken, TWHOOK_API_URL: emu.url };
-    for (const destination of ['https://localhost/e', 'https://127.0.0.1:8443/e', 'https://[::1]/e', 'https://[::ffff:127.0.0.1]/e', 'https://app.localhost/e']) {
+    for (const destination of [
+      'https://localhost/e',
+      'https://127.0.0.1:8443/e',
+      'https://[::1]/e',
+      'https://[::ffff:127.0.0.1]/e',
+      'https://app.localhost/e',
+    ]) {
       const r = await runCli(['sinks', 'create', '--type', 'webhook', '--destination', destination], { env });
       expect(r.code, destination).toBe(2);
       expect(r.stderr, destination).toMatch(/is this machine: Twilio cannot reach it/);

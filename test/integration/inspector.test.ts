@@ -24,7 +24,12 @@ afterEach(async () => {
   while (servers.length) await servers.pop()!.close();
 });
 
-function record(id: string, url: string, params: Record<string, string>, options: { sign?: boolean; response?: CaptureRecord['response'] } = {}): CaptureRecord {
+function record(
+  id: string,
+  url: string,
+  params: Record<string, string>,
+  options: { sign?: boolean; response?: CaptureRecord['response'] } = {},
+): CaptureRecord {
   const signed = signRequest({ authToken: TOKEN, url, params });
   return {
     v: 1,
@@ -32,16 +37,28 @@ function record(id: string, url: string, params: Record<string, string>, options
     receivedAt: `2026-11-27T10:00:0${id.slice(-1)}.000Z`,
     method: 'POST',
     url,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(options.sign === false ? {} : { 'x-twilio-signature': signed.signature }) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(options.sign === false ? {} : { 'x-twilio-signature': signed.signature }),
+    },
     body: signed.body,
     ...(options.response ? { response: options.response } : {}),
   };
 }
 
-const call = { CallSid: 'CA0000000000000000000000000000abcd', From: '+15551230000', To: '+15017122661', CallStatus: 'ringing', AccountSid: 'AC00000000000000000000000000000000' };
+const call = {
+  CallSid: 'CA0000000000000000000000000000abcd',
+  From: '+15551230000',
+  To: '+15017122661',
+  CallStatus: 'ringing',
+  AccountSid: 'AC00000000000000000000000000000000',
+};
 const twiml = (xml: string) => ({ status: 200, headers: { 'content-type': 'text/xml' }, body: xml, ms: 12 });
 
-async function serve(store: InspectorStore, extra: Partial<Parameters<typeof startInspector>[0]> = {}): Promise<InspectorServer> {
+async function serve(
+  store: InspectorStore,
+  extra: Partial<Parameters<typeof startInspector>[0]> = {},
+): Promise<InspectorServer> {
   const server = await startInspector({ store, info: { mode: 'files', files: ['x.jsonl'] }, port: 0, ...extra });
   servers.push(server);
   return server;
@@ -55,7 +72,9 @@ describe('inspector server', () => {
     expect(foreign.text).toMatch(/refused/);
     expect(foreign.text).not.toContain(server.token);
     expect((await fetchRaw(`${server.url}api/requests`, { headers: { Host: 'evil.test' } })).status).toBe(421);
-    expect((await fetchRaw(`${server.url}api/requests`, { headers: { Host: `127.0.0.1:${server.port + 1}` } })).status).toBe(421);
+    expect(
+      (await fetchRaw(`${server.url}api/requests`, { headers: { Host: `127.0.0.1:${server.port + 1}` } })).status,
+    ).toBe(421);
     const page = await fetchRaw(server.url);
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
@@ -66,10 +85,28 @@ describe('inspector server', () => {
 
   it('lists, shows, groups and bounds requests; downloads JSONL and HAR', async () => {
     const store = new InspectorStore({ keep: 3 });
-    store.addRecord(record('r1', `${PUBLIC}/voice`, call, { response: twiml('<Response><Say>Hi</Say></Response>') }), [TOKEN]);
-    store.addRecord(record('r2', `${PUBLIC}/gather`, { ...call, CallStatus: 'in-progress', Digits: '1' }, { response: twiml('<Response><Sya>x</Sya></Response>') }), [TOKEN]);
-    store.addRecord(record('r3', `${PUBLIC}/status`, { ...call, CallStatus: 'completed', CallDuration: '3' }, { sign: false }), [TOKEN]);
-    const forged = record('r4', `${PUBLIC}/sms`, { MessageSid: 'SM1', From: '+15550001111', To: '+15017122661', Body: 'hi' });
+    store.addRecord(record('r1', `${PUBLIC}/voice`, call, { response: twiml('<Response><Say>Hi</Say></Response>') }), [
+      TOKEN,
+    ]);
+    store.addRecord(
+      record(
+        'r2',
+        `${PUBLIC}/gather`,
+        { ...call, CallStatus: 'in-progress', Digits: '1' },
+        { response: twiml('<Response><Sya>x</Sya></Response>') },
+      ),
+      [TOKEN],
+    );
+    store.addRecord(
+      record('r3', `${PUBLIC}/status`, { ...call, CallStatus: 'completed', CallDuration: '3' }, { sign: false }),
+      [TOKEN],
+    );
+    const forged = record('r4', `${PUBLIC}/sms`, {
+      MessageSid: 'SM1',
+      From: '+15550001111',
+      To: '+15017122661',
+      Body: 'hi',
+    });
     forged.body = forged.body!.replace('hi', 'ho');
     store.addRecord(forged, [TOKEN]);
     const server = await serve(store);
@@ -78,7 +115,16 @@ describe('inspector server', () => {
     expect(list.dropped).toBe(1);
     expect(list.requests.map((r: { id: string }) => r.id)).toEqual(['r2', 'r3', 'r4']);
     const [gather, status, sms] = list.requests;
-    expect(gather).toMatchObject({ id: 'r2', receivedAt: '2026-11-27T10:00:02.000Z', method: 'POST', path: '/gather', kind: 'gather', verdict: { status: 'valid' }, response: { status: 200, ms: 12 }, twimlOk: false });
+    expect(gather).toMatchObject({
+      id: 'r2',
+      receivedAt: '2026-11-27T10:00:02.000Z',
+      method: 'POST',
+      path: '/gather',
+      kind: 'gather',
+      verdict: { status: 'valid' },
+      response: { status: 200, ms: 12 },
+      twimlOk: false,
+    });
     expect(status.verdict.status).toBe('unsigned');
     expect(status.response).toBeNull();
     expect(sms.verdict).toMatchObject({ status: 'invalid' });
@@ -91,18 +137,33 @@ describe('inspector server', () => {
     expect((await fetchRaw(`${server.url}api/requests/r1`)).status).toBe(404);
 
     const detail = JSON.parse((await fetchRaw(`${server.url}api/requests/r2/detail`)).text);
-    expect(detail.params).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Digits', value: '1', meaning: expect.stringMatching(/keys the caller pressed/) })]));
+    expect(detail.params).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'Digits',
+          value: '1',
+          meaning: expect.stringMatching(/keys the caller pressed/),
+        }),
+      ]),
+    );
     expect(detail.twiml.ok).toBe(false);
     expect(detail.twiml.error.url).toBe('https://www.twilio.com/docs/api/errors/12200');
     expect(detail.headers.find(([n]: [string]) => n === 'x-twilio-signature')[1]).toMatch(/masked/);
     expect(detail.answer.isXml).toBe(true);
     // The simulator's reading of the answer (a misspelt verb: Twilio's schema warning).
     expect(detail.hear.available).toBe(true);
-    expect(detail.hear.reading).toEqual(expect.arrayContaining([expect.objectContaining({ type: expect.stringMatching(/error|unsupported/) })]));
+    expect(detail.hear.reading).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: expect.stringMatching(/error|unsupported/) })]),
+    );
 
     const jsonl = await fetchRaw(`${server.url}api/download.jsonl`);
     expect(jsonl.headers['content-disposition']).toMatch(/attachment/);
-    expect(jsonl.text.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(['r2', 'r3', 'r4']);
+    expect(
+      jsonl.text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).id),
+    ).toEqual(['r2', 'r3', 'r4']);
     const har = JSON.parse((await fetchRaw(`${server.url}api/download.har`)).text);
     expect(har.log.entries).toHaveLength(3);
   });
@@ -111,7 +172,15 @@ describe('inspector server', () => {
     const app = await startTwilioApp({ authToken: TOKEN });
     try {
       const store = new InspectorStore();
-      store.addRecord(record('r1', `${PUBLIC}/sms`, { MessageSid: 'SM1', From: '+15550001111', To: '+15017122661', Body: 'hi' }, { response: twiml('<Response/>') }), [TOKEN]);
+      store.addRecord(
+        record(
+          'r1',
+          `${PUBLIC}/sms`,
+          { MessageSid: 'SM1', From: '+15550001111', To: '+15017122661', Body: 'hi' },
+          { response: twiml('<Response/>') },
+        ),
+        [TOKEN],
+      );
       const server = await serve(store, {
         replay: { sendTo: app.url, signFor: app.url, curlTo: app.url, authToken: TOKEN, label: app.url },
         sender: () => createSender(),
@@ -119,8 +188,14 @@ describe('inspector server', () => {
       const url = `${server.url}api/requests/r1/replay`;
       const token = await pageToken(server.url);
       expect((await fetchRaw(url, { method: 'POST', body: '{}' })).status).toBe(403);
-      expect((await fetchRaw(url, { method: 'POST', headers: { 'X-Twhook-Token': 'wrong' }, body: '{}' })).status).toBe(403);
-      const crossSite = await fetchRaw(url, { method: 'POST', headers: { 'X-Twhook-Token': token, Origin: 'https://evil.example' }, body: '{}' });
+      expect((await fetchRaw(url, { method: 'POST', headers: { 'X-Twhook-Token': 'wrong' }, body: '{}' })).status).toBe(
+        403,
+      );
+      const crossSite = await fetchRaw(url, {
+        method: 'POST',
+        headers: { 'X-Twhook-Token': token, Origin: 'https://evil.example' },
+        body: '{}',
+      });
       expect(crossSite.status).toBe(403);
       expect(crossSite.text).toMatch(/Origin/);
       expect(app.seen).toHaveLength(0);
@@ -130,7 +205,16 @@ describe('inspector server', () => {
       expect(app.seen.at(-1)!.valid).toBe(true);
       expect(plain.sent.headers.find(([n]: [string]) => n === 'x-twilio-signature')[1]).toMatch(/masked/);
 
-      const edited = JSON.parse((await postAsPage(server.url, '/api/requests/r1/replay', { params: [['MessageSid', 'SM1'], ['Body', 'edited body']] })).text);
+      const edited = JSON.parse(
+        (
+          await postAsPage(server.url, '/api/requests/r1/replay', {
+            params: [
+              ['MessageSid', 'SM1'],
+              ['Body', 'edited body'],
+            ],
+          })
+        ).text,
+      );
       expect(edited.answer.status).toBe(200);
       expect(app.seen.at(-1)!.valid).toBe(true);
       expect(app.seen.at(-1)!.params.Body).toBe('edited body');
@@ -156,9 +240,14 @@ describe('inspector server', () => {
 
   it('groups messages by the two numbers, whichever way they flow, and calls by CallSid (a dialled leg with its parent)', () => {
     const a = conversationOf({ MessageSid: 'SM1', From: '+1555', To: '+1666' }, { url: '/sms', method: 'POST' });
-    const b = conversationOf({ MessageSid: 'SM2', MessageStatus: 'delivered', From: '+1666', To: 'whatsapp:+1555' }, { url: '/s', method: 'POST' });
+    const b = conversationOf(
+      { MessageSid: 'SM2', MessageStatus: 'delivered', From: '+1666', To: 'whatsapp:+1555' },
+      { url: '/s', method: 'POST' },
+    );
     expect(a!.key).toBe(b!.key);
-    expect(conversationOf({ CallSid: 'CA2', ParentCallSid: 'CA1' }, { url: '/x', method: 'POST' })!.key).toBe('call:CA1');
+    expect(conversationOf({ CallSid: 'CA2', ParentCallSid: 'CA1' }, { url: '/x', method: 'POST' })!.key).toBe(
+      'call:CA1',
+    );
     expect(conversationOf({}, { url: '/x?CallSid=CA9', method: 'GET' })!.key).toBe('call:CA9');
     expect(conversationOf({ Body: 'x' }, { url: '/x', method: 'POST' })).toBeUndefined();
   });
@@ -170,7 +259,9 @@ describe('dev and inspect serve the inspector', () => {
       res.setHeader('Content-Type', 'text/xml');
       res.end('<Response><Message>ok</Message></Response>');
     });
-    const cli = startCli(['dev', String(app.port), '--public-url', PUBLIC, '--capture', 'cap.jsonl', '--json'], { env: { TWILIO_AUTH_TOKEN: TOKEN, TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000' } });
+    const cli = startCli(['dev', String(app.port), '--public-url', PUBLIC, '--capture', 'cap.jsonl', '--json'], {
+      env: { TWILIO_AUTH_TOKEN: TOKEN, TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000' },
+    });
     const ready = await waitFor('ready', () => cli.json().find((e) => e.type === 'ready'));
     expect(ready.inspector.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     const params = { MessageSid: 'SM1', From: '+15550001111', To: '+15017122661', Body: 'hello' };
@@ -183,17 +274,42 @@ describe('dev and inspect serve the inspector', () => {
       if (!listed.length) await new Promise((r) => setTimeout(r, 10));
     }
     const first = listed[0] as { id: string };
-    expect(first).toMatchObject({ method: 'POST', path: '/sms', kind: 'inbound-sms', verdict: { status: 'valid' }, response: { status: 200 } });
-    const replay = JSON.parse((await postAsPage(base, `/api/requests/${first.id}/replay`, { params: [['MessageSid', 'SM1'], ['From', '+15550001111'], ['To', '+15017122661'], ['Body', 'edited']] })).text);
+    expect(first).toMatchObject({
+      method: 'POST',
+      path: '/sms',
+      kind: 'inbound-sms',
+      verdict: { status: 'valid' },
+      response: { status: 200 },
+    });
+    const replay = JSON.parse(
+      (
+        await postAsPage(base, `/api/requests/${first.id}/replay`, {
+          params: [
+            ['MessageSid', 'SM1'],
+            ['From', '+15550001111'],
+            ['To', '+15017122661'],
+            ['Body', 'edited'],
+          ],
+        })
+      ).text,
+    );
     expect(replay.answer.status).toBe(200);
     expect(replay.sent.signedFor).toBe(`${PUBLIC}/sms`);
     // The replay went through the session: listed, checked valid, marked as a replay.
-    const events = await waitFor('the replay as a request', () => cli.json().filter((e) => e.type === 'request').length === 2 && cli.json().filter((e) => e.type === 'request'));
+    const events = await waitFor(
+      'the replay as a request',
+      () =>
+        cli.json().filter((e) => e.type === 'request').length === 2 && cli.json().filter((e) => e.type === 'request'),
+    );
     expect(events[1].verdict.status).toBe('valid');
     expect(app.seen.at(-1)!.body).toContain('Body=edited');
     const after = JSON.parse((await fetchRaw(`${base}api/requests`)).text).requests;
     expect(after[1].replayOf).toBe(first.id);
-    const captured = (await import('node:fs')).readFileSync(join(cli.cwd, 'cap.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
+    const captured = (await import('node:fs'))
+      .readFileSync(join(cli.cwd, 'cap.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).id);
     expect(captured[0]).toBe(first.id);
     cli.interrupt();
     expect(await cli.exit).toBe(0);
@@ -201,18 +317,28 @@ describe('dev and inspect serve the inspector', () => {
 
   it('dev --no-inspect serves none; a busy --inspect-port is a usage error before anything changes', async () => {
     const app = await startApp((_req, res) => res.end());
-    const shown = startCli(['dev', String(app.port), '--public-url', PUBLIC, '--no-capture', '--inspect-port', '0'], { env: {} });
-    const line = await waitFor('the inspector in the session header', () => /inspector: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(shown.stderr.text())?.[1]);
+    const shown = startCli(['dev', String(app.port), '--public-url', PUBLIC, '--no-capture', '--inspect-port', '0'], {
+      env: {},
+    });
+    const line = await waitFor(
+      'the inspector in the session header',
+      () => /inspector: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(shown.stderr.text())?.[1],
+    );
     expect((await fetchRaw(`${line}api/session`)).status).toBe(200);
     shown.interrupt();
     expect(await shown.exit).toBe(0);
-    const off = startCli(['dev', String(app.port), '--public-url', PUBLIC, '--no-capture', '--no-inspect', '--json'], { env: {} });
+    const off = startCli(['dev', String(app.port), '--public-url', PUBLIC, '--no-capture', '--no-inspect', '--json'], {
+      env: {},
+    });
     const ready = await waitFor('ready', () => off.json().find((e) => e.type === 'ready'));
     expect(ready.inspector).toBeUndefined();
     off.interrupt();
     expect(await off.exit).toBe(0);
     const busy = await serve(new InspectorStore());
-    const clash = startCli(['dev', String(app.port), '--public-url', PUBLIC, '--no-capture', '--inspect-port', String(busy.port)], { env: {} });
+    const clash = startCli(
+      ['dev', String(app.port), '--public-url', PUBLIC, '--no-capture', '--inspect-port', String(busy.port)],
+      { env: {} },
+    );
     expect(await clash.exit).toBe(2);
     expect(clash.stderr.text()).toMatch(/--inspect-port/);
   });
@@ -220,14 +346,27 @@ describe('dev and inspect serve the inspector', () => {
   it('inspect FILE.har: a HAR export reads as the same records, the last --keep N kept', async () => {
     const dir = tempDir('twhook-inspect-har-');
     const file = join(dir, 'export.har');
-    const records = ['h1', 'h2', 'h3'].map((id) => record(id, `${PUBLIC}/sms`, { MessageSid: `SM${id}`, From: '+15550001111', To: '+15017122661', Body: id }, { response: twiml('<Response/>') }));
+    const records = ['h1', 'h2', 'h3'].map((id) =>
+      record(
+        id,
+        `${PUBLIC}/sms`,
+        { MessageSid: `SM${id}`, From: '+15550001111', To: '+15017122661', Body: id },
+        { response: twiml('<Response/>') },
+      ),
+    );
     writeFileSync(file, JSON.stringify(toHar(records)));
     const cli = startCli(['inspect', file, '--keep', '2', '--json'], { env: { TWILIO_AUTH_TOKEN: TOKEN } });
     const ready = await waitFor('ready', () => cli.json().find((e) => e.type === 'ready'));
     expect(ready).toMatchObject({ requests: 3, shown: 2 });
     const list = JSON.parse((await fetchRaw(`${ready.url}api/requests`)).text);
     expect(list.dropped).toBe(1);
-    expect(list.requests.map((r: { id: string; kind: string; verdict: { status: string } }) => [r.id, r.kind, r.verdict.status])).toEqual([
+    expect(
+      list.requests.map((r: { id: string; kind: string; verdict: { status: string } }) => [
+        r.id,
+        r.kind,
+        r.verdict.status,
+      ]),
+    ).toEqual([
       ['h2', 'inbound-sms', 'valid'],
       ['h3', 'inbound-sms', 'valid'],
     ]);
@@ -238,12 +377,23 @@ describe('dev and inspect serve the inspector', () => {
   it('inspect FILE: the records of a JSONL capture with verdicts; replay needs --to', async () => {
     const dir = tempDir('twhook-inspect-');
     const file = join(dir, 'cap.jsonl');
-    writeFileSync(file, [record('a1', `${PUBLIC}/voice`, call, { response: twiml('<Response><Say>Hi</Say></Response>') }), record('a2', `${PUBLIC}/voice`, call, { sign: false })].map(formatCaptureLine).join('') + 'not json\n');
+    writeFileSync(
+      file,
+      [
+        record('a1', `${PUBLIC}/voice`, call, { response: twiml('<Response><Say>Hi</Say></Response>') }),
+        record('a2', `${PUBLIC}/voice`, call, { sign: false }),
+      ]
+        .map(formatCaptureLine)
+        .join('') + 'not json\n',
+    );
     const cli = startCli(['inspect', file, '--json'], { env: { TWILIO_AUTH_TOKEN: TOKEN } });
     const ready = await waitFor('ready', () => cli.json().find((e) => e.type === 'ready'));
     expect(ready).toMatchObject({ requests: 2, unreadable: 1, replay: null });
     const list = JSON.parse((await fetchRaw(`${ready.url}api/requests`)).text).requests;
-    expect(list.map((r: { id: string; verdict: { status: string } }) => [r.id, r.verdict.status])).toEqual([['a1', 'valid'], ['a2', 'unsigned']]);
+    expect(list.map((r: { id: string; verdict: { status: string } }) => [r.id, r.verdict.status])).toEqual([
+      ['a1', 'valid'],
+      ['a2', 'unsigned'],
+    ]);
     const session = JSON.parse((await fetchRaw(`${ready.url}api/session`)).text);
     expect(session.replay).toEqual({ available: false, why: expect.stringMatching(/--to/) });
     cli.interrupt();

@@ -24,7 +24,9 @@ describe('twhook numbers list', () => {
     const r = await runCli(['numbers', 'list', '--filter', 'Support'], { env: emu.env });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^no incoming numbers matching "Support" on account AC…\w{4} \(--filter matches digits of the number, not its name: `twhook numbers list` shows them all\)\n$/);
+    expect(r.stderr).toMatch(
+      /^no incoming numbers matching "Support" on account AC…\w{4} \(--filter matches digits of the number, not its name: `twhook numbers list` shows them all\)\n$/,
+    );
   });
 
   it('shows webhooks, methods and parsed overrides on a terminal', async () => {
@@ -69,7 +71,13 @@ describe('twhook numbers list', () => {
     const json = await runCli(['numbers', 'list', '--json'], { env });
     expect(json.json()).toEqual([
       {
-        error: expect.objectContaining({ type: 'remote', exitCode: 3, code: 20003, status: 401, moreInfo: 'https://www.twilio.com/docs/errors/20003' }),
+        error: expect.objectContaining({
+          type: 'remote',
+          exitCode: 3,
+          code: 20003,
+          status: 401,
+          moreInfo: 'https://www.twilio.com/docs/errors/20003',
+        }),
       },
     ]);
   });
@@ -80,7 +88,9 @@ describe('twhook numbers list', () => {
     const r = await runCli(['numbers', 'list'], { env: { ...emu.env, ...FAST } });
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(3);
-    expect(emu.requests.filter((q) => q.path.endsWith('IncomingPhoneNumbers.json')).map((q) => q.status)).toEqual([500, 200]);
+    expect(emu.requests.filter((q) => q.path.endsWith('IncomingPhoneNumbers.json')).map((q) => q.status)).toEqual([
+      500, 200,
+    ]);
   });
 
   it('connection refused: exit 3 naming the server', async () => {
@@ -89,7 +99,9 @@ describe('twhook numbers list', () => {
     await emu.close();
     const r = await runCli(['numbers', 'list'], { env });
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe(`error: cannot reach ${emu.url} (the --api-url / TWHOOK_API_URL server): the connection was refused: is it running?\n`);
+    expect(r.stderr).toBe(
+      `error: cannot reach ${emu.url} (the --api-url / TWHOOK_API_URL server): the connection was refused: is it running?\n`,
+    );
   });
 
   it('missing credentials: exit 2 naming the variable, before any request', async () => {
@@ -102,7 +114,17 @@ describe('twhook numbers list', () => {
 
   it('takes --api-url after the command name', async () => {
     const emu = await useEmulator();
-    const r = await runCli(['numbers', 'list', '--api-url', emu.url, '--account-sid', emu.accountSid, '--auth-token', emu.authToken, '--json']);
+    const r = await runCli([
+      'numbers',
+      'list',
+      '--api-url',
+      emu.url,
+      '--account-sid',
+      emu.accountSid,
+      '--auth-token',
+      emu.authToken,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     expect((r.json()[0] as { numbers: unknown[] }).numbers).toHaveLength(3);
   });
@@ -112,26 +134,50 @@ describe('Messaging Services', () => {
   it('says when a service ignores the SMS URL (list --json, TSV, show)', async () => {
     const emu = await useEmulator();
     const [support, sales] = emu.state.api2010.numbers.values();
-    emu.state.messaging.addService({ friendlyName: 'Alerts', inboundRequestUrl: 'https://svc.example/in', phoneNumberSids: [support!.sid] });
-    emu.state.messaging.addService({ friendlyName: 'Passthrough', useInboundWebhookOnNumber: true, phoneNumberSids: [sales!.sid] });
+    emu.state.messaging.addService({
+      friendlyName: 'Alerts',
+      inboundRequestUrl: 'https://svc.example/in',
+      phoneNumberSids: [support!.sid],
+    });
+    emu.state.messaging.addService({
+      friendlyName: 'Passthrough',
+      useInboundWebhookOnNumber: true,
+      phoneNumberSids: [sales!.sid],
+    });
     const json = await runCli(['numbers', 'list', '--json'], { env: emu.env });
     const [out] = json.json() as [{ numbers: { messagingService: unknown }[] }];
     expect(out.numbers.map((n) => n.messagingService)).toEqual([
-      { sid: expect.stringMatching(/^MG/), friendlyName: 'Alerts', inboundRequestUrl: 'https://svc.example/in', smsUrlIgnored: true },
+      {
+        sid: expect.stringMatching(/^MG/),
+        friendlyName: 'Alerts',
+        inboundRequestUrl: 'https://svc.example/in',
+        smsUrlIgnored: true,
+      },
       { sid: expect.stringMatching(/^MG/), friendlyName: 'Passthrough', inboundRequestUrl: null, smsUrlIgnored: false },
       null,
     ]);
     const tsv = await runCli(['numbers', 'list'], { env: emu.env });
-    expect(tsv.stdout.trim().split('\n').map((l) => l.split('\t').at(-1))).toEqual(['true', 'false', 'false']);
+    expect(
+      tsv.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t').at(-1)),
+    ).toEqual(['true', 'false', 'false']);
     const show = await runCli(['numbers', 'show', '+14155550100'], { env: { ...emu.env, NO_COLOR: '1' }, tty: true });
     expect(show.code).toBe(0);
-    expect(show.stdout).toMatch(/service\s+Alerts MG[0-9a-f]{32} answers incoming messages itself \(https:\/\/svc\.example\/in\): the SMS URL above is ignored/);
+    expect(show.stdout).toMatch(
+      /service\s+Alerts MG[0-9a-f]{32} answers incoming messages itself \(https:\/\/svc\.example\/in\): the SMS URL above is ignored/,
+    );
     expect(show.stderr).toContain('warning: +14155550100 is in Messaging Service "Alerts"');
   });
 
   it('warns, and still lists, when the services cannot be read', async () => {
     const emu = await useEmulator();
-    emu.fault({ path: '/v1/Services', status: 403, body: { code: 20403, message: 'Forbidden', more_info: 'https://www.twilio.com/docs/errors/20403', status: 403 } });
+    emu.fault({
+      path: '/v1/Services',
+      status: 403,
+      body: { code: 20403, message: 'Forbidden', more_info: 'https://www.twilio.com/docs/errors/20403', status: 403 },
+    });
     const r = await runCli(['numbers', 'list', '--json'], { env: emu.env });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('warning: could not read Messaging Services');
@@ -179,7 +225,9 @@ describe('twhook numbers show', () => {
     const last4 = emu.accountSid.slice(-4);
     const none = await runCli(['numbers', 'show', '+15550009999'], { env: emu.env });
     expect(none.code).toBe(2);
-    expect(none.stderr).toBe(`error: no number +15550009999 on account AC…${last4}: \`twhook numbers list\` shows the account's numbers\n`);
+    expect(none.stderr).toBe(
+      `error: no number +15550009999 on account AC…${last4}: \`twhook numbers list\` shows the account's numbers\n`,
+    );
     const sid = await runCli(['numbers', 'show', 'PN' + 'f'.repeat(32)], { env: emu.env });
     expect(sid.code).toBe(2);
     expect(sid.stderr).toContain(`no number PN${'f'.repeat(32)} on account AC…${last4}`);
@@ -195,16 +243,25 @@ describe('twhook doctor', () => {
     const emu = await useEmulator({ friendlyName: 'Dev project' });
     const cwd = tempDir();
     writeFileSync(join(cwd, '.env'), `TWILIO_AUTH_TOKEN=${emu.authToken}\n`);
-    const env = { TWILIO_ACCOUNT_SID: emu.accountSid, TWHOOK_API_URL: emu.url, NGROK_AUTHTOKEN: 'ngrok-secret-value-1234' };
+    const env = {
+      TWILIO_ACCOUNT_SID: emu.accountSid,
+      TWHOOK_API_URL: emu.url,
+      NGROK_AUTHTOKEN: 'ngrok-secret-value-1234',
+    };
     const r = await runCli(['doctor'], { env, cwd });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`✓ account SID  AC…${emu.accountSid.slice(-4)} from TWILIO_ACCOUNT_SID`);
     expect(r.stdout).toContain(`✓ auth token   set, from TWILIO_AUTH_TOKEN in ${join(cwd, '.env')}`);
-    expect(r.stdout).toContain(`✓ Twilio API   api.twilio.com via ${emu.url} (from TWHOOK_API_URL) answered: account "Dev project" is active (Full)`);
-    expect(r.stdout).toContain('- region       not set: US1 (an account in IE1 or AU1 needs --region or TWILIO_REGION)');
+    expect(r.stdout).toContain(
+      `✓ Twilio API   api.twilio.com via ${emu.url} (from TWHOOK_API_URL) answered: account "Dev project" is active (Full)`,
+    );
+    expect(r.stdout).toContain(
+      '- region       not set: US1 (an account in IE1 or AU1 needs --region or TWILIO_REGION)',
+    );
     expect(r.stdout).toContain('✓ ngrok        NGROK_AUTHTOKEN set');
     expect(r.stdout).toMatch(/✓ Node\.js\s+v\d+/);
-    for (const secret of [emu.authToken, 'ngrok-secret-value-1234', emu.accountSid]) expect(r.stdout + r.stderr).not.toContain(secret);
+    for (const secret of [emu.authToken, 'ngrok-secret-value-1234', emu.accountSid])
+      expect(r.stdout + r.stderr).not.toContain(secret);
   });
 
   it('says where the API URL came from: --api-url, TWHOOK_API_URL, or the env file', async () => {
@@ -212,13 +269,25 @@ describe('twhook doctor', () => {
     const cwd = tempDir();
     const creds = { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken };
     const flag = await runCli(['doctor', '--api-url', emu.url, '--json'], { env: creds, cwd });
-    const api = (r: { json: () => unknown[] }) => (r.json()[0] as { checks: { name: string; detail: string; source?: string }[] }).checks.find((c) => c.name === 'Twilio API')!;
-    expect(api(flag)).toMatchObject({ source: 'flag', detail: expect.stringMatching(new RegExp(`^api\\.twilio\\.com via ${emu.url} \\(from --api-url\\) answered`)) });
+    const api = (r: { json: () => unknown[] }) =>
+      (r.json()[0] as { checks: { name: string; detail: string; source?: string }[] }).checks.find(
+        (c) => c.name === 'Twilio API',
+      )!;
+    expect(api(flag)).toMatchObject({
+      source: 'flag',
+      detail: expect.stringMatching(new RegExp(`^api\\.twilio\\.com via ${emu.url} \\(from --api-url\\) answered`)),
+    });
     const byEnv = await runCli(['doctor', '--json'], { env: { ...creds, TWHOOK_API_URL: emu.url }, cwd });
-    expect(api(byEnv)).toMatchObject({ source: 'env', detail: expect.stringContaining(`${emu.url} (from TWHOOK_API_URL) answered`) });
+    expect(api(byEnv)).toMatchObject({
+      source: 'env',
+      detail: expect.stringContaining(`${emu.url} (from TWHOOK_API_URL) answered`),
+    });
     writeFileSync(join(cwd, '.env'), `TWHOOK_API_URL=${emu.url}\n`);
     const byFile = await runCli(['doctor', '--json'], { env: creds, cwd });
-    expect(api(byFile)).toMatchObject({ source: 'env-file', detail: expect.stringContaining(`${emu.url} (from TWHOOK_API_URL in ${join(cwd, '.env')}) answered`) });
+    expect(api(byFile)).toMatchObject({
+      source: 'env-file',
+      detail: expect.stringContaining(`${emu.url} (from TWHOOK_API_URL in ${join(cwd, '.env')}) answered`),
+    });
     const down = await runCli(['doctor'], { env: { ...creds, TWHOOK_API_URL: 'http://127.0.0.1:9' }, cwd: tempDir() });
     expect(down.stdout).toContain('✗ Twilio API   api.twilio.com via http://127.0.0.1:9 (from TWHOOK_API_URL): ');
   });
@@ -259,8 +328,19 @@ describe('twhook doctor', () => {
     const stdout = new MemoryStream();
     const ctx = makeCtx(
       {
-        io: { stdin: process.stdin, stdout, stderr: new MemoryStream(), isStdinTTY: false, isStdoutTTY: false, isStderrTTY: false },
-        env: { TWILIO_ACCOUNT_SID: 'AC' + '1'.repeat(32), TWILIO_API_KEY: 'SKshort', TWILIO_API_SECRET: 'sec-ret-value' },
+        io: {
+          stdin: process.stdin,
+          stdout,
+          stderr: new MemoryStream(),
+          isStdinTTY: false,
+          isStdoutTTY: false,
+          isStderrTTY: false,
+        },
+        env: {
+          TWILIO_ACCOUNT_SID: 'AC' + '1'.repeat(32),
+          TWILIO_API_KEY: 'SKshort',
+          TWILIO_API_SECRET: 'sec-ret-value',
+        },
         cwd: tempDir(),
         clock: { now: () => new Date(0) },
         signal: new AbortController().signal,
@@ -271,7 +351,10 @@ describe('twhook doctor', () => {
     expect(await runDoctor(ctx, { nodeVersion: '18.19.0' })).toBe(1);
     const report = JSON.parse(stdout.text()) as { checks: { name: string; status: string; detail: string }[] };
     const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
-    expect(byName['API key']).toMatchObject({ status: 'fail', detail: 'TWILIO_API_KEY is not an API key SID (SK followed by 32 hex digits)' });
+    expect(byName['API key']).toMatchObject({
+      status: 'fail',
+      detail: 'TWILIO_API_KEY is not an API key SID (SK followed by 32 hex digits)',
+    });
     expect(byName['auth token']!.status).toBe('warn');
     expect(byName['Node.js']).toMatchObject({ status: 'fail', detail: 'v18.19.0: twhook needs Node 20 or later' });
     expect(stdout.text()).not.toContain('sec-ret-value');

@@ -1,4 +1,10 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestEvent } from '../../src/dev/events.js';
@@ -16,7 +22,9 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function app(handler: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void): Promise<{ port: number; seen: Seen[]; server: Server }> {
+async function app(
+  handler: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void,
+): Promise<{ port: number; seen: Seen[]; server: Server }> {
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -28,11 +36,20 @@ async function app(handler: (req: IncomingMessage, res: ServerResponse, body: Bu
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  cleanups.push(
+    () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
   return { port: (server.address() as AddressInfo).port, seen, server };
 }
 
-async function proxyTo(port: number, options: Partial<ProxyOptions> = {}): Promise<{ proxy: ProxyServer; events: RequestEvent[] }> {
+async function proxyTo(
+  port: number,
+  options: Partial<ProxyOptions> = {},
+): Promise<{ proxy: ProxyServer; events: RequestEvent[] }> {
   const events: RequestEvent[] = [];
   const proxy = await startProxy({ target: `http://127.0.0.1:${port}`, onEvent: (e) => events.push(e), ...options });
   proxy.setPublicUrl('https://abc.example.test');
@@ -47,19 +64,37 @@ interface Answer {
   body: Buffer;
 }
 
-function send(url: string, options: { method?: string; path?: string; headers?: string[]; body?: Buffer | string } = {}): Promise<Answer> {
+function send(
+  url: string,
+  options: { method?: string; path?: string; headers?: string[]; body?: Buffer | string } = {},
+): Promise<Answer> {
   const target = new URL(url);
   const headers = [...(options.headers ?? [])];
   const names = headers.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
   if (!names.includes('host')) headers.push('Host', target.host);
-  if (options.body !== undefined && !names.includes('transfer-encoding')) headers.push('Content-Length', String(Buffer.byteLength(options.body)));
+  if (options.body !== undefined && !names.includes('transfer-encoding'))
+    headers.push('Content-Length', String(Buffer.byteLength(options.body)));
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: target.hostname, port: target.port, method: options.method ?? 'POST', path: options.path ?? '/', headers, agent: false },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: options.method ?? 'POST',
+        path: options.path ?? '/',
+        headers,
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, rawHeaders: res.rawHeaders, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            rawHeaders: res.rawHeaders,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+          }),
+        );
         res.on('error', reject);
       },
     );
@@ -73,13 +108,35 @@ const form = 'From=%2B15551230000&To=%2B15017122661&Body=Hello+%F0%9F%91%8B&Mess
 describe('proxy forwarding', () => {
   it('passes method, path, query, headers and body byte for byte and adds X-Forwarded-*', async () => {
     const target = await app((_req, res) => {
-      res.writeHead(200, 'Fine', ['Content-Type', 'text/xml', 'X-Custom-Case', 'MiXeD', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2']);
+      res.writeHead(200, 'Fine', [
+        'Content-Type',
+        'text/xml',
+        'X-Custom-Case',
+        'MiXeD',
+        'Set-Cookie',
+        'a=1',
+        'Set-Cookie',
+        'b=2',
+      ]);
       res.end('<Response><Message>Hi</Message></Response>');
     });
-    const { proxy, events } = await proxyTo(target.port, { inspect: () => ({ kind: 'sms', gist: 'Hello', expectsTwiml: true, channel: 'messaging' }) });
+    const { proxy, events } = await proxyTo(target.port, {
+      inspect: () => ({ kind: 'sms', gist: 'Hello', expectsTwiml: true, channel: 'messaging' }),
+    });
     const answer = await send(proxy.url, {
       path: '/sms?x=1&y=%20z',
-      headers: ['Host', 'abc.example.test', 'Content-Type', 'application/x-www-form-urlencoded', 'X-Twilio-Signature', 'sig=', 'X-CaSe-Kept', 'v', 'X-Forwarded-For', '54.0.0.1'],
+      headers: [
+        'Host',
+        'abc.example.test',
+        'Content-Type',
+        'application/x-www-form-urlencoded',
+        'X-Twilio-Signature',
+        'sig=',
+        'X-CaSe-Kept',
+        'v',
+        'X-Forwarded-For',
+        '54.0.0.1',
+      ],
       body: form,
     });
     expect(answer.status).toBe(200);
@@ -113,7 +170,13 @@ describe('proxy forwarding', () => {
       kind: 'sms',
       expectsTwiml: true,
       verdict: { status: 'unchecked' },
-      request: { method: 'POST', path: '/sms?x=1&y=%20z', url: 'https://abc.example.test/sms?x=1&y=%20z', body: form, bodyEncoding: 'utf8' },
+      request: {
+        method: 'POST',
+        path: '/sms?x=1&y=%20z',
+        url: 'https://abc.example.test/sms?x=1&y=%20z',
+        body: form,
+        bodyEncoding: 'utf8',
+      },
       response: { status: 200, contentType: 'text/xml', body: '<Response><Message>Hi</Message></Response>' },
       twiml: { ok: true },
     });
@@ -131,7 +194,11 @@ describe('proxy forwarding', () => {
     const answer = await send(proxy.url, { method: 'GET', path: '/bin' });
     expect(answer.headers['transfer-encoding']).toBe('chunked');
     expect(answer.body).toEqual(Buffer.concat([bytes, bytes]));
-    expect(events[0]!.response).toMatchObject({ bodyEncoding: 'base64', body: Buffer.concat([bytes, bytes]).toString('base64'), bytes: 8 });
+    expect(events[0]!.response).toMatchObject({
+      bodyEncoding: 'base64',
+      body: Buffer.concat([bytes, bytes]).toString('base64'),
+      bytes: 8,
+    });
   });
 
   it('names the TwiML problem and the Twilio error for a JSON answer', async () => {
@@ -139,7 +206,9 @@ describe('proxy forwarding', () => {
       res.setHeader('Content-Type', 'application/json');
       res.end('{"ok":true}');
     });
-    const { proxy, events } = await proxyTo(target.port, { inspect: () => ({ kind: 'voice', gist: 'call', expectsTwiml: true }) });
+    const { proxy, events } = await proxyTo(target.port, {
+      inspect: () => ({ kind: 'voice', gist: 'call', expectsTwiml: true }),
+    });
     await send(proxy.url, { path: '/voice', body: 'CallSid=CA1' });
     expect(events[0]!.twilioError).toEqual({ code: 12300, message: 'Invalid Content-Type' });
     expect(events[0]!.twiml?.problems[0]).toMatch(/JSON body/);
@@ -148,11 +217,18 @@ describe('proxy forwarding', () => {
   it('answers 502 and says nothing is listening when the app is down', async () => {
     const target = await app(() => undefined);
     const port = target.port;
-    await new Promise<void>((r) => { target.server.close(() => r()); });
+    await new Promise<void>((r) => {
+      target.server.close(() => r());
+    });
     const { proxy, events } = await proxyTo(port, { targetLabel: `localhost:${port}` });
     const answer = await send(proxy.url, { path: '/sms', body: form });
     expect(answer.status).toBe(502);
-    expect(events[0]).toMatchObject({ outcome: 'app-down', status: 502, failure: `nothing listening on localhost:${port}: start your app`, twilioError: { code: 11200 } });
+    expect(events[0]).toMatchObject({
+      outcome: 'app-down',
+      status: 502,
+      failure: `nothing listening on localhost:${port}: start your app`,
+      twilioError: { code: 11200 },
+    });
   });
 
   it('fails a request the app answers slower than the read timeout, as Twilio would', async () => {
@@ -164,7 +240,9 @@ describe('proxy forwarding', () => {
     const answer = await send(proxy.url, { path: '/voice', body: 'CallSid=CA1' });
     expect(answer.status).toBe(504);
     expect(events[0]).toMatchObject({ outcome: 'timeout', status: 504, twilioError: { code: 11200 } });
-    expect(events[0]!.failure).toMatch(/^127\.0\.0\.1:\d+ did not (answer|finish answering) within 200 ms .*\/voice.*Twilio gives up/);
+    expect(events[0]!.failure).toMatch(
+      /^127\.0\.0\.1:\d+ did not (answer|finish answering) within 200 ms .*\/voice.*Twilio gives up/,
+    );
   });
 
   it('refuses a body over the limit with 413 before the app sees it', async () => {
@@ -175,13 +253,20 @@ describe('proxy forwarding', () => {
     const small = await send(proxy.url, { path: '/sms', body: Buffer.alloc(1024, 97) });
     expect(small.status).toBe(200);
     expect(target.seen).toHaveLength(1);
-    expect(events.find((e) => e.outcome === 'too-large')).toMatchObject({ status: 413, failure: 'body over the 1 KiB limit: refused with 413' });
+    expect(events.find((e) => e.outcome === 'too-large')).toMatchObject({
+      status: 413,
+      failure: 'body over the 1 KiB limit: refused with 413',
+    });
   });
 
   it('refuses a chunked body that grows over the limit', async () => {
     const target = await app((_req, res) => res.end('ok'));
     const { proxy, events } = await proxyTo(target.port, { bodyLimit: 1000 });
-    const answer = await send(proxy.url, { path: '/sms', headers: ['Transfer-Encoding', 'chunked'], body: Buffer.alloc(5000, 98) });
+    const answer = await send(proxy.url, {
+      path: '/sms',
+      headers: ['Transfer-Encoding', 'chunked'],
+      body: Buffer.alloc(5000, 98),
+    });
     expect(answer.status).toBe(413);
     expect(target.seen).toHaveLength(0);
     expect(events[0]!.outcome).toBe('too-large');
@@ -192,7 +277,9 @@ describe('proxy forwarding', () => {
       setTimeout(() => res.end(`echo ${req.url} ${body.toString()}`), 5);
     });
     const { proxy, events } = await proxyTo(target.port);
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => send(proxy.url, { path: `/r/${i}`, body: `n=${i}` })));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => send(proxy.url, { path: `/r/${i}`, body: `n=${i}` })),
+    );
     answers.forEach((a, i) => expect(a.body.toString()).toBe(`echo /r/${i} n=${i}`));
     expect(events).toHaveLength(50);
     expect(new Set(events.map((e) => e.id)).size).toBe(50);
@@ -210,9 +297,13 @@ describe('proxy forwarding', () => {
             ? { status: 'invalid', reason: 'signature does not match the URL and body' }
             : { status: 'unsigned', reason: 'no X-Twilio-Signature header' },
     });
-    expect((await send(proxy.url, { path: '/sms', headers: ['X-Twilio-Signature', 'bad'], body: form })).status).toBe(403);
+    expect((await send(proxy.url, { path: '/sms', headers: ['X-Twilio-Signature', 'bad'], body: form })).status).toBe(
+      403,
+    );
     expect((await send(proxy.url, { path: '/sms', body: form })).status).toBe(403);
-    expect((await send(proxy.url, { path: '/sms', headers: ['X-Twilio-Signature', 'good'], body: form })).status).toBe(200);
+    expect((await send(proxy.url, { path: '/sms', headers: ['X-Twilio-Signature', 'good'], body: form })).status).toBe(
+      200,
+    );
     expect(target.seen).toHaveLength(1);
     expect(events.map((e) => e.outcome)).toEqual(['forbidden', 'forbidden', 'answered']);
     expect(events[0]!.failure).toBe('refused with 403: signature does not match the URL and body');
@@ -220,11 +311,17 @@ describe('proxy forwarding', () => {
 
   it('with basic auth, challenges a request without credentials and passes the retry with them', async () => {
     const target = await app((_req, res) => res.end('ok'));
-    const { proxy, events } = await proxyTo(target.port, { basicAuth: { username: 'twilio', password: 's3cret-pass' } });
+    const { proxy, events } = await proxyTo(target.port, {
+      basicAuth: { username: 'twilio', password: 's3cret-pass' },
+    });
     const bare = await send(proxy.url, { path: '/sms', body: form });
     expect(bare.status).toBe(401);
     expect(bare.headers['www-authenticate']).toBe('Basic realm="twhook"');
-    const wrong = await send(proxy.url, { path: '/sms', headers: ['Authorization', 'Basic ' + Buffer.from('twilio:nope').toString('base64')], body: form });
+    const wrong = await send(proxy.url, {
+      path: '/sms',
+      headers: ['Authorization', 'Basic ' + Buffer.from('twilio:nope').toString('base64')],
+      body: form,
+    });
     expect(wrong.status).toBe(401);
     const auth = 'Basic ' + Buffer.from('twilio:s3cret-pass').toString('base64');
     const ok = await send(proxy.url, { path: '/sms', headers: ['Authorization', auth], body: form });

@@ -11,7 +11,8 @@ const env = { TWILIO_AUTH_TOKEN: TOKEN };
 const PUBLIC = 'https://abc123.ngrok.app';
 const NOW = new Date('2026-11-27T10:00:00.000Z');
 
-const app = (options: Partial<TwilioAppOptions> = {}): Promise<TwilioApp> => useTwilioApp({ authToken: TOKEN, ...options });
+const app = (options: Partial<TwilioAppOptions> = {}): Promise<TwilioApp> =>
+  useTwilioApp({ authToken: TOKEN, ...options });
 
 /**
  * Requests as `dev` captures them: signed by "Twilio" for the public URL, headers as received
@@ -21,12 +22,24 @@ function captured(events: Array<[string, string, Record<string, string>?]>, publ
   const records: CaptureRecord[] = [];
   let n = 0;
   for (const [event, path, vars] of events) {
-    const built = buildTrigger({ event, to: `${publicBase}${path}`, authToken: TOKEN, now: NOW, vars, seed: `${event}-${n}` });
+    const built = buildTrigger({
+      event,
+      to: `${publicBase}${path}`,
+      authToken: TOKEN,
+      now: NOW,
+      vars,
+      seed: `${event}-${n}`,
+    });
     for (const { outgoing, request } of built.signed) {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(outgoing.headers)) headers[name.toLowerCase()] = String(value);
       const host = new URL(publicBase).host;
-      Object.assign(headers, { host, 'x-forwarded-proto': 'https', 'x-forwarded-host': host, 'x-forwarded-for': '54.172.60.1' });
+      Object.assign(headers, {
+        host,
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': host,
+        'x-forwarded-for': '54.172.60.1',
+      });
       records.push({
         v: 1,
         id: `req_${String(n++).padStart(3, '0')}`,
@@ -36,7 +49,12 @@ function captured(events: Array<[string, string, Record<string, string>?]>, publ
         headers,
         body: outgoing.body as string | undefined,
         response: request.expectsTwiml
-          ? { status: 200, headers: { 'content-type': 'text/xml' }, body: '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Got it</Message></Response>', ms: 12 }
+          ? {
+              status: 200,
+              headers: { 'content-type': 'text/xml' },
+              body: '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Got it</Message></Response>',
+              ms: 12,
+            }
           : { status: 204, headers: {}, ms: 3 },
       });
     }
@@ -71,7 +89,15 @@ interface ResultLine {
   error?: { code: string };
 }
 interface SummaryLine {
-  summary: { total: number; sent: number; ok: number; failed: number; statusDiffers: number; bodyDiffers: number; signing: string };
+  summary: {
+    total: number;
+    sent: number;
+    ok: number;
+    failed: number;
+    statusDiffers: number;
+    bodyDiffers: number;
+    signing: string;
+  };
 }
 
 describe('twhook replay: the three signing modes against an app that validates like the twilio SDK', () => {
@@ -83,11 +109,29 @@ describe('twhook replay: the three signing modes against an app that validates l
     expect(a.seen).toHaveLength(7);
     expect(a.seen.every((s) => s.valid)).toBe(true);
     // The tunnel's forwarding headers are not replayed: the app sees where it is.
-    expect(a.seen.every((s) => s.headers['x-forwarded-host'] === undefined && s.headers.host === `127.0.0.1:${a.port}`)).toBe(true);
-    expect(a.seen.map((s) => s.path)).toEqual(['/sms', '/status', '/status', '/status', '/status', '/voice', '/events']);
+    expect(
+      a.seen.every((s) => s.headers['x-forwarded-host'] === undefined && s.headers.host === `127.0.0.1:${a.port}`),
+    ).toBe(true);
+    expect(a.seen.map((s) => s.path)).toEqual([
+      '/sms',
+      '/status',
+      '/status',
+      '/status',
+      '/status',
+      '/voice',
+      '/events',
+    ]);
     const lines = r.json() as Array<ResultLine | SummaryLine>;
     const results = lines.slice(0, -1) as ResultLine[];
-    expect(results.map((l) => l.id)).toEqual(['req_000', 'req_001', 'req_002', 'req_003', 'req_004', 'req_005', 'req_006']);
+    expect(results.map((l) => l.id)).toEqual([
+      'req_000',
+      'req_001',
+      'req_002',
+      'req_003',
+      'req_004',
+      'req_005',
+      'req_006',
+    ]);
     expect(results[6]!.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${a.port}/events\\?bodySHA256=[0-9a-f]{64}$`));
     expect(results.every((l) => l.signing === 'resign' && l.signedFor === l.url)).toBe(true);
     expect(lines[7]).toMatchObject({ summary: { total: 7, sent: 7, ok: 7, failed: 0, signing: 'resign' } });
@@ -132,7 +176,15 @@ describe('twhook replay: the three signing modes against an app that validates l
 
   it('--keep-signature keeps a public URL with a port and a query string', async () => {
     const a = await app({ trustProxy: true });
-    const file = captureFile(captured([['sms', '/sms?tenant=42'], ['event-streams', '/events?x=1']], 'https://hooks.example.com:8443'));
+    const file = captureFile(
+      captured(
+        [
+          ['sms', '/sms?tenant=42'],
+          ['event-streams', '/events?x=1'],
+        ],
+        'https://hooks.example.com:8443',
+      ),
+    );
     const r = await runCli(['replay', file, '--to', a.url, '--keep-signature']);
     expect(r.code).toBe(0);
     expect(a.seen.map((s) => s.url)).toEqual([
@@ -206,32 +258,71 @@ describe('twhook replay: selection', () => {
 
   it('--filter kind=status picks message, call and recording status callbacks', async () => {
     const ids = await replayed(['--filter', 'kind=status']);
-    expect(ids).toEqual(['req_001', 'req_002', 'req_003', 'req_004', 'req_006', 'req_007', 'req_008', 'req_009', 'req_010']);
+    expect(ids).toEqual([
+      'req_001',
+      'req_002',
+      'req_003',
+      'req_004',
+      'req_006',
+      'req_007',
+      'req_008',
+      'req_009',
+      'req_010',
+    ]);
   });
 
   it('--filter path=/sms, several values of one key (any), several keys (all), and globs', async () => {
     expect(await replayed(['--filter', 'path=/sms'])).toEqual(['req_000', 'req_011']);
-    expect(await replayed(['--filter', 'path=/sms', '--filter', 'path=/voice'])).toEqual(['req_000', 'req_005', 'req_011']);
-    expect(await replayed(['--filter', 'kind=call', '--filter', 'path=/call-*'])).toEqual(['req_006', 'req_007', 'req_008', 'req_009']);
-    expect(await replayed(['--filter', 'status=2xx', '--filter', 'kind=inbound'])).toEqual(['req_000', 'req_005', 'req_011']);
+    expect(await replayed(['--filter', 'path=/sms', '--filter', 'path=/voice'])).toEqual([
+      'req_000',
+      'req_005',
+      'req_011',
+    ]);
+    expect(await replayed(['--filter', 'kind=call', '--filter', 'path=/call-*'])).toEqual([
+      'req_006',
+      'req_007',
+      'req_008',
+      'req_009',
+    ]);
+    expect(await replayed(['--filter', 'status=2xx', '--filter', 'kind=inbound'])).toEqual([
+      'req_000',
+      'req_005',
+      'req_011',
+    ]);
   });
 
   it('--id (repeatable) and --last N (after the filters)', async () => {
     expect(await replayed(['--id', 'req_005', '--id', 'req_001'])).toEqual(['req_001', 'req_005']);
     expect(await replayed(['--last', '2'])).toEqual(['req_010', 'req_011']);
-    expect(await replayed(['--filter', 'kind=message-status', '--last', '3'])).toEqual(['req_002', 'req_003', 'req_004']);
+    expect(await replayed(['--filter', 'kind=message-status', '--last', '3'])).toEqual([
+      'req_002',
+      'req_003',
+      'req_004',
+    ]);
   });
 
   it('nothing selected, an unknown id, a bad filter or an unreadable file: exit 2 with the fix', async () => {
     const file = captureFile(records);
     const cases: Array<[string[], RegExp]> = [
-      [['replay', file, '--to', 'http://127.0.0.1:9', '--filter', 'kind=debugger'], /nothing to replay: none of the 12 requests matches --filter kind=debugger/],
-      [['replay', captureFile(records.slice(0, 1)), '--to', 'http://127.0.0.1:9', '--filter', 'kind=debugger'], /nothing to replay: the one request does not match --filter kind=debugger/],
+      [
+        ['replay', file, '--to', 'http://127.0.0.1:9', '--filter', 'kind=debugger'],
+        /nothing to replay: none of the 12 requests matches --filter kind=debugger/,
+      ],
+      [
+        ['replay', captureFile(records.slice(0, 1)), '--to', 'http://127.0.0.1:9', '--filter', 'kind=debugger'],
+        /nothing to replay: the one request does not match --filter kind=debugger/,
+      ],
       [['replay', file, '--to', 'http://127.0.0.1:9', '--id', 'req_999'], /no request with id req_999 in/],
       [['replay', file, '--to', 'http://127.0.0.1:9', '--filter', 'colour=red'], /is not a filter/],
-      [['replay', join(tempDir(), 'missing.jsonl'), '--to', 'http://127.0.0.1:9'], /cannot read .*missing\.jsonl: no such file/],
+      [
+        ['replay', join(tempDir(), 'missing.jsonl'), '--to', 'http://127.0.0.1:9'],
+        /cannot read .*missing\.jsonl: no such file/,
+      ],
       [['replay', file], /replay needs --to/],
-      [['replay', file, '--to', 'http://127.0.0.1:9', '--keep-signature', '--sign-for', 'https://x.example'], /exclude each other/],
+      [
+        ['replay', file, '--to', 'http://127.0.0.1:9', '--keep-signature', '--sign-for', 'https://x.example'],
+        /exclude each other/,
+      ],
       [['replay', file, '--to', 'http://127.0.0.1:9', '--concurrency', '0'], /--concurrency must be at least 1/],
       [['replay', file, '--to', 'http://127.0.0.1:9', '--rate', 'fast'], /--rate takes requests per second/],
     ];
@@ -274,7 +365,13 @@ describe('twhook replay: answers', () => {
             ? { status: 200, contentType: 'text/xml', body: '<Response><Message>Changed</Message></Response>' }
             : { status: 204 },
     });
-    const file = captureFile(captured([['sms', '/sms'], ['call', '/voice'], ['recording', '/rec']]));
+    const file = captureFile(
+      captured([
+        ['sms', '/sms'],
+        ['call', '/voice'],
+        ['recording', '/rec'],
+      ]),
+    );
     const r = await runCli(['replay', file, '--to', a.url, '--json'], { env });
     expect(r.code).toBe(1);
     const [sms, call, rec, summary] = r.json() as [ResultLine, ResultLine, ResultLine, SummaryLine];
@@ -284,16 +381,28 @@ describe('twhook replay: answers', () => {
     expect(rec).toMatchObject({ status: 204, statusSame: true, bodySame: true, ok: true });
     expect(summary.summary).toMatchObject({ sent: 3, ok: 2, failed: 1, statusDiffers: 1, bodyDiffers: 2 });
 
-    const strict = await runCli(['replay', file, '--to', a.url, '--json', '--fail-on-diff', '--filter', 'path=/sms'], { env });
+    const strict = await runCli(['replay', file, '--to', a.url, '--json', '--fail-on-diff', '--filter', 'path=/sms'], {
+      env,
+    });
     expect(strict.code).toBe(1);
     expect((strict.json()[0] as ResultLine).reason).toBe('the answer differs from the captured one');
   });
 
   it('piped output is one TSV row per request; on a terminal a line with the comparison', async () => {
     const a = await app();
-    const file = captureFile(captured([['sms', '/sms'], ['recording', '/rec']]));
+    const file = captureFile(
+      captured([
+        ['sms', '/sms'],
+        ['recording', '/rec'],
+      ]),
+    );
     const piped = await runCli(['replay', file, '--to', a.url], { env });
-    expect(piped.stdout.trim().split('\n').map((l) => l.split('\t').slice(0, 9))).toEqual([
+    expect(
+      piped.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t').slice(0, 9)),
+    ).toEqual([
       ['req_000', 'POST', '/sms', 'inbound-sms', '200', '200', 'same', expect.stringMatching(/^\d+$/), 'ok'],
       ['req_001', 'POST', '/rec', 'recording-status', '204', '204', 'same', expect.stringMatching(/^\d+$/), 'ok'],
     ]);
@@ -304,7 +413,13 @@ describe('twhook replay: answers', () => {
 
   // Issue 11 item 0: text/html is TwiML to Twilio (Express's res.send), so a replay against such an app passes.
   it('TwiML served as text/html passes, exit 0', async () => {
-    const a = await app({ reply: () => ({ status: 200, contentType: 'text/html; charset=utf-8', body: '<Response><Message>hi</Message></Response>' }) });
+    const a = await app({
+      reply: () => ({
+        status: 200,
+        contentType: 'text/html; charset=utf-8',
+        body: '<Response><Message>hi</Message></Response>',
+      }),
+    });
     const r = await runCli(['replay', captureFile(captured([['sms', '/sms']])), '--to', a.url, '--json'], { env });
     expect(r.code).toBe(0);
     const [line] = r.json() as Array<ResultLine & { twiml: { ok: boolean } }>;
@@ -334,7 +449,9 @@ describe('twhook replay: answers', () => {
 
   it('nothing listening: stops at the first request, exit 3 with one line', async () => {
     const port = await closedPort();
-    const r = await runCli(['replay', captureFile(captured(MIXED)), '--to', `http://127.0.0.1:${port}`, '--json'], { env });
+    const r = await runCli(['replay', captureFile(captured(MIXED)), '--to', `http://127.0.0.1:${port}`, '--json'], {
+      env,
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toBe(`error: nothing listening on 127.0.0.1:${port}: start your app, or point --to at it\n`);
     const lines = r.json() as Array<ResultLine | SummaryLine | { error: unknown }>;
@@ -357,17 +474,26 @@ describe('twhook replay: concurrency and rate', () => {
 
   it('the default is one at a time, in capture order', async () => {
     const a = await app();
-    const records = captured([['sms', '/sms'], ['message-status', '/status'], ['call', '/voice']]);
+    const records = captured([
+      ['sms', '/sms'],
+      ['message-status', '/status'],
+      ['call', '/voice'],
+    ]);
     await runCli(['replay', captureFile(records), '--to', a.url], { env });
     expect(a.maxInFlight()).toBe(1);
-    expect(a.seen.map((s) => s.headers['i-twilio-idempotency-token'])).toEqual(records.map((r) => r.headers['i-twilio-idempotency-token']));
+    expect(a.seen.map((s) => s.headers['i-twilio-idempotency-token'])).toEqual(
+      records.map((r) => r.headers['i-twilio-idempotency-token']),
+    );
   });
 
   it('a long replay draws a progress bar on a terminal (stderr), none off a terminal', async () => {
     // Each answer waits 80 ms (in flight never reaches 2): the replay lasts well past the bar's delay.
     const slow = () => app({ holdUntilInFlight: 2, holdMs: 80 });
     const records = many().slice(0, 8);
-    const tty = await runCli(['replay', captureFile(records), '--to', (await slow()).url], { env: { ...env, NO_COLOR: '1' }, tty: true });
+    const tty = await runCli(['replay', captureFile(records), '--to', (await slow()).url], {
+      env: { ...env, NO_COLOR: '1' },
+      tty: true,
+    });
     expect(tty.code).toBe(0);
     expect(tty.stderr).toMatch(/\r\u001b\[2Kreplaying [█░]{24} \d+\/8 · \d+\/s/);
     expect(tty.stderr).toContain('replayed 8 to');
@@ -399,7 +525,9 @@ describe('twhook replay: concurrency and rate', () => {
     const records = many().slice(0, 5);
     const r = await runCli(['replay', captureFile(records), '--to', a.url, '--rate', '50/s'], { env });
     expect(r.code).toBe(0);
-    expect(a.seen.map((s) => s.params.RecordingSid)).toEqual(records.map((rec) => new URLSearchParams(rec.body).get('RecordingSid')));
+    expect(a.seen.map((s) => s.params.RecordingSid)).toEqual(
+      records.map((rec) => new URLSearchParams(rec.body).get('RecordingSid')),
+    );
     expect(a.maxInFlight()).toBe(1);
   });
 });

@@ -27,11 +27,26 @@ describe('twhook restore after the clock went back between two backups', () => {
     const emu = await useEmulator();
     const configDir = tempDir('twhook-config-');
     // The second configure runs after a clock step back (NTP, a resumed VM): its createdAt is older.
-    const run = (argv: string[], now: string) => runCli(argv, { env: { ...emu.env, NO_COLOR: '1' }, configDir, now: new Date(now) });
+    const run = (argv: string[], now: string) =>
+      runCli(argv, { env: { ...emu.env, NO_COLOR: '1' }, configDir, now: new Date(now) });
     const number = [...emu.state.api2010.numbers.values()].find((n) => n.phone_number === SUPPORT)!;
     const original = number.sms_url;
-    expect((await run(['configure', SUPPORT, '--sms-url', 'https://one.example.com/sms', '--yes'], '2026-11-27T10:05:00.000Z')).code).toBe(0);
-    expect((await run(['configure', SUPPORT, '--sms-url', 'https://two.example.com/sms', '--yes'], '2026-11-27T10:00:00.000Z')).code).toBe(0);
+    expect(
+      (
+        await run(
+          ['configure', SUPPORT, '--sms-url', 'https://one.example.com/sms', '--yes'],
+          '2026-11-27T10:05:00.000Z',
+        )
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await run(
+          ['configure', SUPPORT, '--sms-url', 'https://two.example.com/sms', '--yes'],
+          '2026-11-27T10:00:00.000Z',
+        )
+      ).code,
+    ).toBe(0);
 
     expect((await run(['restore', SUPPORT, '--yes'], '2026-11-27T10:06:00.000Z')).code).toBe(0);
     expect(number.sms_url).toBe('https://one.example.com/sms');

@@ -30,21 +30,39 @@ async function setup() {
 describe('restore and a field changed since twhook set it', () => {
   it('leaves it, reports what twhook set, what is there now and what the backup holds; --dry-run shows it; --force restores it', async () => {
     const { emu, run, journal } = await setup();
-    const configured = await run(['configure', SUPPORT, '--sms-url', 'https://twhook-set.example.com/sms', '--voice-url', 'https://twhook-set.example.com/voice', '--yes']);
+    const configured = await run([
+      'configure',
+      SUPPORT,
+      '--sms-url',
+      'https://twhook-set.example.com/sms',
+      '--voice-url',
+      'https://twhook-set.example.com/voice',
+      '--yes',
+    ]);
     expect(configured.code).toBe(0);
     // A change made since, through the API or the Console.
     numberOf(emu, SUPPORT).sms_url = 'https://console.example.com/sms';
 
     const dry = await run(['restore', SUPPORT, '--dry-run']);
     expect(dry.code).toBe(0);
-    const said = 'sms-url changed since twhook set it, so it is left as it is: twhook set https://twhook-set.example.com/sms, it is now https://console.example.com/sms, the backup holds https://app.example.com/sms';
+    const said =
+      'sms-url changed since twhook set it, so it is left as it is: twhook set https://twhook-set.example.com/sms, it is now https://console.example.com/sms, the backup holds https://app.example.com/sms';
     expect(dry.stderr).toContain(`warning: ${SUPPORT} ${said}`);
     expect(dry.stderr).toContain(`twhook restore ${SUPPORT} --force`);
     // The plan restores only the voice URL.
-    expect(dry.stdout.trim().split('\n')).toEqual([`${SUPPORT}\tvoice-url\thttps://twhook-set.example.com/voice\thttps://app.example.com/voice#rc=3&ct=2000`]);
-    const dryJson = (await run(['restore', SUPPORT, '--dry-run', '--json'])).json()[0] as { plan: { kept: unknown[] }[] };
+    expect(dry.stdout.trim().split('\n')).toEqual([
+      `${SUPPORT}\tvoice-url\thttps://twhook-set.example.com/voice\thttps://app.example.com/voice#rc=3&ct=2000`,
+    ]);
+    const dryJson = (await run(['restore', SUPPORT, '--dry-run', '--json'])).json()[0] as {
+      plan: { kept: unknown[] }[];
+    };
     expect(dryJson.plan[0]!.kept).toEqual([
-      { field: 'smsUrl', set: 'https://twhook-set.example.com/sms', current: 'https://console.example.com/sms', backup: 'https://app.example.com/sms' },
+      {
+        field: 'smsUrl',
+        set: 'https://twhook-set.example.com/sms',
+        current: 'https://console.example.com/sms',
+        backup: 'https://app.example.com/sms',
+      },
     ]);
 
     const r = await run(['restore', '--yes']);
@@ -68,24 +86,43 @@ describe('restore reports', () => {
     const { emu, run, journal } = await setup();
     const n = numberOf(emu, SUPPORT);
     journal.begin({
-      kind: 'number', accountSid: emu.accountSid, numberSid: n.sid, phoneNumber: SUPPORT,
-      before: { smsUrl: 'https://app.example.com/sms', smsMethod: 'POST' }, after: { smsUrl: 'https://abc.ngrok.app/sms', smsMethod: 'POST' },
-      origin: 'dev', batch: newBatchId(), session: 's1',
+      kind: 'number',
+      accountSid: emu.accountSid,
+      numberSid: n.sid,
+      phoneNumber: SUPPORT,
+      before: { smsUrl: 'https://app.example.com/sms', smsMethod: 'POST' },
+      after: { smsUrl: 'https://abc.ngrok.app/sms', smsMethod: 'POST' },
+      origin: 'dev',
+      batch: newBatchId(),
+      session: 's1',
     });
     const list = await run(['restore', '--list']);
-    expect(list.stdout.split('\t').at(-1)!.trim()).toBe('sms-url: https://app.example.com/sms -> https://abc.ngrok.app/sms');
+    expect(list.stdout.split('\t').at(-1)!.trim()).toBe(
+      'sms-url: https://app.example.com/sms -> https://abc.ngrok.app/sms',
+    );
   });
 
   it('one JSON naming in configure, restore and restore --list: camelCase fields, before and after', async () => {
     const { run } = await setup();
-    const configured = (await run(['configure', SUPPORT, '--sms-url', 'https://new.example.com/sms', '--yes', '--json'])).json()[0] as {
+    const configured = (
+      await run(['configure', SUPPORT, '--sms-url', 'https://new.example.com/sms', '--yes', '--json'])
+    ).json()[0] as {
       numbers: { changes: unknown[] }[];
     };
-    expect(configured.numbers[0]!.changes).toEqual([{ field: 'smsUrl', before: 'https://app.example.com/sms', after: 'https://new.example.com/sms' }]);
-    const listed = (await run(['restore', '--list', '--json'])).json()[0] as { backups: { before: unknown; after: unknown }[] };
-    expect(listed.backups[0]).toMatchObject({ before: { smsUrl: 'https://app.example.com/sms' }, after: { smsUrl: 'https://new.example.com/sms' } });
+    expect(configured.numbers[0]!.changes).toEqual([
+      { field: 'smsUrl', before: 'https://app.example.com/sms', after: 'https://new.example.com/sms' },
+    ]);
+    const listed = (await run(['restore', '--list', '--json'])).json()[0] as {
+      backups: { before: unknown; after: unknown }[];
+    };
+    expect(listed.backups[0]).toMatchObject({
+      before: { smsUrl: 'https://app.example.com/sms' },
+      after: { smsUrl: 'https://new.example.com/sms' },
+    });
     const dry = (await run(['restore', '--dry-run', '--json'])).json()[0] as { plan: { changes: unknown[] }[] };
-    expect(dry.plan[0]!.changes).toEqual([{ field: 'smsUrl', before: 'https://new.example.com/sms', after: 'https://app.example.com/sms' }]);
+    expect(dry.plan[0]!.changes).toEqual([
+      { field: 'smsUrl', before: 'https://new.example.com/sms', after: 'https://app.example.com/sms' },
+    ]);
     const restored = (await run(['restore', '--yes', '--json'])).json()[0] as { restored: { changes: unknown[] }[] };
     expect(restored.restored[0]!.changes).toEqual(dry.plan[0]!.changes);
   });
@@ -93,7 +130,10 @@ describe('restore reports', () => {
   it('nothing to restore: exit 0 with a note, with or without a number', async () => {
     const { run } = await setup();
     const none = await run(['restore']);
-    expect([none.code, none.stderr]).toEqual([0, 'nothing to restore: no backups yet (`twhook configure` and `twhook dev` make one before every change)\n']);
+    expect([none.code, none.stderr]).toEqual([
+      0,
+      'nothing to restore: no backups yet (`twhook configure` and `twhook dev` make one before every change)\n',
+    ]);
     const noneOfNumber = await run(['restore', SUPPORT]);
     expect(noneOfNumber.code).toBe(0);
     expect(noneOfNumber.stderr).toContain(`nothing to restore: no backup of ${SUPPORT}`);
@@ -111,15 +151,32 @@ describe('restore reports', () => {
 
   it('--dry-run and the real run describe a deleted resource the same way', async () => {
     const { emu, run, journal } = await setup();
-    const sink = emu.state.events.addSink({ sinkType: 'webhook', description: 'twhook dev abc', configuration: { destination: 'https://x.example.com/e', method: 'POST', batch_events: false } });
-    const gone = emu.state.events.addSink({ sinkType: 'webhook', description: 'twhook dev def', configuration: { destination: 'https://y.example.com/e', method: 'POST', batch_events: false } });
+    const sink = emu.state.events.addSink({
+      sinkType: 'webhook',
+      description: 'twhook dev abc',
+      configuration: { destination: 'https://x.example.com/e', method: 'POST', batch_events: false },
+    });
+    const gone = emu.state.events.addSink({
+      sinkType: 'webhook',
+      description: 'twhook dev def',
+      configuration: { destination: 'https://y.example.com/e', method: 'POST', batch_events: false },
+    });
     const batch = newBatchId();
     for (const s of [sink, gone]) {
-      const e = journal.begin({ kind: 'event-sink', accountSid: emu.accountSid, origin: 'dev', batch, description: s.description });
+      const e = journal.begin({
+        kind: 'event-sink',
+        accountSid: emu.accountSid,
+        origin: 'dev',
+        batch,
+        description: s.description,
+      });
       journal.markApplied(e.id, { sid: s.sid });
     }
     emu.state.events.sinks.delete(gone.sid);
-    const rows = [`sink ${gone.sid}\tresource\t(already deleted)\t(deleted)`, `sink ${sink.sid}\tresource\texists\t(deleted)`].sort();
+    const rows = [
+      `sink ${gone.sid}\tresource\t(already deleted)\t(deleted)`,
+      `sink ${sink.sid}\tresource\texists\t(deleted)`,
+    ].sort();
     const dry = await run(['restore', '--dry-run']);
     expect(dry.stdout.trim().split('\n').sort()).toEqual(rows);
     const real = await run(['restore', '--yes']);

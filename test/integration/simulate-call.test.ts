@@ -28,16 +28,33 @@ describe('simulateCall: requests as Twilio makes them', () => {
   // https://www.twilio.com/docs/usage/security#validating-requests
   it('sends the call parameters, signed, with Twilio headers; CallStatus ringing then in-progress', async () => {
     const a = await ivr();
-    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '4' }, { kind: 'speak', text: 'my bill' }] });
+    const r = await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      inputs: [
+        { kind: 'press', digits: '4' },
+        { kind: 'speak', text: 'my bill' },
+      ],
+    });
     expect(r.ok).toBe(true);
     expect(a.seen.every((s) => s.valid)).toBe(true);
     const first = a.seen[0]!;
-    expect(first.params).toMatchObject({ CallStatus: 'ringing', Direction: 'inbound', From: '+15558675310', To: '+15017122661', Caller: '+15558675310', Called: '+15017122661', ApiVersion: '2010-04-01' });
+    expect(first.params).toMatchObject({
+      CallStatus: 'ringing',
+      Direction: 'inbound',
+      From: '+15558675310',
+      To: '+15017122661',
+      Caller: '+15558675310',
+      Called: '+15017122661',
+      ApiVersion: '2010-04-01',
+    });
     expect(first.params.CallSid).toMatch(/^CA[0-9a-f]{32}$/);
     expect(first.headers['user-agent']).toBe('TwilioProxy/1.1');
     expect(first.headers['i-twilio-idempotency-token']).toMatch(/^[0-9a-f-]{36}$/);
     expect(first.headers['content-type']).toBe('application/x-www-form-urlencoded');
-    expect(a.seen.slice(1).every((s) => s.params.CallStatus === 'in-progress' && s.params.CallSid === first.params.CallSid)).toBe(true);
+    expect(
+      a.seen.slice(1).every((s) => s.params.CallStatus === 'in-progress' && s.params.CallSid === first.params.CallSid),
+    ).toBe(true);
     // The answers are text/html (Express's res.send): TwiML, as Twilio's docs say.
     expect(only(r.events, 'request').every((e) => e.contentType?.startsWith('text/html'))).toBe(true);
   });
@@ -54,7 +71,14 @@ describe('simulateCall: requests as Twilio makes them', () => {
   // them in each request, just like a normal web browser" (within the call).
   it('keeps cookies within a call, and a new call starts without them', async () => {
     const a = await ivr();
-    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '1' }, { kind: 'dial', status: 'busy' }] });
+    const r = await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      inputs: [
+        { kind: 'press', digits: '1' },
+        { kind: 'dial', status: 'busy' },
+      ],
+    });
     expect(a.seen[1]!.headers.cookie).toBe('caller=%2B15558675310');
     expect(says(r.events)).toContain('Connecting you to sales, +15558675310.');
     await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN });
@@ -66,8 +90,18 @@ describe('simulateCall: requests as Twilio makes them', () => {
   it('Gather: the key goes to action as Digits; no input falls through to the next verb', async () => {
     const a = await ivr();
     const timedOut = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN });
-    expect(says(timedOut.events)).toEqual([expect.stringMatching(/^Welcome to Acme/), 'We did not get your choice. Goodbye.']);
-    expect(only(timedOut.events, 'gather')[0]).toMatchObject({ input: 'dtmf', numDigits: 1, finishOnKey: '#', timeout: 4, action: `${a.url}/menu`, result: null });
+    expect(says(timedOut.events)).toEqual([
+      expect.stringMatching(/^Welcome to Acme/),
+      'We did not get your choice. Goodbye.',
+    ]);
+    expect(only(timedOut.events, 'gather')[0]).toMatchObject({
+      input: 'dtmf',
+      numDigits: 1,
+      finishOnKey: '#',
+      timeout: 4,
+      action: `${a.url}/menu`,
+      result: null,
+    });
     expect(timedOut.end).toMatchObject({ reason: 'end-of-document', status: 'completed', requests: 1 });
     // The prompt (about 8 s) and the 4 s timeout moved the simulated clock.
     expect(timedOut.end.duration).toBeGreaterThanOrEqual(12);
@@ -75,16 +109,35 @@ describe('simulateCall: requests as Twilio makes them', () => {
 
   it('Gather: numDigits takes the first keys; finishOnKey ends input and is reported as FinishedOnKey', async () => {
     const a = await ivr();
-    await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '9' }, { kind: 'press', digits: '12' }] });
+    await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      inputs: [
+        { kind: 'press', digits: '9' },
+        { kind: 'press', digits: '12' },
+      ],
+    });
     expect(a.seen.filter((s) => s.path === '/menu').map((s) => s.params.Digits)).toEqual(['9', '1']);
   });
 
   // https://www.twilio.com/docs/voice/twiml/gather#input: speech results arrive as SpeechResult and Confidence.
   it('Gather input="speech": SpeechResult and Confidence; a relative Redirect resolves against the document', async () => {
     const a = await ivr();
-    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '4' }, { kind: 'speak', text: 'my bill' }] });
+    const r = await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      inputs: [
+        { kind: 'press', digits: '4' },
+        { kind: 'speak', text: 'my bill' },
+      ],
+    });
     expect(paths(a)).toEqual(['/voice', '/menu', '/speech', '/heard']);
-    expect(only(r.events, 'redirect')[0]).toEqual({ type: 'redirect', t: expect.any(Number), url: `${a.url}/speech`, method: 'POST' });
+    expect(only(r.events, 'redirect')[0]).toEqual({
+      type: 'redirect',
+      t: expect.any(Number),
+      url: `${a.url}/speech`,
+      method: 'POST',
+    });
     expect(a.seen[3]!.params).toMatchObject({ SpeechResult: 'my bill', Confidence: expect.stringMatching(/^0\.\d+$/) });
     expect(says(r.events).at(-1)).toBe('You said: my bill.');
     expect(r.end.reason).toBe('hangup');
@@ -92,7 +145,9 @@ describe('simulateCall: requests as Twilio makes them', () => {
 
   it('an input that does not fit where the call is is a usage error', async () => {
     const a = await ivr();
-    await expect(simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'speak', text: 'sales' }] })).rejects.toThrow(/input 1 \(speak "sales"\) does not fit: the call is at <Gather input="dtmf">/);
+    await expect(
+      simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'speak', text: 'sales' }] }),
+    ).rejects.toThrow(/input 1 \(speak "sales"\) does not fit: the call is at <Gather input="dtmf">/);
   });
 });
 
@@ -101,12 +156,26 @@ describe('simulateCall: capture records', () => {
   it('onExchange gives one capture record per request, signed for the URL it names', async () => {
     const a = await ivr({ publicUrl: 'https://example.ngrok.app' });
     const records: CaptureRecord[] = [];
-    await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, publicUrl: 'https://example.ngrok.app', inputs: [{ kind: 'press', digits: '4' }, { kind: 'speak', text: 'hi' }], onExchange: (r) => records.push(r) });
+    await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      publicUrl: 'https://example.ngrok.app',
+      inputs: [
+        { kind: 'press', digits: '4' },
+        { kind: 'speak', text: 'hi' },
+      ],
+      onExchange: (r) => records.push(r),
+    });
     expect(records.map((r) => new URL(r.url).pathname)).toEqual(['/voice', '/menu', '/speech', '/heard']);
     for (const record of records) {
       expect(record.url.startsWith('https://example.ngrok.app/')).toBe(true);
       expect(record.response?.status).toBe(200);
-      const verdict = verifyRequest({ url: record.url, signature: String(record.headers['x-twilio-signature']), body: record.body ?? '', authTokens: [TOKEN] });
+      const verdict = verifyRequest({
+        url: record.url,
+        signature: String(record.headers['x-twilio-signature']),
+        body: record.body ?? '',
+        authTokens: [TOKEN],
+      });
       expect(verdict.valid).toBe(true);
     }
   });
@@ -116,17 +185,40 @@ describe('simulateCall: Dial, Record, Enqueue', () => {
   // https://www.twilio.com/docs/voice/twiml/dial#action: DialCallStatus, DialCallSid, DialCallDuration.
   it('Dial with an action: the outcome goes to action; verbs after the Dial are not reached', async () => {
     const a = await ivr();
-    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '1' }, { kind: 'dial', status: 'completed', seconds: 42 }] });
-    expect(only(r.events, 'dial')[0]).toMatchObject({ to: ['+15551230000'], action: `${a.url}/dial-done`, outcome: 'completed', duration: 42 });
+    const r = await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      inputs: [
+        { kind: 'press', digits: '1' },
+        { kind: 'dial', status: 'completed', seconds: 42 },
+      ],
+    });
+    expect(only(r.events, 'dial')[0]).toMatchObject({
+      to: ['+15551230000'],
+      action: `${a.url}/dial-done`,
+      outcome: 'completed',
+      duration: 42,
+    });
     const done = a.seen.find((s) => s.path === '/dial-done')!;
-    expect(done.params).toMatchObject({ DialCallStatus: 'completed', DialCallDuration: '42', DialCallSid: expect.stringMatching(/^CA/) });
+    expect(done.params).toMatchObject({
+      DialCallStatus: 'completed',
+      DialCallDuration: '42',
+      DialCallSid: expect.stringMatching(/^CA/),
+    });
     expect(says(r.events)).not.toContain('Unreachable after a Dial with an action.');
     expect(says(r.events).at(-1)).toBe('Your call lasted 42 seconds. Goodbye.');
   });
 
   it('Dial busy: DialCallStatus busy, no DialCallDuration', async () => {
     const a = await ivr();
-    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '1' }, { kind: 'dial', status: 'busy' }] });
+    const r = await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      inputs: [
+        { kind: 'press', digits: '1' },
+        { kind: 'dial', status: 'busy' },
+      ],
+    });
     const done = a.seen.find((s) => s.path === '/dial-done')!;
     expect(done.params.DialCallStatus).toBe('busy');
     expect(done.params.DialCallDuration).toBeUndefined();
@@ -137,21 +229,55 @@ describe('simulateCall: Dial, Record, Enqueue', () => {
   // Digits; "if Twilio receives an empty recording, it will not make a request to the action URL".
   it('Record: the recording goes to action and to recordingStatusCallback; an empty one falls through', async () => {
     const a = await ivr();
-    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '2' }, { kind: 'record', seconds: 12, digits: '#' }] });
-    expect(only(r.events, 'record')[0]).toMatchObject({ action: `${a.url}/recorded`, maxLength: 30, result: { duration: 12, digits: '#' } });
+    const r = await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      inputs: [
+        { kind: 'press', digits: '2' },
+        { kind: 'record', seconds: 12, digits: '#' },
+      ],
+    });
+    expect(only(r.events, 'record')[0]).toMatchObject({
+      action: `${a.url}/recorded`,
+      maxLength: 30,
+      result: { duration: 12, digits: '#' },
+    });
     const recorded = a.seen.find((s) => s.path === '/recorded')!;
-    expect(recorded.params).toMatchObject({ RecordingDuration: '12', Digits: '#', RecordingSid: expect.stringMatching(/^RE/), RecordingUrl: expect.stringMatching(/^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC\w+\/Recordings\/RE/) });
+    expect(recorded.params).toMatchObject({
+      RecordingDuration: '12',
+      Digits: '#',
+      RecordingSid: expect.stringMatching(/^RE/),
+      RecordingUrl: expect.stringMatching(/^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC\w+\/Recordings\/RE/),
+    });
     const callback = only(r.events, 'callback').find((c) => c.kind === 'recording')!;
-    expect(callback.params).toMatchObject({ RecordingStatus: 'completed', RecordingDuration: '12', RecordingSource: 'RecordVerb' });
+    expect(callback.params).toMatchObject({
+      RecordingStatus: 'completed',
+      RecordingDuration: '12',
+      RecordingSource: 'RecordVerb',
+    });
     expect(callback.status).toBe(204);
 
-    const empty = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '2' }, { kind: 'wait', seconds: 10 }] });
+    const empty = await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      inputs: [
+        { kind: 'press', digits: '2' },
+        { kind: 'wait', seconds: 10 },
+      ],
+    });
     expect(says(empty.events).at(-1)).toBe('We got no message.');
   });
 
   it('Record: maxLength caps the duration', async () => {
     const a = await ivr();
-    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '2' }, { kind: 'record', seconds: 300 }] });
+    const r = await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      inputs: [
+        { kind: 'press', digits: '2' },
+        { kind: 'record', seconds: 300 },
+      ],
+    });
     expect(only(r.events, 'record')[0]!.result.duration).toBe(30);
   });
 
@@ -161,10 +287,26 @@ describe('simulateCall: Dial, Record, Enqueue', () => {
     const a = await ivr();
     const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '3' }] });
     const hold = a.seen.find((s) => s.path === '/hold')!;
-    expect(Object.keys(hold.params)).toEqual(expect.arrayContaining(['QueuePosition', 'QueueSid', 'QueueTime', 'AvgQueueTime', 'CurrentQueueSize', 'MaxQueueSize']));
+    expect(Object.keys(hold.params)).toEqual(
+      expect.arrayContaining([
+        'QueuePosition',
+        'QueueSid',
+        'QueueTime',
+        'AvgQueueTime',
+        'CurrentQueueSize',
+        'MaxQueueSize',
+      ]),
+    );
     expect(only(r.events, 'play')[0]).toMatchObject({ url: 'https://example.com/hold.mp3' });
-    expect(only(r.events, 'enqueue')[0]).toMatchObject({ queue: 'support', waitUrl: `${a.url}/hold`, result: 'bridged' });
-    expect(a.seen.find((s) => s.path === '/queue-done')!.params).toMatchObject({ QueueResult: 'bridged', QueueSid: hold.params.QueueSid });
+    expect(only(r.events, 'enqueue')[0]).toMatchObject({
+      queue: 'support',
+      waitUrl: `${a.url}/hold`,
+      result: 'bridged',
+    });
+    expect(a.seen.find((s) => s.path === '/queue-done')!.params).toMatchObject({
+      QueueResult: 'bridged',
+      QueueSid: hold.params.QueueSid,
+    });
   });
 
   it('Leave in the waitUrl leaves the queue: QueueResult leave', async () => {
@@ -192,7 +334,10 @@ describe('simulateCall: answers and errors', () => {
   // the fallback URL with ErrorCode and ErrorUrl.
   it('a 500 is error 11200, then the fallback URL with ErrorCode and ErrorUrl', async () => {
     const a = await ivr();
-    const r = await simulateCall({ app: { url: `${a.url}/broken`, fallback: { url: `${a.url}/fallback` } }, authToken: TOKEN });
+    const r = await simulateCall({
+      app: { url: `${a.url}/broken`, fallback: { url: `${a.url}/fallback` } },
+      authToken: TOKEN,
+    });
     expect(only(r.events, 'error')[0]).toMatchObject({ code: 11200, url: `${a.url}/broken` });
     expect(a.seen[1]!.params).toMatchObject({ ErrorCode: '11200', ErrorUrl: `${a.url}/broken`, CallStatus: 'ringing' });
     expect(says(r.events)).toEqual(['Something went wrong: error 11200.']);
@@ -221,7 +366,10 @@ describe('simulateCall: answers and errors', () => {
   // https://www.twilio.com/docs/voice/twiml/reject: "The call ends with a status of busy or no-answer".
   it('Reject as the first verb: the call is not answered and ends busy', async () => {
     const a = await ivr();
-    const r = await simulateCall({ app: { url: `${a.url}/reject`, statusCallback: { url: `${a.url}/status` } }, authToken: TOKEN });
+    const r = await simulateCall({
+      app: { url: `${a.url}/reject`, statusCallback: { url: `${a.url}/status` } },
+      authToken: TOKEN,
+    });
     expect(only(r.events, 'reject')[0]!.reason).toBe('busy');
     expect(r.end).toMatchObject({ status: 'busy', duration: 0, reason: 'reject' });
     expect(only(r.events, 'callback')[0]!.params).toMatchObject({ CallStatus: 'busy', CallDuration: '0' });
@@ -244,14 +392,23 @@ describe('simulateCall: status callbacks and the clock', () => {
   it('sends the requested status events in order with SequenceNumber, Timestamp and CallDuration', async () => {
     const a = await ivr();
     const r = await simulateCall({
-      app: { url: `${a.url}/voice`, statusCallback: { url: `${a.url}/status` }, statusEvents: ['initiated', 'ringing', 'answered', 'completed'] },
+      app: {
+        url: `${a.url}/voice`,
+        statusCallback: { url: `${a.url}/status` },
+        statusEvents: ['initiated', 'ringing', 'answered', 'completed'],
+      },
       authToken: TOKEN,
-      inputs: [{ kind: 'press', digits: '1' }, { kind: 'dial', status: 'completed', seconds: 60 }],
+      inputs: [
+        { kind: 'press', digits: '1' },
+        { kind: 'dial', status: 'completed', seconds: 60 },
+      ],
     });
     const callbacks = only(r.events, 'callback');
     expect(callbacks.map((c) => c.params.CallStatus)).toEqual(['initiated', 'ringing', 'in-progress', 'completed']);
     expect(callbacks.map((c) => c.params.SequenceNumber)).toEqual(['0', '1', '2', '3']);
-    expect(callbacks.every((c) => c.params.CallbackSource === 'call-progress-events' && /\+0000$/.test(c.params.Timestamp!))).toBe(true);
+    expect(
+      callbacks.every((c) => c.params.CallbackSource === 'call-progress-events' && /\+0000$/.test(c.params.Timestamp!)),
+    ).toBe(true);
     const completed = callbacks[3]!.params;
     expect(Number(completed.CallDuration)).toBe(r.end.duration);
     expect(r.end.duration).toBeGreaterThanOrEqual(60);
@@ -260,7 +417,11 @@ describe('simulateCall: status callbacks and the clock', () => {
 
   it('only completed by default; hangupAfter ends the call when the simulated clock gets there', async () => {
     const a = await ivr();
-    const r = await simulateCall({ app: { url: `${a.url}/voice`, statusCallback: { url: `${a.url}/status` } }, authToken: TOKEN, hangupAfter: 3 });
+    const r = await simulateCall({
+      app: { url: `${a.url}/voice`, statusCallback: { url: `${a.url}/status` } },
+      authToken: TOKEN,
+      hangupAfter: 3,
+    });
     expect(only(r.events, 'callback').map((c) => c.params.CallStatus)).toEqual(['completed']);
     expect(r.end).toMatchObject({ reason: 'caller-hangup', duration: 3 });
   });

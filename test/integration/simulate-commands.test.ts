@@ -38,7 +38,10 @@ const says = (list: SimEvent[]) => list.flatMap((e) => (e.type === 'say' ? [e.te
 describe('twhook call', () => {
   it('plays the menu with inputs in command-line order, signed; --json is one event a line', async () => {
     const app = await useIvrApp({ authToken: TOKEN });
-    const run = await runCli(['call', String(app.port), '--press', '1', '--dial-status', 'busy', '--json', '--no-capture'], { env: SIGNED });
+    const run = await runCli(
+      ['call', String(app.port), '--press', '1', '--dial-status', 'busy', '--json', '--no-capture'],
+      { env: SIGNED },
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const list = events(run.stdout);
@@ -55,7 +58,9 @@ describe('twhook call', () => {
 
   it('the terminal transcript: what the caller hears, requests between', async () => {
     const app = await useIvrApp();
-    const run = await runCli(['call', String(app.port), '--press', '1', '--dial-status', 'busy', '--no-capture'], { env: SIGNED });
+    const run = await runCli(['call', String(app.port), '--press', '1', '--dial-status', 'busy', '--no-capture'], {
+      env: SIGNED,
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^ +0:00 say {6}"Welcome to Acme\./m);
     expect(run.stdout).toMatch(/gather {3}\(dtmf, 1 digit, 4 s\) → pressed 1/);
@@ -68,36 +73,68 @@ describe('twhook call', () => {
 
   it('colour on a terminal, none with NO_COLOR', async () => {
     const app = await useIvrApp();
-    const coloured = await runCli(['call', String(app.port), '--press', '9', '--hangup-after', '20', '--no-capture'], { env: SIGNED, tty: true, prompter: scriptedPrompter([]) });
+    const coloured = await runCli(['call', String(app.port), '--press', '9', '--hangup-after', '20', '--no-capture'], {
+      env: SIGNED,
+      tty: true,
+      prompter: scriptedPrompter([]),
+    });
     expect(coloured.stdout).toMatch(/\u001b\[/);
-    const plain = await runCli(['call', String(app.port), '--press', '9', '--hangup-after', '20', '--no-capture'], { env: { ...SIGNED, NO_COLOR: '1' }, tty: true, prompter: scriptedPrompter([]) });
+    const plain = await runCli(['call', String(app.port), '--press', '9', '--hangup-after', '20', '--no-capture'], {
+      env: { ...SIGNED, NO_COLOR: '1' },
+      tty: true,
+      prompter: scriptedPrompter([]),
+    });
     expect(plain.stdout).not.toMatch(/\u001b\[/);
     expect(plain.stdout).toMatch(/say {6}"Welcome to Acme/);
   });
 
   it('an input that does not fit what the call asks for is exit 2, naming both', async () => {
     const app = await useIvrApp();
-    const run = await runCli(['call', String(app.port), '--dial-status', 'busy', '--press', '1', '--no-capture'], { env: SIGNED });
+    const run = await runCli(['call', String(app.port), '--dial-status', 'busy', '--press', '1', '--no-capture'], {
+      env: SIGNED,
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--dial-status "busy" came next, but the call asked for a <Gather> \(dtmf, 1 digit\)/);
   });
 
   it('--dial-seconds right after --dial-status sets that dial; given twice alone is refused', async () => {
     const app = await useIvrApp();
-    const run = await runCli(['call', String(app.port), '--press', '1', '--dial-status', 'completed', '--dial-seconds', '42', '--json', '--no-capture'], { env: SIGNED });
+    const run = await runCli(
+      [
+        'call',
+        String(app.port),
+        '--press',
+        '1',
+        '--dial-status',
+        'completed',
+        '--dial-seconds',
+        '42',
+        '--json',
+        '--no-capture',
+      ],
+      { env: SIGNED },
+    );
     expect(events(run.stdout).find((e) => e.type === 'dial')).toMatchObject({ outcome: 'completed', duration: 42 });
     expect(app.seen.find((s) => s.path === '/dial-done')?.params.DialCallDuration).toBe('42');
-    const twice = await runCli(['call', String(app.port), '--dial-seconds', '4', '--dial-seconds', '5'], { env: SIGNED });
+    const twice = await runCli(['call', String(app.port), '--dial-seconds', '4', '--dial-seconds', '5'], {
+      env: SIGNED,
+    });
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/--dial-seconds is given twice/);
   });
 
   it('--speak answers a speech Gather; --record-seconds a Record', async () => {
     const app = await useIvrApp();
-    const speech = await runCli(['call', String(app.port), '--press', '4', '--speak', 'billing please', '--json', '--no-capture'], { env: SIGNED });
+    const speech = await runCli(
+      ['call', String(app.port), '--press', '4', '--speak', 'billing please', '--json', '--no-capture'],
+      { env: SIGNED },
+    );
     expect(speech.code).toBe(0);
     expect(says(events(speech.stdout))).toContain('You said: billing please.');
-    const record = await runCli(['call', String(app.port), '--press', '2', '--record-seconds', '12', '--json', '--no-capture'], { env: SIGNED });
+    const record = await runCli(
+      ['call', String(app.port), '--press', '2', '--record-seconds', '12', '--json', '--no-capture'],
+      { env: SIGNED },
+    );
     expect(events(record.stdout).find((e) => e.type === 'record')).toMatchObject({ result: { duration: 12 } });
     expect(says(events(record.stdout))).toContain('Thanks, we got 12 seconds.');
   });
@@ -115,7 +152,11 @@ describe('twhook call', () => {
   it('never prompts with --json, even on a terminal', async () => {
     const app = await useIvrApp();
     const prompter = scriptedPrompter([]);
-    const run = await runCli(['call', String(app.port), '--json', '--no-capture'], { env: SIGNED, prompter, tty: true });
+    const run = await runCli(['call', String(app.port), '--json', '--no-capture'], {
+      env: SIGNED,
+      prompter,
+      tty: true,
+    });
     expect(prompter.asked).toEqual([]);
     expect(run.code).toBe(0);
   });
@@ -125,7 +166,10 @@ describe('twhook call', () => {
     const prompter = scriptedPrompter(['7', '']);
     const run = await runCli(['call', String(app.port), '--no-capture'], { env: SIGNED, prompter, tty: true });
     expect(run.code).toBe(0);
-    expect(prompter.asked.map((a) => a.message)).toEqual(['press keys (Enter alone: no input)', 'press keys (Enter alone: no input)']);
+    expect(prompter.asked.map((a) => a.message)).toEqual([
+      'press keys (Enter alone: no input)',
+      'press keys (Enter alone: no input)',
+    ]);
     // 7 is not an option: the app redirects to the menu, which asks again.
     expect(app.seen.map((s) => s.path)).toEqual(['/voice', '/menu', '/voice']);
     expect(run.stdout).toMatch(/We did not get your choice/);
@@ -133,7 +177,9 @@ describe('twhook call', () => {
 
   it('--hangup-after: the caller hangs up then', async () => {
     const app = await useIvrApp();
-    const run = await runCli(['call', String(app.port), '--hangup-after', '1', '--json', '--no-capture'], { env: SIGNED });
+    const run = await runCli(['call', String(app.port), '--hangup-after', '1', '--json', '--no-capture'], {
+      env: SIGNED,
+    });
     expect(run.code).toBe(0);
     expect(events(run.stdout).pop()).toMatchObject({ type: 'end', reason: 'caller-hangup' });
   });
@@ -147,12 +193,16 @@ describe('twhook call', () => {
 
   it('exit 1 when the app causes a Twilio error (a 500) or loops; a fallback is requested', async () => {
     const app = await useIvrApp();
-    const broken = await runCli(['call', `${app.url}/broken`, '--fallback', '/fallback', '--json', '--no-capture'], { env: SIGNED });
+    const broken = await runCli(['call', `${app.url}/broken`, '--fallback', '/fallback', '--json', '--no-capture'], {
+      env: SIGNED,
+    });
     expect(broken.code).toBe(1);
     const list = events(broken.stdout);
     expect(list.find((e) => e.type === 'error')).toMatchObject({ code: 11200 });
     expect(says(list)).toContain('Something went wrong: error 11200.');
-    const loop = await runCli(['call', `${app.url}/loop`, '--max-requests', '5', '--json', '--no-capture'], { env: SIGNED });
+    const loop = await runCli(['call', `${app.url}/loop`, '--max-requests', '5', '--json', '--no-capture'], {
+      env: SIGNED,
+    });
     expect(loop.code).toBe(1);
     expect(app.seen.filter((s) => s.path === '/loop').length).toBeLessThanOrEqual(5);
   });
@@ -197,10 +247,28 @@ describe('twhook call', () => {
 
   it('--status-callback with --status-events sends the callbacks', async () => {
     const app = await useIvrApp();
-    const run = await runCli(['call', String(app.port), '--press', '1', '--status-callback', '/status', '--status-events', 'initiated,answered,completed', '--json', '--no-capture'], { env: SIGNED });
+    const run = await runCli(
+      [
+        'call',
+        String(app.port),
+        '--press',
+        '1',
+        '--status-callback',
+        '/status',
+        '--status-events',
+        'initiated,answered,completed',
+        '--json',
+        '--no-capture',
+      ],
+      { env: SIGNED },
+    );
     expect(run.code).toBe(0);
     const callbacks = events(run.stdout).filter((e) => e.type === 'callback');
-    expect(callbacks.map((c) => (c as { params: Record<string, string> }).params.CallStatus)).toEqual(['initiated', 'in-progress', 'completed']);
+    expect(callbacks.map((c) => (c as { params: Record<string, string> }).params.CallStatus)).toEqual([
+      'initiated',
+      'in-progress',
+      'completed',
+    ]);
     expect(app.seen.filter((s) => s.path === '/status')).toHaveLength(3);
   });
 
@@ -208,7 +276,10 @@ describe('twhook call', () => {
     const app = await startIvrApp({ authToken: TOKEN, publicUrl: 'https://ivr.example.com' });
     apps.push(app);
     const cwd = tempDir();
-    const run = await runCli(['call', String(app.port), '--press', '1', '--public-url', 'https://ivr.example.com', '--capture', 'calls.jsonl'], { env: SIGNED, cwd });
+    const run = await runCli(
+      ['call', String(app.port), '--press', '1', '--public-url', 'https://ivr.example.com', '--capture', 'calls.jsonl'],
+      { env: SIGNED, cwd },
+    );
     expect(run.code).toBe(0);
     expect(app.seen.length).toBeGreaterThan(1);
     expect(app.seen.every((s) => s.valid)).toBe(true);
@@ -218,8 +289,12 @@ describe('twhook call', () => {
 
   it("--number uses the number's configured voice URL from the account (the emulator)", async () => {
     const app = await useIvrApp();
-    const emu = await useEmulator({ numbers: [{ phoneNumber: '+14155550100', voiceUrl: `${app.url}/voice`, statusCallback: `${app.url}/status` }] });
-    const run = await runCli(['call', '--number', '+14155550100', '--press', '1', '--json', '--no-capture'], { env: emu.env });
+    const emu = await useEmulator({
+      numbers: [{ phoneNumber: '+14155550100', voiceUrl: `${app.url}/voice`, statusCallback: `${app.url}/status` }],
+    });
+    const run = await runCli(['call', '--number', '+14155550100', '--press', '1', '--json', '--no-capture'], {
+      env: emu.env,
+    });
     expect(run.code).toBe(0);
     expect(app.seen[0]).toMatchObject({ path: '/voice', params: { To: '+14155550100' } });
     expect(app.seen.some((s) => s.path === '/status')).toBe(true);
@@ -231,7 +306,10 @@ describe('twhook call', () => {
     const app = await useIvrApp();
     const cwd = tempDir();
     mkdirSync(join(cwd, 'specs'));
-    const saved = await runCli(['call', String(app.port), '--press', '1', '--dial-status', 'busy', '--save', 'specs/menu.yaml', '--no-capture'], { env: SIGNED, cwd });
+    const saved = await runCli(
+      ['call', String(app.port), '--press', '1', '--dial-status', 'busy', '--save', 'specs/menu.yaml', '--no-capture'],
+      { env: SIGNED, cwd },
+    );
     expect(saved.code).toBe(0);
     const yaml = readFileSync(join(cwd, 'specs', 'menu.yaml'), 'utf8');
     expect(yaml).toMatch(/^name: menu$/m);
@@ -253,14 +331,20 @@ describe('twhook text', () => {
     expect(replies(first.stdout)).toEqual(['Hi! Reply 1 for order status, 2 for opening hours.']);
     const second = await runCli(['text', String(app.port), '1', '--json', '--no-capture'], { env: SIGNED, configDir });
     expect(replies(second.stdout)).toEqual(['Your order has shipped.']);
-    const fresh = await runCli(['text', String(app.port), '1', '--new-conversation', '--json', '--no-capture'], { env: SIGNED, configDir });
+    const fresh = await runCli(['text', String(app.port), '1', '--new-conversation', '--json', '--no-capture'], {
+      env: SIGNED,
+      configDir,
+    });
     expect(replies(fresh.stdout)).toEqual(['Hi! Reply 1 for order status, 2 for opening hours.']);
   });
 
   it("--number uses the number's configured SMS URL; every word is a message", async () => {
     const app = await useIvrApp();
     const emu = await useEmulator({ numbers: [{ phoneNumber: '+14155550100', smsUrl: `${app.url}/sms` }] });
-    const run = await runCli(['text', '--number', '+14155550100', 'hi', '2', '--json', '--no-capture', '--new-conversation'], { env: emu.env });
+    const run = await runCli(
+      ['text', '--number', '+14155550100', 'hi', '2', '--json', '--no-capture', '--new-conversation'],
+      { env: emu.env },
+    );
     expect(run.code).toBe(0);
     expect(app.seen.map((s) => [s.path, s.params.To, s.params.Body])).toEqual([
       ['/sms', '+14155550100', 'hi'],
@@ -270,7 +354,10 @@ describe('twhook text', () => {
 
   it('--media goes on the next message', async () => {
     const app = await useIvrApp();
-    const run = await runCli(['text', String(app.port), 'hi', '--media', 'https://example.com/owl.png', 'look', '--json', '--no-capture'], { env: SIGNED });
+    const run = await runCli(
+      ['text', String(app.port), 'hi', '--media', 'https://example.com/owl.png', 'look', '--json', '--no-capture'],
+      { env: SIGNED },
+    );
     expect(run.code).toBe(0);
     const sms = app.seen.filter((s) => s.path === '/sms');
     expect(sms.map((s) => [s.params.Body, s.params.NumMedia, s.params.MediaUrl0])).toEqual([
@@ -294,9 +381,15 @@ describe('twhook text', () => {
   it('--save round trip: sends, replies, and a message with no reply', async () => {
     const app = await useIvrApp();
     const cwd = tempDir();
-    const saved = await runCli(['text', String(app.port), 'hi', '2', '--save', 'bot.yaml', '--new-conversation', '--no-capture'], { env: SIGNED, cwd });
+    const saved = await runCli(
+      ['text', String(app.port), 'hi', '2', '--save', 'bot.yaml', '--new-conversation', '--no-capture'],
+      { env: SIGNED, cwd },
+    );
     expect(saved.code).toBe(0);
-    const silent = await runCli(['text', `${app.url}/sms-silent`, 'anyone?', '--save', 'silent.yaml', '--no-capture'], { env: SIGNED, cwd });
+    const silent = await runCli(['text', `${app.url}/sms-silent`, 'anyone?', '--save', 'silent.yaml', '--no-capture'], {
+      env: SIGNED,
+      cwd,
+    });
     expect(silent.code).toBe(0);
     expect(readFileSync(join(cwd, 'silent.yaml'), 'utf8')).toMatch(/- send: anyone\?\n {2}- expect: noReply\n/);
     const test = await runCli(['test', 'bot.yaml', 'silent.yaml', '--json'], { env: SIGNED, cwd });
@@ -360,7 +453,11 @@ steps:
     const run = await runCli(['test', 'ivr.yaml', '--json'], { env: SIGNED, cwd });
     const lines = run.json() as Array<Record<string, unknown>>;
     expect(lines.map((l) => l.type)).toEqual(['spec', 'spec', 'spec', 'summary']);
-    expect(lines[1]).toMatchObject({ name: 'wrong promise', ok: false, failure: { file: 'ivr.yaml', line: 17, step: 'say /busy/i' } });
+    expect(lines[1]).toMatchObject({
+      name: 'wrong promise',
+      ok: false,
+      failure: { file: 'ivr.yaml', line: 17, step: 'say /busy/i' },
+    });
     const around = (lines[1]!.failure as { events: SimEvent[] }).events;
     expect(around.some((e) => e.type === 'dial')).toBe(true);
     expect(lines[3]).toEqual({ type: 'summary', passed: 2, failed: 1, skipped: 0, total: 3 });
@@ -370,7 +467,10 @@ steps:
     const app = await useIvrApp();
     const cwd = tempDir();
     writeFileSync(join(cwd, 'a.yaml'), SPECS(app.port));
-    writeFileSync(join(cwd, 'b.yaml'), 'name: bad\ncall: { app: 3000 }\nsteps:\n  - press: "1"\n  - expect: { sing: la }\n');
+    writeFileSync(
+      join(cwd, 'b.yaml'),
+      'name: bad\ncall: { app: 3000 }\nsteps:\n  - press: "1"\n  - expect: { sing: la }\n',
+    );
     const run = await runCli(['test', '.'], { env: SIGNED, cwd });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error: b\.yaml:5: expect: sing\? It takes say/m);
@@ -387,7 +487,9 @@ steps:
     expect(run.stdout).toMatch(/1 passed, 1 failed, 1 not run \(3 specs\)/);
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toMatch(/<testsuites name="twhook test" tests="3" failures="1" errors="0" skipped="1">/);
-    expect(xml).toMatch(/<testcase classname="ivr\.yaml" name="wrong promise" time="[\d.]+"><failure message="ivr\.yaml:17: expected say \/busy\/i/);
+    expect(xml).toMatch(
+      /<testcase classname="ivr\.yaml" name="wrong promise" time="[\d.]+"><failure message="ivr\.yaml:17: expected say \/busy\/i/,
+    );
   });
 
   it('an app error the spec does not expect fails it; expected, it passes', async () => {

@@ -38,44 +38,77 @@ async function docApp(routes: Record<string, Route | ((seen: Seen, n: number) =>
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const [path, query = ''] = (req.url ?? '/').split('?') as [string, string?];
-      const entry: Seen = { method: req.method ?? '', path, query, params: parseForm(Buffer.concat(chunks).toString()), headers: req.headers };
+      const entry: Seen = {
+        method: req.method ?? '',
+        path,
+        query,
+        params: parseForm(Buffer.concat(chunks).toString()),
+        headers: req.headers,
+      };
       seen.push(entry);
       const n = (counts.get(path) ?? 0) + 1;
       counts.set(path, n);
       const found = routes[path];
-      const route: Route = typeof found === 'function' ? found(entry, n) : (found ?? { status: 404, type: 'text/plain', body: 'nope' });
-      const send = () => res.writeHead(route.status ?? 200, { ...(route.type ? { 'content-type': route.type } : {}), ...route.headers }).end(route.body ?? '');
+      const route: Route =
+        typeof found === 'function' ? found(entry, n) : (found ?? { status: 404, type: 'text/plain', body: 'nope' });
+      const send = () =>
+        res
+          .writeHead(route.status ?? 200, { ...(route.type ? { 'content-type': route.type } : {}), ...route.headers })
+          .end(route.body ?? '');
       if (route.delayMs) setTimeout(send, route.delayMs);
       else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push(() => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  servers.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
 const types = (events: SimEvent[]) => events.map((e) => e.type);
-const errors = (events: SimEvent[]) => events.filter((e): e is Extract<SimEvent, { type: 'error' }> => e.type === 'error');
+const errors = (events: SimEvent[]) =>
+  events.filter((e): e is Extract<SimEvent, { type: 'error' }> => e.type === 'error');
 
 describe('TwiML documents Twilio cannot run', () => {
   // https://www.twilio.com/docs/api/errors/12100 (Document parse failure), 11750 (body too large),
   // 12200 (schema validation: unknown verbs), 12300 (invalid Content-Type).
   it.each([
     ['unparsable XML', xml('<Say>Tom & Jerry</Say>'), 12100, /unescaped "&".*line 1/],
-    ['a root that is not Response', { type: 'text/xml', body: '<response><Say>x</Say></response>' }, 12100, /root element is <response>/],
-    ['an HTML error page served as text/html', { type: 'text/html', body: '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>' }, 12100, /HTML page, not TwiML: "502 Bad Gateway"/],
+    [
+      'a root that is not Response',
+      { type: 'text/xml', body: '<response><Say>x</Say></response>' },
+      12100,
+      /root element is <response>/,
+    ],
+    [
+      'an HTML error page served as text/html',
+      { type: 'text/html', body: '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>' },
+      12100,
+      /HTML page, not TwiML: "502 Bad Gateway"/,
+    ],
     ['an unknown verb', xml('<Say>a</Say><Speak>b</Speak>'), 12200, /unknown verb <Speak>/],
     ['a verb in the wrong case', xml('<say>a</say>'), 12200, /case-sensitive/],
     ['JSON', { type: 'application/json', body: '{"say":"hi"}' }, 12300, /JSON body/],
     ['over 64 kB', xml(`<Say>${'a'.repeat(70_000)}</Say>`), 11750, /bytes; Twilio stops at 65536/],
   ])('%s: the Twilio error, then the fallback with ErrorCode and ErrorUrl', async (_name, route, code, message) => {
     const app = await docApp({ '/voice': route as Route, '/fallback': xml('<Say>Sorry.</Say>') });
-    const r = await simulateCall({ app: { url: `${app.url}/voice`, fallback: { url: `${app.url}/fallback`, method: 'POST' } } });
-    expect(errors(r.events)[0]).toMatchObject({ code, message: expect.stringMatching(message), url: `${app.url}/voice` });
-    expect(app.seen[1]).toMatchObject({ path: '/fallback', params: { ErrorCode: String(code), ErrorUrl: `${app.url}/voice` } });
+    const r = await simulateCall({
+      app: { url: `${app.url}/voice`, fallback: { url: `${app.url}/fallback`, method: 'POST' } },
+    });
+    expect(errors(r.events)[0]).toMatchObject({
+      code,
+      message: expect.stringMatching(message),
+      url: `${app.url}/voice`,
+    });
+    expect(app.seen[1]).toMatchObject({
+      path: '/fallback',
+      params: { ErrorCode: String(code), ErrorUrl: `${app.url}/voice` },
+    });
     expect(r.ok).toBe(false);
   });
 
@@ -98,18 +131,25 @@ describe('HTTP as Twilio speaks it', () => {
     });
     const r = await simulateCall({ app: `${app.url}/voice` });
     expect(app.seen.map((s) => `${s.method} ${s.path}`)).toEqual(['POST /voice', 'GET /ivr/start', 'POST /ivr/next']);
-    expect(r.events.filter((e) => e.type === 'request').map((e) => (e as { status: number }).status)).toEqual([302, 200, 200]);
+    expect(r.events.filter((e) => e.type === 'request').map((e) => (e as { status: number }).status)).toEqual([
+      302, 200, 200,
+    ]);
     expect(r.ok).toBe(true);
   });
 
   it('method="GET" sends the parameters in the query string and signs the URL with them', async () => {
-    const app = await docApp({ '/voice': xml('<Redirect method="GET">/next?lang=en</Redirect>'), '/next': xml('<Hangup/>') });
+    const app = await docApp({
+      '/voice': xml('<Redirect method="GET">/next?lang=en</Redirect>'),
+      '/next': xml('<Hangup/>'),
+    });
     const { validateRequest } = await import('twilio/lib/webhooks/webhooks.js');
     await simulateCall({ app: `${app.url}/voice`, authToken: 'tok' });
     const get = app.seen[1]!;
     expect(get.method).toBe('GET');
     expect(get.query).toMatch(/^lang=en&AccountSid=AC/);
-    expect(validateRequest('tok', String(get.headers['x-twilio-signature']), `${app.url}/next?${get.query}`, {})).toBe(true);
+    expect(validateRequest('tok', String(get.headers['x-twilio-signature']), `${app.url}/next?${get.query}`, {})).toBe(
+      true,
+    );
   });
 
   // https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides: rt (read timeout),
@@ -119,14 +159,19 @@ describe('HTTP as Twilio speaks it', () => {
     const r = await simulateCall({ app: `${app.url}/voice#rc=2&rp=5xx` });
     expect(app.seen).toHaveLength(3);
     expect(new Set(app.seen.map((s) => s.headers['i-twilio-idempotency-token'])).size).toBe(1);
-    expect(r.events.filter((e) => e.type === 'request').map((e) => (e as { attempt: number }).attempt)).toEqual([1, 2, 3]);
+    expect(r.events.filter((e) => e.type === 'request').map((e) => (e as { attempt: number }).attempt)).toEqual([
+      1, 2, 3,
+    ]);
     expect(r.ok).toBe(true);
   });
 
   it('a read timeout (rt) is error 11200 saying Twilio gave up; the default is one try for it', async () => {
     const app = await docApp({ '/voice': { ...xml('<Say>late</Say>'), delayMs: 1500 } });
     const r = await simulateCall({ app: `${app.url}/voice#rt=300` });
-    expect(errors(r.events)[0]).toMatchObject({ code: 11200, message: expect.stringMatching(/no answer from 127\.0\.0\.1:\d+ within 0\.3 s/) });
+    expect(errors(r.events)[0]).toMatchObject({
+      code: 11200,
+      message: expect.stringMatching(/no answer from 127\.0\.0\.1:\d+ within 0\.3 s/),
+    });
     expect(app.seen).toHaveLength(1);
   });
 });
@@ -134,14 +179,27 @@ describe('HTTP as Twilio speaks it', () => {
 describe('verbs', () => {
   // https://www.twilio.com/docs/voice/twiml/say: SSML inside <Say> is spoken as its text.
   it('Say with SSML reads the text in order; voice, language and loop are reported', async () => {
-    const app = await docApp({ '/voice': xml('<Say voice="Polly.Amy" language="en-GB" loop="2">Hello <break time="1s"/>there, <emphasis>friend</emphasis>!</Say>') });
+    const app = await docApp({
+      '/voice': xml(
+        '<Say voice="Polly.Amy" language="en-GB" loop="2">Hello <break time="1s"/>there, <emphasis>friend</emphasis>!</Say>',
+      ),
+    });
     const r = await simulateCall({ app: `${app.url}/voice` });
-    expect(r.events[1]).toEqual({ type: 'say', t: 0, text: 'Hello there, friend!', voice: 'Polly.Amy', language: 'en-GB', loop: 2 });
+    expect(r.events[1]).toEqual({
+      type: 'say',
+      t: 0,
+      text: 'Hello there, friend!',
+      voice: 'Polly.Amy',
+      language: 'en-GB',
+      loop: 2,
+    });
   });
 
   // https://www.twilio.com/docs/voice/twiml/play, /pause
   it('Play (url relative to the document, loop, digits) and Pause move the clock', async () => {
-    const app = await docApp({ '/ivr/voice': xml('<Play loop="3">music/hold.mp3</Play><Play digits="ww12"/><Pause length="7"/>') });
+    const app = await docApp({
+      '/ivr/voice': xml('<Play loop="3">music/hold.mp3</Play><Play digits="ww12"/><Pause length="7"/>'),
+    });
     const r = await simulateCall({ app: `${app.url}/ivr/voice` });
     expect(r.events.slice(1, 4)).toEqual([
       { type: 'play', t: 0, url: `${app.url}/ivr/music/hold.mp3`, loop: 3 },
@@ -155,7 +213,10 @@ describe('verbs', () => {
   // Twilio will make a POST request to the URL that houses the active TwiML"; actionOnEmptyResult.
   it('Gather without action posts to the current document; actionOnEmptyResult posts even on silence', async () => {
     const app = await docApp({
-      '/voice': (s) => (s.params.Digits ? xml(`<Say>Got ${String(s.params.Digits)}</Say>`) : xml('<Gather finishOnKey="*"><Say>Code?</Say></Gather>')),
+      '/voice': (s) =>
+        s.params.Digits
+          ? xml(`<Say>Got ${String(s.params.Digits)}</Say>`)
+          : xml('<Gather finishOnKey="*"><Say>Code?</Say></Gather>'),
       '/empty': (s, n) => (n === 1 ? xml('<Gather actionOnEmptyResult="true" action="/after"/>') : xml('')),
       '/after': xml('<Say>after</Say>'),
     });
@@ -171,11 +232,17 @@ describe('verbs', () => {
   // Twilio will continue with the next verb".
   it('Dial nouns are listed; without action the call goes on with the next verb', async () => {
     const app = await docApp({
-      '/voice': xml('<Dial timeout="15"><Number>+15551230000</Number><Client><Identity>alice</Identity></Client><Sip>sip:bob@example.com</Sip></Dial><Dial><Conference>room-7</Conference></Dial><Say>after</Say>'),
+      '/voice': xml(
+        '<Dial timeout="15"><Number>+15551230000</Number><Client><Identity>alice</Identity></Client><Sip>sip:bob@example.com</Sip></Dial><Dial><Conference>room-7</Conference></Dial><Say>after</Say>',
+      ),
     });
     const r = await simulateCall({ app: `${app.url}/voice`, inputs: [{ kind: 'dial', status: 'no-answer' }] });
     const dials = r.events.filter((e) => e.type === 'dial');
-    expect(dials[0]).toMatchObject({ to: ['+15551230000', 'client:alice', 'sip:bob@example.com'], outcome: 'no-answer', duration: 0 });
+    expect(dials[0]).toMatchObject({
+      to: ['+15551230000', 'client:alice', 'sip:bob@example.com'],
+      outcome: 'no-answer',
+      duration: 0,
+    });
     expect(dials[0]).not.toHaveProperty('action');
     expect(dials[1]).toMatchObject({ to: ['conference:room-7'], outcome: 'completed', duration: 10 });
     expect(r.events.filter((e) => e.type === 'say').at(-1)).toMatchObject({ text: 'after' });
@@ -185,11 +252,18 @@ describe('verbs', () => {
 
   it('verbs twhook does not simulate are reported, and the call goes on where Twilio would', async () => {
     const app = await docApp({
-      '/voice': xml('<Start><Stream url="wss://x"/></Start><Say>a</Say><Connect action="/after"><Stream url="wss://x"/></Connect><Say>unreached</Say>'),
+      '/voice': xml(
+        '<Start><Stream url="wss://x"/></Start><Say>a</Say><Connect action="/after"><Stream url="wss://x"/></Connect><Say>unreached</Say>',
+      ),
       '/after': xml('<Pay/><Echo/>'),
     });
     const r = await simulateCall({ app: `${app.url}/voice`, hangupAfter: 60 });
-    expect(r.events.filter((e) => e.type === 'unsupported').map((e) => (e as { verb: string }).verb)).toEqual(['Start', 'Connect', 'Pay', 'Echo']);
+    expect(r.events.filter((e) => e.type === 'unsupported').map((e) => (e as { verb: string }).verb)).toEqual([
+      'Start',
+      'Connect',
+      'Pay',
+      'Echo',
+    ]);
     expect(r.events.some((e) => e.type === 'say' && e.text === 'unreached')).toBe(false);
     // <Echo> lasts until the caller hangs up.
     expect(r.end).toMatchObject({ reason: 'caller-hangup', duration: 60 });
@@ -207,7 +281,9 @@ describe('messaging verbs', () => {
   // are unreachable"), Body and Media nouns; /redirect.
   it('Message to/from, action with the message status, and Redirect', async () => {
     const app = await docApp({
-      '/sms': xml('<Message to="+15550009999" from="+15017122661" action="/sent">Forwarded</Message><Message>unreached</Message>'),
+      '/sms': xml(
+        '<Message to="+15550009999" from="+15017122661" action="/sent">Forwarded</Message><Message>unreached</Message>',
+      ),
       '/sent': (s) => xml(`<Message>status ${String(s.params.MessageStatus)}</Message><Redirect>/last</Redirect>`),
       '/last': xml('<Message><Body>Bye</Body><Media>/img/x.gif</Media></Message>'),
     });
@@ -230,20 +306,51 @@ describe('messaging verbs', () => {
 
 describe('describeAnswer', () => {
   it('what a caller would hear from one answer, without requests', () => {
-    const events = describeAnswer('<Response><Gather numDigits="1" action="menu"><Say>Press 1</Say></Gather><Dial action="/done">+15551230000</Dial><Redirect>/x</Redirect></Response>', 'text/html; charset=utf-8', 'voice', 'https://app.example/ivr/voice');
+    const events = describeAnswer(
+      '<Response><Gather numDigits="1" action="menu"><Say>Press 1</Say></Gather><Dial action="/done">+15551230000</Dial><Redirect>/x</Redirect></Response>',
+      'text/html; charset=utf-8',
+      'voice',
+      'https://app.example/ivr/voice',
+    );
     expect(events).toEqual([
       { type: 'say', t: 0, text: 'Press 1', loop: 1 },
-      { type: 'gather', t: 0, input: 'dtmf', numDigits: 1, finishOnKey: '#', timeout: 5, action: 'https://app.example/ivr/menu', result: null },
-      { type: 'dial', t: 0, to: ['+15551230000'], action: 'https://app.example/done', outcome: 'completed', duration: 0 },
+      {
+        type: 'gather',
+        t: 0,
+        input: 'dtmf',
+        numDigits: 1,
+        finishOnKey: '#',
+        timeout: 5,
+        action: 'https://app.example/ivr/menu',
+        result: null,
+      },
+      {
+        type: 'dial',
+        t: 0,
+        to: ['+15551230000'],
+        action: 'https://app.example/done',
+        outcome: 'completed',
+        duration: 0,
+      },
       { type: 'redirect', t: 0, url: 'https://app.example/x', method: 'POST' },
     ]);
   });
 
   it('plain text and audio by channel, and errors', () => {
-    expect(describeAnswer('Closed today', 'text/plain', 'voice')).toEqual([{ type: 'say', t: 0, text: 'Closed today', loop: 1 }, { type: 'hangup', t: 0 }]);
-    expect(describeAnswer('Thanks!', 'text/plain', 'messaging')).toEqual([{ type: 'message', t: 0, from: '', to: '', body: 'Thanks!', media: [] }]);
-    expect(describeAnswer('ID3', 'audio/mpeg', 'voice', 'https://a/b.mp3').map((e) => e.type)).toEqual(['play', 'hangup']);
-    expect(describeAnswer('{}', 'application/json', 'messaging')).toEqual([expect.objectContaining({ type: 'error', code: 12300 })]);
+    expect(describeAnswer('Closed today', 'text/plain', 'voice')).toEqual([
+      { type: 'say', t: 0, text: 'Closed today', loop: 1 },
+      { type: 'hangup', t: 0 },
+    ]);
+    expect(describeAnswer('Thanks!', 'text/plain', 'messaging')).toEqual([
+      { type: 'message', t: 0, from: '', to: '', body: 'Thanks!', media: [] },
+    ]);
+    expect(describeAnswer('ID3', 'audio/mpeg', 'voice', 'https://a/b.mp3').map((e) => e.type)).toEqual([
+      'play',
+      'hangup',
+    ]);
+    expect(describeAnswer('{}', 'application/json', 'messaging')).toEqual([
+      expect.objectContaining({ type: 'error', code: 12300 }),
+    ]);
   });
 });
 
@@ -255,7 +362,10 @@ describe("the README's library example", () => {
     const { events, end, ok } = await simulateCall({
       app: { url: `${app.url}/voice`, fallback: { url: `${app.url}/fallback` } },
       authToken: undefined,
-      inputs: [{ kind: 'press', digits: '1' }, { kind: 'dial', status: 'busy' }],
+      inputs: [
+        { kind: 'press', digits: '1' },
+        { kind: 'dial', status: 'busy' },
+      ],
     });
     expect(ok).toBe(true);
     expect(events).toContainEqual(expect.objectContaining({ type: 'dial', to: ['+15551230000'], outcome: 'busy' }));

@@ -6,7 +6,8 @@ const TOKEN = 'f00dfeedf00dfeedf00dfeedf00dfeed';
 const ACCOUNT = 'AC' + '0123456789abcdef'.repeat(2);
 const env = { TWILIO_AUTH_TOKEN: TOKEN, TWILIO_ACCOUNT_SID: ACCOUNT };
 
-const app = (options: Partial<TwilioAppOptions> = {}): Promise<TwilioApp> => useTwilioApp({ authToken: TOKEN, ...options });
+const app = (options: Partial<TwilioAppOptions> = {}): Promise<TwilioApp> =>
+  useTwilioApp({ authToken: TOKEN, ...options });
 
 interface StepJson {
   event: string;
@@ -53,7 +54,9 @@ describe('twhook trigger against an app that validates signatures', () => {
 
   it('sequences arrive in order', async () => {
     const a = await app();
-    const r = await runCli(['trigger', 'message-status', '--to', `${a.url}/status`, '--final-status', 'undelivered'], { env });
+    const r = await runCli(['trigger', 'message-status', '--to', `${a.url}/status`, '--final-status', 'undelivered'], {
+      env,
+    });
     expect(r.code).toBe(0);
     expect(a.seen.map((s) => s.params.MessageStatus)).toEqual(['accepted', 'queued', 'sent', 'undelivered']);
     expect(a.seen[3]!.params.ErrorCode).toBe('30003');
@@ -83,15 +86,31 @@ describe('twhook trigger against an app that validates signatures', () => {
   // Issue 11 item 0: Express's res.send(twiml.toString()) answers text/html, which Twilio reads as
   // TwiML (https://www.twilio.com/docs/voice/twiml#twilio-understands-mime-types).
   it('TwiML served as text/html (Express res.send) passes, exit 0; an HTML error page is 12100, exit 1', async () => {
-    const express = await app({ reply: () => ({ status: 200, contentType: 'text/html; charset=utf-8', body: '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hi</Say></Response>' }) });
+    const express = await app({
+      reply: () => ({
+        status: 200,
+        contentType: 'text/html; charset=utf-8',
+        body: '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hi</Say></Response>',
+      }),
+    });
     const ok = await runCli(['trigger', 'call', '--to', `${express.url}/voice`], { env });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('✓ TwiML: Say');
-    const page = await app({ reply: () => ({ status: 200, contentType: 'text/html', body: '<!DOCTYPE html><html><body><h1>Welcome to nginx!</h1></body></html>' }) });
+    const page = await app({
+      reply: () => ({
+        status: 200,
+        contentType: 'text/html',
+        body: '<!DOCTYPE html><html><body><h1>Welcome to nginx!</h1></body></html>',
+      }),
+    });
     const bad = await runCli(['trigger', 'call', '--to', `${page.url}/voice`, '--json'], { env });
     expect(bad.code).toBe(1);
     const [step] = bad.json() as StepJson[];
-    expect(step!.twiml).toMatchObject({ ok: false, problems: ['an HTML page, not TwiML: "Welcome to nginx!"'], twilioError: { code: 12100 } });
+    expect(step!.twiml).toMatchObject({
+      ok: false,
+      problems: ['an HTML page, not TwiML: "Welcome to nginx!"'],
+      twilioError: { code: 12100 },
+    });
   });
 
   it('a plain-text answer to a call is accepted and the output says Twilio will read it and hang up', async () => {
@@ -112,14 +131,24 @@ describe('twhook trigger against an app that validates signatures', () => {
 
   it('--sign-for signs for the public URL; an app behind a proxy that trusts X-Forwarded-* would rebuild it', async () => {
     const a = await app();
-    const r = await runCli(['trigger', 'call', '--to', `${a.url}/voice`, '--sign-for', 'https://abc.ngrok.app/voice', '--json'], { env });
+    const r = await runCli(
+      ['trigger', 'call', '--to', `${a.url}/voice`, '--sign-for', 'https://abc.ngrok.app/voice', '--json'],
+      { env },
+    );
     // The app rebuilt its own URL (http://127.0.0.1...), not the one signed: 403.
     expect(a.seen[0]!.valid).toBe(false);
     expect(r.code).toBe(1);
     const [step] = r.json() as StepJson[];
     expect(step!.request.signedFor).toBe('https://abc.ngrok.app/voice');
     const { validateRequest } = await import('twilio/lib/webhooks/webhooks.js');
-    expect(validateRequest(TOKEN, a.seen[0]!.headers['x-twilio-signature'] as string, 'https://abc.ngrok.app/voice', a.seen[0]!.params)).toBe(true);
+    expect(
+      validateRequest(
+        TOKEN,
+        a.seen[0]!.headers['x-twilio-signature'] as string,
+        'https://abc.ngrok.app/voice',
+        a.seen[0]!.params,
+      ),
+    ).toBe(true);
   });
 
   it('--method GET sends the fields in the query string, signed', async () => {
@@ -152,7 +181,9 @@ describe('twhook trigger against an app that validates signatures', () => {
     expect(a.seen).toHaveLength(0);
     const [line] = r.json() as Array<{ request: { headers: Record<string, string>; params: Record<string, string> } }>;
     expect(line!.request.headers['X-Twilio-Signature']).toMatch(/=$/);
-    const again = await runCli(['trigger', 'sms', '--to', `${a.url}/sms`, '--dry-run', '--seed', '3', '--json'], { env });
+    const again = await runCli(['trigger', 'sms', '--to', `${a.url}/sms`, '--dry-run', '--seed', '3', '--json'], {
+      env,
+    });
     expect((again.json()[0] as typeof line)!.request.params.MessageSid).toBe(line!.request.params.MessageSid);
   });
 
@@ -182,10 +213,16 @@ describe('twhook trigger against an app that validates signatures', () => {
       [['trigger', 'sms'], /pass --to with your app's URL/],
       [['trigger'], /which event\?/],
       [['trigger', 'sms', '--to', 'localhost:3000'], /--to needs an absolute URL/],
-      [['trigger', 'sms', '--to', 'http://127.0.0.1/x', '--digits', '1'], /--digits does not apply to sms: it takes --from, --to-number, --body/],
+      [
+        ['trigger', 'sms', '--to', 'http://127.0.0.1/x', '--digits', '1'],
+        /--digits does not apply to sms: it takes --from, --to-number, --body/,
+      ],
       [['trigger', 'sms', '--to', 'http://127.0.0.1/x', '--from', '555-1234'], /--from must be an E\.164 number/],
       [['trigger', 'mms', '--to', 'http://127.0.0.1/x', '--media', '11'], /--media is at most 10/],
-      [['trigger', 'message-status', '--to', 'http://127.0.0.1/x', '--final-status', 'lost'], /no "lost" sequence: choose one of delivered, undelivered, failed/],
+      [
+        ['trigger', 'message-status', '--to', 'http://127.0.0.1/x', '--final-status', 'lost'],
+        /no "lost" sequence: choose one of delivered, undelivered, failed/,
+      ],
       [['trigger', 'sms', '--to', 'http://127.0.0.1/x', '--param', 'Body'], /--param takes NAME=VALUE/],
       [['trigger', 'sms', '--to', 'http://127.0.0.1/x', '--method', 'PUT'], /--method is GET or POST/],
     ];
@@ -209,14 +246,29 @@ describe('twhook trigger --list', () => {
   it('lists every event with its flags and fields (TSV piped, objects with --json)', async () => {
     const tsv = await runCli(['trigger', '--list']);
     expect(tsv.code).toBe(0);
-    const rows = tsv.stdout.trim().split('\n').map((line) => line.split('\t'));
-    expect(rows.map((r) => r[0])).toEqual(['call', 'call-status', 'debugger', 'event-streams', 'gather', 'message-status', 'mms', 'recording', 'sms']);
+    const rows = tsv.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'));
+    expect(rows.map((r) => r[0])).toEqual([
+      'call',
+      'call-status',
+      'debugger',
+      'event-streams',
+      'gather',
+      'message-status',
+      'mms',
+      'recording',
+      'sms',
+    ]);
     const gather = rows.find((r) => r[0] === 'gather')!;
     expect(gather[2]).toBe('--from,--to-number,--digits,--speech');
     expect(gather[3]!.split(',')).toEqual(expect.arrayContaining(['CallSid', 'Digits', 'SpeechResult', 'Confidence']));
 
     const json = await runCli(['trigger', '--list', '--json']);
-    const status = (json.json() as Array<{ event: string; sequences?: Record<string, string[]>; expectsTwiml: unknown }>).find((e) => e.event === 'message-status')!;
+    const status = (
+      json.json() as Array<{ event: string; sequences?: Record<string, string[]>; expectsTwiml: unknown }>
+    ).find((e) => e.event === 'message-status')!;
     expect(status.sequences).toEqual({
       delivered: ['accepted', 'queued', 'sent', 'delivered'],
       undelivered: ['accepted', 'queued', 'sent', 'undelivered'],

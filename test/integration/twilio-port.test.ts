@@ -9,8 +9,16 @@ type Emu = Awaited<ReturnType<typeof useEmulator>>;
 
 const FAST = { TWHOOK_RETRY_BASE_MS: '1', TWHOOK_RETRY_MAX_MS: '5' };
 
-function portFor(emu: Pick<Emu, 'accountSid' | 'authToken' | 'url'>, env: Record<string, string> = {}, creds: Record<string, string> = {}) {
-  const credentials = resolveCredentials({}, { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken, ...creds }, {});
+function portFor(
+  emu: Pick<Emu, 'accountSid' | 'authToken' | 'url'>,
+  env: Record<string, string> = {},
+  creds: Record<string, string> = {},
+) {
+  const credentials = resolveCredentials(
+    {},
+    { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken, ...creds },
+    {},
+  );
   return createTwilioPort({ credentials, apiUrl: emu.url, env: { ...FAST, ...env } });
 }
 
@@ -34,7 +42,10 @@ async function closedPort(): Promise<number> {
 
 const saved = { edge: process.env.TWILIO_EDGE, region: process.env.TWILIO_REGION };
 afterEach(() => {
-  for (const [key, value] of [['TWILIO_EDGE', saved.edge], ['TWILIO_REGION', saved.region]] as const) {
+  for (const [key, value] of [
+    ['TWILIO_EDGE', saved.edge],
+    ['TWILIO_REGION', saved.region],
+  ] as const) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
@@ -132,7 +143,9 @@ describe('errors and retries', () => {
     const port = await portFor(emu, { TWHOOK_MAX_RETRIES: '2' });
     const err = await failure(port.numbers.list());
     expect(err).toBeInstanceOf(RemoteError);
-    expect(err.message).toMatch(/^Twilio failed GET \/2010-04-01\/Accounts\/AC….{4}\/IncomingPhoneNumbers\.json \(HTTP 503, 20503\) after 3 attempts/);
+    expect(err.message).toMatch(
+      /^Twilio failed GET \/2010-04-01\/Accounts\/AC….{4}\/IncomingPhoneNumbers\.json \(HTTP 503, 20503\) after 3 attempts/,
+    );
     expect(emu.requests).toHaveLength(3);
   });
 
@@ -141,7 +154,9 @@ describe('errors and retries', () => {
     const [first] = emu.state.api2010.numbers.values();
     emu.fault({ method: 'POST', path: '**', status: 502 });
     const port = await portFor(emu);
-    expect((await port.numbers.update(first!.sid, { voiceUrl: 'https://x.example/v' })).voiceUrl).toBe('https://x.example/v');
+    expect((await port.numbers.update(first!.sid, { voiceUrl: 'https://x.example/v' })).voiceUrl).toBe(
+      'https://x.example/v',
+    );
     expect(emu.requests.map((r) => r.status)).toEqual([502, 200]);
   });
 
@@ -173,10 +188,16 @@ describe('errors and retries', () => {
 
   it('connection refused: a plain sentence naming the host', async () => {
     const port = await closedPort();
-    const twilioPort = await portFor({ accountSid: 'AC' + 'd'.repeat(32), authToken: 'tok-0123456789', url: `http://127.0.0.1:${port}` });
+    const twilioPort = await portFor({
+      accountSid: 'AC' + 'd'.repeat(32),
+      authToken: 'tok-0123456789',
+      url: `http://127.0.0.1:${port}`,
+    });
     const err = await failure(twilioPort.numbers.list());
     expect(err).toBeInstanceOf(RemoteError);
-    expect(err.message).toBe(`cannot reach http://127.0.0.1:${port} (the --api-url / TWHOOK_API_URL server): the connection was refused: is it running?`);
+    expect(err.message).toBe(
+      `cannot reach http://127.0.0.1:${port} (the --api-url / TWHOOK_API_URL server): the connection was refused: is it running?`,
+    );
     expect((err as RemoteError).info).toMatchObject({ code: 'ECONNREFUSED', service: 'network' });
   });
 
@@ -185,13 +206,25 @@ describe('errors and retries', () => {
     emu.fault({ path: '**', delayMs: 5_000, times: Infinity });
     const port = await portFor(emu, { TWHOOK_HTTP_TIMEOUT_MS: '100' });
     const err = await failure(port.fetchAccount());
-    expect(err.message).toBe(`cannot reach ${emu.url} (the --api-url / TWHOOK_API_URL server): no answer within 0.1 s (TWHOOK_HTTP_TIMEOUT_MS)`);
+    expect(err.message).toBe(
+      `cannot reach ${emu.url} (the --api-url / TWHOOK_API_URL server): no answer within 0.1 s (TWHOOK_HTTP_TIMEOUT_MS)`,
+    );
   });
 
   it('refuses a bad --api-url and a bad account SID before any request', async () => {
-    const credentials = resolveCredentials({}, { TWILIO_ACCOUNT_SID: 'AC' + 'e'.repeat(32), TWILIO_AUTH_TOKEN: 'x'.repeat(32) }, {});
+    const credentials = resolveCredentials(
+      {},
+      { TWILIO_ACCOUNT_SID: 'AC' + 'e'.repeat(32), TWILIO_AUTH_TOKEN: 'x'.repeat(32) },
+      {},
+    );
     await expect(createTwilioPort({ credentials, apiUrl: 'ftp://127.0.0.1:1', env: {} })).rejects.toThrow(UsageError);
-    const sk = resolveCredentials({}, { TWILIO_ACCOUNT_SID: 'SK' + 'e'.repeat(32), TWILIO_AUTH_TOKEN: 'x'.repeat(32) }, {});
-    await expect(createTwilioPort({ credentials: sk, env: {} })).rejects.toThrow(/TWILIO_ACCOUNT_SID is not an account SID/);
+    const sk = resolveCredentials(
+      {},
+      { TWILIO_ACCOUNT_SID: 'SK' + 'e'.repeat(32), TWILIO_AUTH_TOKEN: 'x'.repeat(32) },
+      {},
+    );
+    await expect(createTwilioPort({ credentials: sk, env: {} })).rejects.toThrow(
+      /TWILIO_ACCOUNT_SID is not an account SID/,
+    );
   });
 });

@@ -25,7 +25,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
-async function app(check: Check | null, options: { publicBase?: (req: IncomingMessage) => string } = {}): Promise<{ url: string; seen: number }> {
+async function app(
+  check: Check | null,
+  options: { publicBase?: (req: IncomingMessage) => string } = {},
+): Promise<{ url: string; seen: number }> {
   const state = { url: '', seen: 0 };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -48,7 +51,9 @@ async function app(check: Check | null, options: { publicBase?: (req: IncomingMe
 const sdkCheck: Check = (req, body, url) => {
   const signature = String(req.headers['x-twilio-signature'] ?? '');
   if (!signature) return false;
-  return url.includes('bodySHA256=') ? sdk.validateRequestWithBody(TOKEN, signature, url, body) : sdk.validateRequest(TOKEN, signature, url, { ...parseForm(body) });
+  return url.includes('bodySHA256=')
+    ? sdk.validateRequestWithBody(TOKEN, signature, url, body)
+    : sdk.validateRequest(TOKEN, signature, url, { ...parseForm(body) });
 };
 
 interface Probe {
@@ -80,7 +85,9 @@ describe('twhook verify --endpoint', () => {
     const target = await app(null);
     const r = await runCli(['verify', '--endpoint', target.url, '--auth-token', TOKEN]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/error: the endpoint accepts forged webhooks \(no signature, wrong signature, body changed after signing, signed for another URL\)/);
+    expect(r.stderr).toMatch(
+      /error: the endpoint accepts forged webhooks \(no signature, wrong signature, body changed after signing, signed for another URL\)/,
+    );
     expect(r.stdout).toMatch(/no signature\t4xx\t200\tACCEPTED/);
     expect(r.stderr).toBe(
       "error: the endpoint accepts forged webhooks (no signature, wrong signature, body changed after signing, signed for another URL): check X-Twilio-Signature in the app (the twilio SDK's validateRequest) and answer 403 when it does not match\n",
@@ -89,18 +96,31 @@ describe('twhook verify --endpoint', () => {
   });
 
   it('fails a JSON app that validates the URL but not bodySHA256', async () => {
-    const urlOnly: Check = (req, _body, url) => sdk.validateRequest(TOKEN, String(req.headers['x-twilio-signature'] ?? ''), url, {});
+    const urlOnly: Check = (req, _body, url) =>
+      sdk.validateRequest(TOKEN, String(req.headers['x-twilio-signature'] ?? ''), url, {});
     const target = await app(urlOnly);
-    const r = await runCli(['verify', '--endpoint', target.url, '--kind', 'event-streams', '--auth-token', TOKEN, '--json']);
+    const r = await runCli([
+      'verify',
+      '--endpoint',
+      target.url,
+      '--kind',
+      'event-streams',
+      '--auth-token',
+      TOKEN,
+      '--json',
+    ]);
     expect(r.code).toBe(1);
     const probe = r.json()[0] as Probe;
-    expect(probe.verdict).toMatch(/the endpoint accepts forged webhooks \(body changed after signing, bodySHA256 of another body\)/);
+    expect(probe.verdict).toMatch(
+      /the endpoint accepts forged webhooks \(body changed after signing, bodySHA256 of another body\)/,
+    );
   });
 
   it('an app behind a proxy: refused without --public-url, passes with it', async () => {
     const PUBLIC = 'https://abc123.ngrok.app/sms';
     const behindProxy = await app(sdkCheck, {
-      publicBase: (req) => `${req.headers['x-forwarded-proto'] ?? 'http'}://${req.headers['x-forwarded-host'] ?? req.headers.host}`,
+      publicBase: (req) =>
+        `${req.headers['x-forwarded-proto'] ?? 'http'}://${req.headers['x-forwarded-host'] ?? req.headers.host}`,
     });
     const direct = await runCli(['verify', '--endpoint', behindProxy.url, '--auth-token', TOKEN]);
     expect(direct.code).toBe(0);
@@ -124,7 +144,9 @@ describe('twhook verify --endpoint', () => {
       const r = await runCli(['verify', '--endpoint', url, '--auth-token', TOKEN, '--json']);
       expect(r.code).toBe(1);
       const probe = r.json()[0] as Probe;
-      expect(probe.verdict).toMatch(/^the endpoint refuses everything, valid requests too: it refused the correctly signed request \(HTTP 403\) as well as every forged one \(HTTP 403\)/);
+      expect(probe.verdict).toMatch(
+        /^the endpoint refuses everything, valid requests too: it refused the correctly signed request \(HTTP 403\) as well as every forged one \(HTTP 403\)/,
+      );
       expect(probe.verdict).not.toContain('accepts forged');
     } finally {
       await new Promise((resolve) => wall.close(resolve));
@@ -147,7 +169,13 @@ describe('twhook verify --endpoint', () => {
     });
     servers.push(five);
     await new Promise<void>((resolve) => five.listen(0, '127.0.0.1', resolve));
-    const r = await runCli(['verify', '--endpoint', `http://127.0.0.1:${(five.address() as AddressInfo).port}/hook`, '--auth-token', TOKEN]);
+    const r = await runCli([
+      'verify',
+      '--endpoint',
+      `http://127.0.0.1:${(five.address() as AddressInfo).port}/hook`,
+      '--auth-token',
+      TOKEN,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/forged requests must be refused with 4xx: got 500 for no signature/);
   });

@@ -8,7 +8,15 @@ describe('LeakScanner', () => {
   it.each([
     ['raw', `token=${SECRET.value}`],
     ['URL-encoded', `https://twhookdev:${encodeURIComponent(SECRET.value)}@h.example/`],
-    ['userinfo-encoded', (() => { const u = new URL('https://h.example/'); u.username = 'twhookdev'; u.password = SECRET.value; return u.href; })()],
+    [
+      'userinfo-encoded',
+      (() => {
+        const u = new URL('https://h.example/');
+        u.username = 'twhookdev';
+        u.password = SECRET.value;
+        return u.href;
+      })(),
+    ],
     ['Authorization header', `authorization: Basic ${Buffer.from(`twhookdev:${SECRET.value}`).toString('base64')}`],
     ['base64 inside a longer blob (offset 1)', Buffer.from(`x${SECRET.value}yz`).toString('base64')],
     ['base64 inside a longer blob (offset 2)', Buffer.from(`{"p":"${SECRET.value}"}`).toString('base64')],
@@ -39,9 +47,23 @@ describe('the simulator', () => {
     const scan = new LeakScanner([{ name: 'auth token', value: token }]);
     const records: unknown[] = [];
     try {
-      const call = await simulateCall({ app: { url: `${app.url}/voice`, statusCallback: { url: `${app.url}/status` } }, authToken: token, inputs: [{ kind: 'press', digits: '2' }, { kind: 'record', seconds: 3 }], onExchange: (r) => records.push(r) });
+      const call = await simulateCall({
+        app: { url: `${app.url}/voice`, statusCallback: { url: `${app.url}/status` } },
+        authToken: token,
+        inputs: [
+          { kind: 'press', digits: '2' },
+          { kind: 'record', seconds: 3 },
+        ],
+        onExchange: (r) => records.push(r),
+      });
       const cookieFile = join(mkdtempSync(join(tmpdir(), 'twhook-sim-')), 'conversations.json');
-      const text = await simulateText({ app: `${app.url}/sms`, authToken: token, cookieFile, messages: [{ body: 'hi' }], onExchange: (r) => records.push(r) });
+      const text = await simulateText({
+        app: `${app.url}/sms`,
+        authToken: token,
+        cookieFile,
+        messages: [{ body: 'hi' }],
+        onExchange: (r) => records.push(r),
+      });
       expect(app.seen.every((s) => s.valid)).toBe(true);
       scan.text('call events', JSON.stringify(call));
       scan.text('text events', JSON.stringify(text));

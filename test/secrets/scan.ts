@@ -40,9 +40,13 @@ export function formsOf(secret: Secret): Form[] {
     { form: 'JSON-escaped', text: JSON.stringify(secret.value).slice(1, -1) },
   ];
   if (secret.user !== undefined) {
-    forms.push({ form: `base64 of ${secret.user}:secret`, text: Buffer.from(`${secret.user}:${secret.value}`).toString('base64') });
+    forms.push({
+      form: `base64 of ${secret.user}:secret`,
+      text: Buffer.from(`${secret.user}:${secret.value}`).toString('base64'),
+    });
   }
-  for (const offset of [0, 1, 2]) forms.push({ form: `base64 (alignment ${offset})`, text: base64Inner(secret.value, offset) });
+  for (const offset of [0, 1, 2])
+    forms.push({ form: `base64 (alignment ${offset})`, text: base64Inner(secret.value, offset) });
   const seen = new Set<string>();
   // Short windows would match by chance; every secret here is long enough for 12+ characters.
   return forms.filter((f) => f.text.length >= 12 && !seen.has(f.text) && (seen.add(f.text), true));

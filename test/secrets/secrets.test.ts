@@ -26,7 +26,6 @@ import { closedPort, startTwilioApp } from '../support/twilio-app.js';
 import { LeakScanner, type Secret } from './scan.js';
 import { startIvrApp } from '../support/ivr-app.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
 const ACCOUNT_SID = 'AC5ec1e75ec1e75ec1e75ec1e75ec1e75e';
@@ -119,20 +118,35 @@ async function world() {
   /** An env file the test writes: an input, never scanned (it holds secrets by design). */
   const envFile = (name: string, vars: Record<string, string>, dir = cwd) => {
     const path = join(dir, name);
-    writeFileSync(path, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+    writeFileSync(
+      path,
+      Object.entries(vars)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n') + '\n',
+    );
     inputs.push(path);
     return path;
   };
   // The default ./.env: the account, its auth token and the ngrok authtoken.
   envFile('.env', { TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, NGROK_AUTHTOKEN });
   // An explicit --env-file elsewhere: REST through the API key.
-  const apiKeyEnv = envFile('api-key.env', { TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET }, tempDir('twhook-secrets-env-'));
+  const apiKeyEnv = envFile(
+    'api-key.env',
+    { TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET },
+    tempDir('twhook-secrets-env-'),
+  );
 
   let runs = 0;
   const run = async (
     label: string,
     argv: string[],
-    options: { env?: Record<string, string>; tty?: boolean; prompter?: Prompter; code?: number; tunnelFactory?: TunnelFactory } = {},
+    options: {
+      env?: Record<string, string>;
+      tty?: boolean;
+      prompter?: Prompter;
+      code?: number;
+      tunnelFactory?: TunnelFactory;
+    } = {},
   ): Promise<RunResult> => {
     // A later time for each run: backups are ordered by time, as they are outside tests.
     const now = new Date(Date.UTC(2026, 10, 27, 10, 0, ++runs));
@@ -160,7 +174,8 @@ async function world() {
       expect(existsSync(secretsFile), 'journal-secrets.json holds the passwords a restore needs').toBe(true);
     }
     if (existsSync(secretsFile)) expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
-    if (existsSync(join(configDir, 'journal.json'))) expect(statSync(join(configDir, 'journal.json')).mode & 0o777).toBe(0o600);
+    if (existsSync(join(configDir, 'journal.json')))
+      expect(statSync(join(configDir, 'journal.json')).mode & 0o777).toBe(0o600);
     expect(scan.leaks).toEqual([]);
     return { files, config };
   };
@@ -169,7 +184,16 @@ async function world() {
 }
 
 /** A CLI run in-process that the test talks to while it runs (dev), stopped through ctx.signal. */
-function startRun(argv: string[], options: { cwd: string; configDir: string; env: Record<string, string>; tty?: boolean; tunnelFactory?: TunnelFactory }) {
+function startRun(
+  argv: string[],
+  options: {
+    cwd: string;
+    configDir: string;
+    env: Record<string, string>;
+    tty?: boolean;
+    tunnelFactory?: TunnelFactory;
+  },
+) {
   const stdout = new MemoryStream();
   const stderr = new MemoryStream();
   const controller = new AbortController();
@@ -220,13 +244,18 @@ function fakeNgrok(mode: 'ok' | 'reject') {
  * A scripted prompter that also scans what a real one would draw on the terminal (messages,
  * defaults, choice names and descriptions): prompts are written without the output redactor.
  */
-function recordingPrompter(answers: unknown[], scan: LeakScanner, label: string): Prompter & { asked: { kind: string; message: string }[] } {
+function recordingPrompter(
+  answers: unknown[],
+  scan: LeakScanner,
+  label: string,
+): Prompter & { asked: { kind: string; message: string }[] } {
   const inner = scriptedPrompter(answers);
   const shown = (kind: string, opts: object, choices?: Choice<unknown>[]) =>
     scan.text(
       `${label} [prompt: ${kind}]`,
-      JSON.stringify({ ...opts, choices: choices?.map((c) => ({ name: c.name, description: c.description })) }, (key, value) =>
-        typeof value === 'function' || key === 'value' || key === 'source' ? undefined : value,
+      JSON.stringify(
+        { ...opts, choices: choices?.map((c) => ({ name: c.name, description: c.description })) },
+        (key, value) => (typeof value === 'function' || key === 'value' || key === 'source' ? undefined : value),
       ),
     );
   return {
@@ -243,8 +272,16 @@ function recordingPrompter(answers: unknown[], scan: LeakScanner, label: string)
   };
 }
 
-const inboundSms = { MessageSid: 'SM0123456789abcdef0123456789abcdef', AccountSid: ACCOUNT_SID, From: '+15551230000', To: SUPPORT, Body: 'Hello there', NumMedia: '0' };
-const basicHeader = (user: string, password: string) => 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
+const inboundSms = {
+  MessageSid: 'SM0123456789abcdef0123456789abcdef',
+  AccountSid: ACCOUNT_SID,
+  From: '+15551230000',
+  To: SUPPORT,
+  Body: 'Hello there',
+  NumMedia: '0',
+};
+const basicHeader = (user: string, password: string) =>
+  'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
 
 describe('no secret reaches output, captures or journals', () => {
   it('numbers, doctor, configure (dry run, --json, failures) and restore, with flags, env and env files', async () => {
@@ -257,44 +294,124 @@ describe('no secret reaches output, captures or journals', () => {
     expect(list.stdout).toContain('legacy:');
     const listJson = await run('numbers list --json (flags)', ['numbers', 'list', '--json', ...byFlags]);
     expect((listJson.json()[0] as Json).numbers).toHaveLength(2);
-    await run('numbers show --json (--env-file, API key)', ['numbers', 'show', SUPPORT, '--json', '--env-file', apiKeyEnv]);
+    await run('numbers show --json (--env-file, API key)', [
+      'numbers',
+      'show',
+      SUPPORT,
+      '--json',
+      '--env-file',
+      apiKeyEnv,
+    ]);
     await run('numbers show (env, TTY)', ['numbers', 'show', SUPPORT], { env: { ...byEnv, NO_COLOR: '1' }, tty: true });
 
     // doctor: text with ./.env (ngrok authtoken from the file), --json with everything in the env.
     await run('doctor (.env)', ['doctor']);
-    const doctor = await run('doctor --json (env, API key)', ['doctor', '--json'], { env: { ...byEnv, TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET } });
+    const doctor = await run('doctor --json (env, API key)', ['doctor', '--json'], {
+      env: { ...byEnv, TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET },
+    });
     expect(JSON.stringify(doctor.json())).toContain('ngrok');
 
     // configure: URLs carrying a basic-auth password.
     const support = [...emu.state.api2010.numbers.values()].find((n) => n.phone_number === SUPPORT)!;
     // Interactive, on a terminal: pick the number (its SMS URL has a password), the webhook, a new URL.
-    const pick = (prefix: string) => (choices: Choice<unknown>[]) => choices.find((c) => c.name.startsWith(prefix))!.value;
+    const pick = (prefix: string) => (choices: Choice<unknown>[]) =>
+      choices.find((c) => c.name.startsWith(prefix))!.value;
     const seeded = `https://legacy:${enc(SEEDED_PASSWORD)}@old.example.com/sms`;
-    const keep = recordingPrompter([pick(SUPPORT), false, () => ['smsUrl'], 'https://legacy:***@old.example.com/sms', 'POST', 'ct=3000', true], w.scan, 'configure, keeping the masked default (TTY, prompts)');
-    await run('configure, keeping the masked default (TTY, prompts)', ['configure'], { env: { ...byEnv, NO_COLOR: '1' }, tty: true, prompter: keep });
+    const keep = recordingPrompter(
+      [pick(SUPPORT), false, () => ['smsUrl'], 'https://legacy:***@old.example.com/sms', 'POST', 'ct=3000', true],
+      w.scan,
+      'configure, keeping the masked default (TTY, prompts)',
+    );
+    await run('configure, keeping the masked default (TTY, prompts)', ['configure'], {
+      env: { ...byEnv, NO_COLOR: '1' },
+      tty: true,
+      prompter: keep,
+    });
     expect(support.sms_url).toBe(`${seeded}#ct=3000`);
     const interactive = recordingPrompter(
       [pick(SUPPORT), false, () => ['smsUrl'], CONFIGURE_SMS.replace('/sms', '/interactive'), 'POST', '', true],
       w.scan,
       'configure (TTY, prompts)',
     );
-    await run('configure (TTY, prompts)', ['configure'], { env: { ...byEnv, NO_COLOR: '1' }, tty: true, prompter: interactive });
-    expect(interactive.asked.map((a) => a.kind)).toEqual(['search', 'confirm', 'checkbox', 'input', 'select', 'input', 'confirm']);
+    await run('configure (TTY, prompts)', ['configure'], {
+      env: { ...byEnv, NO_COLOR: '1' },
+      tty: true,
+      prompter: interactive,
+    });
+    expect(interactive.asked.map((a) => a.kind)).toEqual([
+      'search',
+      'confirm',
+      'checkbox',
+      'input',
+      'select',
+      'input',
+      'confirm',
+    ]);
     expect(support.sms_url).toBe(CONFIGURE_SMS.replace('/sms', '/interactive'));
 
-    const dry = await run('configure --dry-run (flags)', ['configure', SUPPORT, '--sms-url', CONFIGURE_SMS, '--dry-run', ...byFlags]);
+    const dry = await run('configure --dry-run (flags)', [
+      'configure',
+      SUPPORT,
+      '--sms-url',
+      CONFIGURE_SMS,
+      '--dry-run',
+      ...byFlags,
+    ]);
     expect(dry.stdout + dry.stderr).toMatch(/Dry run|dry run/);
-    const applied = await run('configure --yes --json (.env)', ['configure', SUPPORT, '--sms-url', CONFIGURE_SMS, '--voice-url', CONFIGURE_VOICE, '--ct', '2000', '--yes', '--json']);
+    const applied = await run('configure --yes --json (.env)', [
+      'configure',
+      SUPPORT,
+      '--sms-url',
+      CONFIGURE_SMS,
+      '--voice-url',
+      CONFIGURE_VOICE,
+      '--ct',
+      '2000',
+      '--yes',
+      '--json',
+    ]);
     expect(applied.json()).toHaveLength(1);
     expect(support.sms_url).toBe(`${CONFIGURE_SMS}#ct=2000`);
-    await run('configure --yes (API key flags)', ['configure', SALES, '--sms-url', CONFIGURE_SMS, '--yes', '--account-sid', ACCOUNT_SID, '--api-key', API_KEY, '--api-secret', API_SECRET]);
+    await run('configure --yes (API key flags)', [
+      'configure',
+      SALES,
+      '--sms-url',
+      CONFIGURE_SMS,
+      '--yes',
+      '--account-sid',
+      ACCOUNT_SID,
+      '--api-key',
+      API_KEY,
+      '--api-secret',
+      API_SECRET,
+    ]);
     // Failure paths: each a one-line error, none repeating the URL's password.
-    await run('configure loopback URL', ['configure', SUPPORT, '--sms-url', `http://bot:${enc(CONFIGURE_PASSWORD)}@127.0.0.1:3000/sms`, '--yes'], { code: 2 });
-    await run('configure unknown number', ['configure', '+15559999999', '--sms-url', CONFIGURE_SMS, '--yes', '--json'], { code: 2 });
-    await run('configure malformed URL', ['configure', SUPPORT, '--sms-url', `https://bot:${enc(CONFIGURE_PASSWORD)}@exa mple.com/sms`, '--yes'], { code: 2 });
-    await run('configure ftp URL', ['configure', SUPPORT, '--sms-url', `ftp://bot:${enc(CONFIGURE_PASSWORD)}@example.com/sms`, '--yes'], { code: 2 });
+    await run(
+      'configure loopback URL',
+      ['configure', SUPPORT, '--sms-url', `http://bot:${enc(CONFIGURE_PASSWORD)}@127.0.0.1:3000/sms`, '--yes'],
+      { code: 2 },
+    );
+    await run(
+      'configure unknown number',
+      ['configure', '+15559999999', '--sms-url', CONFIGURE_SMS, '--yes', '--json'],
+      { code: 2 },
+    );
+    await run(
+      'configure malformed URL',
+      ['configure', SUPPORT, '--sms-url', `https://bot:${enc(CONFIGURE_PASSWORD)}@exa mple.com/sms`, '--yes'],
+      { code: 2 },
+    );
+    await run(
+      'configure ftp URL',
+      ['configure', SUPPORT, '--sms-url', `ftp://bot:${enc(CONFIGURE_PASSWORD)}@example.com/sms`, '--yes'],
+      { code: 2 },
+    );
     emu.fault({ method: 'POST', path: '**/IncomingPhoneNumbers/*.json', status: 400, times: 1 });
-    await run('configure refused by the API --json', ['configure', SALES, '--voice-url', CONFIGURE_VOICE, '--yes', '--json'], { code: 3 });
+    await run(
+      'configure refused by the API --json',
+      ['configure', SALES, '--voice-url', CONFIGURE_VOICE, '--yes', '--json'],
+      { code: 3 },
+    );
 
     // restore: the list, a dry run, one number, the rest, as text and --json.
     const backups = await run('restore --list', ['restore', '--list']);
@@ -303,11 +420,17 @@ describe('no secret reaches output, captures or journals', () => {
     expect((backupsJson.json()[0] as Json).backups.length).toBeGreaterThanOrEqual(2);
     await run('restore --dry-run --json', ['restore', SUPPORT, '--dry-run', '--json']);
     const confirmRestore = recordingPrompter([true], w.scan, 'restore (TTY, prompt)');
-    await run('restore one number (TTY, prompt)', ['restore', SALES], { env: { ...byEnv, NO_COLOR: '1' }, tty: true, prompter: confirmRestore });
+    await run('restore one number (TTY, prompt)', ['restore', SALES], {
+      env: { ...byEnv, NO_COLOR: '1' },
+      tty: true,
+      prompter: confirmRestore,
+    });
     expect(confirmRestore.asked).toHaveLength(1);
     await run('restore the newest batch', ['restore', '--yes']);
     expect(support.sms_url).toBe(CONFIGURE_SMS.replace('/sms', '/interactive'));
-    const back = await run('restore a number --yes --json (env)', ['restore', SUPPORT, '--yes', '--json'], { env: byEnv });
+    const back = await run('restore a number --yes --json (env)', ['restore', SUPPORT, '--yes', '--json'], {
+      env: byEnv,
+    });
     expect((back.json()[0] as Json).restored.length, back.stdout + back.stderr).toBeGreaterThanOrEqual(1);
     expect(support.sms_url).toBe(`${seeded}#ct=3000`);
     await run('restore the first change', ['restore', SUPPORT, '--yes']);
@@ -332,7 +455,22 @@ describe('no secret reaches output, captures or journals', () => {
 
     // 1. --json, --verbose, basic auth, Event Streams, a capture; credentials from the env.
     const dev = startRun(
-      ['dev', String(app.port), '--public-url', PUBLIC, '--number', SUPPORT, '--basic-auth', `twhookdev:${DEV_PASSWORD}`, '--events', DELIVERED, '--capture', 'cap.jsonl', '--verbose', '--json'],
+      [
+        'dev',
+        String(app.port),
+        '--public-url',
+        PUBLIC,
+        '--number',
+        SUPPORT,
+        '--basic-auth',
+        `twhookdev:${DEV_PASSWORD}`,
+        '--events',
+        DELIVERED,
+        '--capture',
+        'cap.jsonl',
+        '--verbose',
+        '--json',
+      ],
       { cwd, configDir, env: byEnv },
     );
     const ready = await waitFor('ready', () => dev.json().find((e) => e.type === 'ready'));
@@ -344,11 +482,41 @@ describe('no secret reaches output, captures or journals', () => {
     const signedWithout = signRequest({ authToken: AUTH_TOKEN, url: `${PUBLIC}/sms`, params: inboundSms });
     const host = { Host: 'dev.example.test' };
     const good = basicHeader('twhookdev', DEV_PASSWORD);
-    expect((await post(`${ready.proxyUrl}/sms`, signedWith.body, { ...host, Authorization: good, 'X-Twilio-Signature': signedWith.signature })).status).toBe(200);
-    expect((await post(`${ready.proxyUrl}/sms`, signedWithout.body, { ...host, Authorization: good, 'X-Twilio-Signature': signedWithout.signature })).status).toBe(200);
-    expect((await post(`${ready.proxyUrl}/sms`, signedWith.body, { ...host, 'X-Twilio-Signature': signedWith.signature })).status).toBe(401);
-    expect((await post(`${ready.proxyUrl}/sms`, signedWith.body, { ...host, Authorization: basicHeader('twhookdev', 'not-the-password'), 'X-Twilio-Signature': signedWith.signature })).status).toBe(401);
-    await post(`${ready.proxyUrl}/status`, `MessageSid=SM1&MessageStatus=delivered&AccountSid=${ACCOUNT_SID}`, { ...host, Authorization: good });
+    expect(
+      (
+        await post(`${ready.proxyUrl}/sms`, signedWith.body, {
+          ...host,
+          Authorization: good,
+          'X-Twilio-Signature': signedWith.signature,
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await post(`${ready.proxyUrl}/sms`, signedWithout.body, {
+          ...host,
+          Authorization: good,
+          'X-Twilio-Signature': signedWithout.signature,
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await post(`${ready.proxyUrl}/sms`, signedWith.body, { ...host, 'X-Twilio-Signature': signedWith.signature }))
+        .status,
+    ).toBe(401);
+    expect(
+      (
+        await post(`${ready.proxyUrl}/sms`, signedWith.body, {
+          ...host,
+          Authorization: basicHeader('twhookdev', 'not-the-password'),
+          'X-Twilio-Signature': signedWith.signature,
+        })
+      ).status,
+    ).toBe(401);
+    await post(`${ready.proxyUrl}/status`, `MessageSid=SM1&MessageStatus=delivered&AccountSid=${ACCOUNT_SID}`, {
+      ...host,
+      Authorization: good,
+    });
     await waitFor('five requests', () => dev.json().filter((e) => e.type === 'request').length === 5);
     // The web inspector: the page, its assets, the API, the downloads, a replay and a curl command
     // of every request (signed on the server, with the basic-auth credentials).
@@ -366,14 +534,34 @@ describe('no secret reaches output, captures or journals', () => {
     expect(readFileSync(capture, 'utf8').trim().split('\n')).toHaveLength(10);
 
     // 2. The TTY live view with --verbose (headers and bodies shown); credentials by flags.
-    const live = startRun(['dev', app.url, '--public-url', PUBLIC, '--number', SUPPORT, '--basic-auth', `twhookdev:${DEV_PASSWORD}`, '--verbose', '--capture', 'live.jsonl', ...byFlags], {
-      cwd,
-      configDir,
-      env: { ...api, NO_COLOR: '1' },
-      tty: true,
-    });
+    const live = startRun(
+      [
+        'dev',
+        app.url,
+        '--public-url',
+        PUBLIC,
+        '--number',
+        SUPPORT,
+        '--basic-auth',
+        `twhookdev:${DEV_PASSWORD}`,
+        '--verbose',
+        '--capture',
+        'live.jsonl',
+        ...byFlags,
+      ],
+      {
+        cwd,
+        configDir,
+        env: { ...api, NO_COLOR: '1' },
+        tty: true,
+      },
+    );
     const proxyUrl = await waitFor('the banner', () => /→ (http:\/\/127\.0\.0\.1:\d+) →/.exec(live.stderr.text())?.[1]);
-    await post(`${proxyUrl}/sms`, signedWith.body, { ...host, Authorization: good, 'X-Twilio-Signature': signedWith.signature });
+    await post(`${proxyUrl}/sms`, signedWith.body, {
+      ...host,
+      Authorization: good,
+      'X-Twilio-Signature': signedWith.signature,
+    });
     await post(`${proxyUrl}/sms`, signedWith.body, host);
     await waitFor('two requests in the live view', () => (live.stdout.text().match(/#2/) ? true : undefined));
     live.stop();
@@ -382,11 +570,23 @@ describe('no secret reaches output, captures or journals', () => {
 
     // 3. ngrok (faked at its library): the authtoken from ./.env reaches ngrok and nothing else.
     const ngrok = fakeNgrok('ok');
-    const tunneled = startRun(['dev', String(app.port), '--number', SUPPORT, '--json'], { cwd, configDir, env: api, tunnelFactory: ngrok.factory });
+    const tunneled = startRun(['dev', String(app.port), '--number', SUPPORT, '--json'], {
+      cwd,
+      configDir,
+      env: api,
+      tunnelFactory: ngrok.factory,
+    });
     const tunnelReady = await waitFor('ready (ngrok)', () => tunneled.json().find((e) => e.type === 'ready'));
     expect(ngrok.seen[0]!.authtoken).toBe(NGROK_AUTHTOKEN);
-    const viaNgrok = signRequest({ authToken: AUTH_TOKEN, url: 'https://fake-5ec1e7.ngrok-free.app/sms', params: inboundSms });
-    await post(`${tunnelReady.proxyUrl}/sms`, viaNgrok.body, { Host: 'fake-5ec1e7.ngrok-free.app', 'X-Twilio-Signature': viaNgrok.signature });
+    const viaNgrok = signRequest({
+      authToken: AUTH_TOKEN,
+      url: 'https://fake-5ec1e7.ngrok-free.app/sms',
+      params: inboundSms,
+    });
+    await post(`${tunnelReady.proxyUrl}/sms`, viaNgrok.body, {
+      Host: 'fake-5ec1e7.ngrok-free.app',
+      'X-Twilio-Signature': viaNgrok.signature,
+    });
     await waitFor('a request (ngrok)', () => tunneled.json().some((e) => e.type === 'request'));
     tunneled.stop();
     expect(await tunneled.exit, tunneled.stderr.text()).toBe(0);
@@ -394,16 +594,36 @@ describe('no secret reaches output, captures or journals', () => {
 
     // 4. ngrok refusing the authtoken with a message that repeats it (as ngrok's does), text and --json, --debug.
     const rejecting = fakeNgrok('reject');
-    const refused = await w.run('dev, ngrok refuses the authtoken --debug', ['dev', '3000', '--number', SUPPORT, '--debug'], { env: byEnv, tunnelFactory: rejecting.factory, code: 3 });
+    const refused = await w.run(
+      'dev, ngrok refuses the authtoken --debug',
+      ['dev', '3000', '--number', SUPPORT, '--debug'],
+      { env: byEnv, tunnelFactory: rejecting.factory, code: 3 },
+    );
     expect(refused.stderr).toMatch(/ngrok/i);
-    await w.run('dev, ngrok refuses the authtoken --json', ['dev', '3000', '--json'], { env: byEnv, tunnelFactory: rejecting.factory, code: 3 });
+    await w.run('dev, ngrok refuses the authtoken --json', ['dev', '3000', '--json'], {
+      env: byEnv,
+      tunnelFactory: rejecting.factory,
+      code: 3,
+    });
     expect(rejecting.seen.every((c) => c.authtoken === NGROK_AUTHTOKEN)).toBe(true);
 
     // verify the captures: text (flag token), --json with a JUnit report (env), rebased.
-    await w.run('verify capture (flag token)', ['verify', 'cap.jsonl', 'live.jsonl', '--auth-token', AUTH_TOKEN, '--allow-unsigned'], { code: 1 });
-    await w.run('verify capture --json --junit (env)', ['verify', capture, '--json', '--junit', 'report.xml', '--allow-unsigned'], { env: byEnv, code: 1 });
+    await w.run(
+      'verify capture (flag token)',
+      ['verify', 'cap.jsonl', 'live.jsonl', '--auth-token', AUTH_TOKEN, '--allow-unsigned'],
+      { code: 1 },
+    );
+    await w.run(
+      'verify capture --json --junit (env)',
+      ['verify', capture, '--json', '--junit', 'report.xml', '--allow-unsigned'],
+      { env: byEnv, code: 1 },
+    );
     expect(existsSync(join(cwd, 'report.xml'))).toBe(true);
-    await w.run('verify capture --public-url-base', ['verify', capture, '--public-url-base', PUBLIC, '--allow-unsigned', '--json'], { env: byEnv, code: 1 });
+    await w.run(
+      'verify capture --public-url-base',
+      ['verify', capture, '--public-url-base', PUBLIC, '--allow-unsigned', '--json'],
+      { env: byEnv, code: 1 },
+    );
 
     // replay the capture to a signature-checking app: re-signed (env), --keep-signature (flags), --json.
     const checking = await startTwilioApp({ authToken: AUTH_TOKEN });
@@ -413,17 +633,60 @@ describe('no secret reaches output, captures or journals', () => {
     await w.run('replay --json (env)', ['replay', capture, '--to', checking.url, '--json'], { env: byEnv, code: 0 });
     const careless = await startTwilioApp({ authToken: AUTH_TOKEN, skipValidation: true });
     cleanups.push(() => careless.close());
-    await w.run('replay --keep-signature --verbose (flags)', ['replay', capture, '--to', careless.url, '--keep-signature', '--verbose', ...byFlags], { code: 0 });
+    await w.run(
+      'replay --keep-signature --verbose (flags)',
+      ['replay', capture, '--to', careless.url, '--keep-signature', '--verbose', ...byFlags],
+      { code: 0 },
+    );
     const credentialedApp = `http://twhookdev:${enc(DEV_PASSWORD)}@127.0.0.1:${careless.port}`;
-    await w.run('replay to a URL with a password --json (env)', ['replay', capture, '--to', credentialedApp, '--json'], { env: byEnv, code: 0 });
-    await w.run('replay --sign-for a URL with a password --verbose', ['replay', capture, '--to', credentialedApp, '--sign-for', `https://twhookdev:${enc(DEV_PASSWORD)}@dev.example.test`, '--verbose'], { code: 0 });
-    await w.run('replay to a closed port with a password', ['replay', capture, '--to', `http://twhookdev:${enc(DEV_PASSWORD)}@127.0.0.1:${await closedPort()}`], { code: 3 });
-    await w.run('replay --to without a scheme, with a password', ['replay', capture, '--to', `twhookdev:${enc(DEV_PASSWORD)}@127.0.0.1:3000`], { code: 2 });
-    await w.run('replay --filter --sign-for (.env)', ['replay', capture, join(cwd, 'live.jsonl'), '--to', behindProxy.url, '--sign-for', PUBLIC, '--filter', 'path=/sms', '--new-idempotency']);
+    await w.run(
+      'replay to a URL with a password --json (env)',
+      ['replay', capture, '--to', credentialedApp, '--json'],
+      { env: byEnv, code: 0 },
+    );
+    await w.run(
+      'replay --sign-for a URL with a password --verbose',
+      [
+        'replay',
+        capture,
+        '--to',
+        credentialedApp,
+        '--sign-for',
+        `https://twhookdev:${enc(DEV_PASSWORD)}@dev.example.test`,
+        '--verbose',
+      ],
+      { code: 0 },
+    );
+    await w.run(
+      'replay to a closed port with a password',
+      ['replay', capture, '--to', `http://twhookdev:${enc(DEV_PASSWORD)}@127.0.0.1:${await closedPort()}`],
+      { code: 3 },
+    );
+    await w.run(
+      'replay --to without a scheme, with a password',
+      ['replay', capture, '--to', `twhookdev:${enc(DEV_PASSWORD)}@127.0.0.1:3000`],
+      { code: 2 },
+    );
+    await w.run('replay --filter --sign-for (.env)', [
+      'replay',
+      capture,
+      join(cwd, 'live.jsonl'),
+      '--to',
+      behindProxy.url,
+      '--sign-for',
+      PUBLIC,
+      '--filter',
+      'path=/sms',
+      '--new-idempotency',
+    ]);
     expect(checking.seen.length).toBeGreaterThan(0);
 
     // twhook inspect over the capture: signatures checked and replays signed with the token (env).
-    const inspecting = startRun(['inspect', 'cap.jsonl', '--to', careless.url, '--json'], { cwd, configDir, env: byEnv });
+    const inspecting = startRun(['inspect', 'cap.jsonl', '--to', careless.url, '--json'], {
+      cwd,
+      configDir,
+      env: byEnv,
+    });
     const inspectReady = await waitFor('inspect ready', () => inspecting.json().find((e) => e.type === 'ready'));
     for (const { label, text } of await everythingServed(inspectReady.url)) scan.text(`inspect: ${label}`, text);
     inspecting.stop();
@@ -441,35 +704,156 @@ describe('no secret reaches output, captures or journals', () => {
     const { run, byEnv, apiKeyEnv, cwd } = w;
     const signUrl = `https://hook:${enc(SIGN_PASSWORD)}@hooks.example.com/sms?x=1`;
 
-    const signed = await run('sign (flag token, URL password)', ['sign', '--url', signUrl, '--param', 'Body=Hello', '--param', 'From=+15551230000', '--auth-token', AUTH_TOKEN]);
+    const signed = await run('sign (flag token, URL password)', [
+      'sign',
+      '--url',
+      signUrl,
+      '--param',
+      'Body=Hello',
+      '--param',
+      'From=+15551230000',
+      '--auth-token',
+      AUTH_TOKEN,
+    ]);
     const signature = signed.stdout.trim().split('\n')[0]!;
     expect(signature).toMatch(/^[A-Za-z0-9+/]+=*$/);
-    await run('sign --json (env)', ['sign', '--url', signUrl, '--body', 'Body=Hello&From=%2B15551230000', '--json'], { env: byEnv });
-    await run('sign json body (.env)', ['sign', '--url', 'https://hooks.example.com/events', '--body', '{"a":1}', '--content-type', 'json']);
-    await run('sign without a token (API key env file)', ['sign', '--url', signUrl, '--env-file', apiKeyEnv], { code: 2 });
+    await run('sign --json (env)', ['sign', '--url', signUrl, '--body', 'Body=Hello&From=%2B15551230000', '--json'], {
+      env: byEnv,
+    });
+    await run('sign json body (.env)', [
+      'sign',
+      '--url',
+      'https://hooks.example.com/events',
+      '--body',
+      '{"a":1}',
+      '--content-type',
+      'json',
+    ]);
+    await run('sign without a token (API key env file)', ['sign', '--url', signUrl, '--env-file', apiKeyEnv], {
+      code: 2,
+    });
 
-    await run('verify one request (flag)', ['verify', '--url', signUrl, '--signature', signature, '--body', 'Body=Hello&From=%2B15551230000', '--auth-token', AUTH_TOKEN]);
-    await run('verify one request --json, wrong token first (rotation)', ['verify', '--url', signUrl, '--signature', signature, '--body', 'Body=Hello&From=%2B15551230000', '--auth-token', WRONG_TOKEN, '--auth-token', AUTH_TOKEN, '--json']);
-    await run('verify one forged request (env)', ['verify', '--url', signUrl, '--signature', signature, '--body', 'Body=Changed', '--json'], { env: byEnv, code: 1 });
+    await run('verify one request (flag)', [
+      'verify',
+      '--url',
+      signUrl,
+      '--signature',
+      signature,
+      '--body',
+      'Body=Hello&From=%2B15551230000',
+      '--auth-token',
+      AUTH_TOKEN,
+    ]);
+    await run('verify one request --json, wrong token first (rotation)', [
+      'verify',
+      '--url',
+      signUrl,
+      '--signature',
+      signature,
+      '--body',
+      'Body=Hello&From=%2B15551230000',
+      '--auth-token',
+      WRONG_TOKEN,
+      '--auth-token',
+      AUTH_TOKEN,
+      '--json',
+    ]);
+    await run(
+      'verify one forged request (env)',
+      ['verify', '--url', signUrl, '--signature', signature, '--body', 'Body=Changed', '--json'],
+      { env: byEnv, code: 1 },
+    );
     writeFileSync(join(cwd, 'body.txt'), 'Body=Hello&From=%2B15551230000');
-    await run('verify --body-file (.env)', ['verify', '--url', signUrl.replace(`hook:${enc(SIGN_PASSWORD)}@`, ''), '--signature', signature, '--body-file', 'body.txt'], { code: 1 });
+    await run(
+      'verify --body-file (.env)',
+      [
+        'verify',
+        '--url',
+        signUrl.replace(`hook:${enc(SIGN_PASSWORD)}@`, ''),
+        '--signature',
+        signature,
+        '--body-file',
+        'body.txt',
+      ],
+      { code: 1 },
+    );
 
     const checking = await startTwilioApp({ authToken: AUTH_TOKEN });
     const careless = await startTwilioApp({ authToken: AUTH_TOKEN, skipValidation: true });
-    cleanups.push(() => checking.close(), () => careless.close());
-    await run('verify --endpoint --json (flag)', ['verify', '--endpoint', `${checking.url}/sms`, '--auth-token', AUTH_TOKEN, '--json']);
-    await run('verify --endpoint event-streams (env)', ['verify', '--endpoint', `${checking.url}/events`, '--kind', 'event-streams'], { env: byEnv });
-    await run('verify --endpoint that accepts forgeries (.env)', ['verify', '--endpoint', `${careless.url}/voice`, '--kind', 'voice'], { code: 1 });
+    cleanups.push(
+      () => checking.close(),
+      () => careless.close(),
+    );
+    await run('verify --endpoint --json (flag)', [
+      'verify',
+      '--endpoint',
+      `${checking.url}/sms`,
+      '--auth-token',
+      AUTH_TOKEN,
+      '--json',
+    ]);
+    await run(
+      'verify --endpoint event-streams (env)',
+      ['verify', '--endpoint', `${checking.url}/events`, '--kind', 'event-streams'],
+      { env: byEnv },
+    );
+    await run(
+      'verify --endpoint that accepts forgeries (.env)',
+      ['verify', '--endpoint', `${careless.url}/voice`, '--kind', 'voice'],
+      { code: 1 },
+    );
 
     await run('trigger --list', ['trigger', '--list']);
-    await run('trigger sms (env)', ['trigger', 'sms', '--to', `${checking.url}/sms`, '--body', 'hello'], { env: byEnv });
+    await run('trigger sms (env)', ['trigger', 'sms', '--to', `${checking.url}/sms`, '--body', 'hello'], {
+      env: byEnv,
+    });
     const credentialed = `http://hook:${enc(SIGN_PASSWORD)}@127.0.0.1:${careless.port}/sms`;
-    await run('trigger sms to a URL with a password --json (flags)', ['trigger', 'sms', '--to', credentialed, '--json', '--auth-token', AUTH_TOKEN]);
-    await run('trigger --dry-run --json to a URL with a password (.env)', ['trigger', 'message-status', '--to', credentialed.replace('/sms', '/status'), '--dry-run', '--json', '--seed', '7']);
-    await run('trigger --dry-run text (.env)', ['trigger', 'call', '--to', credentialed.replace('/sms', '/voice'), '--dry-run', '--sign-for', `https://hook:${enc(SIGN_PASSWORD)}@hooks.example.com/voice`]);
-    await run('trigger event-streams (flag)', ['trigger', 'event-streams', '--to', `${checking.url}/events`, '--auth-token', AUTH_TOKEN]);
-    await run('trigger --to without a scheme, with a password', ['trigger', 'sms', '--to', `hook:${enc(SIGN_PASSWORD)}@127.0.0.1:3000/sms`], { code: 2 });
-    await run('trigger to a closed port (env)', ['trigger', 'sms', '--to', `http://hook:${enc(SIGN_PASSWORD)}@127.0.0.1:${await closedPort()}/sms`], { env: byEnv, code: 3 });
+    await run('trigger sms to a URL with a password --json (flags)', [
+      'trigger',
+      'sms',
+      '--to',
+      credentialed,
+      '--json',
+      '--auth-token',
+      AUTH_TOKEN,
+    ]);
+    await run('trigger --dry-run --json to a URL with a password (.env)', [
+      'trigger',
+      'message-status',
+      '--to',
+      credentialed.replace('/sms', '/status'),
+      '--dry-run',
+      '--json',
+      '--seed',
+      '7',
+    ]);
+    await run('trigger --dry-run text (.env)', [
+      'trigger',
+      'call',
+      '--to',
+      credentialed.replace('/sms', '/voice'),
+      '--dry-run',
+      '--sign-for',
+      `https://hook:${enc(SIGN_PASSWORD)}@hooks.example.com/voice`,
+    ]);
+    await run('trigger event-streams (flag)', [
+      'trigger',
+      'event-streams',
+      '--to',
+      `${checking.url}/events`,
+      '--auth-token',
+      AUTH_TOKEN,
+    ]);
+    await run(
+      'trigger --to without a scheme, with a password',
+      ['trigger', 'sms', '--to', `hook:${enc(SIGN_PASSWORD)}@127.0.0.1:3000/sms`],
+      { code: 2 },
+    );
+    await run(
+      'trigger to a closed port (env)',
+      ['trigger', 'sms', '--to', `http://hook:${enc(SIGN_PASSWORD)}@127.0.0.1:${await closedPort()}/sms`],
+      { env: byEnv, code: 3 },
+    );
     expect(checking.seen.filter((s) => s.valid).length).toBeGreaterThanOrEqual(3);
 
     w.finish();
@@ -480,17 +864,71 @@ describe('no secret reaches output, captures or journals', () => {
     const { run, byEnv, byFlags, apiKeyEnv, emu } = w;
     const destination = `https://events:${enc(SINK_PASSWORD)}@hooks.example.com/events`;
 
-    const webhook = (await run('sinks create webhook --subscribe --json', ['sinks', 'create', '--type', 'webhook', '--destination', destination, '--subscribe', DELIVERED, '--json'])).json()[0] as Json;
+    const webhook = (
+      await run('sinks create webhook --subscribe --json', [
+        'sinks',
+        'create',
+        '--type',
+        'webhook',
+        '--destination',
+        destination,
+        '--subscribe',
+        DELIVERED,
+        '--json',
+      ])
+    ).json()[0] as Json;
     const webhookSid = webhook.sink.sid as string;
-    await run('sinks create webhook text (flags)', ['sinks', 'create', '--type', 'webhook', '--destination', destination.replace('/events', '/batched'), '--batch', ...byFlags]);
-    const segment = (await run('sinks create segment --json (env)', ['sinks', 'create', '--type', 'segment', '--write-key', WRITE_KEY, '--json'], { env: byEnv })).json()[0] as Json;
+    await run('sinks create webhook text (flags)', [
+      'sinks',
+      'create',
+      '--type',
+      'webhook',
+      '--destination',
+      destination.replace('/events', '/batched'),
+      '--batch',
+      ...byFlags,
+    ]);
+    const segment = (
+      await run(
+        'sinks create segment --json (env)',
+        ['sinks', 'create', '--type', 'segment', '--write-key', WRITE_KEY, '--json'],
+        { env: byEnv },
+      )
+    ).json()[0] as Json;
     const segmentSid = segment.sink.sid as string;
-    await run('sinks create segment text (API key env file)', ['sinks', 'create', '--type', 'segment', '--write-key', WRITE_KEY, '--env-file', apiKeyEnv]);
-    await run('sinks create segment, malformed key', ['sinks', 'create', '--type', 'segment', '--write-key', BAD_WRITE_KEY], { code: 2 });
-    await run('sinks create segment, key on a webhook', ['sinks', 'create', '--type', 'webhook', '--destination', destination, '--write-key', WRITE_KEY], { code: 2 });
-    const prompter = recordingPrompter(['segment', INTERACTIVE_WRITE_KEY, (c: { value: unknown }[]) => c[0]!.value, true], w.scan, 'sinks create (TTY, prompts)');
-    await run('sinks create, prompted write key (TTY)', ['sinks', 'create'], { tty: true, prompter, env: { ...byEnv, NO_COLOR: '1' } });
-    expect([...emu.state.events.sinks.values()].some((s) => s.configuration.write_key === INTERACTIVE_WRITE_KEY)).toBe(true);
+    await run('sinks create segment text (API key env file)', [
+      'sinks',
+      'create',
+      '--type',
+      'segment',
+      '--write-key',
+      WRITE_KEY,
+      '--env-file',
+      apiKeyEnv,
+    ]);
+    await run(
+      'sinks create segment, malformed key',
+      ['sinks', 'create', '--type', 'segment', '--write-key', BAD_WRITE_KEY],
+      { code: 2 },
+    );
+    await run(
+      'sinks create segment, key on a webhook',
+      ['sinks', 'create', '--type', 'webhook', '--destination', destination, '--write-key', WRITE_KEY],
+      { code: 2 },
+    );
+    const prompter = recordingPrompter(
+      ['segment', INTERACTIVE_WRITE_KEY, (c: { value: unknown }[]) => c[0]!.value, true],
+      w.scan,
+      'sinks create (TTY, prompts)',
+    );
+    await run('sinks create, prompted write key (TTY)', ['sinks', 'create'], {
+      tty: true,
+      prompter,
+      env: { ...byEnv, NO_COLOR: '1' },
+    });
+    expect([...emu.state.events.sinks.values()].some((s) => s.configuration.write_key === INTERACTIVE_WRITE_KEY)).toBe(
+      true,
+    );
 
     await run('sinks list', ['sinks', 'list']);
     await run('sinks list --json', ['sinks', 'list', '--json']);
@@ -498,10 +936,23 @@ describe('no secret reaches output, captures or journals', () => {
     await run('sinks show webhook', ['sinks', 'show', webhookSid]);
     await run('sinks show webhook --json', ['sinks', 'show', webhookSid, '--json']);
     await run('sinks show segment --json', ['sinks', 'show', segmentSid, '--json']);
-    await run('sinks show segment (TTY)', ['sinks', 'show', segmentSid], { tty: true, env: { ...byEnv, NO_COLOR: '1' } });
+    await run('sinks show segment (TTY)', ['sinks', 'show', segmentSid], {
+      tty: true,
+      env: { ...byEnv, NO_COLOR: '1' },
+    });
     await run('sinks test webhook --json', ['sinks', 'test', webhookSid, '--json']);
 
-    const sub = (await run('subscriptions create --json', ['subscriptions', 'create', '--sink', webhookSid, '--type', FAILED, '--json'])).json()[0] as Json;
+    const sub = (
+      await run('subscriptions create --json', [
+        'subscriptions',
+        'create',
+        '--sink',
+        webhookSid,
+        '--type',
+        FAILED,
+        '--json',
+      ])
+    ).json()[0] as Json;
     const subSid = (sub.subscription?.sid ?? sub.sid) as string;
     expect(subSid).toMatch(/^DF/);
     await run('subscriptions list', ['subscriptions', 'list']);
@@ -513,9 +964,20 @@ describe('no secret reaches output, captures or journals', () => {
     await run('event-types list --filter', ['event-types', 'list', '--filter', 'messaging']);
     await run('event-types list --json', ['event-types', 'list', '--json']);
 
-    await run('sinks delete segment --with-subscriptions --json', ['sinks', 'delete', segmentSid, '--with-subscriptions', '--yes', '--json']);
+    await run('sinks delete segment --with-subscriptions --json', [
+      'sinks',
+      'delete',
+      segmentSid,
+      '--with-subscriptions',
+      '--yes',
+      '--json',
+    ]);
     const confirmDelete = recordingPrompter([true], w.scan, 'sinks delete (TTY, prompt)');
-    await run('sinks delete webhook (TTY, prompt)', ['sinks', 'delete', webhookSid], { env: { ...byEnv, NO_COLOR: '1' }, tty: true, prompter: confirmDelete });
+    await run('sinks delete webhook (TTY, prompt)', ['sinks', 'delete', webhookSid], {
+      env: { ...byEnv, NO_COLOR: '1' },
+      tty: true,
+      prompter: confirmDelete,
+    });
     expect(confirmDelete.asked).toHaveLength(1);
     await run('sinks show deleted', ['sinks', 'show', webhookSid], { code: 3 });
     w.finish();
@@ -527,15 +989,54 @@ describe('no secret reaches output, captures or journals', () => {
     const app = await startIvrApp({ authToken: AUTH_TOKEN });
     // Basic auth is the app's own business here: this one does not check signatures.
     const open = await startIvrApp();
-    cleanups.push(() => app.close(), () => open.close());
+    cleanups.push(
+      () => app.close(),
+      () => open.close(),
+    );
     const withPassword = `http://sim:${enc(SIM_PASSWORD)}@127.0.0.1:${open.port}`;
     await run('call (.env token)', ['call', String(app.port), '--press', '1', '--dial-status', 'busy']);
-    await run('call --json to a URL with a password (flags)', ['call', `${withPassword}/voice`, '--press', '1', '--json', ...byFlags]);
-    await run('call --save with a password (env)', ['call', `${withPassword}/voice`, '--press', '1', '--save', 'menu.yaml'], { env: byEnv });
-    await run('call to a failing app with a fallback (env)', ['call', `${withPassword}/broken`, '--fallback', '/voice', '--json'], { env: byEnv, code: 1 });
-    await run('text --json --save (.env)', ['text', `${withPassword}/sms`, 'hi', '1', '--json', '--save', 'bot.yaml', '--new-conversation']);
-    await run('test --junit (flags)', ['test', 'menu.yaml', 'bot.yaml', '--app', String(app.port), '--junit', 'report.xml', ...byFlags]);
-    await run('test --json, a failing spec (env)', ['test', 'menu.yaml', '--app', `${withPassword}/speech`, '--json'], { env: byEnv, code: 1 });
+    await run('call --json to a URL with a password (flags)', [
+      'call',
+      `${withPassword}/voice`,
+      '--press',
+      '1',
+      '--json',
+      ...byFlags,
+    ]);
+    await run(
+      'call --save with a password (env)',
+      ['call', `${withPassword}/voice`, '--press', '1', '--save', 'menu.yaml'],
+      { env: byEnv },
+    );
+    await run(
+      'call to a failing app with a fallback (env)',
+      ['call', `${withPassword}/broken`, '--fallback', '/voice', '--json'],
+      { env: byEnv, code: 1 },
+    );
+    await run('text --json --save (.env)', [
+      'text',
+      `${withPassword}/sms`,
+      'hi',
+      '1',
+      '--json',
+      '--save',
+      'bot.yaml',
+      '--new-conversation',
+    ]);
+    await run('test --junit (flags)', [
+      'test',
+      'menu.yaml',
+      'bot.yaml',
+      '--app',
+      String(app.port),
+      '--junit',
+      'report.xml',
+      ...byFlags,
+    ]);
+    await run('test --json, a failing spec (env)', ['test', 'menu.yaml', '--app', `${withPassword}/speech`, '--json'], {
+      env: byEnv,
+      code: 1,
+    });
     expect(app.seen.filter((s) => s.valid).length).toBeGreaterThanOrEqual(6);
     expect(open.seen.length).toBeGreaterThanOrEqual(6);
     const { files } = w.finish();
@@ -545,7 +1046,9 @@ describe('no secret reaches output, captures or journals', () => {
 
   it('demo with every secret in the environment and a .env', async () => {
     const w = await world();
-    const r = await w.run('demo (env + .env)', ['demo'], { env: { ...w.byEnv, TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET } });
+    const r = await w.run('demo (env + .env)', ['demo'], {
+      env: { ...w.byEnv, TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET },
+    });
     const capture = /capture stays at (\S+\.jsonl)/.exec(r.stderr)?.[1];
     expect(capture && existsSync(capture)).toBe(true);
     w.scan.file(capture!, 'demo capture');
@@ -558,45 +1061,109 @@ describe('no secret reaches output, captures or journals', () => {
     const w = await world();
     const { run, api } = w;
     const wrongToken = { ...api, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: WRONG_TOKEN, NGROK_AUTHTOKEN };
-    const wrongKey = { ...api, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: WRONG_API_SECRET };
+    const wrongKey = {
+      ...api,
+      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+      TWILIO_API_KEY: API_KEY,
+      TWILIO_API_SECRET: WRONG_API_SECRET,
+    };
 
-    const denied = await run('numbers list, wrong token (flag)', ['numbers', 'list', '--account-sid', ACCOUNT_SID, '--auth-token', WRONG_TOKEN], { code: 3 });
+    const denied = await run(
+      'numbers list, wrong token (flag)',
+      ['numbers', 'list', '--account-sid', ACCOUNT_SID, '--auth-token', WRONG_TOKEN],
+      { code: 3 },
+    );
     expect(denied.stderr).toMatch(/20003|401/);
-    const deniedJson = await run('numbers list --json, wrong token (env)', ['numbers', 'list', '--json'], { env: wrongToken, code: 3 });
+    const deniedJson = await run('numbers list --json, wrong token (env)', ['numbers', 'list', '--json'], {
+      env: wrongToken,
+      code: 3,
+    });
     expect((deniedJson.json()[0] as Json).error.status).toBe(401);
-    await run('numbers list --debug, wrong API secret (env)', ['numbers', 'list', '--debug'], { env: wrongKey, code: 3 });
+    await run('numbers list --debug, wrong API secret (env)', ['numbers', 'list', '--debug'], {
+      env: wrongKey,
+      code: 3,
+    });
     await run('doctor, wrong token', ['doctor'], { env: wrongToken, code: 1 });
     await run('doctor --json, wrong API secret', ['doctor', '--json'], { env: wrongKey, code: 1 });
-    await run('configure, wrong token --json', ['configure', SUPPORT, '--sms-url', CONFIGURE_SMS, '--yes', '--json'], { env: wrongToken, code: 3 });
+    await run('configure, wrong token --json', ['configure', SUPPORT, '--sms-url', CONFIGURE_SMS, '--yes', '--json'], {
+      env: wrongToken,
+      code: 3,
+    });
     await run('sinks list, wrong API secret', ['sinks', 'list'], { env: wrongKey, code: 3 });
-    await run('sinks create segment, wrong token', ['sinks', 'create', '--type', 'segment', '--write-key', WRITE_KEY], { env: wrongToken, code: 3 });
-    await run('dev, wrong token', ['dev', '3000', '--public-url', PUBLIC, '--number', SUPPORT, '--basic-auth', `twhookdev:${DEV_PASSWORD}`], { env: wrongToken, code: 3 });
+    await run('sinks create segment, wrong token', ['sinks', 'create', '--type', 'segment', '--write-key', WRITE_KEY], {
+      env: wrongToken,
+      code: 3,
+    });
+    await run(
+      'dev, wrong token',
+      ['dev', '3000', '--public-url', PUBLIC, '--number', SUPPORT, '--basic-auth', `twhookdev:${DEV_PASSWORD}`],
+      { env: wrongToken, code: 3 },
+    );
     await run('restore, nothing to do (wrong token)', ['restore', '--yes'], { env: wrongToken });
 
     const nowhere = `http://127.0.0.1:${await closedPort()}`;
     const unreachable = { ...api, TWHOOK_API_URL: nowhere };
     await run('numbers list, unreachable (.env)', ['numbers', 'list'], { env: unreachable, code: 3 });
-    await run('numbers show --json, unreachable (flags)', ['numbers', 'show', SUPPORT, '--json', '--api-url', nowhere, ...w.byFlags], { env: FAST, code: 3 });
-    await run('configure, unreachable', ['configure', SUPPORT, '--sms-url', CONFIGURE_SMS, '--yes'], { env: unreachable, code: 3 });
-    await run('sinks create segment, unreachable --json', ['sinks', 'create', '--type', 'segment', '--write-key', WRITE_KEY, '--json'], { env: unreachable, code: 3 });
+    await run(
+      'numbers show --json, unreachable (flags)',
+      ['numbers', 'show', SUPPORT, '--json', '--api-url', nowhere, ...w.byFlags],
+      { env: FAST, code: 3 },
+    );
+    await run('configure, unreachable', ['configure', SUPPORT, '--sms-url', CONFIGURE_SMS, '--yes'], {
+      env: unreachable,
+      code: 3,
+    });
+    await run(
+      'sinks create segment, unreachable --json',
+      ['sinks', 'create', '--type', 'segment', '--write-key', WRITE_KEY, '--json'],
+      { env: unreachable, code: 3 },
+    );
     await run('doctor, unreachable', ['doctor'], { env: unreachable, code: 1 });
-    await run('dev, unreachable', ['dev', '3000', '--public-url', PUBLIC, '--number', SUPPORT, '--json'], { env: unreachable, code: 3 });
+    await run('dev, unreachable', ['dev', '3000', '--public-url', PUBLIC, '--number', SUPPORT, '--json'], {
+      env: unreachable,
+      code: 3,
+    });
 
-    await run('unknown option with secrets on the line', ['numbers', 'list', '--auth-token', AUTH_TOKEN, '--api-secret', API_SECRET, '--bogus'], { code: 2 });
-    await run('malformed account SID', ['numbers', 'list', '--account-sid', 'AC123', '--auth-token', AUTH_TOKEN], { code: 2 });
-    await run('API key without its SID', ['numbers', 'list', '--api-secret', API_SECRET, '--account-sid', ACCOUNT_SID], { code: 2 });
-    await run('--basic-auth without a user', ['dev', '3000', '--public-url', PUBLIC, '--basic-auth', `:${DEV_PASSWORD}`], { env: w.byEnv, code: 2 });
-    await run('--public-url with credentials', ['dev', '3000', '--public-url', `https://twhookdev:${enc(DEV_PASSWORD)}@dev.example.test`], { env: w.byEnv, code: 2 });
+    await run(
+      'unknown option with secrets on the line',
+      ['numbers', 'list', '--auth-token', AUTH_TOKEN, '--api-secret', API_SECRET, '--bogus'],
+      { code: 2 },
+    );
+    await run('malformed account SID', ['numbers', 'list', '--account-sid', 'AC123', '--auth-token', AUTH_TOKEN], {
+      code: 2,
+    });
+    await run(
+      'API key without its SID',
+      ['numbers', 'list', '--api-secret', API_SECRET, '--account-sid', ACCOUNT_SID],
+      { code: 2 },
+    );
+    await run(
+      '--basic-auth without a user',
+      ['dev', '3000', '--public-url', PUBLIC, '--basic-auth', `:${DEV_PASSWORD}`],
+      { env: w.byEnv, code: 2 },
+    );
+    await run(
+      '--public-url with credentials',
+      ['dev', '3000', '--public-url', `https://twhookdev:${enc(DEV_PASSWORD)}@dev.example.test`],
+      { env: w.byEnv, code: 2 },
+    );
     w.finish();
   });
 
   it('twilio-cli profiles: the active one, --profile, a wrong secret, a malformed config.json', async () => {
     const w = await world();
-    const { run, api } = w;
+    const { api } = w;
     w.emu.state.apiKeys.set(PROFILE_KEY, PROFILE_SECRET);
     const cli = tempDir('twhook-secrets-twilio-cli-');
     const profile = (apiSecret: string) => ({ accountSid: ACCOUNT_SID, apiKey: PROFILE_KEY, apiSecret });
-    const config = { profiles: { work: profile(PROFILE_SECRET), other: profile(OTHER_PROFILE_SECRET), wrong: profile(WRONG_PROFILE_SECRET) }, activeProject: 'work' };
+    const config = {
+      profiles: {
+        work: profile(PROFILE_SECRET),
+        other: profile(OTHER_PROFILE_SECRET),
+        wrong: profile(WRONG_PROFILE_SECRET),
+      },
+      activeProject: 'work',
+    };
     writeFileSync(join(cli, 'config.json'), JSON.stringify(config));
     // No .env here: the account comes from twilio-cli's active profile.
     const cwd = tempDir('twhook-secrets-profile-cwd-');
@@ -613,19 +1180,37 @@ describe('no secret reaches output, captures or journals', () => {
     await runIn('numbers list --json --debug (active profile)', ['numbers', 'list', '--json', '--debug']);
     await runIn('doctor (active profile)', ['doctor']);
     await runIn('doctor --json --profile other', ['doctor', '--json', '--profile', 'other'], { code: 1 });
-    await runIn('configure --json (active profile)', ['configure', SUPPORT, '--sms-url', CONFIGURE_SMS, '--yes', '--json'], { code: 0 });
-    await runIn('sinks list (TWHOOK_PROFILE)', ['sinks', 'list', '--json'], { env: { ...env, TWHOOK_PROFILE: 'work' } });
-    await runIn('numbers list --debug, a wrong profile secret', ['numbers', 'list', '--debug', '--profile', 'wrong'], { code: 3 });
+    await runIn(
+      'configure --json (active profile)',
+      ['configure', SUPPORT, '--sms-url', CONFIGURE_SMS, '--yes', '--json'],
+      { code: 0 },
+    );
+    await runIn('sinks list (TWHOOK_PROFILE)', ['sinks', 'list', '--json'], {
+      env: { ...env, TWHOOK_PROFILE: 'work' },
+    });
+    await runIn('numbers list --debug, a wrong profile secret', ['numbers', 'list', '--debug', '--profile', 'wrong'], {
+      code: 3,
+    });
     await runIn('doctor --json, a wrong profile secret', ['doctor', '--json', '--profile', 'wrong'], { code: 1 });
-    await runIn('sign with only a profile', ['sign', '--url', 'https://hooks.example.com/sms', '--param', 'Body=hi'], { code: 2 });
+    await runIn('sign with only a profile', ['sign', '--url', 'https://hooks.example.com/sms', '--param', 'Body=hi'], {
+      code: 2,
+    });
     await runIn('--profile that does not exist', ['numbers', 'list', '--profile', 'nope', '--json'], { code: 2 });
 
     const broken = tempDir('twhook-secrets-twilio-cli-bad-');
-    writeFileSync(join(broken, 'config.json'), `{"profiles": {"work": {"apiSecret": "${MALFORMED_PROFILE_SECRET}" "apiKey": "${PROFILE_KEY}"}}}`);
+    writeFileSync(
+      join(broken, 'config.json'),
+      `{"profiles": {"work": {"apiSecret": "${MALFORMED_PROFILE_SECRET}" "apiKey": "${PROFILE_KEY}"}}}`,
+    );
     const bad = { ...api, TWILIO_CONFIG_DIR: broken };
     await runIn('numbers list --json, malformed config.json', ['numbers', 'list', '--json'], { env: bad, code: 2 });
-    await runIn('--profile in a malformed config.json', ['numbers', 'list', '--profile', 'work'], { env: bad, code: 2 });
-    await runIn('doctor, malformed config.json (account from env)', ['doctor', '--json'], { env: { ...bad, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN } });
+    await runIn('--profile in a malformed config.json', ['numbers', 'list', '--profile', 'work'], {
+      env: bad,
+      code: 2,
+    });
+    await runIn('doctor, malformed config.json (account from env)', ['doctor', '--json'], {
+      env: { ...bad, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN },
+    });
     // The twilio-cli files are inputs (they hold the secrets by design), and stay as they were.
     expect(JSON.parse(readFileSync(join(cli, 'config.json'), 'utf8'))).toEqual(config);
     w.scan.dir(cwd);
@@ -637,7 +1222,10 @@ describe('no secret reaches output, captures or journals', () => {
     const configDir = tempDir('twhook-secrets-bin-config-');
     const cwd = tempDir('twhook-secrets-bin-cwd-');
     const envPath = join(cwd, 'twilio.env');
-    writeFileSync(envPath, `TWILIO_ACCOUNT_SID=${ACCOUNT_SID}\nTWILIO_AUTH_TOKEN=${AUTH_TOKEN}\nNGROK_AUTHTOKEN=${NGROK_AUTHTOKEN}\n`);
+    writeFileSync(
+      envPath,
+      `TWILIO_ACCOUNT_SID=${ACCOUNT_SID}\nTWILIO_AUTH_TOKEN=${AUTH_TOKEN}\nNGROK_AUTHTOKEN=${NGROK_AUTHTOKEN}\n`,
+    );
     const base = { TWHOOK_API_URL: w.emu.url, TWHOOK_CONFIG_DIR: configDir, ...FAST };
     const bin = async (label: string, args: string[], env: Record<string, string>, code: number) => {
       const r = await runBin(args, { cwd, env: { ...base, ...env } });
@@ -646,13 +1234,68 @@ describe('no secret reaches output, captures or journals', () => {
       return r;
     };
     await bin('numbers list --json --env-file', ['numbers', 'list', '--json', '--env-file', envPath], {}, 0);
-    await bin('numbers list with the SDK logging at debug', ['numbers', 'list', '--env-file', envPath], { TWILIO_LOG_LEVEL: 'debug' }, 0);
-    await bin('doctor (env)', ['doctor'], { TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET, TWILIO_AUTH_TOKEN: AUTH_TOKEN, NGROK_AUTHTOKEN }, 0);
-    await bin('configure --json (flags)', ['configure', SUPPORT, '--sms-url', CONFIGURE_SMS, '--yes', '--json', '--account-sid', ACCOUNT_SID, '--auth-token', AUTH_TOKEN], {}, 0);
+    await bin(
+      'numbers list with the SDK logging at debug',
+      ['numbers', 'list', '--env-file', envPath],
+      { TWILIO_LOG_LEVEL: 'debug' },
+      0,
+    );
+    await bin(
+      'doctor (env)',
+      ['doctor'],
+      {
+        TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+        TWILIO_API_KEY: API_KEY,
+        TWILIO_API_SECRET: API_SECRET,
+        TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+        NGROK_AUTHTOKEN,
+      },
+      0,
+    );
+    await bin(
+      'configure --json (flags)',
+      [
+        'configure',
+        SUPPORT,
+        '--sms-url',
+        CONFIGURE_SMS,
+        '--yes',
+        '--json',
+        '--account-sid',
+        ACCOUNT_SID,
+        '--auth-token',
+        AUTH_TOKEN,
+      ],
+      {},
+      0,
+    );
     await bin('restore --list --json', ['restore', '--list', '--json', '--env-file', envPath], {}, 0);
-    await bin('numbers list, wrong token', ['numbers', 'list', '--account-sid', ACCOUNT_SID, '--auth-token', WRONG_TOKEN], {}, 3);
-    await bin('sign (flag)', ['sign', '--url', `https://hook:${enc(SIGN_PASSWORD)}@hooks.example.com/sms`, '--param', 'Body=hi', '--auth-token', AUTH_TOKEN], {}, 0);
-    await bin('sinks create segment --json', ['sinks', 'create', '--type', 'segment', '--write-key', WRITE_KEY, '--json', '--env-file', envPath], {}, 0);
+    await bin(
+      'numbers list, wrong token',
+      ['numbers', 'list', '--account-sid', ACCOUNT_SID, '--auth-token', WRONG_TOKEN],
+      {},
+      3,
+    );
+    await bin(
+      'sign (flag)',
+      [
+        'sign',
+        '--url',
+        `https://hook:${enc(SIGN_PASSWORD)}@hooks.example.com/sms`,
+        '--param',
+        'Body=hi',
+        '--auth-token',
+        AUTH_TOKEN,
+      ],
+      {},
+      0,
+    );
+    await bin(
+      'sinks create segment --json',
+      ['sinks', 'create', '--type', 'segment', '--write-key', WRITE_KEY, '--json', '--env-file', envPath],
+      {},
+      0,
+    );
     await bin('restore --yes (env file)', ['restore', '--yes', '--env-file', envPath], {}, 0);
 
     w.scan.dir(cwd, { skip: [envPath] });

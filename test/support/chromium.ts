@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 
-const CANDIDATES = [process.env.TWHOOK_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
+const CANDIDATES = [process.env.TWHOOK_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+  (p): p is string => !!p,
+);
 
 /** The Chromium executable, or undefined. */
 export function findChromium(): string | undefined {
@@ -28,7 +30,9 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** A fresh browser profile; `close()` ends the browser and removes the profile. */
-export async function launchChromium(options: { args?: string[]; viewport?: { width: number; height: number } } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchChromium(
+  options: { args?: string[]; viewport?: { width: number; height: number } } = {},
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error(NO_CHROMIUM);
   const { chromium } = await import('playwright-core');

@@ -25,7 +25,10 @@ export interface RunningCli {
 }
 
 /** Runs the CLI in-process without waiting for it to end, so a test can talk to a session. */
-export function startCli(argv: string[], options: { env: Record<string, string>; cwd?: string; configDir?: string; tty?: boolean; now?: Date }): RunningCli {
+export function startCli(
+  argv: string[],
+  options: { env: Record<string, string>; cwd?: string; configDir?: string; tty?: boolean; now?: Date },
+): RunningCli {
   const stdout = new MemoryStream();
   const stderr = new MemoryStream();
   const controller = new AbortController();
@@ -81,7 +84,9 @@ export interface TestApp {
 }
 
 /** A local app on a free port; `handler` answers after the body is read. */
-export async function startApp(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<TestApp> {
+export async function startApp(
+  handler: (req: IncomingMessage, res: ServerResponse, body: string) => void,
+): Promise<TestApp> {
   const seen: TestApp['seen'] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -110,7 +115,12 @@ export interface Answer {
 }
 
 /** A POST (or other method) to the proxy, as Twilio (through a tunnel) would send it. */
-export function post(url: string, body: string, headers: Record<string, string> = {}, method = 'POST'): Promise<Answer> {
+export function post(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+  method = 'POST',
+): Promise<Answer> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -120,12 +130,18 @@ export function post(url: string, body: string, headers: Record<string, string> 
         path: target.pathname + target.search,
         method,
         agent: false,
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(Buffer.byteLength(body)), ...headers },
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'Content-Length': String(Buffer.byteLength(body)),
+          ...headers,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
       },
     );
     req.on('error', reject);

@@ -30,7 +30,12 @@ export async function useEmulator(options: EmulatorOptions = {}): Promise<Emulat
   running.push(emu);
   return Object.assign(emu, {
     // The emulator delivers Event Streams to loopback receivers, which Twilio could not reach.
-    env: { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken, TWHOOK_API_URL: emu.url, TWHOOK_EMULATOR_DELIVERS_LOCALLY: '1' },
+    env: {
+      TWILIO_ACCOUNT_SID: emu.accountSid,
+      TWILIO_AUTH_TOKEN: emu.authToken,
+      TWHOOK_API_URL: emu.url,
+      TWHOOK_EMULATOR_DELIVERS_LOCALLY: '1',
+    },
   });
 }
 

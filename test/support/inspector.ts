@@ -7,15 +7,27 @@ export interface Fetched {
 }
 
 /** One request to the inspector (loopback), with any Host, Origin or token a test wants. */
-export function fetchRaw(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Fetched> {
+export function fetchRaw(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Fetched> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: target.port, path: target.pathname + target.search, method: options.method ?? 'GET', agent: false, headers: { Host: target.host, ...options.headers } },
+      {
+        host: '127.0.0.1',
+        port: target.port,
+        path: target.pathname + target.search,
+        method: options.method ?? 'GET',
+        agent: false,
+        headers: { Host: target.host, ...options.headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
       },
     );
     req.on('error', reject);
@@ -35,7 +47,11 @@ export async function pageToken(base: string): Promise<string> {
 export async function postAsPage(base: string, path: string, body: unknown = {}): Promise<Fetched> {
   const token = await pageToken(base);
   const origin = new URL(base).origin;
-  return fetchRaw(new URL(path, base).href, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Twhook-Token': token, Origin: origin }, body: JSON.stringify(body) });
+  return fetchRaw(new URL(path, base).href, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Twhook-Token': token, Origin: origin },
+    body: JSON.stringify(body),
+  });
 }
 
 /**
@@ -50,9 +66,12 @@ export async function everythingServed(base: string): Promise<{ label: string; t
     out.push({ label: `inspector GET ${path}`, text: r.text });
     return r;
   };
-  for (const path of ['/', '/app.js', '/app.css', '/api/session', '/api/download.jsonl', '/api/download.har']) await get(path);
+  for (const path of ['/', '/app.js', '/app.css', '/api/session', '/api/download.jsonl', '/api/download.har'])
+    await get(path);
   const list = JSON.parse((await get('/api/requests')).text) as { requests: { id: string }[] };
-  const session = JSON.parse((await fetchRaw(new URL('/api/session', base).href)).text) as { replay: { available: boolean } };
+  const session = JSON.parse((await fetchRaw(new URL('/api/session', base).href)).text) as {
+    replay: { available: boolean };
+  };
   for (const { id } of list.requests) {
     await get(`/api/requests/${id}`);
     await get(`/api/requests/${id}/detail`);

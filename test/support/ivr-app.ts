@@ -35,11 +35,18 @@ export interface IvrApp {
 const EXPRESS_HTML = 'text/html; charset=utf-8';
 
 function xml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
 }
 
 function twiml(inner: string): { status: number; type: string; body: string } {
-  return { status: 200, type: EXPRESS_HTML, body: `<?xml version="1.0" encoding="UTF-8"?><Response>${inner}</Response>` };
+  return {
+    status: 200,
+    type: EXPRESS_HTML,
+    body: `<?xml version="1.0" encoding="UTF-8"?><Response>${inner}</Response>`,
+  };
 }
 
 function cookies(req: IncomingMessage): Record<string, string> {
@@ -73,9 +80,13 @@ function route(path: string, p: Record<string, string>, jar: Record<string, stri
     case '/menu':
       switch (p.Digits) {
         case '1':
-          return twiml(`<Say>Connecting you to sales, ${xml(jar.caller ?? 'stranger')}.</Say><Dial action="dial-done" timeout="20" callerId="+15017122661">+15551230000</Dial><Say>Unreachable after a Dial with an action.</Say>`);
+          return twiml(
+            `<Say>Connecting you to sales, ${xml(jar.caller ?? 'stranger')}.</Say><Dial action="dial-done" timeout="20" callerId="+15017122661">+15551230000</Dial><Say>Unreachable after a Dial with an action.</Say>`,
+          );
         case '2':
-          return twiml('<Say>Leave a message after the beep.</Say><Record action="/recorded" maxLength="30" finishOnKey="#" recordingStatusCallback="/recording-status"/><Say>We got no message.</Say>');
+          return twiml(
+            '<Say>Leave a message after the beep.</Say><Record action="/recorded" maxLength="30" finishOnKey="#" recordingStatusCallback="/recording-status"/><Say>We got no message.</Say>',
+          );
         case '3':
           return twiml('<Enqueue waitUrl="/hold" action="/queue-done">support</Enqueue>');
         case '4':
@@ -88,22 +99,31 @@ function route(path: string, p: Record<string, string>, jar: Record<string, stri
           return twiml('<Say>Sorry, that is not an option.</Say><Redirect>voice</Redirect>');
       }
     case '/speech':
-      return twiml('<Gather input="speech" action="/heard" timeout="3" speechTimeout="auto"><Say>Tell us what you need.</Say></Gather><Say>We heard nothing.</Say>');
+      return twiml(
+        '<Gather input="speech" action="/heard" timeout="3" speechTimeout="auto"><Say>Tell us what you need.</Say></Gather><Say>We heard nothing.</Say>',
+      );
     case '/heard':
       return twiml(`<Say>You said: ${xml(p.SpeechResult ?? '')}.</Say><Hangup/>`);
     case '/dial-done':
-      if (p.DialCallStatus === 'completed') return twiml(`<Say>Your call lasted ${xml(p.DialCallDuration ?? '?')} seconds. Goodbye.</Say><Hangup/>`);
+      if (p.DialCallStatus === 'completed')
+        return twiml(`<Say>Your call lasted ${xml(p.DialCallDuration ?? '?')} seconds. Goodbye.</Say><Hangup/>`);
       return twiml(`<Say>Sales is ${xml(p.DialCallStatus ?? '')}. Please call again.</Say><Hangup/>`);
     case '/recorded':
       return twiml(`<Say>Thanks, we got ${xml(p.RecordingDuration ?? '0')} seconds.</Say><Hangup/>`);
     case '/hold':
-      return twiml(`<Say>You are number ${xml(p.QueuePosition ?? '?')} in the queue.</Say><Play>https://example.com/hold.mp3</Play>`);
+      return twiml(
+        `<Say>You are number ${xml(p.QueuePosition ?? '?')} in the queue.</Say><Play>https://example.com/hold.mp3</Play>`,
+      );
     case '/hold-leave':
       return twiml('<Say>Nobody is free.</Say><Leave/>');
     case '/queue-done':
       return twiml(`<Say>Queue result: ${xml(p.QueueResult ?? '')}.</Say>`);
     case '/broken':
-      return { status: 500, type: EXPRESS_HTML, body: '<!DOCTYPE html><html><body><pre>TypeError: x is undefined</pre></body></html>' };
+      return {
+        status: 500,
+        type: EXPRESS_HTML,
+        body: '<!DOCTYPE html><html><body><pre>TypeError: x is undefined</pre></body></html>',
+      };
     case '/fallback':
       return twiml(`<Say>Something went wrong: error ${xml(p.ErrorCode ?? '')}.</Say>`);
     case '/loop':
@@ -120,10 +140,18 @@ function route(path: string, p: Record<string, string>, jar: Record<string, stri
       const body = (p.Body ?? '').trim().toLowerCase();
       const step = jar.step;
       if (!step || body === 'hi' || body === 'menu') {
-        return { ...twiml('<Message>Hi! Reply 1 for order status, 2 for opening hours.</Message>'), headers: { 'set-cookie': 'step=menu; Path=/' } };
+        return {
+          ...twiml('<Message>Hi! Reply 1 for order status, 2 for opening hours.</Message>'),
+          headers: { 'set-cookie': 'step=menu; Path=/' },
+        };
       }
-      if (body === '1') return { ...twiml('<Message>Your order has shipped.</Message>'), headers: { 'set-cookie': 'step=done; Path=/' } };
-      if (body === '2') return twiml('<Message><Body>We are open 9 to 5.</Body><Media>https://example.com/hours.png</Media></Message>');
+      if (body === '1')
+        return {
+          ...twiml('<Message>Your order has shipped.</Message>'),
+          headers: { 'set-cookie': 'step=done; Path=/' },
+        };
+      if (body === '2')
+        return twiml('<Message><Body>We are open 9 to 5.</Body><Media>https://example.com/hours.png</Media></Message>');
       return twiml('<Message>Reply 1 or 2.</Message>');
     }
     case '/sms-plain':
@@ -135,7 +163,11 @@ function route(path: string, p: Record<string, string>, jar: Record<string, stri
     case '/message-status':
       return { status: 204 };
     default:
-      return { status: 404, type: EXPRESS_HTML, body: `<!DOCTYPE html><html><body><pre>Cannot POST ${xml(path)}</pre></body></html>` };
+      return {
+        status: 404,
+        type: EXPRESS_HTML,
+        body: `<!DOCTYPE html><html><body><pre>Cannot POST ${xml(path)}</pre></body></html>`,
+      };
   }
 }
 
@@ -154,7 +186,12 @@ export async function startIvrApp(options: { authToken?: string; publicUrl?: str
       if (options.authToken) {
         const base = options.publicUrl ?? `http://${req.headers.host}`;
         const signature = String(req.headers['x-twilio-signature'] ?? '');
-        valid = validateRequest(options.authToken, signature, base + (req.url ?? '/'), req.method === 'POST' ? raw : {});
+        valid = validateRequest(
+          options.authToken,
+          signature,
+          base + (req.url ?? '/'),
+          req.method === 'POST' ? raw : {},
+        );
       }
       seen.push({ method: req.method ?? 'GET', path, params, headers: req.headers, valid });
       if (valid === false) {
@@ -162,7 +199,9 @@ export async function startIvrApp(options: { authToken?: string; publicUrl?: str
         return;
       }
       const answer = route(path, params, cookies(req));
-      res.writeHead(answer.status, { ...(answer.type ? { 'content-type': answer.type } : {}), ...answer.headers }).end(answer.body ?? '');
+      res
+        .writeHead(answer.status, { ...(answer.type ? { 'content-type': answer.type } : {}), ...answer.headers })
+        .end(answer.body ?? '');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

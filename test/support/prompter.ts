@@ -18,7 +18,12 @@ export const ENTER = Symbol('enter');
 export function scriptedPrompter(answers: unknown[]): Prompter & { asked: PromptRecord[] } {
   const asked: PromptRecord[] = [];
   const next = async <T>(kind: keyof Prompter, message: string, choices?: Choice<T>[], byDefault?: T): Promise<T> => {
-    asked.push({ kind, message, choices: choices?.map((c) => c.name), ...(byDefault !== undefined ? { default: byDefault } : {}) });
+    asked.push({
+      kind,
+      message,
+      choices: choices?.map((c) => c.name),
+      ...(byDefault !== undefined ? { default: byDefault } : {}),
+    });
     if (answers.length === 0) throw new Error(`no scripted answer for ${kind} "${message}"`);
     const answer = answers.shift();
     if (answer === ENTER) return (byDefault ?? (kind === 'input' ? '' : undefined)) as T;

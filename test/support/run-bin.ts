@@ -41,7 +41,9 @@ export function binEnv(home: string, account?: BinAccount): Record<string, strin
     NO_COLOR: '1',
     HOME: home,
     XDG_CONFIG_HOME: join(home, '.config'),
-    ...(account ? { TWILIO_ACCOUNT_SID: account.accountSid, TWILIO_AUTH_TOKEN: account.authToken, TWHOOK_API_URL: account.url } : {}),
+    ...(account
+      ? { TWILIO_ACCOUNT_SID: account.accountSid, TWILIO_AUTH_TOKEN: account.authToken, TWHOOK_API_URL: account.url }
+      : {}),
   };
 }
 
@@ -69,7 +71,12 @@ export function runBin(args: string[], options: BinOptions = {}): Promise<BinRes
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
     });
     child.stdin.end(options.stdin ?? '');
   });

@@ -50,9 +50,18 @@ export interface TwilioApp {
 }
 
 export function defaultReply(seen: SeenRequest): Reply {
-  if (seen.path.startsWith('/sms')) return { status: 200, contentType: 'text/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Got it</Message></Response>' };
+  if (seen.path.startsWith('/sms'))
+    return {
+      status: 200,
+      contentType: 'text/xml',
+      body: '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Got it</Message></Response>',
+    };
   if (seen.path.startsWith('/voice') || seen.path.startsWith('/gather')) {
-    return { status: 200, contentType: 'text/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello</Say></Response>' };
+    return {
+      status: 200,
+      contentType: 'text/xml',
+      body: '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello</Say></Response>',
+    };
   }
   return { status: 204 };
 }
@@ -76,7 +85,7 @@ export async function startTwilioApp(options: TwilioAppOptions): Promise<TwilioA
     const method = req.method ?? 'GET';
     const params = method === 'POST' && !url.includes('bodySHA256') ? parseForm(body) : {};
     const signature = first(req.headers['x-twilio-signature']) ?? '';
-    let valid = false;
+    let valid: boolean;
     try {
       valid = url.includes('bodySHA256=')
         ? validateRequestWithBody(options.authToken, signature, url, body)
@@ -84,18 +93,30 @@ export async function startTwilioApp(options: TwilioAppOptions): Promise<TwilioA
     } catch {
       valid = false;
     }
-    const entry: SeenRequest = { method, url, path: (req.url ?? '/').split('?')[0]!, headers: req.headers, body, params, valid };
+    const entry: SeenRequest = {
+      method,
+      url,
+      path: (req.url ?? '/').split('?')[0]!,
+      headers: req.headers,
+      body,
+      params,
+      valid,
+    };
     seen.push(entry);
 
     if (options.holdUntilInFlight) {
       if (inFlight >= options.holdUntilInFlight) waiting.splice(0).forEach((release) => release());
-      else await new Promise<void>((resolve) => {
-        waiting.push(resolve);
-        setTimeout(resolve, options.holdMs ?? 2000);
-      });
+      else
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          setTimeout(resolve, options.holdMs ?? 2000);
+        });
     }
 
-    const reply = valid || options.skipValidation ? (options.reply ?? defaultReply)(entry) : { status: 403, contentType: 'text/plain', body: 'Twilio Request Validation Failed.' };
+    const reply =
+      valid || options.skipValidation
+        ? (options.reply ?? defaultReply)(entry)
+        : { status: 403, contentType: 'text/plain', body: 'Twilio Request Validation Failed.' };
     inFlight--;
     if (reply.contentType) res.setHeader('content-type', reply.contentType);
     res.statusCode = reply.status;

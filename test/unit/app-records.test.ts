@@ -38,7 +38,15 @@ function sleeper(): number {
 }
 
 function record(configDir: string, pid: number, startTime: string | null, ownerPid = 2 ** 22 + 4321): void {
-  const r: AppRecord = { v: 1, pid, startTime, command: 'npm run dev', cwd: '/tmp', startedAt: '2026-11-27T10:00:00.000Z', owner: { pid: ownerPid, host: hostname(), startTime: null } };
+  const r: AppRecord = {
+    v: 1,
+    pid,
+    startTime,
+    command: 'npm run dev',
+    cwd: '/tmp',
+    startedAt: '2026-11-27T10:00:00.000Z',
+    owner: { pid: ownerPid, host: hostname(), startTime: null },
+  };
   writeFileAtomic(join(configDir, 'apps', `s${pid}.json`), JSON.stringify(r));
 }
 

@@ -15,7 +15,17 @@ function setup() {
     });
   const redactor = new SecretRedactor();
   redactor.add('s3cret-token');
-  const out = new Output({ stdin: process.stdin, stdout: stream('out'), stderr: stream('err'), isStdinTTY: false, isStdoutTTY: false, isStderrTTY: false }, { json: false, color: false, redactor });
+  const out = new Output(
+    {
+      stdin: process.stdin,
+      stdout: stream('out'),
+      stderr: stream('err'),
+      isStdinTTY: false,
+      isStdoutTTY: false,
+      isStderrTTY: false,
+    },
+    { json: false, color: false, redactor },
+  );
   return { writes, batched: batchedOutput(out) };
 }
 

@@ -28,7 +28,10 @@ const record = (id: string, extra: Partial<CaptureRecord> = {}): CaptureRecord =
   ...extra,
 });
 
-async function all(sources: Parameters<typeof readCaptures>[0], options?: Parameters<typeof readCaptures>[1]): Promise<CaptureItem[]> {
+async function all(
+  sources: Parameters<typeof readCaptures>[0],
+  options?: Parameters<typeof readCaptures>[1],
+): Promise<CaptureItem[]> {
   const items: CaptureItem[] = [];
   for await (const item of readCaptures(sources, options)) items.push(item);
   return items;
@@ -38,11 +41,15 @@ describe('CaptureWriter', () => {
   it('creates folders and a 0600 file, and appends whole lines in order', async () => {
     const path = join(tempDir(), 'nested', 'deeper', 'c.jsonl');
     const writer = await CaptureWriter.open(path);
-    await Promise.all(Array.from({ length: 50 }, (_, i) => writer.append(record(`r${i}`, { body: 'x'.repeat(i * 1000) }))));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => writer.append(record(`r${i}`, { body: 'x'.repeat(i * 1000) }))),
+    );
     await writer.close();
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
-    expect(lines.map((l) => (JSON.parse(l) as CaptureRecord).id)).toEqual(Array.from({ length: 50 }, (_, i) => `r${i}`));
+    expect(lines.map((l) => (JSON.parse(l) as CaptureRecord).id)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `r${i}`),
+    );
     const again = await CaptureWriter.open(path);
     await again.append(record('more'));
     await again.close();
@@ -60,17 +67,29 @@ describe('CaptureWriter', () => {
   it('never writes credentials: Authorization headers and URL passwords are redacted', async () => {
     const path = join(tempDir(), 'c.jsonl');
     const writer = await CaptureWriter.open(path);
-    await writer.append(record('a', { url: 'https://twilio:hunter2-secret@abc123.ngrok.app/sms', headers: { authorization: `Basic ${Buffer.from('twilio:hunter2-secret').toString('base64')}` } }));
+    await writer.append(
+      record('a', {
+        url: 'https://twilio:hunter2-secret@abc123.ngrok.app/sms',
+        headers: { authorization: `Basic ${Buffer.from('twilio:hunter2-secret').toString('base64')}` },
+      }),
+    );
     await writer.close();
     const text = readFileSync(path, 'utf8');
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain(Buffer.from('twilio:hunter2-secret').toString('base64'));
-    expect(JSON.parse(text)).toMatchObject({ url: 'https://twilio:***@abc123.ngrok.app/sms', headers: { authorization: 'Basic [redacted]' } });
+    expect(JSON.parse(text)).toMatchObject({
+      url: 'https://twilio:***@abc123.ngrok.app/sms',
+      headers: { authorization: 'Basic [redacted]' },
+    });
   });
 });
 
 describe('CaptureWriter: batched writes', () => {
-  const lines = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as CaptureRecord).id);
+  const lines = (path: string) =>
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as CaptureRecord).id);
 
   it('writes the records of one event-loop turn together at the end of the turn, in order', async () => {
     const path = join(tempDir(), 'c.jsonl');
@@ -150,7 +169,16 @@ describe('bodies', () => {
 describe('readCaptures: JSONL', () => {
   it('reads records and reports malformed lines as file:line, continuing', async () => {
     const path = join(tempDir(), 'c.jsonl');
-    const lines = [JSON.stringify(record('a')), 'not json', '', '   ', '{"v":2,"url":"x","method":"POST"}', '[1]', '{"v":1,"method":"POST"}', JSON.stringify(record('b')) + '\r'];
+    const lines = [
+      JSON.stringify(record('a')),
+      'not json',
+      '',
+      '   ',
+      '{"v":2,"url":"x","method":"POST"}',
+      '[1]',
+      '{"v":1,"method":"POST"}',
+      JSON.stringify(record('b')) + '\r',
+    ];
     writeFileSync(path, lines.join('\n'));
     const items = await all(path);
     expect(items.map((i) => [i.line, i.record?.id ?? i.error])).toEqual([
@@ -174,15 +202,24 @@ describe('readCaptures: JSONL', () => {
 
   it('skips a line longer than the limit and reads the next', async () => {
     const path = join(tempDir(), 'c.jsonl');
-    writeFileSync(path, [JSON.stringify(record('a', { body: 'x'.repeat(600_000) })), JSON.stringify(record('b'))].join('\n'));
+    writeFileSync(
+      path,
+      [JSON.stringify(record('a', { body: 'x'.repeat(600_000) })), JSON.stringify(record('b'))].join('\n'),
+    );
     const items = await all(path, { maxRecordChars: 100_000 });
-    expect(items.map((i) => i.record?.id ?? i.error)).toEqual([expect.stringMatching(/line longer than 100000 bytes/), 'b']);
+    expect(items.map((i) => i.record?.id ?? i.error)).toEqual([
+      expect.stringMatching(/line longer than 100000 bytes/),
+      'b',
+    ]);
   });
 
   it('reads named streams (stdin) and several sources in order', async () => {
     const path = join(tempDir(), 'c.jsonl');
     writeFileSync(path, JSON.stringify(record('file')) + '\n');
-    const stream = Readable.from([Buffer.from(JSON.stringify(record('stdin')).slice(0, 10)), Buffer.from(JSON.stringify(record('stdin')).slice(10) + '\n')]);
+    const stream = Readable.from([
+      Buffer.from(JSON.stringify(record('stdin')).slice(0, 10)),
+      Buffer.from(JSON.stringify(record('stdin')).slice(10) + '\n'),
+    ]);
     const items = await all([{ name: '-', stream }, path]);
     expect(items.map((i) => [i.file, i.record?.id])).toEqual([
       ['-', 'stdin'],
@@ -196,7 +233,9 @@ describe('readCaptures: JSONL', () => {
 });
 
 describe('readCaptures: HAR 1.2', () => {
-  const har = (entries: unknown[]) => ({ log: { version: '1.2', creator: { name: 'devtools', version: '1' }, pages: [{ id: 'p' }], entries } });
+  const har = (entries: unknown[]) => ({
+    log: { version: '1.2', creator: { name: 'devtools', version: '1' }, pages: [{ id: 'p' }], entries },
+  });
   const entry = (extra: Record<string, unknown> = {}) => ({
     startedDateTime: '2026-11-27T10:00:00.000Z',
     time: 41.5,
@@ -212,7 +251,11 @@ describe('readCaptures: HAR 1.2', () => {
       ],
       postData: { mimeType: 'application/x-www-form-urlencoded', text: 'Body=Hi+%7B%22x%22%3A%5B1%5D%7D' },
     },
-    response: { status: 200, headers: [{ name: 'Content-Type', value: 'text/xml' }], content: { text: '<Response/>', mimeType: 'text/xml' } },
+    response: {
+      status: 200,
+      headers: [{ name: 'Content-Type', value: 'text/xml' }],
+      content: { text: '<Response/>', mimeType: 'text/xml' },
+    },
     ...extra,
   });
 
@@ -231,7 +274,11 @@ describe('readCaptures: HAR 1.2', () => {
         receivedAt: '2026-11-27T10:00:00.000Z',
         method: 'POST',
         url: 'https://abc123.ngrok.app/sms',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'sig=', 'x-forwarded-for': ['1.1.1.1', '2.2.2.2'] },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': 'sig=',
+          'x-forwarded-for': ['1.1.1.1', '2.2.2.2'],
+        },
         body: 'Body=Hi+%7B%22x%22%3A%5B1%5D%7D',
         response: { status: 200, headers: { 'content-type': 'text/xml' }, body: '<Response/>', ms: 41.5 },
       });
@@ -242,9 +289,19 @@ describe('readCaptures: HAR 1.2', () => {
   it('re-encodes postData.params when the text was not exported; base64 bodies stay bytes', async () => {
     const path = join(tempDir(), 'p.har');
     const params = entry();
-    (params.request as { postData: unknown }).postData = { mimeType: 'application/x-www-form-urlencoded', params: [{ name: 'Body', value: 'a b' }, { name: 'From', value: '+1555' }] };
+    (params.request as { postData: unknown }).postData = {
+      mimeType: 'application/x-www-form-urlencoded',
+      params: [
+        { name: 'Body', value: 'a b' },
+        { name: 'From', value: '+1555' },
+      ],
+    };
     const b64 = entry();
-    (b64.request as { postData: unknown }).postData = { mimeType: 'application/json', text: Buffer.from([0xff, 0x00]).toString('base64'), encoding: 'base64' };
+    (b64.request as { postData: unknown }).postData = {
+      mimeType: 'application/json',
+      text: Buffer.from([0xff, 0x00]).toString('base64'),
+      encoding: 'base64',
+    };
     writeFileSync(path, JSON.stringify(har([params, b64])));
     const items = await all(path);
     expect(items[0]!.record!.body).toBe('Body=a+b&From=%2B1555');
@@ -263,12 +320,28 @@ describe('readCaptures: HAR 1.2', () => {
 
   it('round-trips through toHar', async () => {
     const path = join(tempDir(), 'out.har');
-    const records = [record('a'), record('b', { bodyBase64: Buffer.from([0xe9]).toString('base64'), body: undefined, response: { status: 204, ms: 3 } })];
+    const records = [
+      record('a'),
+      record('b', {
+        bodyBase64: Buffer.from([0xe9]).toString('base64'),
+        body: undefined,
+        response: { status: 204, ms: 3 },
+      }),
+    ];
     writeFileSync(path, JSON.stringify(toHar(records)));
     const items = await all(path);
     expect(items.map((i) => i.record)).toEqual([
       { ...records[0], headers: records[0]!.headers },
-      { v: 1, id: 'b', receivedAt: records[1]!.receivedAt, method: 'POST', url: records[1]!.url, headers: records[1]!.headers, bodyBase64: '6Q==', response: { status: 204, headers: {}, ms: 3 } },
+      {
+        v: 1,
+        id: 'b',
+        receivedAt: records[1]!.receivedAt,
+        method: 'POST',
+        url: records[1]!.url,
+        headers: records[1]!.headers,
+        bodyBase64: '6Q==',
+        response: { status: 204, headers: {}, ms: 3 },
+      },
     ]);
   });
 });

@@ -26,7 +26,12 @@ const probe: CommandEntry = {
       cmd.command('fail <kind>').action(
         wire(async (_ctx, kind: string) => {
           if (kind === 'usage') throw new UsageError('bad thing: pass --good');
-          if (kind === 'remote') throw new RemoteError('Twilio said no', { code: 20003, status: 401, moreInfo: 'https://www.twilio.com/docs/errors/20003' });
+          if (kind === 'remote')
+            throw new RemoteError('Twilio said no', {
+              code: 20003,
+              status: 401,
+              moreInfo: 'https://www.twilio.com/docs/errors/20003',
+            });
           if (kind === 'check') throw new CheckFailed('1 invalid signature');
           if (kind === 'secret') throw new Error(`boom with ${TOKEN} inside`);
           return 7;
@@ -85,7 +90,16 @@ describe('main', () => {
     const r = await runCli(['probe', 'fail', 'remote', '--json']);
     expect(r.code).toBe(3);
     expect(r.json()).toEqual([
-      { error: { type: 'remote', message: 'Twilio said no', exitCode: 3, code: 20003, status: 401, moreInfo: 'https://www.twilio.com/docs/errors/20003' } },
+      {
+        error: {
+          type: 'remote',
+          message: 'Twilio said no',
+          exitCode: 3,
+          code: 20003,
+          status: 401,
+          moreInfo: 'https://www.twilio.com/docs/errors/20003',
+        },
+      },
     ]);
   });
 
@@ -96,15 +110,25 @@ describe('main', () => {
     expect(r.stderr).toContain("unknown option '--nope'");
   });
 
-  it('says where the usage is, or what was meant, on the same one line as commander\'s error', async () => {
+  it("says where the usage is, or what was meant, on the same one line as commander's error", async () => {
     const unknown = await runCli(['probe', 'list', '--nope']);
     expect(unknown.stderr).toBe("error: unknown option '--nope': see `twhook probe list --help`\n");
     const missing = await runCli(['--json', 'probe', 'fail']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe("error: missing required argument 'kind': see `twhook probe fail --help`\n");
-    expect(missing.json()).toEqual([{ error: { type: 'usage', message: "missing required argument 'kind': see `twhook probe fail --help`", exitCode: 2 } }]);
+    expect(missing.json()).toEqual([
+      {
+        error: {
+          type: 'usage',
+          message: "missing required argument 'kind': see `twhook probe fail --help`",
+          exitCode: 2,
+        },
+      },
+    ]);
     const tooMany = await runCli(['probe', 'list', 'extra']);
-    expect(tooMany.stderr).toBe("error: too many arguments for 'list'. Expected 0 arguments but got 1: see `twhook probe list --help`\n");
+    expect(tooMany.stderr).toBe(
+      "error: too many arguments for 'list'. Expected 0 arguments but got 1: see `twhook probe list --help`\n",
+    );
     const typo = await runCli(['probe', 'list', '--limt', '3']);
     expect(typo.stderr).toBe("error: unknown option '--limt': did you mean --limit?\n");
     const command = await runCli(['prob']);

@@ -29,7 +29,9 @@ describe('twhook completion', () => {
       expect(r.code).toBe(0);
       for (const entry of COMMANDS) expect(r.stdout).toContain(entry.name);
     }
-    expect((await runCli(['completion', 'fish'])).stdout).toContain("complete -c twhook -n '__fish_use_subcommand' -a completion");
+    expect((await runCli(['completion', 'fish'])).stdout).toContain(
+      "complete -c twhook -n '__fish_use_subcommand' -a completion",
+    );
   });
 
   it('refuses an unknown shell with exit 2', async () => {

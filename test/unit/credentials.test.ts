@@ -13,7 +13,12 @@ const KEY = 'SK' + 'a'.repeat(32);
 
 describe('credential order: flags, then environment, then env file', () => {
   it('takes each value from the first place that has it', () => {
-    const file = { TWILIO_ACCOUNT_SID: SID_FILE, TWILIO_AUTH_TOKEN: 'file-token', TWILIO_API_KEY: KEY, TWILIO_API_SECRET: 'file-secret' };
+    const file = {
+      TWILIO_ACCOUNT_SID: SID_FILE,
+      TWILIO_AUTH_TOKEN: 'file-token',
+      TWILIO_API_KEY: KEY,
+      TWILIO_API_SECRET: 'file-secret',
+    };
     const env = { TWILIO_ACCOUNT_SID: SID_ENV, TWILIO_AUTH_TOKEN: 'env-token' };
     const all = resolveCredentials({ accountSid: SID_FLAG }, env, file, '/x/.env');
     expect(all.accountSid).toEqual({ value: SID_FLAG, source: 'flag' });
@@ -32,7 +37,11 @@ describe('credential order: flags, then environment, then env file', () => {
   });
 
   it('uses the API key for REST when given, the auth token otherwise', () => {
-    const withKey = resolveCredentials({}, { TWILIO_ACCOUNT_SID: SID_ENV, TWILIO_AUTH_TOKEN: 't'.repeat(32), TWILIO_API_KEY: KEY, TWILIO_API_SECRET: 's' }, {});
+    const withKey = resolveCredentials(
+      {},
+      { TWILIO_ACCOUNT_SID: SID_ENV, TWILIO_AUTH_TOKEN: 't'.repeat(32), TWILIO_API_KEY: KEY, TWILIO_API_SECRET: 's' },
+      {},
+    );
     expect(restAuth(withKey)).toEqual({ accountSid: SID_ENV, username: KEY, password: 's', method: 'api-key' });
     const withToken = resolveCredentials({}, { TWILIO_ACCOUNT_SID: SID_ENV, TWILIO_AUTH_TOKEN: 't'.repeat(32) }, {});
     expect(restAuth(withToken)).toMatchObject({ username: SID_ENV, method: 'auth-token' });
@@ -51,19 +60,37 @@ describe('credential errors: exit 2, naming what to set', () => {
   };
 
   it('names the variable, the flag or the env file entry that is malformed', () => {
-    expect(errorOf(() => restAuth(resolveCredentials({}, { TWILIO_ACCOUNT_SID: 'AC123' }, {}))).message).toMatch(/^TWILIO_ACCOUNT_SID is not an account SID/);
-    expect(errorOf(() => restAuth(resolveCredentials({ accountSid: KEY }, {}, {}))).message).toMatch(/^--account-sid is not an account SID/);
-    expect(errorOf(() => restAuth(resolveCredentials({}, {}, { TWILIO_ACCOUNT_SID: 'nope' }))).message).toMatch(/^TWILIO_ACCOUNT_SID in the env file is not/);
-    const badKey = resolveCredentials({}, { TWILIO_ACCOUNT_SID: SID_ENV, TWILIO_API_KEY: 'SKshort', TWILIO_API_SECRET: 'x' }, {});
-    expect(errorOf(() => restAuth(badKey)).message).toBe('TWILIO_API_KEY is not an API key SID (SK followed by 32 hex digits)');
+    expect(errorOf(() => restAuth(resolveCredentials({}, { TWILIO_ACCOUNT_SID: 'AC123' }, {}))).message).toMatch(
+      /^TWILIO_ACCOUNT_SID is not an account SID/,
+    );
+    expect(errorOf(() => restAuth(resolveCredentials({ accountSid: KEY }, {}, {}))).message).toMatch(
+      /^--account-sid is not an account SID/,
+    );
+    expect(errorOf(() => restAuth(resolveCredentials({}, {}, { TWILIO_ACCOUNT_SID: 'nope' }))).message).toMatch(
+      /^TWILIO_ACCOUNT_SID in the env file is not/,
+    );
+    const badKey = resolveCredentials(
+      {},
+      { TWILIO_ACCOUNT_SID: SID_ENV, TWILIO_API_KEY: 'SKshort', TWILIO_API_SECRET: 'x' },
+      {},
+    );
+    expect(errorOf(() => restAuth(badKey)).message).toBe(
+      'TWILIO_API_KEY is not an API key SID (SK followed by 32 hex digits)',
+    );
   });
 
   it('names what is missing', () => {
     expect(errorOf(() => restAuth(resolveCredentials({}, {}, {}))).message).toContain('set TWILIO_ACCOUNT_SID');
-    expect(errorOf(() => restAuth(resolveCredentials({}, { TWILIO_ACCOUNT_SID: SID_ENV }, {}))).message).toContain('set TWILIO_AUTH_TOKEN');
+    expect(errorOf(() => restAuth(resolveCredentials({}, { TWILIO_ACCOUNT_SID: SID_ENV }, {}))).message).toContain(
+      'set TWILIO_AUTH_TOKEN',
+    );
     const halfKey = resolveCredentials({}, { TWILIO_ACCOUNT_SID: SID_ENV, TWILIO_API_KEY: KEY }, {});
     expect(errorOf(() => restAuth(halfKey)).message).toContain('TWILIO_API_SECRET');
-    const onlyKey = resolveCredentials({}, { TWILIO_ACCOUNT_SID: SID_ENV, TWILIO_API_KEY: KEY, TWILIO_API_SECRET: 'x' }, {});
+    const onlyKey = resolveCredentials(
+      {},
+      { TWILIO_ACCOUNT_SID: SID_ENV, TWILIO_API_KEY: KEY, TWILIO_API_SECRET: 'x' },
+      {},
+    );
     expect(errorOf(() => signingTokens(onlyKey)).message).toContain('an API key cannot sign webhooks');
   });
 });
@@ -92,7 +119,12 @@ describe('no secret is printed', () => {
       messaging: {} as TwilioPort['messaging'],
       events: {} as TwilioPort['events'],
     };
-    const env = { TWILIO_ACCOUNT_SID: SID_ENV, TWILIO_AUTH_TOKEN: TOKEN, TWILIO_API_KEY: KEY, TWILIO_API_SECRET: SECRET };
+    const env = {
+      TWILIO_ACCOUNT_SID: SID_ENV,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      TWILIO_API_KEY: KEY,
+      TWILIO_API_SECRET: SECRET,
+    };
     for (const argv of [['numbers', 'list'], ['numbers', 'list', '--json'], ['doctor'], ['doctor', '--json']]) {
       const r = await runCli(argv, { env, twilioFactory: async () => leaky });
       const all = r.stdout + r.stderr;
@@ -104,13 +136,24 @@ describe('no secret is printed', () => {
   it('masks the account SID in doctor and reads the env file given by --env-file', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'creds.env'), `TWILIO_ACCOUNT_SID=${SID_FILE}\nTWILIO_AUTH_TOKEN='${TOKEN}'\n`);
-    const r = await runCli(['doctor', '--env-file', 'creds.env'], { cwd, twilioFactory: async () => ({ accountSid: SID_FILE, fetchAccount: async () => ({ sid: SID_FILE, friendlyName: 'p', status: 'active', type: 'Full' }) }) as unknown as TwilioPort });
+    const r = await runCli(['doctor', '--env-file', 'creds.env'], {
+      cwd,
+      twilioFactory: async () =>
+        ({
+          accountSid: SID_FILE,
+          fetchAccount: async () => ({ sid: SID_FILE, friendlyName: 'p', status: 'active', type: 'Full' }),
+        }) as unknown as TwilioPort,
+    });
     expect(r.stdout).toContain(`AC…3333 from TWILIO_ACCOUNT_SID in ${join(cwd, 'creds.env')}`);
     expect(r.stdout + r.stderr).not.toContain(SID_FILE);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
   });
 
   it('parses quoted env file values', () => {
-    expect(parseEnvFile(`export A="x\\ny" # c\nB='lit # not comment'\nC=plain # comment\n# D=no\n`)).toEqual({ A: 'x\ny', B: 'lit # not comment', C: 'plain' });
+    expect(parseEnvFile(`export A="x\\ny" # c\nB='lit # not comment'\nC=plain # comment\n# D=no\n`)).toEqual({
+      A: 'x\ny',
+      B: 'lit # not comment',
+      C: 'plain',
+    });
   });
 });

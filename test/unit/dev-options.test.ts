@@ -9,7 +9,14 @@ import { PassThrough } from 'node:stream';
 function ctx(env: Record<string, string> = {}, globals = {}) {
   return makeCtx(
     {
-      io: { stdin: new PassThrough(), stdout: new MemoryStream(), stderr: new MemoryStream(), isStdinTTY: false, isStdoutTTY: false, isStderrTTY: false },
+      io: {
+        stdin: new PassThrough(),
+        stdout: new MemoryStream(),
+        stderr: new MemoryStream(),
+        isStdinTTY: false,
+        isStdoutTTY: false,
+        isStderrTTY: false,
+      },
       env,
       cwd: tempDir(),
       clock: { now: () => new Date('2026-11-27T10:00:00Z') },
@@ -20,7 +27,12 @@ function ctx(env: Record<string, string> = {}, globals = {}) {
   );
 }
 
-const flags = (extra: DevFlags = {}): DevFlags => ({ sms: '/sms', voice: '/voice', publicUrl: 'https://x.test', ...extra });
+const flags = (extra: DevFlags = {}): DevFlags => ({
+  sms: '/sms',
+  voice: '/voice',
+  publicUrl: 'https://x.test',
+  ...extra,
+});
 
 describe('parseTarget', () => {
   it.each([
@@ -34,15 +46,22 @@ describe('parseTarget', () => {
   ])('%s', (input, url, label) => {
     expect(parseTarget(input)).toEqual({ url, label });
   });
-  it.each(['70000', 'ftp://x', 'http://x/?a=1', 'http://u:p@x', 'http://[bad', 'abc', 'start'])('refuses %s', (input) => {
-    expect(() => parseTarget(input)).toThrow(UsageError);
-  });
+  it.each(['70000', 'ftp://x', 'http://x/?a=1', 'http://u:p@x', 'http://[bad', 'abc', 'start'])(
+    'refuses %s',
+    (input) => {
+      expect(() => parseTarget(input)).toThrow(UsageError);
+    },
+  );
 });
 
 describe('devOptions', () => {
   it('builds the session: paths, overrides, default capture, tokens', () => {
     const c = ctx({ TWILIO_AUTH_TOKEN: 'tok-123456' });
-    const o = devOptions(c, '3000', flags({ number: ['+15017122661'], voiceStatus: 'status', readTimeout: '5000', voice: false }));
+    const o = devOptions(
+      c,
+      '3000',
+      flags({ number: ['+15017122661'], voiceStatus: 'status', readTimeout: '5000', voice: false }),
+    );
     expect(o.session).toMatchObject({
       target: 'http://localhost:3000',
       targetLabel: 'localhost:3000',
@@ -68,23 +87,39 @@ describe('devOptions', () => {
 
   it('ngrok: needs NGROK_AUTHTOKEN, passes it and the domain', () => {
     expect(() => devOptions(ctx(), '3000', flags({ publicUrl: undefined }))).toThrow(/ngrok needs an authtoken/);
-    expect(devOptions(ctx({ NGROK_AUTHTOKEN: 'ngrok-tok' }), '3000', flags({ publicUrl: undefined, ngrokDomain: 'me.ngrok.dev' })).session.tunnel).toEqual({ kind: 'ngrok', authtoken: 'ngrok-tok', domain: 'me.ngrok.dev' });
-    expect(() => devOptions(ctx(), '3000', flags({ ngrokDomain: 'me.ngrok.dev' }))).toThrow(/--ngrok-domain is for the ngrok tunnel/);
+    expect(
+      devOptions(
+        ctx({ NGROK_AUTHTOKEN: 'ngrok-tok' }),
+        '3000',
+        flags({ publicUrl: undefined, ngrokDomain: 'me.ngrok.dev' }),
+      ).session.tunnel,
+    ).toEqual({ kind: 'ngrok', authtoken: 'ngrok-tok', domain: 'me.ngrok.dev' });
+    expect(() => devOptions(ctx(), '3000', flags({ ngrokDomain: 'me.ngrok.dev' }))).toThrow(
+      /--ngrok-domain is for the ngrok tunnel/,
+    );
   });
 
   it('a bad --public-url is refused before the session starts: one error line, no "stopped" line', async () => {
-    expect(() => devOptions(ctx(), '3000', flags({ publicUrl: 'notaurl' }))).toThrow(/--public-url "notaurl" is not a URL/);
-    expect(() => devOptions(ctx(), '3000', flags({ publicUrl: 'ftp://x.test' }))).toThrow(/--public-url must be an http\(s\) URL/);
+    expect(() => devOptions(ctx(), '3000', flags({ publicUrl: 'notaurl' }))).toThrow(
+      /--public-url "notaurl" is not a URL/,
+    );
+    expect(() => devOptions(ctx(), '3000', flags({ publicUrl: 'ftp://x.test' }))).toThrow(
+      /--public-url must be an http\(s\) URL/,
+    );
     const r = await runCli(['dev', '3000', '--public-url', 'notaurl', '--no-capture']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('error: --public-url "notaurl" is not a URL: give the whole base URL, e.g. https://my-tunnel.example.com\n');
+    expect(r.stderr).toBe(
+      'error: --public-url "notaurl" is not a URL: give the whole base URL, e.g. https://my-tunnel.example.com\n',
+    );
   });
 
   it('an empty --number (an unset variable) is refused before the session starts', async () => {
     expect(() => devOptions(ctx(), '3000', flags({ number: [''] }))).toThrow(UsageError);
     const r = await runCli(['dev', '3000', '--public-url', 'https://x.test', '--no-capture', '--number', ' ']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('error: --number is empty (an unset variable?): give +E.164 or a PN SID, or leave --number out\n');
+    expect(r.stderr).toBe(
+      'error: --number is empty (an unset variable?): give +E.164 or a PN SID, or leave --number out\n',
+    );
   });
 
   it('--basic-auth: USER:PASS, redacted from all output', () => {
@@ -96,7 +131,9 @@ describe('devOptions', () => {
   });
 
   it('refuses --no-sms --no-voice with numbers, bad paths, and enforcement without a token', () => {
-    expect(() => devOptions(ctx(), '3000', flags({ number: ['+1'], sms: false, voice: false }))).toThrow(/leave nothing/);
+    expect(() => devOptions(ctx(), '3000', flags({ number: ['+1'], sms: false, voice: false }))).toThrow(
+      /leave nothing/,
+    );
     expect(() => devOptions(ctx(), '3000', flags({ sms: 'https://x/sms' }))).toThrow(/give a path/);
     expect(() => devOptions(ctx(), '3000', flags({ enforceSignatures: true }))).toThrow(/needs the auth token/);
   });
@@ -104,7 +141,12 @@ describe('devOptions', () => {
 
 describe('numberUpdateFor', () => {
   it('sets each field with its method, the overrides fragment and the credentials', () => {
-    const { update, urls } = numberUpdateFor('https://x.test', { sms: '/sms', voice: '/voice', voiceStatus: '/status', smsFallback: '/fb' }, { readTimeout: 5000 }, { username: 'u', password: 'p@ss' });
+    const { update, urls } = numberUpdateFor(
+      'https://x.test',
+      { sms: '/sms', voice: '/voice', voiceStatus: '/status', smsFallback: '/fb' },
+      { readTimeout: 5000 },
+      { username: 'u', password: 'p@ss' },
+    );
     expect(update).toEqual({
       smsUrl: 'https://u:p%40ss@x.test/sms#rt=5000',
       smsMethod: 'POST',
@@ -118,7 +160,10 @@ describe('numberUpdateFor', () => {
     expect(urls.smsUrl).toBe('https://x.test/sms#rt=5000');
   });
   it('leaves out a path that is null', () => {
-    expect(numberUpdateFor('https://x.test/base', { sms: null, voice: '/voice' }, undefined).update).toEqual({ voiceUrl: 'https://x.test/base/voice', voiceMethod: 'POST' });
+    expect(numberUpdateFor('https://x.test/base', { sms: null, voice: '/voice' }, undefined).update).toEqual({
+      voiceUrl: 'https://x.test/base/voice',
+      voiceMethod: 'POST',
+    });
   });
 });
 

@@ -30,13 +30,19 @@ describe('dev paths: one path, public and local', () => {
     expect(appPathOf(apart, '/base/twilio/sms')).toBe('/twilio/sms');
   });
 
-  it('numberUpdateFor puts the app\'s base path in the numbers\' URLs', () => {
-    const { update, urls } = numberUpdateFor('https://x.test', { sms: '/sms', voice: null }, undefined, { username: 'u', password: 'p' }, 'http://localhost:8080/twilio');
+  it("numberUpdateFor puts the app's base path in the numbers' URLs", () => {
+    const { update, urls } = numberUpdateFor(
+      'https://x.test',
+      { sms: '/sms', voice: null },
+      undefined,
+      { username: 'u', password: 'p' },
+      'http://localhost:8080/twilio',
+    );
     expect(update).toEqual({ smsUrl: 'https://u:p@x.test/twilio/sms', smsMethod: 'POST' });
     expect(urls).toEqual({ smsUrl: 'https://x.test/twilio/sms' });
   });
 
-  it('the banner\'s base for webhooks set by hand carries the app\'s path', () => {
+  it("the banner's base for webhooks set by hand carries the app's path", () => {
     expect(webhookBase('https://x.test', 'http://localhost:8080/twilio')).toBe('https://x.test/twilio');
     expect(webhookBase('https://x.test/base', 'http://localhost:3000')).toBe('https://x.test/base');
     expect(webhookBase('https://x.test', 'http://localhost:3000')).toBe('https://x.test');

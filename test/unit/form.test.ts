@@ -5,7 +5,10 @@ import { encodeForm, pairsToParams, parseForm } from '../../src/webhooks/form.js
 
 describe('parseForm', () => {
   it("decodes '+' as a space and percent escapes as UTF-8", () => {
-    expect({ ...parseForm('Body=Hello+world%21+%F0%9F%98%80&From=%2B15551234567') }).toEqual({ Body: 'Hello world! 😀', From: '+15551234567' });
+    expect({ ...parseForm('Body=Hello+world%21+%F0%9F%98%80&From=%2B15551234567') }).toEqual({
+      Body: 'Hello world! 😀',
+      From: '+15551234567',
+    });
   });
 
   it('keeps repeated names as arrays, in order', () => {
@@ -35,7 +38,12 @@ describe('parseForm', () => {
 
 describe('encodeForm', () => {
   it('encodes pairs in order with + for spaces, and repeats array values', () => {
-    expect(encodeForm([['Body', 'a b&c'], ['From', '+1555']])).toBe('Body=a+b%26c&From=%2B1555');
+    expect(
+      encodeForm([
+        ['Body', 'a b&c'],
+        ['From', '+1555'],
+      ]),
+    ).toBe('Body=a+b%26c&From=%2B1555');
     expect(encodeForm({ Tag: ['x', 'y'], N: '1' })).toBe('Tag=x&Tag=y&N=1');
   });
 

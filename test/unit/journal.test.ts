@@ -10,7 +10,12 @@ import { tempDir } from '../support/run-cli.js';
 const AC = 'AC' + 'a'.repeat(32);
 const PN = 'PN' + 'b'.repeat(32);
 
-function numberEntry(journal: Journal, before: Record<string, string | null>, after: Record<string, string | null>, extra: Partial<NumberEntry> = {}) {
+function numberEntry(
+  journal: Journal,
+  before: Record<string, string | null>,
+  after: Record<string, string | null>,
+  extra: Partial<NumberEntry> = {},
+) {
   return journal.begin({
     kind: 'number',
     accountSid: AC,
@@ -39,7 +44,12 @@ describe('Journal', () => {
     expect(other.unrestored()).toHaveLength(1);
     journal.markRestored([entry.id], 'done');
     expect(other.unrestored()).toHaveLength(0);
-    expect(other.get(entry.id)).toMatchObject({ state: 'restored', note: 'done', restoredAt: '2026-01-01T00:00:02.000Z', createdAt: '2026-01-01T00:00:00.000Z' });
+    expect(other.get(entry.id)).toMatchObject({
+      state: 'restored',
+      note: 'done',
+      restoredAt: '2026-01-01T00:00:02.000Z',
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
     expect(statSync(journal.path).mode & 0o777).toBe(0o600);
     expect(existsSync(journal.lockPath)).toBe(false);
   });
@@ -118,7 +128,10 @@ describe('Journal', () => {
   it("takes over a lock naming this process's own pid: an earlier process with the same pid left it (pid 1 in a restarted container)", () => {
     const dir = tempDir();
     const journal = new Journal(dir, { lockWaitMs: 50 });
-    writeFileSync(journal.lockPath, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'from-an-earlier-life' }));
+    writeFileSync(
+      journal.lockPath,
+      JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'from-an-earlier-life' }),
+    );
     numberEntry(journal, {}, {});
     expect(journal.entries()).toHaveLength(1);
     expect(existsSync(journal.lockPath)).toBe(false);

@@ -11,7 +11,11 @@ describe('JunitWriter', () => {
     const path = join(dir, 'report.xml');
     const w = await JunitWriter.open(path, 'twhook verify');
     w.add({ classname: 'a.jsonl', name: 'R1 sms' });
-    w.add({ classname: 'a.jsonl', name: 'R2 sms', failure: { message: 'bad <sig> & "more"', type: 'invalid', details: 'bad' } });
+    w.add({
+      classname: 'a.jsonl',
+      name: 'R2 sms',
+      failure: { message: 'bad <sig> & "more"', type: 'invalid', details: 'bad' },
+    });
     w.add({ classname: 'a.jsonl', name: 'R3', skipped: { message: 'unsigned' } });
     w.add({ classname: 'a.jsonl', name: 'a.jsonl:4', error: { message: 'not JSON\u0001', type: 'malformed' } });
     await w.close();

@@ -11,7 +11,14 @@ function output(options: { tty: boolean; json?: boolean; color?: boolean }) {
   const stderr = new MemoryStream();
   const redactor = new SecretRedactor();
   const out = new Output(
-    { stdin: new PassThrough(), stdout, stderr, isStdinTTY: options.tty, isStdoutTTY: options.tty, isStderrTTY: options.tty },
+    {
+      stdin: new PassThrough(),
+      stdout,
+      stderr,
+      isStdinTTY: options.tty,
+      isStdoutTTY: options.tty,
+      isStderrTTY: options.tty,
+    },
     { json: !!options.json, color: !!options.color, redactor },
   );
   return { out, stdout, stderr, redactor };
@@ -25,14 +32,31 @@ function request(extra: Partial<RequestEvent> = {}): RequestEvent {
     type: 'request',
     id: 3,
     time,
-    request: { method: 'POST', path: '/sms', url: 'https://x.test/sms', headers: [['Content-Type', 'application/x-www-form-urlencoded']], body: 'Body=Hi', bodyEncoding: 'utf8', bytes: 7, truncated: false },
+    request: {
+      method: 'POST',
+      path: '/sms',
+      url: 'https://x.test/sms',
+      headers: [['Content-Type', 'application/x-www-form-urlencoded']],
+      body: 'Body=Hi',
+      bodyEncoding: 'utf8',
+      bytes: 7,
+      truncated: false,
+    },
     kind: 'inbound-sms',
     gist: '+1555… → +1501…: Hi',
     expectsTwiml: true,
     verdict: { status: 'valid', reason: 'signature matches' },
     outcome: 'answered',
     status: 200,
-    response: { status: 200, contentType: 'text/xml; charset=utf-8', headers: [['Content-Type', 'text/xml']], body: '<Response/>', bodyEncoding: 'utf8', bytes: 11, truncated: false },
+    response: {
+      status: 200,
+      contentType: 'text/xml; charset=utf-8',
+      headers: [['Content-Type', 'text/xml']],
+      body: '<Response/>',
+      bodyEncoding: 'utf8',
+      bytes: 11,
+      truncated: false,
+    },
     latencyMs: 12.4,
     twiml: { ok: true, problems: [], verbs: [] },
     warnings: [],
@@ -47,7 +71,13 @@ const ready: DevEvent = {
   proxyUrl: 'http://127.0.0.1:4040',
   target: 'http://localhost:3000',
   tunnel: 'public-url',
-  numbers: [{ sid: 'PN1', phoneNumber: '+15017122661', urls: { SmsUrl: 'https://x.test/sms', VoiceUrl: 'https://x.test/voice' } }],
+  numbers: [
+    {
+      sid: 'PN1',
+      phoneNumber: '+15017122661',
+      urls: { SmsUrl: 'https://x.test/sms', VoiceUrl: 'https://x.test/voice' },
+    },
+  ],
   capture: '/tmp/c.jsonl',
   signatures: 'unchecked',
   enforceSignatures: false,
@@ -58,21 +88,45 @@ describe('live view (terminal)', () => {
   it('draws one line per request with verdict, status, type and latency', () => {
     const { out, stdout } = output({ tty: true });
     createRenderer(out, { formatTime })(request());
-    expect(stdout.text()).toBe('10:00:01  #3   POST  /sms    inbound-sms  ✓ valid     200    12 ms  +1555… → +1501…: Hi\n');
+    expect(stdout.text()).toBe(
+      '10:00:01  #3   POST  /sms    inbound-sms  ✓ valid     200    12 ms  +1555… → +1501…: Hi\n',
+    );
   });
 
-  it('aligns the columns of every line, and fits the gist into the terminal\'s width', () => {
+  it("aligns the columns of every line, and fits the gist into the terminal's width", () => {
     const { out, stdout } = output({ tty: true });
     const render = createRenderer(out, { formatTime, width: () => 100 });
-    render(request({ id: 12, request: { ...request().request, path: '/voice/status', method: 'GET' }, kind: 'call-status', verdict: { status: 'invalid', reason: 'no match' } }));
-    render(request({ id: 13, gist: 'x'.repeat(200), outcome: 'app-down', status: 502, response: undefined, twiml: undefined, failure: 'nothing listening' }));
-    const lines = stdout.text().split('\n').filter((l) => !l.startsWith('    '));
+    render(
+      request({
+        id: 12,
+        request: { ...request().request, path: '/voice/status', method: 'GET' },
+        kind: 'call-status',
+        verdict: { status: 'invalid', reason: 'no match' },
+      }),
+    );
+    render(
+      request({
+        id: 13,
+        gist: 'x'.repeat(200),
+        outcome: 'app-down',
+        status: 502,
+        response: undefined,
+        twiml: undefined,
+        failure: 'nothing listening',
+      }),
+    );
+    const lines = stdout
+      .text()
+      .split('\n')
+      .filter((l) => !l.startsWith('    '));
     // Every column starts at the same position on both lines.
-    const starts = (line: string) => [...line.matchAll(/(?<=  )\S/g)].map((m) => m.index);
+    const starts = (line: string) => [...line.matchAll(/(?<= {2})\S/g)].map((m) => m.index);
     expect(starts(lines[1]!).slice(0, 8)).toEqual(starts(lines[0]!).slice(0, 8));
-    expect(lines[0]).toBe('10:00:01  #12  GET   /voice/status  call-status  ✗ invalid   200    12 ms  +1555… → +1501…: Hi');
+    expect(lines[0]).toBe(
+      '10:00:01  #12  GET   /voice/status  call-status  ✗ invalid   200    12 ms  +1555… → +1501…: Hi',
+    );
     expect(lines[1]).toHaveLength(100);
-    expect(lines[1]).toMatch(/^10:00:01  #13  POST  \/sms           inbound-sms  ✓ valid     502    12 ms  x+…$/);
+    expect(lines[1]).toMatch(/^10:00:01 {2}#13 {2}POST {2}\/sms {11}inbound-sms {2}✓ valid {5}502 {4}12 ms {2}x+…$/);
     expect(stdout.text()).toContain('    ✗ signature: no match\n');
   });
 
@@ -81,8 +135,20 @@ describe('live view (terminal)', () => {
     createRenderer(out, { formatTime })(
       request({
         verdict: { status: 'invalid', reason: 'signed for https://x.test/sms; your app saw http://x.test/sms' },
-        response: { status: 200, contentType: 'application/json', headers: [], body: '{}', bodyEncoding: 'utf8', bytes: 2, truncated: false },
-        twiml: { ok: false, problems: ['Content-Type application/json with a JSON body: answer TwiML with Content-Type text/xml'], twilioError: { code: 12300, message: 'Invalid Content-Type' } },
+        response: {
+          status: 200,
+          contentType: 'application/json',
+          headers: [],
+          body: '{}',
+          bodyEncoding: 'utf8',
+          bytes: 2,
+          truncated: false,
+        },
+        twiml: {
+          ok: false,
+          problems: ['Content-Type application/json with a JSON body: answer TwiML with Content-Type text/xml'],
+          twilioError: { code: 12300, message: 'Invalid Content-Type' },
+        },
         twilioError: { code: 12300, message: 'Invalid Content-Type' },
         warnings: ['slow: 9.0 s of the 15 s Twilio waits'],
         retryOf: 1,
@@ -102,7 +168,15 @@ describe('live view (terminal)', () => {
     const { out, stdout } = output({ tty: true });
     createRenderer(out, { formatTime })(
       request({
-        response: { status: 200, contentType: 'text/plain', headers: [], body: 'Closed', bodyEncoding: 'utf8', bytes: 6, truncated: false },
+        response: {
+          status: 200,
+          contentType: 'text/plain',
+          headers: [],
+          body: 'Closed',
+          bodyEncoding: 'utf8',
+          bytes: 6,
+          truncated: false,
+        },
         twiml: { ok: true, problems: [], effect: 'Twilio will read this text and hang up' },
       }),
     );
@@ -112,7 +186,9 @@ describe('live view (terminal)', () => {
   it('shows headers and bodies with --verbose', () => {
     const { out, stdout } = output({ tty: true });
     createRenderer(out, { formatTime, verbose: true })(request());
-    expect(stdout.text()).toContain('    > POST https://x.test/sms\n    > Content-Type: application/x-www-form-urlencoded\n    >\n    > Body=Hi\n    < 200\n');
+    expect(stdout.text()).toContain(
+      '    > POST https://x.test/sms\n    > Content-Type: application/x-www-form-urlencoded\n    >\n    > Body=Hi\n    < 200\n',
+    );
   });
 
   it('writes ready, restored, warnings and app output to stderr', () => {
@@ -121,7 +197,14 @@ describe('live view (terminal)', () => {
     render(ready);
     render({ type: 'app-output', time, stream: 'stdout', line: 'listening on 3000' });
     render({ type: 'warning', time, message: 'careful' });
-    render({ type: 'restored', time, reason: 'interrupted', numbers: [{ sid: 'PN1', phoneNumber: '+15017122661', fields: { smsUrl: 'https://old.test/sms', voiceUrl: null } }] });
+    render({
+      type: 'restored',
+      time,
+      reason: 'interrupted',
+      numbers: [
+        { sid: 'PN1', phoneNumber: '+15017122661', fields: { smsUrl: 'https://old.test/sms', voiceUrl: null } },
+      ],
+    });
     expect(stdout.text()).toBe('');
     const err = stderr.text();
     expect(err).toContain('twhook dev  https://x.test → http://127.0.0.1:4040 → http://localhost:3000');
@@ -137,9 +220,31 @@ describe('live view (terminal)', () => {
 describe('plain log (piped)', () => {
   it('prints one tab-separated line per request', () => {
     const { out, stdout } = output({ tty: false });
-    createRenderer(out)(request({ outcome: 'app-down', status: 502, response: undefined, twiml: undefined, failure: 'nothing listening on localhost:3000', twilioError: { code: 11200, message: 'HTTP retrieval failure' }, verdict: { status: 'unsigned', reason: 'no X-Twilio-Signature header' } }));
+    createRenderer(out)(
+      request({
+        outcome: 'app-down',
+        status: 502,
+        response: undefined,
+        twiml: undefined,
+        failure: 'nothing listening on localhost:3000',
+        twilioError: { code: 11200, message: 'HTTP retrieval failure' },
+        verdict: { status: 'unsigned', reason: 'no X-Twilio-Signature header' },
+      }),
+    );
     expect(stdout.text().trimEnd().split('\t')).toEqual([
-      time, '3', 'POST', '/sms', 'inbound-sms', 'unsigned', '502', 'app-down', '-', '12', '-', '+1555… → +1501…: Hi', 'no X-Twilio-Signature header',
+      time,
+      '3',
+      'POST',
+      '/sms',
+      'inbound-sms',
+      'unsigned',
+      '502',
+      'app-down',
+      '-',
+      '12',
+      '-',
+      '+1555… → +1501…: Hi',
+      'no X-Twilio-Signature header',
       'nothing listening on localhost:3000 (Twilio error 11200 HTTP retrieval failure)',
     ]);
   });
@@ -154,9 +259,20 @@ describe('NDJSON', () => {
     render(request({ gist: 'contains secret-token-value' }));
     render({ type: 'app-output', time, stream: 'stderr', line: 'boom' });
     render({ type: 'error', time, message: 'x', fatal: false });
-    const lines = stdout.text().trim().split('\n').map((l) => JSON.parse(l));
+    const lines = stdout
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.type)).toEqual(['ready', 'request', 'error']);
-    expect(lines[1].request).toEqual({ method: 'POST', path: '/sms', url: 'https://x.test/sms', bodyEncoding: 'utf8', bytes: 7, truncated: false });
+    expect(lines[1].request).toEqual({
+      method: 'POST',
+      path: '/sms',
+      url: 'https://x.test/sms',
+      bodyEncoding: 'utf8',
+      bytes: 7,
+      truncated: false,
+    });
     expect(lines[1].gist).toBe('contains [redacted]');
     expect(stderr.text()).toBe('app | boom\n');
   });
@@ -170,11 +286,28 @@ describe('NDJSON', () => {
 
 describe('problemLines', () => {
   it('does not list a basic-auth challenge as a problem', () => {
-    expect(problemLines(request({ outcome: 'challenged', status: 401, failure: 'no credentials: 401', response: undefined, twiml: undefined }))).toEqual([]);
+    expect(
+      problemLines(
+        request({
+          outcome: 'challenged',
+          status: 401,
+          failure: 'no credentials: 401',
+          response: undefined,
+          twiml: undefined,
+        }),
+      ),
+    ).toEqual([]);
   });
-  it('names Twilio\'s error for an app error answer without TwiML', () => {
-    expect(problemLines(request({ status: 500, expectsTwiml: false, twiml: undefined, twilioError: { code: 11200, message: 'HTTP retrieval failure' } }))).toEqual([
-      { level: 'error', text: 'the app answered 500 (Twilio error 11200 HTTP retrieval failure)' },
-    ]);
+  it("names Twilio's error for an app error answer without TwiML", () => {
+    expect(
+      problemLines(
+        request({
+          status: 500,
+          expectsTwiml: false,
+          twiml: undefined,
+          twilioError: { code: 11200, message: 'HTTP retrieval failure' },
+        }),
+      ),
+    ).toEqual([{ level: 'error', text: 'the app answered 500 (Twilio error 11200 HTTP retrieval failure)' }]);
   });
 });

@@ -4,9 +4,13 @@ import { errorCode, oneLine } from '../../src/net/error-code.js';
 describe('errorCode', () => {
   it('finds the code on the error, in its cause, or in the first of an AggregateError', () => {
     expect(errorCode(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe('ECONNRESET');
-    expect(errorCode(new TypeError('fetch failed', { cause: Object.assign(new Error('y'), { code: 'UND_ERR_SOCKET' }) }))).toBe('UND_ERR_SOCKET');
+    expect(
+      errorCode(new TypeError('fetch failed', { cause: Object.assign(new Error('y'), { code: 'UND_ERR_SOCKET' }) })),
+    ).toBe('UND_ERR_SOCKET');
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    expect(errorCode(new Error('outer', { cause: new AggregateError([refused, new Error('other')]) }))).toBe('ECONNREFUSED');
+    expect(errorCode(new Error('outer', { cause: new AggregateError([refused, new Error('other')]) }))).toBe(
+      'ECONNREFUSED',
+    );
     expect(errorCode(new Error('no code'))).toBeUndefined();
     expect(errorCode(undefined)).toBeUndefined();
   });

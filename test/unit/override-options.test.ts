@@ -10,10 +10,48 @@ function parse(argv: string[]) {
 }
 
 describe('override options', () => {
-  it('takes the long names and Twilio\'s keys alike', () => {
-    const long = parse(['--connect-timeout', '1000', '--read-timeout', '2000', '--total-timeout', '9000', '--retry-count', '2', '--retry-policy', '5xx,ct', '--edge', 'dublin,tokyo-ix', '--sni', 'n']);
-    const short = parse(['--ct', '1000', '--rt', '2000', '--tt', '9000', '--rc', '2', '--rp', '5xx,ct', '--e', 'dublin,tokyo-ix', '--sni', 'N']);
-    expect(long).toEqual({ connectTimeout: 1000, readTimeout: 2000, totalTimeout: 9000, retryCount: 2, retryPolicy: ['5xx', 'ct'], edges: ['dublin', 'tokyo-ix'], sni: false });
+  it("takes the long names and Twilio's keys alike", () => {
+    const long = parse([
+      '--connect-timeout',
+      '1000',
+      '--read-timeout',
+      '2000',
+      '--total-timeout',
+      '9000',
+      '--retry-count',
+      '2',
+      '--retry-policy',
+      '5xx,ct',
+      '--edge',
+      'dublin,tokyo-ix',
+      '--sni',
+      'n',
+    ]);
+    const short = parse([
+      '--ct',
+      '1000',
+      '--rt',
+      '2000',
+      '--tt',
+      '9000',
+      '--rc',
+      '2',
+      '--rp',
+      '5xx,ct',
+      '--e',
+      'dublin,tokyo-ix',
+      '--sni',
+      'N',
+    ]);
+    expect(long).toEqual({
+      connectTimeout: 1000,
+      readTimeout: 2000,
+      totalTimeout: 9000,
+      retryCount: 2,
+      retryPolicy: ['5xx', 'ct'],
+      edges: ['dublin', 'tokyo-ix'],
+      sni: false,
+    });
     expect(short).toEqual(long);
   });
 

@@ -108,7 +108,9 @@ describe('fragments', () => {
     const url = 'https://user:p%40ss@Example.com:8443/a//b?x=1&y=%2F&z#ct=1000&rc=2';
     const out = withOverrides(url, { retryCount: 4, sni: false });
     expect(out).toBe('https://user:p%40ss@Example.com:8443/a//b?x=1&y=%2F&z#ct=1000&rc=4&sni=n');
-    expect(withOverrides(url, { readTimeout: 500 }, { replace: true })).toBe('https://user:p%40ss@Example.com:8443/a//b?x=1&y=%2F&z#rt=500');
+    expect(withOverrides(url, { readTimeout: 500 }, { replace: true })).toBe(
+      'https://user:p%40ss@Example.com:8443/a//b?x=1&y=%2F&z#rt=500',
+    );
     expect(withOverrides('https://x.test/a?b', {})).toBe('https://x.test/a?b');
     expect(withOverrides('https://x.test/a#', {})).toBe('https://x.test/a');
     expect(splitOverrides(out)).toEqual({
@@ -159,7 +161,9 @@ describe('warnings', () => {
   });
 
   it('sni on a plain http URL has no effect', () => {
-    expect(overrideWarnings({ sni: false }, { plainHttp: true })[0]).toBe('sni=n has no effect on an http:// URL (SNI is part of the TLS handshake): use https, or drop sni');
+    expect(overrideWarnings({ sni: false }, { plainHttp: true })[0]).toBe(
+      'sni=n has no effect on an http:// URL (SNI is part of the TLS handshake): use https, or drop sni',
+    );
     expect(overrideWarnings({ sni: false })).toEqual([]);
   });
 
@@ -167,8 +171,12 @@ describe('warnings', () => {
     expect(overrideWarnings({ connectTimeout: 9000, readTimeout: 9000, totalTimeout: 10000, retryCount: 3 })).toEqual([
       'ct+rt=18000 ms is not below tt=10000: one attempt can use the whole total time, so the rc=3 retries may never run; lower ct or rt, or raise tt above 18000',
     ]);
-    expect(overrideWarnings({ connectTimeout: 2000, readTimeout: 5000, totalTimeout: 10000, retryCount: 1 })).toEqual([]);
-    expect(overrideWarnings({ connectTimeout: 9000, readTimeout: 9000, totalTimeout: 10000, retryCount: 0 })).toEqual([]);
+    expect(overrideWarnings({ connectTimeout: 2000, readTimeout: 5000, totalTimeout: 10000, retryCount: 1 })).toEqual(
+      [],
+    );
+    expect(overrideWarnings({ connectTimeout: 9000, readTimeout: 9000, totalTimeout: 10000, retryCount: 0 })).toEqual(
+      [],
+    );
   });
 
   it('never warns for Twilio defaults', () => {
@@ -191,7 +199,11 @@ const settingsArb: fc.Arbitrary<Overrides> = fc.record(
 
 const urlArb = fc.oneof(
   fc.webUrl({ withQueryParameters: true }),
-  fc.constantFrom('https://example.com/sms?a=1&b=%20', 'http://user:secret@host.test:8080/x;y?z', 'https://h.test/#ct=300&rc=0'),
+  fc.constantFrom(
+    'https://example.com/sms?a=1&b=%20',
+    'http://user:secret@host.test:8080/x;y?z',
+    'https://h.test/#ct=300&rc=0',
+  ),
 );
 
 describe('properties', () => {
@@ -211,10 +223,35 @@ describe('properties', () => {
   it('random strings give settings or a clean UsageError, nothing else', () => {
     const fragmentish = fc.oneof(
       fc.string(),
-      fc.string({ unit: fc.constantFrom('c', 't', 'r', 'e', 's', 'n', 'i', 'p', '=', '&', ',', '1', '0', '5', 'x', '%', '#', 'y', '-') }),
-      fc.array(fc.tuple(fc.constantFrom('ct', 'rt', 'tt', 'rc', 'rp', 'e', 'sni', 'zz', ''), fc.string({ maxLength: 8 })), { maxLength: 5 }).map((pairs) =>
-        pairs.map(([k, v]) => `${k}=${v}`).join('&'),
-      ),
+      fc.string({
+        unit: fc.constantFrom(
+          'c',
+          't',
+          'r',
+          'e',
+          's',
+          'n',
+          'i',
+          'p',
+          '=',
+          '&',
+          ',',
+          '1',
+          '0',
+          '5',
+          'x',
+          '%',
+          '#',
+          'y',
+          '-',
+        ),
+      }),
+      fc
+        .array(
+          fc.tuple(fc.constantFrom('ct', 'rt', 'tt', 'rc', 'rp', 'e', 'sni', 'zz', ''), fc.string({ maxLength: 8 })),
+          { maxLength: 5 },
+        )
+        .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&')),
     );
     fc.assert(
       fc.property(fragmentish, (text) => {

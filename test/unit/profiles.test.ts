@@ -46,9 +46,16 @@ function configDir(content: unknown = CONFIG): string {
 }
 
 /** Resolves with twilio-cli's config read from `dir` (via TWILIO_CONFIG_DIR, as twilio-cli does). */
-function resolveWith(dir: string, flags: Parameters<typeof resolveCredentials>[0] = {}, env: Record<string, string> = {}, file: Record<string, string> = {}) {
+function resolveWith(
+  dir: string,
+  flags: Parameters<typeof resolveCredentials>[0] = {},
+  env: Record<string, string> = {},
+  file: Record<string, string> = {},
+) {
   const fullEnv = { TWILIO_CONFIG_DIR: dir, ...env };
-  return resolveCredentials(flags, fullEnv, file, Object.keys(file).length ? '/proj/.env' : undefined, () => readTwilioCliConfig({ ...file, ...fullEnv }));
+  return resolveCredentials(flags, fullEnv, file, Object.keys(file).length ? '/proj/.env' : undefined, () =>
+    readTwilioCliConfig({ ...file, ...fullEnv }),
+  );
 }
 
 const usageError = (fn: () => unknown): UsageError => {
@@ -82,13 +89,22 @@ describe("twilio-cli's config.json (twilio-cli-core src/services/config.js)", ()
     expect(active({ profiles: CONFIG.profiles })).toBeUndefined();
     expect(active({ profiles: CONFIG.profiles, activeProject: ' home ' })).toBe('home');
     // A profile shadows a project of the same name (twilio-cli looks in `profiles` first).
-    const shadow = parseTwilioCliConfig(JSON.stringify({ profiles: { legacy: CONFIG.profiles.work }, projects: [{ id: 'legacy', accountSid: LEGACY_SID }] }), 'c');
+    const shadow = parseTwilioCliConfig(
+      JSON.stringify({
+        profiles: { legacy: CONFIG.profiles.work },
+        projects: [{ id: 'legacy', accountSid: LEGACY_SID }],
+      }),
+      'c',
+    );
     expect(shadow.profiles).toHaveLength(1);
     expect(shadow.active).toMatchObject({ name: 'legacy', accountSid: WORK_SID, keychain: false });
   });
 
   it('treats a profile without its key or secret in the file as kept in the keychain', () => {
-    const config = parseTwilioCliConfig(JSON.stringify({ profiles: { half: { accountSid: WORK_SID, apiKey: WORK_KEY } } }), 'c');
+    const config = parseTwilioCliConfig(
+      JSON.stringify({ profiles: { half: { accountSid: WORK_SID, apiKey: WORK_KEY } } }),
+      'c',
+    );
     expect(config.profiles[0]!.keychain).toBe(true);
   });
 
@@ -119,14 +135,20 @@ describe("twilio-cli's config.json (twilio-cli-core src/services/config.js)", ()
 
   it('reports a missing file as absent, and an unreadable or malformed one as an error naming it', () => {
     const empty = tempDir();
-    expect(readTwilioCliConfig({ TWILIO_CONFIG_DIR: empty })).toEqual({ path: join(empty, 'config.json'), exists: false, profiles: [] });
+    expect(readTwilioCliConfig({ TWILIO_CONFIG_DIR: empty })).toEqual({
+      path: join(empty, 'config.json'),
+      exists: false,
+      profiles: [],
+    });
     const bad = configDir('{ "profiles": ');
     expect(readTwilioCliConfig({ TWILIO_CONFIG_DIR: bad })!.error).toBe(
       `twilio-cli's config file ${join(bad, 'config.json')} is not valid JSON at line 1, column 15: fix or remove it (twhook only reads it)`,
     );
     const dir = tempDir();
     mkdirSync(join(dir, 'config.json'));
-    expect(readTwilioCliConfig({ TWILIO_CONFIG_DIR: dir })!.error).toBe(`twilio-cli's config file ${join(dir, 'config.json')} cannot be read (EISDIR)`);
+    expect(readTwilioCliConfig({ TWILIO_CONFIG_DIR: dir })!.error).toBe(
+      `twilio-cli's config file ${join(dir, 'config.json')} cannot be read (EISDIR)`,
+    );
     if (process.getuid?.() !== 0) {
       const locked = configDir();
       chmodSync(join(locked, 'config.json'), 0o000);
@@ -149,7 +171,12 @@ describe('credential order: flags, --profile, environment, env file, then the ac
   });
 
   it('--profile NAME beats the environment, the env file and the active profile', () => {
-    const c = resolveWith(dir, { profile: 'home' }, { TWILIO_ACCOUNT_SID: ENV_SID, TWILIO_API_KEY: ENV_KEY, TWILIO_API_SECRET: 'env-secret' }, { TWILIO_ACCOUNT_SID: FILE_SID });
+    const c = resolveWith(
+      dir,
+      { profile: 'home' },
+      { TWILIO_ACCOUNT_SID: ENV_SID, TWILIO_API_KEY: ENV_KEY, TWILIO_API_SECRET: 'env-secret' },
+      { TWILIO_ACCOUNT_SID: FILE_SID },
+    );
     expect(c.accountSid).toEqual({ value: HOME_SID, source: 'profile' });
     expect(c.apiKey!.value).toBe(HOME_KEY);
     expect(c.apiSecret!.value).toBe(HOME_SECRET);
@@ -172,12 +199,20 @@ describe('credential order: flags, --profile, environment, env file, then the ac
 
   it('TWHOOK_PROFILE names the profile from the environment or the env file; --profile beats it', () => {
     expect(resolveWith(dir, {}, { TWHOOK_PROFILE: 'home' }).profile).toMatchObject({ name: 'home', chosenBy: 'env' });
-    expect(resolveWith(dir, {}, {}, { TWHOOK_PROFILE: 'home' }).profile).toMatchObject({ name: 'home', chosenBy: 'env-file' });
+    expect(resolveWith(dir, {}, {}, { TWHOOK_PROFILE: 'home' }).profile).toMatchObject({
+      name: 'home',
+      chosenBy: 'env-file',
+    });
     expect(resolveWith(dir, { profile: 'work' }, { TWHOOK_PROFILE: 'home' }).profile!.name).toBe('work');
   });
 
   it('the environment beats the env file and the active profile, which is then not used at all', () => {
-    const c = resolveWith(dir, {}, { TWILIO_ACCOUNT_SID: ENV_SID, TWILIO_AUTH_TOKEN: 'env-token' }, { TWILIO_ACCOUNT_SID: FILE_SID });
+    const c = resolveWith(
+      dir,
+      {},
+      { TWILIO_ACCOUNT_SID: ENV_SID, TWILIO_AUTH_TOKEN: 'env-token' },
+      { TWILIO_ACCOUNT_SID: FILE_SID },
+    );
     expect(c.accountSid).toEqual({ value: ENV_SID, source: 'env' });
     // No key or region of another account slips in from the active profile.
     expect(c.apiKey).toBeUndefined();
@@ -211,7 +246,11 @@ describe('credential order: flags, --profile, environment, env file, then the ac
   });
 
   it("takes the edge from the profile, else config.json's top-level edge", () => {
-    const withEdge = configDir({ edge: 'frankfurt', profiles: { work: { ...CONFIG.profiles.work, edge: 'dublin' }, home: CONFIG.profiles.home }, activeProject: 'home' });
+    const withEdge = configDir({
+      edge: 'frankfurt',
+      profiles: { work: { ...CONFIG.profiles.work, edge: 'dublin' }, home: CONFIG.profiles.home },
+      activeProject: 'home',
+    });
     expect(resolveWith(withEdge, { profile: 'work' }).edge).toEqual({ value: 'dublin', source: 'profile' });
     expect(resolveWith(withEdge).edge).toEqual({ value: 'frankfurt', source: 'profile' });
     expect(resolveWith(withEdge, {}, { TWILIO_EDGE: 'sydney' }).edge!.value).toBe('sydney');
@@ -225,25 +264,33 @@ describe('profile errors: exit 2, with the fix', () => {
     expect(usageError(() => resolveWith(dir, { profile: 'wrok' })).message).toBe(
       `--profile "wrok": no such twilio-cli profile; profiles in ${join(dir, 'config.json')}: work, home, legacy`,
     );
-    expect(usageError(() => resolveWith(dir, {}, { TWHOOK_PROFILE: 'nope' })).message).toMatch(/^TWHOOK_PROFILE "nope": no such twilio-cli profile/);
+    expect(usageError(() => resolveWith(dir, {}, { TWHOOK_PROFILE: 'nope' })).message).toMatch(
+      /^TWHOOK_PROFILE "nope": no such twilio-cli profile/,
+    );
     const none = tempDir();
     expect(usageError(() => resolveWith(none, { profile: 'work' })).message).toBe(
       `--profile "work": there is no twilio-cli config file at ${join(none, 'config.json')}: run \`twilio login\`, or set TWILIO_CONFIG_DIR to where it is`,
     );
-    expect(usageError(() => resolveCredentials({ profile: 'work' }, {}, {}, undefined, () => undefined)).message).toContain('set TWILIO_CONFIG_DIR');
+    expect(
+      usageError(() => resolveCredentials({ profile: 'work' }, {}, {}, undefined, () => undefined)).message,
+    ).toContain('set TWILIO_CONFIG_DIR');
   });
 
   it('a malformed config.json names the file: at once with --profile, when the account is needed otherwise', () => {
     const bad = configDir(`{"profiles": {"work": {"apiSecret": "${WORK_SECRET}",}}}`);
     const named = usageError(() => resolveWith(bad, { profile: 'work' })).message;
-    expect(named).toContain(`--profile "work": twilio-cli's config file ${join(bad, 'config.json')} is not valid JSON at line 1`);
+    expect(named).toContain(
+      `--profile "work": twilio-cli's config file ${join(bad, 'config.json')} is not valid JSON at line 1`,
+    );
     expect(named).not.toContain(WORK_SECRET);
     // Without --profile: no error while the account comes from elsewhere, or is not needed...
     expect(resolveWith(bad, {}, { TWILIO_ACCOUNT_SID: ENV_SID }).accountSid!.value).toBe(ENV_SID);
     const c = resolveWith(bad, {}, { TWILIO_AUTH_TOKEN: 'env-token' });
     expect(signingTokens(c)).toEqual(['env-token']);
     // ...and the file named when it is.
-    expect(usageError(() => checkAccountSid(c)).message).toMatch(/^twilio-cli's config file .*config\.json is not valid JSON at line 1/);
+    expect(usageError(() => checkAccountSid(c)).message).toMatch(
+      /^twilio-cli's config file .*config\.json is not valid JSON at line 1/,
+    );
   });
 
   it("says when a profile's secret is in the system keychain, not in the file", () => {
@@ -268,14 +315,19 @@ describe('profile errors: exit 2, with the fix', () => {
   });
 
   it('names the profile when its account SID or key is malformed', () => {
-    const odd = configDir({ profiles: { odd: { accountSid: 'ACnope', apiKey: 'SKnope', apiSecret: 'x'.repeat(12) } }, activeProject: 'odd' });
+    const odd = configDir({
+      profiles: { odd: { accountSid: 'ACnope', apiKey: 'SKnope', apiSecret: 'x'.repeat(12) } },
+      activeProject: 'odd',
+    });
     const file = join(odd, 'config.json');
     expect(usageError(() => checkAccountSid(resolveWith(odd))).message).toBe(
       `twilio-cli's active profile "odd" (${file}) is not an account SID (AC followed by 32 hex digits): copy it from the Twilio Console`,
     );
     const key = resolveWith(odd, {}, {}, {});
     const fixed: Credentials = { ...key, accountSid: { value: WORK_SID, source: 'flag' } };
-    expect(usageError(() => restAuth(fixed)).message).toBe(`twilio-cli's active profile "odd" (${file}) is not an API key SID (SK followed by 32 hex digits)`);
+    expect(usageError(() => restAuth(fixed)).message).toBe(
+      `twilio-cli's active profile "odd" (${file}) is not an API key SID (SK followed by 32 hex digits)`,
+    );
   });
 
   it('says when profiles exist but none is active', () => {
@@ -287,7 +339,8 @@ describe('profile errors: exit 2, with the fix', () => {
 });
 
 describe('regions and edges', () => {
-  const target = (flags: Parameters<typeof resolveCredentials>[0], env: Record<string, string> = {}) => restTarget(resolveCredentials(flags, env, {}));
+  const target = (flags: Parameters<typeof resolveCredentials>[0], env: Record<string, string> = {}) =>
+    restTarget(resolveCredentials(flags, env, {}));
 
   it('builds the host like the SDK: product.edge.region.twilio.com', () => {
     expect(twilioHost('api')).toBe('api.twilio.com');
@@ -304,7 +357,10 @@ describe('regions and edges', () => {
     });
     expect(target({ region: 'AU1' }).host).toBe('api.sydney.au1.twilio.com');
     expect(target({ region: 'ie1', apiEdge: 'frankfurt' }).host).toBe('api.frankfurt.ie1.twilio.com');
-    expect(target({}, { TWILIO_EDGE: 'sydney' })).toEqual({ edge: { value: 'sydney', source: 'env' }, host: 'api.sydney.us1.twilio.com' });
+    expect(target({}, { TWILIO_EDGE: 'sydney' })).toEqual({
+      edge: { value: 'sydney', source: 'env' },
+      host: 'api.sydney.us1.twilio.com',
+    });
     expect(target({})).toEqual({ host: 'api.twilio.com' });
     // A region twhook has no edge for goes to the SDK as given.
     expect(target({ region: 'xx9' }).host).toBe('api.xx9.twilio.com');
@@ -315,7 +371,9 @@ describe('regions and edges', () => {
     expect(usageError(() => target({}, { TWILIO_REGION: 'ie1.evil.com/' })).message).toBe(
       'TWILIO_REGION is not a Twilio region ("ie1.evil.com/"): use an ID such as ie1 or au1',
     );
-    expect(usageError(() => target({ apiEdge: 'dub lin' })).message).toBe('--api-edge is not a Twilio edge ("dub lin"): use an ID such as dublin or sydney');
+    expect(usageError(() => target({ apiEdge: 'dub lin' })).message).toBe(
+      '--api-edge is not a Twilio edge ("dub lin"): use an ID such as dublin or sydney',
+    );
   });
 });
 
@@ -324,8 +382,12 @@ describe('a profile in use', () => {
     const dir = configDir();
     const c = resolveWith(dir);
     const shown = JSON.stringify({ ...c, apiSecret: undefined, twilioCli: c.twilioCli });
-    expect(c.twilioCli).toEqual({ path: join(dir, 'config.json'), exists: true, names: ['work', 'home', 'legacy'], active: 'work' });
+    expect(c.twilioCli).toEqual({
+      path: join(dir, 'config.json'),
+      exists: true,
+      names: ['work', 'home', 'legacy'],
+      active: 'work',
+    });
     expect(shown).not.toContain(HOME_SECRET);
   });
 });
-

@@ -86,7 +86,12 @@ describe('Feed', () => {
   it('hands items to consumers as they are pushed, and ends when closed', async () => {
     const feed = new Feed<number>();
     const results: number[] = [];
-    const run = runOrdered(feed, { concurrency: 3 }, async (item) => item * 2, (r) => void results.push(r));
+    const run = runOrdered(
+      feed,
+      { concurrency: 3 },
+      async (item) => item * 2,
+      (r) => void results.push(r),
+    );
     for (let i = 0; i < 20; i++) {
       await feed.push(i);
       if (i % 5 === 0) await tick(1);
@@ -137,7 +142,12 @@ describe('Feed', () => {
       feed.close();
       return pushed;
     })();
-    const run = await runOrdered(feed, { concurrency: 2 }, async (i) => i, (i) => i === 3);
+    const run = await runOrdered(
+      feed,
+      { concurrency: 2 },
+      async (i) => i,
+      (i) => i === 3,
+    );
     expect(run.stopped).toBe(true);
     expect(await producer).toBeLessThan(1000);
   });

@@ -53,27 +53,54 @@ describe('signRequest', () => {
   it('signs JSON through bodySHA256 appended to the URL, with no parameters', () => {
     const body = '[{"type":"com.twilio.messaging.message.delivered"}]';
     const hash = createHash('sha256').update(body).digest('hex');
-    const signed = signRequest({ authToken: TOKEN, url: 'https://abc123.ngrok.app/events?sink=1#rc=2', body, contentType: 'json' });
+    const signed = signRequest({
+      authToken: TOKEN,
+      url: 'https://abc123.ngrok.app/events?sink=1#rc=2',
+      body,
+      contentType: 'json',
+    });
     expect(signed.url).toBe(`https://abc123.ngrok.app/events?sink=1&bodySHA256=${hash}`);
     expect(signed.signature).toBe(hmac(signed.url, {}));
     expect(verifyRequest({ url: signed.url, signature: signed.signature, body, authTokens: [TOKEN] }).valid).toBe(true);
   });
 
   it('signs repeated parameters sorted and de-duplicated, and verify accepts them', () => {
-    const params: Array<[string, string]> = [...SMS, ['MediaUrl', 'https://x/b'], ['MediaUrl', 'https://x/a'], ['MediaUrl', 'https://x/b']];
+    const params: Array<[string, string]> = [
+      ...SMS,
+      ['MediaUrl', 'https://x/b'],
+      ['MediaUrl', 'https://x/a'],
+      ['MediaUrl', 'https://x/b'],
+    ];
     const signed = signRequest({ authToken: TOKEN, url: PUBLIC, params });
-    expect(signed.body).toContain('MediaUrl=https%3A%2F%2Fx%2Fb&MediaUrl=https%3A%2F%2Fx%2Fa&MediaUrl=https%3A%2F%2Fx%2Fb');
-    expect(signed.signature).toBe(hmac(PUBLIC, { ...Object.fromEntries(SMS), MediaUrl: ['https://x/b', 'https://x/a'] }));
-    expect(verifyRequest({ url: PUBLIC, signature: signed.signature, body: signed.body, authTokens: [TOKEN] })).toMatchObject({ valid: true, strictValid: true });
+    expect(signed.body).toContain(
+      'MediaUrl=https%3A%2F%2Fx%2Fb&MediaUrl=https%3A%2F%2Fx%2Fa&MediaUrl=https%3A%2F%2Fx%2Fb',
+    );
+    expect(signed.signature).toBe(
+      hmac(PUBLIC, { ...Object.fromEntries(SMS), MediaUrl: ['https://x/b', 'https://x/a'] }),
+    );
+    expect(
+      verifyRequest({ url: PUBLIC, signature: signed.signature, body: signed.body, authTokens: [TOKEN] }),
+    ).toMatchObject({ valid: true, strictValid: true });
   });
 });
 
 describe('the core verdict (signature.ts) apart from its explanation (signature-explain.ts)', () => {
   it('gives the same verdict without searching why it failed', () => {
-    const forged = { url: `http://abc123.ngrok.app/sms`, signature: signedFor(PUBLIC), body: BODY, authTokens: [TOKEN] };
+    const forged = {
+      url: `http://abc123.ngrok.app/sms`,
+      signature: signedFor(PUBLIC),
+      body: BODY,
+      authTokens: [TOKEN],
+    };
     const core = verifyCore(forged);
     const explained = verifyRequest(forged);
-    expect(core).toEqual({ verdict: 'invalid', valid: false, sdkValid: false, strictValid: false, reason: 'invalid signature' });
+    expect(core).toEqual({
+      verdict: 'invalid',
+      valid: false,
+      sdkValid: false,
+      strictValid: false,
+      reason: 'invalid signature',
+    });
     expect(explained).toMatchObject({ verdict: 'invalid', valid: false, sdkValid: false, strictValid: false });
     expect(explained.reason).toMatch(/X-Forwarded-Proto/);
     expect(verifyCore({ ...forged, url: PUBLIC })).toEqual(verifyRequest({ ...forged, url: PUBLIC }));
@@ -96,7 +123,12 @@ describe('verifyRequest verdicts', () => {
   });
 
   it('says which token matched during rotation, and that an app checking only the first would fail', () => {
-    const v = verifyRequest({ url: PUBLIC, signature: signedFor(PUBLIC, BODY, OTHER), body: BODY, authTokens: [TOKEN, OTHER] });
+    const v = verifyRequest({
+      url: PUBLIC,
+      signature: signedFor(PUBLIC, BODY, OTHER),
+      body: BODY,
+      authTokens: [TOKEN, OTHER],
+    });
     expect(v).toMatchObject({ valid: true, tokenIndex: 2 });
     expect(v.reason).toMatch(/auth token #2 of 2/);
     expect(JSON.stringify(v)).not.toContain(OTHER);
@@ -127,7 +159,10 @@ describe('verifyRequest verdicts', () => {
     const bytes = Buffer.concat([Buffer.from('{"note":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
     const url = `https://abc123.ngrok.app/events?bodySHA256=${createHash('sha256').update(bytes).digest('hex')}`;
     const signature = hmac(url, {});
-    expect(verifyRequest({ url, signature, body: bytes, authTokens: [TOKEN] })).toMatchObject({ valid: true, strictValid: true });
+    expect(verifyRequest({ url, signature, body: bytes, authTokens: [TOKEN] })).toMatchObject({
+      valid: true,
+      strictValid: true,
+    });
     // Decoded to text first (U+FFFD replaces the byte), the hash no longer matches.
     const asText = verifyRequest({ url, signature, body: bytes.toString('utf8'), authTokens: [TOKEN] });
     expect(asText.valid).toBe(false);
@@ -137,9 +172,15 @@ describe('verifyRequest verdicts', () => {
 
 describe('explanations of invalid signatures', () => {
   it('http instead of https: trust X-Forwarded-Proto', () => {
-    const v = check({ url: 'http://abc123.ngrok.app/sms', signature: signedFor(PUBLIC), headers: { 'x-forwarded-proto': 'https' } });
+    const v = check({
+      url: 'http://abc123.ngrok.app/sms',
+      signature: signedFor(PUBLIC),
+      headers: { 'x-forwarded-proto': 'https' },
+    });
     expect(v.valid).toBe(false);
-    expect(v.reason).toMatch(/^signed for https:\/\/abc123\.ngrok\.app\/sms; your app saw http:\/\/abc123\.ngrok\.app\/sms - trust X-Forwarded-Proto/);
+    expect(v.reason).toMatch(
+      /^signed for https:\/\/abc123\.ngrok\.app\/sms; your app saw http:\/\/abc123\.ngrok\.app\/sms - trust X-Forwarded-Proto/,
+    );
     expect(v.matchedUrl).toBe(PUBLIC);
   });
 
@@ -160,34 +201,54 @@ describe('explanations of invalid signatures', () => {
   });
 
   it('signed for localhost while the request came to the public URL', () => {
-    const v = check({ url: PUBLIC, signature: signedFor('http://localhost:3000/sms'), headers: { host: 'localhost:3000' } });
+    const v = check({
+      url: PUBLIC,
+      signature: signedFor('http://localhost:3000/sms'),
+      headers: { host: 'localhost:3000' },
+    });
     expect(v.reason).toMatch(/signed for http:\/\/localhost:3000\/sms; .*local address/);
   });
 
   it('signed for the local http:// address while the app saw the public https URL: the local address is the reason, not "configured with http://"', () => {
-    const v = check({ url: PUBLIC, signature: signedFor('http://127.0.0.1:4040/sms'), headers: { host: '127.0.0.1:4040' } });
+    const v = check({
+      url: PUBLIC,
+      signature: signedFor('http://127.0.0.1:4040/sms'),
+      headers: { host: '127.0.0.1:4040' },
+    });
     expect(v.reason).toBe(
       'signed for http://127.0.0.1:4040/sms; your app saw https://abc123.ngrok.app/sms - it was signed for the local address from the Host header, not the public URL: sign with the public URL',
     );
   });
 
   it('with the port the proxy forwarded', () => {
-    const v = check({ url: PUBLIC, signature: signedFor('https://abc123.ngrok.app:8443/sms'), headers: { 'x-forwarded-port': '8443' } });
+    const v = check({
+      url: PUBLIC,
+      signature: signedFor('https://abc123.ngrok.app:8443/sms'),
+      headers: { 'x-forwarded-port': '8443' },
+    });
     expect(v.reason).toMatch(/signed for https:\/\/abc123\.ngrok\.app:8443\/sms; .*port :8443/);
   });
 
   it('without the port, on top of another change', () => {
     const v = check({ url: 'http://abc123.ngrok.app:8080/sms', signature: signedFor(PUBLIC) });
-    expect(v.reason).toMatch(/^signed for https:\/\/abc123\.ngrok\.app\/sms; .*X-Forwarded-Proto.*without the port :8080/);
+    expect(v.reason).toMatch(
+      /^signed for https:\/\/abc123\.ngrok\.app\/sms; .*X-Forwarded-Proto.*without the port :8080/,
+    );
   });
 
   it('without the query string, or without one query parameter', () => {
-    expect(check({ url: `${PUBLIC}?x=1`, signature: signedFor(PUBLIC) }).reason).toMatch(/signed without the query string/);
-    expect(check({ url: `${PUBLIC}?a=1&debug=true`, signature: signedFor(`${PUBLIC}?a=1`) }).reason).toMatch(/without the query parameter debug=true/);
+    expect(check({ url: `${PUBLIC}?x=1`, signature: signedFor(PUBLIC) }).reason).toMatch(
+      /signed without the query string/,
+    );
+    expect(check({ url: `${PUBLIC}?a=1&debug=true`, signature: signedFor(`${PUBLIC}?a=1`) }).reason).toMatch(
+      /without the query parameter debug=true/,
+    );
   });
 
   it('with or without a trailing slash', () => {
-    expect(check({ url: `${PUBLIC}/`, signature: signedFor(PUBLIC) }).reason).toMatch(/signed without the trailing slash/);
+    expect(check({ url: `${PUBLIC}/`, signature: signedFor(PUBLIC) }).reason).toMatch(
+      /signed without the trailing slash/,
+    );
     expect(check({ url: PUBLIC, signature: signedFor(`${PUBLIC}/`) }).reason).toMatch(/signed with a trailing slash/);
   });
 
@@ -215,7 +276,12 @@ describe('explanations of invalid signatures', () => {
   });
 
   it('another of the given tokens, on top of a URL change', () => {
-    const v = verifyRequest({ url: 'http://abc123.ngrok.app/sms', signature: signedFor(PUBLIC, BODY, OTHER), body: BODY, authTokens: [TOKEN, OTHER] });
+    const v = verifyRequest({
+      url: 'http://abc123.ngrok.app/sms',
+      signature: signedFor(PUBLIC, BODY, OTHER),
+      body: BODY,
+      authTokens: [TOKEN, OTHER],
+    });
     expect(v).toMatchObject({ valid: false, tokenIndex: 2 });
     expect(v.reason).toMatch(/X-Forwarded-Proto.*\(with auth token #2\)/);
   });
@@ -231,12 +297,23 @@ describe('explanations of invalid signatures', () => {
     const v = verifyRequest({ url: signed.url, signature: signed.signature, body: '{"a":2}', authTokens: [TOKEN] });
     expect(v.valid).toBe(false);
     expect(v.reason).toMatch(/matches the URL but bodySHA256 does not match the body/);
-    const pretty = verifyRequest({ url: signed.url, signature: signed.signature, body: '{\n  "a": 1\n}', authTokens: [TOKEN] });
+    const pretty = verifyRequest({
+      url: signed.url,
+      signature: signed.signature,
+      body: '{\n  "a": 1\n}',
+      authTokens: [TOKEN],
+    });
     expect(pretty.reason).toMatch(/re-serialized/);
   });
 
   it('JSON checked without bodySHA256 in the URL', () => {
-    const v = verifyRequest({ url: 'https://abc123.ngrok.app/events', signature: hmac('https://abc123.ngrok.app/events', {}), body: '{}', contentType: 'json', authTokens: [TOKEN] });
+    const v = verifyRequest({
+      url: 'https://abc123.ngrok.app/events',
+      signature: hmac('https://abc123.ngrok.app/events', {}),
+      body: '{}',
+      contentType: 'json',
+      authTokens: [TOKEN],
+    });
     expect(v.reason).toMatch(/no bodySHA256 query parameter/);
   });
 
@@ -269,7 +346,9 @@ describe('URL helpers', () => {
   });
 
   it('rebaseUrl keeps path and query under a new base', () => {
-    expect(rebaseUrl('http://localhost:3000/sms?x=1', 'https://abc123.ngrok.app')).toBe('https://abc123.ngrok.app/sms?x=1');
+    expect(rebaseUrl('http://localhost:3000/sms?x=1', 'https://abc123.ngrok.app')).toBe(
+      'https://abc123.ngrok.app/sms?x=1',
+    );
     expect(rebaseUrl('http://localhost:3000/sms', 'https://example.com/app/')).toBe('https://example.com/app/sms');
     expect(rebaseUrl('/sms', 'https://example.com')).toBe('https://example.com/sms');
   });

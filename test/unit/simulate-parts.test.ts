@@ -28,16 +28,46 @@ describe('simulated clock', () => {
 describe('verb defaults, as Twilio documents them', () => {
   // https://www.twilio.com/docs/voice/twiml/gather#attributes: input dtmf, finishOnKey #, timeout 5, method POST.
   it('Gather', () => {
-    expect(readGather(el('<Gather/>'), 'https://a.example/voice')).toEqual({ input: 'dtmf', finishOnKey: '#', timeout: 5, action: 'https://a.example/voice', method: 'POST', actionOnEmptyResult: false });
-    expect(readGather(el('<Gather input="dtmf speech" finishOnKey="" numDigits="4" method="get" action="next"/>'), 'https://a.example/ivr/voice')).toMatchObject({ input: 'dtmf speech', finishOnKey: '', numDigits: 4, method: 'GET', action: 'https://a.example/ivr/next' });
+    expect(readGather(el('<Gather/>'), 'https://a.example/voice')).toEqual({
+      input: 'dtmf',
+      finishOnKey: '#',
+      timeout: 5,
+      action: 'https://a.example/voice',
+      method: 'POST',
+      actionOnEmptyResult: false,
+    });
+    expect(
+      readGather(
+        el('<Gather input="dtmf speech" finishOnKey="" numDigits="4" method="get" action="next"/>'),
+        'https://a.example/ivr/voice',
+      ),
+    ).toMatchObject({
+      input: 'dtmf speech',
+      finishOnKey: '',
+      numDigits: 4,
+      method: 'GET',
+      action: 'https://a.example/ivr/next',
+    });
   });
   // https://www.twilio.com/docs/voice/twiml/record#attributes: timeout 5, finishOnKey 1234567890*#, maxLength 3600.
   it('Record', () => {
-    expect(readRecord(el('<Record/>'), 'https://a.example/voice')).toMatchObject({ action: 'https://a.example/voice', timeout: 5, finishOnKey: '1234567890*#', maxLength: 3600, recordingStatusCallbackEvent: ['completed'] });
+    expect(readRecord(el('<Record/>'), 'https://a.example/voice')).toMatchObject({
+      action: 'https://a.example/voice',
+      timeout: 5,
+      finishOnKey: '1234567890*#',
+      maxLength: 3600,
+      recordingStatusCallbackEvent: ['completed'],
+    });
   });
   it('Message: text, or Body and Media nouns', () => {
-    expect(readMessage(el('<Message to="+1">Hi <b/>there</Message>'), 'https://a.example/sms')).toMatchObject({ body: 'Hi there', media: [], to: '+1' });
-    expect(readMessage(el('<Message><Body>A</Body><Media>p.png</Media></Message>'), 'https://a.example/x/sms')).toMatchObject({ body: 'A', media: ['https://a.example/x/p.png'] });
+    expect(readMessage(el('<Message to="+1">Hi <b/>there</Message>'), 'https://a.example/sms')).toMatchObject({
+      body: 'Hi there',
+      media: [],
+      to: '+1',
+    });
+    expect(
+      readMessage(el('<Message><Body>A</Body><Media>p.png</Media></Message>'), 'https://a.example/x/sms'),
+    ).toMatchObject({ body: 'A', media: ['https://a.example/x/p.png'] });
   });
 });
 
@@ -51,7 +81,16 @@ describe('message parameters', () => {
   });
   it('media content types and numbered parameters', () => {
     expect(mediaType('https://x/a.PNG?size=2')).toBe('image/png');
-    const p = messageParams({ accountSid: 'AC1', from: '+1', to: '+2' }, 'SM1', 'hi', ['https://x/a.gif', 'https://x/b.mp4']);
-    expect(p).toMatchObject({ NumMedia: '2', MediaUrl0: 'https://x/a.gif', MediaContentType0: 'image/gif', MediaUrl1: 'https://x/b.mp4', MediaContentType1: 'video/mp4' });
+    const p = messageParams({ accountSid: 'AC1', from: '+1', to: '+2' }, 'SM1', 'hi', [
+      'https://x/a.gif',
+      'https://x/b.mp4',
+    ]);
+    expect(p).toMatchObject({
+      NumMedia: '2',
+      MediaUrl0: 'https://x/a.gif',
+      MediaContentType0: 'image/gif',
+      MediaUrl1: 'https://x/b.mp4',
+      MediaContentType1: 'video/mp4',
+    });
   });
 });

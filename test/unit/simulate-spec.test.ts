@@ -51,9 +51,25 @@ const req = (t: number, path: string, status = 200): SimEvent => ({
 const CALL: SimEvent[] = [
   req(0, '/voice'),
   { type: 'say', t: 0, text: 'Welcome to Acme. Press 1 for sales.', loop: 1 },
-  { type: 'gather', t: 5, input: 'dtmf', numDigits: 1, finishOnKey: '#', timeout: 5, action: 'http://localhost:3000/menu', result: { digits: '1' } },
+  {
+    type: 'gather',
+    t: 5,
+    input: 'dtmf',
+    numDigits: 1,
+    finishOnKey: '#',
+    timeout: 5,
+    action: 'http://localhost:3000/menu',
+    result: { digits: '1' },
+  },
   req(5, '/menu'),
-  { type: 'dial', t: 5, to: ['+15551230000'], outcome: 'busy', duration: 0, action: 'http://localhost:3000/after-dial' },
+  {
+    type: 'dial',
+    t: 5,
+    to: ['+15551230000'],
+    outcome: 'busy',
+    duration: 0,
+    action: 'http://localhost:3000/after-dial',
+  },
   req(5, '/after-dial'),
   { type: 'say', t: 5, text: 'The sales line is busy.', loop: 1 },
   { type: 'hangup', t: 6 },
@@ -97,7 +113,11 @@ describe('spec files', () => {
   });
 
   it('reads JSON: one spec or a list', () => {
-    const one = JSON.stringify({ name: 'j', text: { app: 'http://localhost:3000/sms' }, steps: [{ send: 'hi', media: ['https://example.com/a.png'] }, { expect: 'noReply' }] });
+    const one = JSON.stringify({
+      name: 'j',
+      text: { app: 'http://localhost:3000/sms' },
+      steps: [{ send: 'hi', media: ['https://example.com/a.png'] }, { expect: 'noReply' }],
+    });
     const [spec] = parseSpecs(one, 'a.json');
     expect(spec!.steps[0]).toMatchObject({ input: { kind: 'send', body: 'hi', media: ['https://example.com/a.png'] } });
     const list = JSON.stringify([
@@ -121,7 +141,11 @@ describe('spec files', () => {
     ['name: a\nsteps: [hangup]\n', 1, /say what this spec runs/],
     ['name: a\ncall: { app: 3000 }\nsteps:\n  - expect: { say: hi, play: x }\n', 4, /one expectation per expect/],
     ['name: a\ncall: { app: 3000 }\nsteps:\n  - expect: { say: [unclosed\n', 5, /not valid YAML/],
-    ['name: a\ncall: { app: 3000 }\nsteps: [hangup]\n---\nname: a\ncall: { app: 3000 }\nsteps: [hangup]\n', 5, /a second spec named "a"/],
+    [
+      'name: a\ncall: { app: 3000 }\nsteps: [hangup]\n---\nname: a\ncall: { app: 3000 }\nsteps: [hangup]\n',
+      5,
+      /a second spec named "a"/,
+    ],
     ['name: a\ncall: { app: 3000 }\nsteps:\n  - record: -1\n', 4, /record must be a number of seconds/],
   ])('refuses an invalid spec with file:line (%#)', (text, line, problem) => {
     const err = specError(text);
@@ -164,7 +188,9 @@ describe('matching', () => {
   it('compares a request path whole: /voice does not match /voice/menu', () => {
     const events = [req(0, '/voice/menu')];
     const s = spec('  - expect: { request: { path: /voice } }\n');
-    expect(checkSteps(s.steps, events, new Map())?.message).toMatch(/expected request .*got request POST \/voice\/menu → 200/);
+    expect(checkSteps(s.steps, events, new Map())?.message).toMatch(
+      /expected request .*got request POST \/voice\/menu → 200/,
+    );
   });
 
   it('each expectation takes the next unmatched event of its type, in order', () => {
@@ -185,7 +211,9 @@ describe('matching', () => {
     const s = spec('  - press: "1"\n  - press: "2"\n');
     const failure = checkSteps(s.steps, CALL, usedAt(s.steps, [2]));
     expect(failure?.step.at.line).toBe(5);
-    expect(failure?.message).toMatch(/press: "2" was never used: the call ended first \(hangup\); it answers a <Gather>/);
+    expect(failure?.message).toMatch(
+      /press: "2" was never used: the call ended first \(hangup\); it answers a <Gather>/,
+    );
   });
 
   it('says what came instead', () => {
@@ -194,7 +222,10 @@ describe('matching', () => {
   });
 
   it('noReply: nothing came back between a message and the next', () => {
-    const [s] = parseSpecs('name: t\ntext: { app: 3000 }\nsteps:\n  - send: hi\n  - expect: noReply\n  - send: again\n  - expect: noReply\n', 't.yaml');
+    const [s] = parseSpecs(
+      'name: t\ntext: { app: 3000 }\nsteps:\n  - send: hi\n  - expect: noReply\n  - send: again\n  - expect: noReply\n',
+      't.yaml',
+    );
     const events: SimEvent[] = [
       { type: 'inbound', t: 0, from: '+1', to: '+2', body: 'hi', media: [] },
       req(0, '/sms'),
@@ -213,13 +244,26 @@ describe('--save writes a spec the same run passes', () => {
     const events: SimEvent[] = [
       ...CALL.slice(0, 3),
       req(5, '/menu'),
-      { type: 'gather', t: 10, input: 'speech', finishOnKey: '#', timeout: 5, action: 'http://localhost:3000/speech', result: null },
+      {
+        type: 'gather',
+        t: 10,
+        input: 'speech',
+        finishOnKey: '#',
+        timeout: 5,
+        action: 'http://localhost:3000/speech',
+        result: null,
+      },
       { type: 'record', t: 15, action: 'http://localhost:3000/rec', maxLength: 60, result: { duration: 5 } },
       { type: 'say', t: 15, text: '/not a regex/', loop: 1 },
       { type: 'end', t: 16, status: 'completed', duration: 16, requests: 2, reason: 'end-of-document' },
     ];
     const used: UsedInput<unknown>[] = [{ input: { kind: 'press', digits: '1' }, at: 2 }];
-    const yaml = specYaml({ name: 'menu', channel: 'call', app: 'http://localhost:3000/voice', from: '+15558675310', to: '+15017122661' }, events, used, 'specs/menu.yaml');
+    const yaml = specYaml(
+      { name: 'menu', channel: 'call', app: 'http://localhost:3000/voice', from: '+15558675310', to: '+15017122661' },
+      events,
+      used,
+      'specs/menu.yaml',
+    );
     expect(yaml).toContain('  - expect: { gather: { input: dtmf, numDigits: 1 } }\n  - press: "1"\n');
     expect(yaml).toContain('  - wait: 5\n');
     expect(yaml).toContain('  - record: 5\n');
@@ -243,7 +287,11 @@ describe('--save writes a spec the same run passes', () => {
       { input: { body: 'hi', media: ['https://example.com/a.png'] }, at: 0 },
       { input: { body: 'x' }, at: 3 },
     ];
-    const yaml = specYaml({ name: 'bot', channel: 'text', app: 'http://localhost:3000/sms', from: '+1', to: '+2' }, events, used);
+    const yaml = specYaml(
+      { name: 'bot', channel: 'text', app: 'http://localhost:3000/sms', from: '+1', to: '+2' },
+      events,
+      used,
+    );
     expect(yaml).toContain('  - send: hi\n    media: [ https://example.com/a.png ]\n');
     expect(yaml).toMatch(/- send: x\n {2}- expect: noReply\n/);
     const [spec] = parseSpecs(yaml, 'bot.yaml');
@@ -265,8 +313,14 @@ describe('app targets', () => {
   });
 
   it('callbacks: a path on the app, or a URL', () => {
-    expect(webhookUrl('/status', 'http://localhost:3000/voice', '--status-callback')).toBe('http://localhost:3000/status');
-    expect(webhookUrl('https://example.com/s', 'http://localhost:3000/voice', '--status-callback')).toBe('https://example.com/s');
-    expect(() => webhookUrl('status', 'http://localhost:3000/voice', '--fallback')).toThrow(/--fallback takes a URL or a path/);
+    expect(webhookUrl('/status', 'http://localhost:3000/voice', '--status-callback')).toBe(
+      'http://localhost:3000/status',
+    );
+    expect(webhookUrl('https://example.com/s', 'http://localhost:3000/voice', '--status-callback')).toBe(
+      'https://example.com/s',
+    );
+    expect(() => webhookUrl('status', 'http://localhost:3000/voice', '--fallback')).toThrow(
+      /--fallback takes a URL or a path/,
+    );
   });
 });

@@ -14,9 +14,17 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** Each event: the SID fields and their prefixes, and the kind `classify` must see. */
 const EXPECTED: Record<string, { sids: Record<string, string>; numbers: string[]; kind: string; steps?: string[] }> = {
-  sms: { sids: { MessageSid: 'SM', SmsSid: 'SM', SmsMessageSid: 'SM', AccountSid: 'AC' }, numbers: ['From', 'To'], kind: 'inbound-sms' },
+  sms: {
+    sids: { MessageSid: 'SM', SmsSid: 'SM', SmsMessageSid: 'SM', AccountSid: 'AC' },
+    numbers: ['From', 'To'],
+    kind: 'inbound-sms',
+  },
   mms: { sids: { MessageSid: 'MM', SmsSid: 'MM', AccountSid: 'AC' }, numbers: ['From', 'To'], kind: 'inbound-mms' },
-  call: { sids: { CallSid: 'CA', AccountSid: 'AC' }, numbers: ['From', 'To', 'Caller', 'Called'], kind: 'inbound-call' },
+  call: {
+    sids: { CallSid: 'CA', AccountSid: 'AC' },
+    numbers: ['From', 'To', 'Caller', 'Called'],
+    kind: 'inbound-call',
+  },
   gather: { sids: { CallSid: 'CA', AccountSid: 'AC' }, numbers: ['From', 'To'], kind: 'gather' },
   recording: { sids: { RecordingSid: 'RE', CallSid: 'CA', AccountSid: 'AC' }, numbers: [], kind: 'recording-status' },
   'message-status': {
@@ -25,7 +33,12 @@ const EXPECTED: Record<string, { sids: Record<string, string>; numbers: string[]
     kind: 'message-status',
     steps: ['accepted', 'queued', 'sent', 'delivered'],
   },
-  'call-status': { sids: { CallSid: 'CA', AccountSid: 'AC' }, numbers: ['From', 'To'], kind: 'call-status', steps: ['initiated', 'ringing', 'answered', 'completed'] },
+  'call-status': {
+    sids: { CallSid: 'CA', AccountSid: 'AC' },
+    numbers: ['From', 'To'],
+    kind: 'call-status',
+    steps: ['initiated', 'ringing', 'answered', 'completed'],
+  },
   debugger: { sids: { Sid: 'NO', AccountSid: 'AC' }, numbers: [], kind: 'debugger' },
   'event-streams': { sids: {}, numbers: [], kind: 'event-streams' },
 };
@@ -53,12 +66,18 @@ describe('every event', () => {
       for (const { request, outgoing } of built.signed) {
         const signature = outgoing.headers['X-Twilio-Signature'] as string;
         expect(signature).toMatch(/^[A-Za-z0-9+/]{27}=$/);
-        expect(outgoing.headers['I-Twilio-Idempotency-Token']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(outgoing.headers['I-Twilio-Idempotency-Token']).toMatch(
+          /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+        );
         if (request.contentType === 'json') {
-          expect(outgoing.url).toMatch(/^https:\/\/example\.ngrok\.app\/hooks\/event-streams\?tenant=7&bodySHA256=[0-9a-f]{64}$/);
+          expect(outgoing.url).toMatch(
+            /^https:\/\/example\.ngrok\.app\/hooks\/event-streams\?tenant=7&bodySHA256=[0-9a-f]{64}$/,
+          );
           expect(validateRequestWithBody(TOKEN, signature, outgoing.url, outgoing.body as string)).toBe(true);
           expect(validateRequestWithBody(TOKEN, signature, outgoing.url, `${outgoing.body as string} `)).toBe(false);
-          const events = JSON.parse(outgoing.body as string) as Array<Record<string, unknown> & { data: Record<string, unknown> }>;
+          const events = JSON.parse(outgoing.body as string) as Array<
+            Record<string, unknown> & { data: Record<string, unknown> }
+          >;
           expect(events.length).toBeGreaterThan(1);
           for (const e of events) {
             expect(e.specversion).toBe('1.0');
@@ -74,12 +93,18 @@ describe('every event', () => {
           expect(validateRequest(TOKEN, signature, to, params)).toBe(true);
           // The signature covers the URL: another URL does not validate.
           expect(validateRequest(TOKEN, signature, to.replace('https:', 'http:'), params)).toBe(false);
-          for (const [field, prefix] of Object.entries(expected.sids)) expect(params[field], field).toMatch(SID(prefix));
+          for (const [field, prefix] of Object.entries(expected.sids))
+            expect(params[field], field).toMatch(SID(prefix));
           for (const field of expected.numbers) expect(params[field], field).toMatch(E164);
           if (event !== 'debugger') expect(params.ApiVersion ?? '2010-04-01').toBe('2010-04-01');
           expect(params.AccountSid).toBe(built.accountSid);
         }
-        const kind = classify({ method: outgoing.method, url: outgoing.url, headers: lower(outgoing.headers), body: outgoing.body as string }).kind;
+        const kind = classify({
+          method: outgoing.method,
+          url: outgoing.url,
+          headers: lower(outgoing.headers),
+          body: outgoing.body as string,
+        }).kind;
         expect(kind).toBe(expected.kind);
       }
     });
@@ -92,10 +117,19 @@ function lower(headers: Record<string, string | string[]>): Record<string, strin
 
 describe('event details', () => {
   it('sms: MessageSid, SmsSid and SmsMessageSid are one SID; the flags set From, To and Body', () => {
-    const [sms] = buildEvent(requireFixture('sms'), { now: NOW, vars: { from: '+447700900123', to: '+15005550006', body: 'Hi & bye' } }).requests;
+    const [sms] = buildEvent(requireFixture('sms'), {
+      now: NOW,
+      vars: { from: '+447700900123', to: '+15005550006', body: 'Hi & bye' },
+    }).requests;
     expect(sms!.params!.MessageSid).toBe(sms!.params!.SmsSid);
     expect(sms!.params!.SmsMessageSid).toBe(sms!.params!.SmsSid);
-    expect(sms!.params).toMatchObject({ From: '+447700900123', To: '+15005550006', Body: 'Hi & bye', NumMedia: '0', SmsStatus: 'received' });
+    expect(sms!.params).toMatchObject({
+      From: '+447700900123',
+      To: '+15005550006',
+      Body: 'Hi & bye',
+      NumMedia: '0',
+      SmsStatus: 'received',
+    });
     expect(sms!.body).toContain('Body=Hi+%26+bye');
     expect(sms!.headers['Content-Type']).toBe('application/x-www-form-urlencoded');
   });
@@ -105,7 +139,11 @@ describe('event details', () => {
     const p = mms!.params!;
     expect(p.NumMedia).toBe('3');
     for (let i = 0; i < 3; i++) {
-      expect(p[`MediaUrl${i}`]).toMatch(new RegExp(`^https://api\\.twilio\\.com/2010-04-01/Accounts/${p.AccountSid}/Messages/${p.MessageSid}/Media/ME[0-9a-f]{32}$`));
+      expect(p[`MediaUrl${i}`]).toMatch(
+        new RegExp(
+          `^https://api\\.twilio\\.com/2010-04-01/Accounts/${p.AccountSid}/Messages/${p.MessageSid}/Media/ME[0-9a-f]{32}$`,
+        ),
+      );
       expect(p[`MediaContentType${i}`]).toMatch(/^(image|video|audio)\//);
     }
     expect(p.MediaUrl3).toBeUndefined();
@@ -121,7 +159,9 @@ describe('event details', () => {
     expect(speech!.params).toMatchObject({ SpeechResult: 'sales please' });
     expect(Number(speech!.params!.Confidence)).toBeGreaterThan(0);
     expect(speech!.params!.Digits).toBeUndefined();
-    expect(() => buildEvent(fixture, { now: NOW, vars: { speech: 'x', digits: '1' } })).toThrow(/--digits and --speech exclude each other|--speech and --digits/);
+    expect(() => buildEvent(fixture, { now: NOW, vars: { speech: 'x', digits: '1' } })).toThrow(
+      /--digits and --speech exclude each other|--speech and --digits/,
+    );
   });
 
   it('message-status: the sequence ends as asked, with ErrorCode and ErrorMessage when it fails', () => {
@@ -135,29 +175,55 @@ describe('event details', () => {
 
     const undelivered = buildEvent(fixture, { now: NOW, vars: { finalStatus: 'undelivered' } }).requests;
     expect(undelivered.map((r) => r.step)).toEqual(['accepted', 'queued', 'sent', 'undelivered']);
-    expect(undelivered[3]!.params).toMatchObject({ MessageStatus: 'undelivered', ErrorCode: '30003', ErrorMessage: 'Unreachable destination handset' });
+    expect(undelivered[3]!.params).toMatchObject({
+      MessageStatus: 'undelivered',
+      ErrorCode: '30003',
+      ErrorMessage: 'Unreachable destination handset',
+    });
 
     const failed = buildEvent(fixture, { now: NOW, vars: { finalStatus: 'failed', errorCode: '30007' } }).requests;
     expect(failed.map((r) => r.step)).toEqual(['accepted', 'queued', 'failed']);
-    expect(failed[2]!.params).toMatchObject({ MessageStatus: 'failed', ErrorCode: '30007', ErrorMessage: 'Message filtered' });
-    expect(() => buildEvent(fixture, { now: NOW, vars: { finalStatus: 'read' } })).toThrow(/choose one of delivered, undelivered, failed/);
+    expect(failed[2]!.params).toMatchObject({
+      MessageStatus: 'failed',
+      ErrorCode: '30007',
+      ErrorMessage: 'Message filtered',
+    });
+    expect(() => buildEvent(fixture, { now: NOW, vars: { finalStatus: 'read' } })).toThrow(
+      /choose one of delivered, undelivered, failed/,
+    );
   });
 
   it('call-status: initiated, ringing, answered, completed with CallDuration and Duration in minutes', () => {
     const steps = buildEvent(requireFixture('call-status'), { now: NOW, vars: { duration: '61' } }).requests;
     expect(steps.map((r) => r.params!.CallStatus)).toEqual(['initiated', 'ringing', 'in-progress', 'completed']);
     expect(steps.map((r) => r.params!.SequenceNumber)).toEqual(['0', '1', '2', '3']);
-    expect(steps[3]!.params).toMatchObject({ CallDuration: '61', Duration: '2', CallbackSource: 'call-progress-events' });
+    expect(steps[3]!.params).toMatchObject({
+      CallDuration: '61',
+      Duration: '2',
+      CallbackSource: 'call-progress-events',
+    });
     expect(steps[0]!.params!.CallDuration).toBeUndefined();
     expect(steps[0]!.params!.Timestamp).toBe('Fri, 27 Nov 2026 10:00:00 +0000');
     expect(steps[1]!.params!.Timestamp).toBe('Fri, 27 Nov 2026 10:00:01 +0000');
   });
 
   it('debugger: Level, an ISO Timestamp and a Payload that is JSON', () => {
-    const [event] = buildEvent(requireFixture('debugger'), { now: NOW, vars: { level: 'WARNING', errorCode: '12200' } }).requests;
+    const [event] = buildEvent(requireFixture('debugger'), {
+      now: NOW,
+      vars: { level: 'WARNING', errorCode: '12200' },
+    }).requests;
     const p = event!.params!;
-    expect(p).toMatchObject({ Level: 'WARNING', Timestamp: '2026-11-27T10:00:00.000Z', PayloadType: 'application/json' });
-    const payload = JSON.parse(p.Payload!) as { error_code: string; resource_sid: string; service_sid: null; more_info: Record<string, string> };
+    expect(p).toMatchObject({
+      Level: 'WARNING',
+      Timestamp: '2026-11-27T10:00:00.000Z',
+      PayloadType: 'application/json',
+    });
+    const payload = JSON.parse(p.Payload!) as {
+      error_code: string;
+      resource_sid: string;
+      service_sid: null;
+      more_info: Record<string, string>;
+    };
     expect(payload.error_code).toBe('12200');
     expect(payload.resource_sid).toMatch(SID('SM'));
     expect(payload.service_sid).toBeNull();
@@ -165,11 +231,26 @@ describe('event details', () => {
   });
 
   it('--param overrides or adds a field; for JSON it sets data.K or a dotted path', () => {
-    const [sms] = buildEvent(requireFixture('sms'), { now: NOW, params: [['Body', 'changed'], ['OptOutType', 'STOP']] }).requests;
+    const [sms] = buildEvent(requireFixture('sms'), {
+      now: NOW,
+      params: [
+        ['Body', 'changed'],
+        ['OptOutType', 'STOP'],
+      ],
+    }).requests;
     expect(sms!.params).toMatchObject({ Body: 'changed', OptOutType: 'STOP' });
-    const [batch] = buildEvent(requireFixture('event-streams'), { now: NOW, params: [['messageStatus', 'FAILED'], ['errorCode', '30003'], ['type', 'x'], ['data.numberOfSegments', '2']] }).requests;
+    const [batch] = buildEvent(requireFixture('event-streams'), {
+      now: NOW,
+      params: [
+        ['messageStatus', 'FAILED'],
+        ['errorCode', '30003'],
+        ['type', 'x'],
+        ['data.numberOfSegments', '2'],
+      ],
+    }).requests;
     const events = batch!.json as Array<{ data: Record<string, unknown> }>;
-    for (const e of events) expect(e.data).toMatchObject({ messageStatus: 'FAILED', errorCode: 30003, type: 'x', numberOfSegments: 2 });
+    for (const e of events)
+      expect(e.data).toMatchObject({ messageStatus: 'FAILED', errorCode: 30003, type: 'x', numberOfSegments: 2 });
   });
 
   it('a seed gives the same SIDs every run; without one they differ', () => {
@@ -191,7 +272,10 @@ describe('event details', () => {
   it('reports flags that have no effect on the chosen sequence', () => {
     const built = buildEvent(requireFixture('message-status'), { now: NOW, vars: { errorCode: '30003' } });
     expect(built.unusedVars).toEqual(['errorCode']);
-    expect(buildEvent(requireFixture('message-status'), { now: NOW, vars: { errorCode: '30003', finalStatus: 'failed' } }).unusedVars).toEqual([]);
+    expect(
+      buildEvent(requireFixture('message-status'), { now: NOW, vars: { errorCode: '30003', finalStatus: 'failed' } })
+        .unusedVars,
+    ).toEqual([]);
   });
 });
 
@@ -199,12 +283,20 @@ describe('signing', () => {
   const [sms] = buildEvent(requireFixture('sms'), { now: NOW, seed: 1 }).requests;
 
   it('--sign-for signs for the public URL while the request goes to the local one', () => {
-    const out = signSynthetic(sms!, { to: 'http://127.0.0.1:3000/sms', signFor: 'https://abc.ngrok.app/sms', authToken: TOKEN });
+    const out = signSynthetic(sms!, {
+      to: 'http://127.0.0.1:3000/sms',
+      signFor: 'https://abc.ngrok.app/sms',
+      authToken: TOKEN,
+    });
     expect(out.url).toBe('http://127.0.0.1:3000/sms');
     expect(out.signedFor).toBe('https://abc.ngrok.app/sms');
     const params = parseForm(out.body as string);
-    expect(validateRequest(TOKEN, out.headers['X-Twilio-Signature'] as string, 'https://abc.ngrok.app/sms', params)).toBe(true);
-    expect(validateRequest(TOKEN, out.headers['X-Twilio-Signature'] as string, 'http://127.0.0.1:3000/sms', params)).toBe(false);
+    expect(
+      validateRequest(TOKEN, out.headers['X-Twilio-Signature'] as string, 'https://abc.ngrok.app/sms', params),
+    ).toBe(true);
+    expect(
+      validateRequest(TOKEN, out.headers['X-Twilio-Signature'] as string, 'http://127.0.0.1:3000/sms', params),
+    ).toBe(false);
   });
 
   it('GET puts the fields in the query string and signs the URL alone', () => {
@@ -227,15 +319,27 @@ describe('signing', () => {
 
   it('JSON with --sign-for: both URLs carry the body hash, the signature is for the public one', () => {
     const [batch] = buildEvent(requireFixture('event-streams'), { now: NOW }).requests;
-    const out = signSynthetic(batch!, { to: 'http://127.0.0.1:9000/events', signFor: 'https://public.example.com/events', authToken: TOKEN });
+    const out = signSynthetic(batch!, {
+      to: 'http://127.0.0.1:9000/events',
+      signFor: 'https://public.example.com/events',
+      authToken: TOKEN,
+    });
     const hash = new URL(out.url).searchParams.get('bodySHA256');
     expect(out.signedFor).toBe(`https://public.example.com/events?bodySHA256=${hash}`);
-    expect(validateRequestWithBody(TOKEN, out.headers['X-Twilio-Signature'] as string, out.signedFor!, out.body as string)).toBe(true);
+    expect(
+      validateRequestWithBody(TOKEN, out.headers['X-Twilio-Signature'] as string, out.signedFor!, out.body as string),
+    ).toBe(true);
   });
 });
 
 describe('template', () => {
-  const ctx = (vars: RenderContext['vars'] = {}): RenderContext => ({ vars, sids: new SidSource(seededRandom('t')), now: NOW, step: 2, used: new Set() });
+  const ctx = (vars: RenderContext['vars'] = {}): RenderContext => ({
+    vars,
+    sids: new SidSource(seededRandom('t')),
+    now: NOW,
+    step: 2,
+    used: new Set(),
+  });
 
   it('renders variables, SIDs (same prefix and label: same SID), times, step, lookups and filters', () => {
     const c = ctx({ name: 'Ada', secs: '125', map: { a: 'Alpha' }, key: 'a' });

@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RemoteError, UsageError } from '../../src/errors.js';
 import { openTunnel } from '../../src/tunnel/index.js';
-import { ngrokTunnelFactory, requireNgrokAuthtoken, type NgrokForwardConfig, type NgrokModule } from '../../src/tunnel/ngrok.js';
+import {
+  ngrokTunnelFactory,
+  requireNgrokAuthtoken,
+  type NgrokForwardConfig,
+  type NgrokModule,
+} from '../../src/tunnel/ngrok.js';
 import { normalizePublicUrl } from '../../src/tunnel/public-url.js';
 
 /** A stand-in for @ngrok/ngrok: records what it was given, answers as told. */
@@ -36,54 +41,96 @@ afterEach(() => {
 describe('ngrok adapter', () => {
   it('forwards to the proxy with authtoken_from_env when no token is passed', async () => {
     const fake = fakeNgrok({});
-    const tunnel = await ngrokTunnelFactory({ load: async () => fake.mod })({ kind: 'ngrok', addr: 'http://127.0.0.1:4040' });
+    const tunnel = await ngrokTunnelFactory({ load: async () => fake.mod })({
+      kind: 'ngrok',
+      addr: 'http://127.0.0.1:4040',
+    });
     expect(tunnel.url).toBe('https://abc123.ngrok.app');
     expect(tunnel.provider).toBe('ngrok');
-    expect(fake.calls).toEqual([{ addr: 'http://127.0.0.1:4040', authtoken_from_env: true, onStatusChange: expect.any(Function) }]);
+    expect(fake.calls).toEqual([
+      { addr: 'http://127.0.0.1:4040', authtoken_from_env: true, onStatusChange: expect.any(Function) },
+    ]);
     await tunnel.close();
     expect(fake.closed()).toBe(1);
   });
 
   it('passes an explicit authtoken and the reserved domain', async () => {
     const fake = fakeNgrok({ url: 'https://me.ngrok.dev/' });
-    const tunnel = await ngrokTunnelFactory({ load: async () => fake.mod })({ kind: 'ngrok', addr: 'http://127.0.0.1:1', authtoken: 'tok_from_env_file', domain: 'me.ngrok.dev' });
-    expect(fake.calls[0]).toEqual({ addr: 'http://127.0.0.1:1', authtoken: 'tok_from_env_file', domain: 'me.ngrok.dev', onStatusChange: expect.any(Function) });
+    const tunnel = await ngrokTunnelFactory({ load: async () => fake.mod })({
+      kind: 'ngrok',
+      addr: 'http://127.0.0.1:1',
+      authtoken: 'tok_from_env_file',
+      domain: 'me.ngrok.dev',
+    });
+    expect(fake.calls[0]).toEqual({
+      addr: 'http://127.0.0.1:1',
+      authtoken: 'tok_from_env_file',
+      domain: 'me.ngrok.dev',
+      onStatusChange: expect.any(Function),
+    });
     expect(tunnel.url).toBe('https://me.ngrok.dev');
   });
 
   it.each([
-    ['ERR_NGROK_4018', /ngrok refused the authtoken \(ERR_NGROK_4018\).*dashboard\.ngrok\.com\/get-started\/your-authtoken.*--public-url/],
+    [
+      'ERR_NGROK_4018',
+      /ngrok refused the authtoken \(ERR_NGROK_4018\).*dashboard\.ngrok\.com\/get-started\/your-authtoken.*--public-url/,
+    ],
     ['ERR_NGROK_105', /ngrok refused the authtoken \(ERR_NGROK_105\)/],
     ['ERR_NGROK_108', /one agent session at a time.*\(ERR_NGROK_108\).*dashboard\.ngrok\.com\/agents.*--public-url/],
     ['ERR_NGROK_334', /the domain me\.ngrok\.dev is already in use by another ngrok session \(ERR_NGROK_334\)/],
-    ['ERR_NGROK_9999', /^ngrok failed with ERR_NGROK_9999: something odd \(see https:\/\/ngrok\.com\/docs\/errors\/err_ngrok_9999\)$/],
+    [
+      'ERR_NGROK_9999',
+      /^ngrok failed with ERR_NGROK_9999: something odd \(see https:\/\/ngrok\.com\/docs\/errors\/err_ngrok_9999\)$/,
+    ],
   ])('translates %s into a RemoteError (exit 3) with the code', async (code, message) => {
     const fake = fakeNgrok({ error: ngrokError('something odd', code) });
-    const err = await ngrokTunnelFactory({ load: async () => fake.mod })({ kind: 'ngrok', addr: 'x', domain: 'me.ngrok.dev' }).catch((e: unknown) => e);
+    const err = await ngrokTunnelFactory({ load: async () => fake.mod })({
+      kind: 'ngrok',
+      addr: 'x',
+      domain: 'me.ngrok.dev',
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteError);
     expect((err as RemoteError).exitCode).toBe(3);
     expect((err as RemoteError).message).toMatch(message);
-    expect((err as RemoteError).info).toMatchObject({ code, service: 'ngrok', moreInfo: `https://ngrok.com/docs/errors/${code.toLowerCase()}` });
+    expect((err as RemoteError).info).toMatchObject({
+      code,
+      service: 'ngrok',
+      moreInfo: `https://ngrok.com/docs/errors/${code.toLowerCase()}`,
+    });
   });
 
   it('says the network is down when ngrok cannot be reached', async () => {
-    const fake = fakeNgrok({ error: new Error('failed to connect session: dns error: failed to lookup address information') });
-    const err = (await ngrokTunnelFactory({ load: async () => fake.mod })({ kind: 'ngrok', addr: 'x' }).catch((e: unknown) => e)) as RemoteError;
+    const fake = fakeNgrok({
+      error: new Error('failed to connect session: dns error: failed to lookup address information'),
+    });
+    const err = (await ngrokTunnelFactory({ load: async () => fake.mod })({ kind: 'ngrok', addr: 'x' }).catch(
+      (e: unknown) => e,
+    )) as RemoteError;
     expect(err).toBeInstanceOf(RemoteError);
     expect(err.message).toMatch(/^cannot reach ngrok's service \(no network\?\)/);
     expect(err.info.code).toBe('network');
   });
 
   it('reports a failure to load the native module as a RemoteError', async () => {
-    const err = await ngrokTunnelFactory({ load: async () => { throw new Error('no binary for this platform'); } })({ kind: 'ngrok', addr: 'x' }).catch((e: unknown) => e);
+    const err = await ngrokTunnelFactory({
+      load: async () => {
+        throw new Error('no binary for this platform');
+      },
+    })({ kind: 'ngrok', addr: 'x' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteError);
-    expect((err as Error).message).toMatch(/cannot load the ngrok agent library.*no binary for this platform.*--public-url/);
+    expect((err as Error).message).toMatch(
+      /cannot load the ngrok agent library.*no binary for this platform.*--public-url/,
+    );
   });
 
   it('calls onLost when the session drops and does not come back in the grace period', async () => {
     vi.useFakeTimers();
     const fake = fakeNgrok({});
-    const tunnel = await ngrokTunnelFactory({ load: async () => fake.mod, reconnectGraceMs: 1_000 })({ kind: 'ngrok', addr: 'x' });
+    const tunnel = await ngrokTunnelFactory({ load: async () => fake.mod, reconnectGraceMs: 1_000 })({
+      kind: 'ngrok',
+      addr: 'x',
+    });
     const lost: string[] = [];
     tunnel.onLost((reason) => lost.push(reason));
     const status = fake.calls[0]!.onStatusChange!;
@@ -101,7 +148,9 @@ describe('ngrok adapter', () => {
 describe('requireNgrokAuthtoken', () => {
   it('says how to get a token before trying', () => {
     expect(() => requireNgrokAuthtoken({})).toThrow(UsageError);
-    expect(() => requireNgrokAuthtoken({ NGROK_AUTHTOKEN: ' ' })).toThrow(/set NGROK_AUTHTOKEN \(free at https:\/\/dashboard\.ngrok\.com.*--public-url/);
+    expect(() => requireNgrokAuthtoken({ NGROK_AUTHTOKEN: ' ' })).toThrow(
+      /set NGROK_AUTHTOKEN \(free at https:\/\/dashboard\.ngrok\.com.*--public-url/,
+    );
     expect(requireNgrokAuthtoken({ NGROK_AUTHTOKEN: 'abc' })).toBe('abc');
   });
 });

@@ -27,10 +27,17 @@ describe('rewriteTwilioUrl', () => {
   });
 
   it('refuses other twilio.com hosts with a clear error', () => {
-    for (const uri of ['https://studio.twilio.com/v2/Flows', 'https://verify.twilio.com/v2/Services', 'https://twilio.com/x', 'https://api.twilio.com.evil.twilio.com/x']) {
+    for (const uri of [
+      'https://studio.twilio.com/v2/Flows',
+      'https://verify.twilio.com/v2/Services',
+      'https://twilio.com/x',
+      'https://api.twilio.com.evil.twilio.com/x',
+    ]) {
       expect(() => rewriteTwilioUrl(uri, BASE), uri).toThrow(UsageError);
     }
-    expect(() => rewriteTwilioUrl('https://studio.twilio.com/v2/Flows', BASE)).toThrow(/refusing to send a request to studio\.twilio\.com/);
+    expect(() => rewriteTwilioUrl('https://studio.twilio.com/v2/Flows', BASE)).toThrow(
+      /refusing to send a request to studio\.twilio\.com/,
+    );
   });
 
   it('lets other hosts through (the emulator links to itself)', () => {
@@ -45,7 +52,13 @@ describe('parseApiUrl', () => {
     expect(parseApiUrl('https://mock.example/twilio/')).toBe('https://mock.example/twilio');
   });
   it('refuses what is not an http(s) base URL', () => {
-    for (const bad of ['ftp://x.example', 'localhost:4010', 'file:///tmp/x', 'http://u:p@x.example', 'http://x.example/?a=1']) {
+    for (const bad of [
+      'ftp://x.example',
+      'localhost:4010',
+      'file:///tmp/x',
+      'http://u:p@x.example',
+      'http://x.example/?a=1',
+    ]) {
       expect(() => parseApiUrl(bad), bad).toThrow(UsageError);
     }
   });
@@ -54,8 +67,16 @@ describe('parseApiUrl', () => {
 describe('retries', () => {
   it('retries 429 always, 5xx only when repeating cannot duplicate', () => {
     expect(isRetryable('POST', 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json', 429)).toBe(true);
-    expect(isRetryable('get', 'https://api.twilio.com/2010-04-01/Accounts/AC1/IncomingPhoneNumbers.json', 500)).toBe(true);
-    expect(isRetryable('POST', `https://api.twilio.com/2010-04-01/Accounts/${SID}/IncomingPhoneNumbers/PN${'a'.repeat(32)}.json`, 503)).toBe(true);
+    expect(isRetryable('get', 'https://api.twilio.com/2010-04-01/Accounts/AC1/IncomingPhoneNumbers.json', 500)).toBe(
+      true,
+    );
+    expect(
+      isRetryable(
+        'POST',
+        `https://api.twilio.com/2010-04-01/Accounts/${SID}/IncomingPhoneNumbers/PN${'a'.repeat(32)}.json`,
+        503,
+      ),
+    ).toBe(true);
     expect(isRetryable('POST', `https://events.twilio.com/v1/Sinks/DG${'a'.repeat(32)}`, 502)).toBe(true);
     expect(isRetryable('POST', 'https://events.twilio.com/v1/Sinks', 500)).toBe(false);
     expect(isRetryable('POST', `https://events.twilio.com/v1/Sinks/DG${'a'.repeat(32)}/Test`, 500)).toBe(false);
@@ -77,34 +98,66 @@ describe('error messages', () => {
   const auth = { method: 'auth-token' as const, accountSid: SID };
 
   it('names the credentials to check on 20003, with Twilio code and link', () => {
-    const body = { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 };
+    const body = {
+      code: 20003,
+      message: 'Authenticate',
+      more_info: 'https://www.twilio.com/docs/errors/20003',
+      status: 401,
+    };
     const err = httpError({ statusCode: 401, body }, 'GET', 'https://api.twilio.com/x', { auth });
     expect(err.message).toBe(
       'Twilio rejected the credentials at api.twilio.com (20003): Authenticate — check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN; ' +
         'accounts outside US1 need their region: --region ie1 or au1 (or TWILIO_REGION); https://www.twilio.com/docs/errors/20003',
     );
-    expect(err.info).toEqual({ code: 20003, status: 401, moreInfo: 'https://www.twilio.com/docs/errors/20003', service: 'twilio' });
+    expect(err.info).toEqual({
+      code: 20003,
+      status: 401,
+      moreInfo: 'https://www.twilio.com/docs/errors/20003',
+      service: 'twilio',
+    });
     const key = httpError({ statusCode: 401, body: JSON.stringify(body) }, 'GET', 'https://api.twilio.com/x', {
       auth: { method: 'api-key', accountSid: SID },
-      credentials: { authTokens: [], apiKey: { value: 'SK1', source: 'flag' }, apiSecret: { value: 'x', source: 'env-file' }, envFile: '/p/.env' },
+      credentials: {
+        authTokens: [],
+        apiKey: { value: 'SK1', source: 'flag' },
+        apiSecret: { value: 'x', source: 'env-file' },
+        envFile: '/p/.env',
+      },
     });
-    expect(key.message).toContain('check --api-key and TWILIO_API_SECRET (in /p/.env), and that the key belongs to account AC…cdef');
+    expect(key.message).toContain(
+      'check --api-key and TWILIO_API_SECRET (in /p/.env), and that the key belongs to account AC…cdef',
+    );
   });
 
   it('masks account SIDs in paths and messages', () => {
     const path = `/2010-04-01/Accounts/${SID}/IncomingPhoneNumbers/PN1.json`;
     const err = httpError(
-      { statusCode: 404, body: { code: 20404, message: `The requested resource ${path} was not found`, more_info: 'https://www.twilio.com/docs/errors/20404' } },
+      {
+        statusCode: 404,
+        body: {
+          code: 20404,
+          message: `The requested resource ${path} was not found`,
+          more_info: 'https://www.twilio.com/docs/errors/20404',
+        },
+      },
       'GET',
       `https://api.twilio.com${path}`,
       { auth },
     );
     expect(err.message).not.toContain(SID);
-    expect(err.message).toContain('Twilio refused GET /2010-04-01/Accounts/AC…cdef/IncomingPhoneNumbers/PN1.json (HTTP 404, 20404)');
+    expect(err.message).toContain(
+      'Twilio refused GET /2010-04-01/Accounts/AC…cdef/IncomingPhoneNumbers/PN1.json (HTTP 404, 20404)',
+    );
   });
 
   it('copes with a body that is not Twilio JSON', () => {
-    const err = httpError({ statusCode: 502, body: '<html>Bad gateway</html>' }, 'GET', 'https://api.twilio.com/x', { auth }, 4);
+    const err = httpError(
+      { statusCode: 502, body: '<html>Bad gateway</html>' },
+      'GET',
+      'https://api.twilio.com/x',
+      { auth },
+      4,
+    );
     expect(err.message).toBe('Twilio failed GET /x (HTTP 502) after 4 attempts: HTTP 502');
   });
 
@@ -116,8 +169,12 @@ describe('error messages', () => {
     expect(networkError({ code: 'ENOTFOUND' }, 'https://api.twilio.com/x', { timeoutMs: 1 }).message).toBe(
       'cannot reach https://api.twilio.com: the host name does not resolve (DNS): check the network connection',
     );
-    expect(networkError({ code: 'ECONNABORTED' }, 'https://api.twilio.com/x', { timeoutMs: 2500 }).message).toContain('no answer within 2.5 s');
-    expect(networkError({ message: 'socket hang up' }, 'https://api.twilio.com/x', { timeoutMs: 1 }).info.code).toBe('ECONNRESET');
+    expect(networkError({ code: 'ECONNABORTED' }, 'https://api.twilio.com/x', { timeoutMs: 2500 }).message).toContain(
+      'no answer within 2.5 s',
+    );
+    expect(networkError({ message: 'socket hang up' }, 'https://api.twilio.com/x', { timeoutMs: 1 }).info.code).toBe(
+      'ECONNRESET',
+    );
   });
 });
 
@@ -125,17 +182,25 @@ describe('toRemoteError (one mapping for numbers, messaging and Event Streams)',
   const sid = 'AC0123456789abcdef0123456789abcdef';
 
   it('maps an SDK error answer with its code and more_info, masking account SIDs', () => {
-    const err = Object.assign(new Error(`The requested resource /2010-04-01/Accounts/${sid}/IncomingPhoneNumbers/PNx.json was not found`), {
-      status: 404,
-      code: 20404,
-      moreInfo: 'https://www.twilio.com/docs/errors/20404',
-    });
+    const err = Object.assign(
+      new Error(`The requested resource /2010-04-01/Accounts/${sid}/IncomingPhoneNumbers/PNx.json was not found`),
+      {
+        status: 404,
+        code: 20404,
+        moreInfo: 'https://www.twilio.com/docs/errors/20404',
+      },
+    );
     const mapped = toRemoteError(err) as RemoteError;
     expect(mapped).toBeInstanceOf(RemoteError);
     expect(mapped.message).toMatch(/^Twilio answered HTTP 404 \(20404\): The requested resource/);
     expect(mapped.message).toContain('AC…cdef');
     expect(mapped.message).not.toContain(sid);
-    expect(mapped.info).toMatchObject({ code: 20404, status: 404, moreInfo: 'https://www.twilio.com/docs/errors/20404', service: 'twilio' });
+    expect(mapped.info).toMatchObject({
+      code: 20404,
+      status: 404,
+      moreInfo: 'https://www.twilio.com/docs/errors/20404',
+      service: 'twilio',
+    });
     expect(mapped.cause).toBe(err);
   });
 

@@ -3,16 +3,41 @@ import { checkTwimlAnswer, type TwimlAnswer } from '../../src/webhooks/twiml.js'
 import { memoTwimlCheck } from '../../src/webhooks/twiml-memo.js';
 
 const answers: TwimlAnswer[] = [
-  { status: 200, contentType: 'text/xml', body: '<?xml version="1.0"?><Response><Message>Hi</Message></Response>', channel: 'messaging' },
-  { status: 200, contentType: 'text/xml', body: '<?xml version="1.0"?><Response><Message>Hi</Message></Response>', channel: 'voice' },
-  { status: 200, contentType: 'text/html', body: '<?xml version="1.0"?><Response><Message>Hi</Message></Response>', channel: 'messaging' },
+  {
+    status: 200,
+    contentType: 'text/xml',
+    body: '<?xml version="1.0"?><Response><Message>Hi</Message></Response>',
+    channel: 'messaging',
+  },
+  {
+    status: 200,
+    contentType: 'text/xml',
+    body: '<?xml version="1.0"?><Response><Message>Hi</Message></Response>',
+    channel: 'voice',
+  },
+  {
+    status: 200,
+    contentType: 'text/html',
+    body: '<?xml version="1.0"?><Response><Message>Hi</Message></Response>',
+    channel: 'messaging',
+  },
   { status: 500, contentType: 'text/xml', body: '<Response/>', channel: 'messaging' },
   { status: 200, contentType: 'text/xml', body: '<Response><Say>unclosed</Response>', channel: 'voice' },
   { status: 200, contentType: 'text/xml', body: Buffer.from('<Response><Say>café</Say></Response>'), channel: 'voice' },
-  { status: 200, contentType: 'text/xml', body: Buffer.from('<Response><Say>caf\xe9</Say></Response>', 'latin1'), channel: 'voice' },
+  {
+    status: 200,
+    contentType: 'text/xml',
+    body: Buffer.from('<Response><Say>caf\xe9</Say></Response>', 'latin1'),
+    channel: 'voice',
+  },
   { status: 204, contentType: null, body: '', channel: 'messaging' },
   { status: 200, contentType: 'text/plain', body: 'Thanks!', channel: 'messaging' },
-  { status: 200, contentType: 'text/xml', body: `<Response><Message>${'x'.repeat(9000)}</Message></Response>`, channel: 'messaging' },
+  {
+    status: 200,
+    contentType: 'text/xml',
+    body: `<Response><Message>${'x'.repeat(9000)}</Message></Response>`,
+    channel: 'messaging',
+  },
 ];
 
 describe('memoTwimlCheck', () => {

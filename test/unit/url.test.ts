@@ -7,7 +7,9 @@ import { maskUrl, rebaseUrl, splitUrl, urlPassword, urlPasswords } from '../../s
 
 describe('one URL module', () => {
   it('masks every password the same way, as user:***@, keeping the rest as written', () => {
-    expect(maskUrl('https://alice:p%40ss%2Fw0rd@app.test:8443/sms?x=1#ct=1000')).toBe('https://alice:***@app.test:8443/sms?x=1#ct=1000');
+    expect(maskUrl('https://alice:p%40ss%2Fw0rd@app.test:8443/sms?x=1#ct=1000')).toBe(
+      'https://alice:***@app.test:8443/sms?x=1#ct=1000',
+    );
     expect(maskUrl('https://alice@app.test/')).toBe('https://alice@app.test/');
     expect(maskUrl('https://app.test/a@b')).toBe('https://app.test/a@b');
     expect(maskUrl('not a url')).toBe('not a url');
@@ -38,13 +40,26 @@ describe('one URL module', () => {
   });
 
   it('splits and rebases without re-serializing', () => {
-    expect(splitUrl('https://u:p@[::1]:8080/a?b#c')).toEqual({ scheme: 'https://', userInfo: 'u:p@', host: '[::1]', port: ':8080', rest: '/a?b#c' });
-    expect(rebaseUrl('http://localhost:3000/sms?x=1', 'https://abc.ngrok.app/base/')).toBe('https://abc.ngrok.app/base/sms?x=1');
+    expect(splitUrl('https://u:p@[::1]:8080/a?b#c')).toEqual({
+      scheme: 'https://',
+      userInfo: 'u:p@',
+      host: '[::1]',
+      port: ':8080',
+      rest: '/a?b#c',
+    });
+    expect(rebaseUrl('http://localhost:3000/sms?x=1', 'https://abc.ngrok.app/base/')).toBe(
+      'https://abc.ngrok.app/base/sms?x=1',
+    );
   });
 
   it('the journal keeps the password exactly as written', () => {
     const url = 'https://alice:p%40ss@app.test/sms';
-    expect(urlCredentials(url)).toEqual({ prefix: 'https://', user: 'alice', password: 'p%40ss', rest: 'app.test/sms' });
+    expect(urlCredentials(url)).toEqual({
+      prefix: 'https://',
+      user: 'alice',
+      password: 'p%40ss',
+      rest: 'app.test/sms',
+    });
     expect(replaceUrlPassword(url, '{{ref}}')).toBe('https://alice:{{ref}}@app.test/sms');
     expect(replaceUrlPassword('https://alice:@app.test/', 'x')).toBe('https://alice:@app.test/');
     expect(urlCredentials('https://app.test/')).toBeUndefined();
@@ -59,7 +74,9 @@ describe('shared flag checks', () => {
     );
     expect(() => checkAbsoluteUrl('/sms', '--url')).toThrow(UsageError);
     expect(() => checkAbsoluteUrl('https://', '--url')).toThrow(/needs an absolute URL/);
-    expect(() => checkAbsoluteUrl('ftp://u:hunter22@x.test/', '--url')).toThrow('--url must be an http:// or https:// URL, not ftp:');
+    expect(() => checkAbsoluteUrl('ftp://u:hunter22@x.test/', '--url')).toThrow(
+      '--url must be an http:// or https:// URL, not ftp:',
+    );
     expect(() => checkAbsoluteUrl('u:hunter22@x.test/', '--url')).toThrow(/"u:\*\*\*@x\.test\/"/);
     expect(() => checkAbsoluteUrl('http://u:hunter22@[bad/', '--url')).toThrow(/"http:\/\/u:\*\*\*@\[bad\/"/);
   });
@@ -68,6 +85,8 @@ describe('shared flag checks', () => {
     expect(parseKeyValue('Body=a=b', '--param')).toEqual(['Body', 'a=b']);
     expect(parseKeyValue('Body=', '--param')).toEqual(['Body', '']);
     expect(() => parseKeyValue('=x', '--param')).toThrow('--param takes NAME=VALUE, not "=x"');
-    expect(() => parseKeyValue('Body', '--param', 'Body=Hello')).toThrow('--param takes NAME=VALUE (for example --param Body=Hello), not "Body"');
+    expect(() => parseKeyValue('Body', '--param', 'Body=Hello')).toThrow(
+      '--param takes NAME=VALUE (for example --param Body=Hello), not "Body"',
+    );
   });
 });

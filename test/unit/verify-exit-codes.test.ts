@@ -28,12 +28,22 @@ function signed(id: string, headerName = 'x-twilio-signature'): CaptureRecord {
     receivedAt: '2026-11-27T10:00:00.000Z',
     method: 'POST',
     url: PUBLIC,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', [headerName]: signRequest({ authToken: TOKEN, url: PUBLIC, body: BODY }).signature },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      [headerName]: signRequest({ authToken: TOKEN, url: PUBLIC, body: BODY }).signature,
+    },
     body: BODY,
   };
 }
 
-const favicon: CaptureRecord = { v: 1, id: 'favicon', receivedAt: '', method: 'GET', url: 'https://abc123.ngrok.app/favicon.ico', headers: { 'user-agent': 'Mozilla/5.0' } };
+const favicon: CaptureRecord = {
+  v: 1,
+  id: 'favicon',
+  receivedAt: '',
+  method: 'GET',
+  url: 'https://abc123.ngrok.app/favicon.ico',
+  headers: { 'user-agent': 'Mozilla/5.0' },
+};
 
 function write(name: string, text: string): string {
   const path = join(tempDir(), name);
@@ -48,7 +58,9 @@ describe('verify: nothing to verify is not a pass', () => {
     const empty = write('empty.jsonl', '');
     const r = await verify(empty);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error: no requests to verify: check the capture files, or pass --allow-empty if none is expected');
+    expect(r.stderr).toContain(
+      'error: no requests to verify: check the capture files, or pass --allow-empty if none is expected',
+    );
     const allowed = await verify(empty, '--allow-empty');
     expect(allowed.code).toBe(0);
     expect(allowed.stderr).toContain('warning: no requests to verify');
@@ -83,10 +95,19 @@ describe('verify: which requests count', () => {
     const har = write('browser.har', JSON.stringify(toHar([signed('a'), favicon, signed('b')])));
     const r = await verify(har);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['a', 'b']);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')[0]),
+    ).toEqual(['a', 'b']);
     expect(r.stderr).toContain('✓ 2 requests: 2 valid, 0 invalid, 0 unsigned; 1 skipped: not a Twilio webhook');
     const json = await verify(har, '--json');
-    expect((json.json().at(-1) as { summary: Record<string, unknown> }).summary).toMatchObject({ total: 2, valid: 2, skipped: 1 });
+    expect((json.json().at(-1) as { summary: Record<string, unknown> }).summary).toMatchObject({
+      total: 2,
+      valid: 2,
+      skipped: 1,
+    });
     // Only non-webhooks: nothing to verify.
     const none = await verify(write('only-favicon.har', JSON.stringify(toHar([favicon]))));
     expect(none.code).toBe(1);
@@ -94,7 +115,10 @@ describe('verify: which requests count', () => {
   });
 
   it('a HAR entry with a Twilio header or parameter but no signature is still unsigned', async () => {
-    const unsigned: CaptureRecord = { ...signed('u'), headers: { 'content-type': 'application/x-www-form-urlencoded', 'i-twilio-idempotency-token': 'abc' } };
+    const unsigned: CaptureRecord = {
+      ...signed('u'),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'i-twilio-idempotency-token': 'abc' },
+    };
     const r = await verify(write('unsigned.har', JSON.stringify(toHar([unsigned]))));
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^u\tinbound-sms\tunsigned/);
@@ -118,15 +142,36 @@ describe('verify: which requests count', () => {
 describe('verify --strict: a URL that differs only in case', () => {
   it('gives one explanation, consistent with the note on the SDK and strict verdicts', async () => {
     const signature = signRequest({ authToken: TOKEN, url: PUBLIC, body: 'Body=Hi' }).signature;
-    const host = await verify('--url', 'https://ABC123.ngrok.app/sms', '--signature', signature, '--body', 'Body=Hi', '--strict', '--json');
+    const host = await verify(
+      '--url',
+      'https://ABC123.ngrok.app/sms',
+      '--signature',
+      signature,
+      '--body',
+      'Body=Hi',
+      '--strict',
+      '--json',
+    );
     expect(host.code).toBe(1);
     const out = host.json()[0] as { reason: string; disagreement: string; sdkValid: boolean; strictValid: boolean };
     expect(out).toMatchObject({ sdkValid: true, strictValid: false });
-    expect(out.reason).toContain(`signed for ${PUBLIC}; your app saw https://ABC123.ngrok.app/sms - the URL differs only in the case of its scheme or host`);
+    expect(out.reason).toContain(
+      `signed for ${PUBLIC}; your app saw https://ABC123.ngrok.app/sms - the URL differs only in the case of its scheme or host`,
+    );
     expect(out.reason).not.toContain('no nearby URL');
     expect(out.disagreement).toContain(PUBLIC);
-    const path = await verify('--url', 'https://abc123.ngrok.app/SMS', '--signature', signature, '--body', 'Body=Hi', '--strict');
+    const path = await verify(
+      '--url',
+      'https://abc123.ngrok.app/SMS',
+      '--signature',
+      signature,
+      '--body',
+      'Body=Hi',
+      '--strict',
+    );
     expect(path.code).toBe(1);
-    expect(path.stdout).toContain(`signed for ${PUBLIC}; your app saw https://abc123.ngrok.app/SMS - the path differs only in case`);
+    expect(path.stdout).toContain(
+      `signed for ${PUBLIC}; your app saw https://abc123.ngrok.app/SMS - the path differs only in case`,
+    );
   });
 });

@@ -17,9 +17,26 @@ describe('verifyOptions', () => {
       allowEmpty: false,
     });
     expect(
-      verifyOptions({ captures: ['a.har'], publicUrlBase: 'https://abc.ngrok.app', junit: 'out.xml', strict: true, allowUnsigned: true, allowEmpty: true }),
-    ).toEqual({ mode: 'files', captures: ['a.har'], publicUrlBase: 'https://abc.ngrok.app', junit: 'out.xml', strict: true, allowUnsigned: true, allowEmpty: true });
-    expect(() => verifyOptions({ url: 'https://x.test/sms', signature: 'sig', allowEmpty: true })).toThrow('--allow-empty is for capture files');
+      verifyOptions({
+        captures: ['a.har'],
+        publicUrlBase: 'https://abc.ngrok.app',
+        junit: 'out.xml',
+        strict: true,
+        allowUnsigned: true,
+        allowEmpty: true,
+      }),
+    ).toEqual({
+      mode: 'files',
+      captures: ['a.har'],
+      publicUrlBase: 'https://abc.ngrok.app',
+      junit: 'out.xml',
+      strict: true,
+      allowUnsigned: true,
+      allowEmpty: true,
+    });
+    expect(() => verifyOptions({ url: 'https://x.test/sms', signature: 'sig', allowEmpty: true })).toThrow(
+      '--allow-empty is for capture files',
+    );
   });
 
   it('one request: the URL, signature, body or body file, and content type', () => {
@@ -30,7 +47,15 @@ describe('verifyOptions', () => {
       body: { text: '' },
       strict: false,
     });
-    expect(verifyOptions({ url: 'https://x.test/e', signature: 's', bodyFile: '-', contentType: 'application/json', strict: true })).toEqual({
+    expect(
+      verifyOptions({
+        url: 'https://x.test/e',
+        signature: 's',
+        bodyFile: '-',
+        contentType: 'application/json',
+        strict: true,
+      }),
+    ).toEqual({
       mode: 'one',
       url: 'https://x.test/e',
       signature: 's',
@@ -51,7 +76,13 @@ describe('verifyOptions', () => {
       publicUrl: 'http://localhost:3000/sms',
       kind: 'sms',
     });
-    expect(verifyOptions({ endpoint: 'http://localhost:3000/e', publicUrl: 'https://abc.ngrok.app/e', kind: 'Event-Streams' })).toMatchObject({
+    expect(
+      verifyOptions({
+        endpoint: 'http://localhost:3000/e',
+        publicUrl: 'https://abc.ngrok.app/e',
+        kind: 'Event-Streams',
+      }),
+    ).toMatchObject({
       publicUrl: 'https://abc.ngrok.app/e',
       kind: 'event-streams',
     });
@@ -65,7 +96,10 @@ describe('verifyOptions', () => {
 
   it('refuses a flag that belongs to another mode, naming it', () => {
     refuses({ url: 'https://x.test/', signature: 's', junit: 'r.xml' }, /--junit is for capture files/);
-    refuses({ endpoint: 'http://localhost:3000/', publicUrlBase: 'https://b.test' }, /--public-url-base is for capture files/);
+    refuses(
+      { endpoint: 'http://localhost:3000/', publicUrlBase: 'https://b.test' },
+      /--public-url-base is for capture files/,
+    );
     refuses({ url: 'https://x.test/', signature: 's', allowUnsigned: true }, /--allow-unsigned is for capture files/);
     refuses({ captures: ['a.jsonl'], publicUrl: 'https://b.test/' }, /--public-url is for --endpoint/);
     refuses({ captures: ['a.jsonl'], signature: 's' }, /--signature is for one request/);
@@ -73,13 +107,19 @@ describe('verifyOptions', () => {
   });
 
   it('refuses bad values with the fix', () => {
-    refuses({ url: 'https://x.test/', signature: 's', contentType: 'xml' }, /--content-type is form or json, not "xml"/);
+    refuses(
+      { url: 'https://x.test/', signature: 's', contentType: 'xml' },
+      /--content-type is form or json, not "xml"/,
+    );
     refuses({ url: '/sms', signature: 's' }, /--url needs an absolute URL such as https:/);
     refuses({ url: 'https://x.test/' }, /--url needs --signature/);
     refuses({ url: 'https://x.test/', signature: 's', body: 'a', bodyFile: 'b' }, /give the body once/);
     refuses({ captures: ['a.jsonl'], publicUrlBase: 'abc.ngrok.app' }, /--public-url-base needs an absolute/);
     refuses({ endpoint: 'ftp://x.test/' }, /--endpoint must be an http:\/\/ or https:\/\/ URL, not ftp:/);
-    refuses({ endpoint: 'http://localhost:3000/', kind: 'fax' }, /--kind is one of sms, voice, status, event-streams, not "fax"/);
+    refuses(
+      { endpoint: 'http://localhost:3000/', kind: 'fax' },
+      /--kind is one of sms, voice, status, event-streams, not "fax"/,
+    );
   });
 
   it('never quotes a URL password in an error', () => {

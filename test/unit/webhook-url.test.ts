@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkMethod, checkWebhookUrl, isLoopbackHost, webhookUrlProblem } from '../../src/commands/shared/webhook-url.js';
+import {
+  checkMethod,
+  checkWebhookUrl,
+  isLoopbackHost,
+  webhookUrlProblem,
+} from '../../src/commands/shared/webhook-url.js';
 import { UsageError } from '../../src/errors.js';
 
 describe('webhook URLs', () => {

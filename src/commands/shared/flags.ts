@@ -28,7 +28,10 @@ export function checkAbsoluteUrl(value: string, flag: string, example = 'https:/
 /** `NAME=VALUE` (VALUE may be empty or contain '='); `example` shows the flag in use. */
 export function parseKeyValue(value: string, flag: string, example?: string): [string, string] {
   const eq = value.indexOf('=');
-  if (eq <= 0) throw new UsageError(`${flag} takes NAME=VALUE${example ? ` (for example ${flag} ${example})` : ''}, not "${value}"`);
+  if (eq <= 0)
+    throw new UsageError(
+      `${flag} takes NAME=VALUE${example ? ` (for example ${flag} ${example})` : ''}, not "${value}"`,
+    );
   return [value.slice(0, eq), value.slice(eq + 1)];
 }
 
@@ -44,6 +47,7 @@ export function parsePositiveInt(value: string, flag: string, min = 1): number {
 export function parseRate(value: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(s|sec|second|m|min|minute))?\s*$/i.exec(value);
   const n = m ? Number(m[1]) : NaN;
-  if (!m || !(n > 0)) throw new UsageError(`--rate takes requests per second or minute, such as 20/s or 600/m, not "${value}"`);
+  if (!m || !(n > 0))
+    throw new UsageError(`--rate takes requests per second or minute, such as 20/s or 600/m, not "${value}"`);
   return /^m/i.test(m[2] ?? '') ? n / 60 : n;
 }

@@ -4,7 +4,14 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { allowedText, isEmptyOverrides, OVERRIDE_SPECS, parseOverrideValue, type OverrideName, type Overrides } from '../../webhooks/overrides.js';
+import {
+  allowedText,
+  isEmptyOverrides,
+  OVERRIDE_SPECS,
+  parseOverrideValue,
+  type OverrideName,
+  type Overrides,
+} from '../../webhooks/overrides.js';
 
 /** The option names commander gives each setting, and the flag a user types. */
 const OPTIONS: { name: OverrideName; attr?: string; flags: string; placeholder: string; what: string }[] = [
@@ -13,7 +20,13 @@ const OPTIONS: { name: OverrideName; attr?: string; flags: string; placeholder: 
   { name: 'totalTimeout', flags: '--tt, --total-timeout', placeholder: '<ms>', what: 'total time for all attempts' },
   { name: 'retryCount', flags: '--rc, --retry-count', placeholder: '<n>', what: 'retries after the first attempt' },
   { name: 'retryPolicy', flags: '--rp, --retry-policy', placeholder: '<list>', what: 'what is retried' },
-  { name: 'edges', attr: 'edge', flags: '--e, --edge', placeholder: '<list>', what: 'egress edges, rotated across retries' },
+  {
+    name: 'edges',
+    attr: 'edge',
+    flags: '--e, --edge',
+    placeholder: '<list>',
+    what: 'egress edges, rotated across retries',
+  },
   { name: 'sni', flags: '--sni', placeholder: '<y|n>', what: 'Server Name Indication' },
 ];
 
@@ -43,5 +56,7 @@ export function overridesFromOptions(opts: OverrideOptionValues & Record<string,
 
 /** The flag users type for a setting (for messages): `--connect-timeout`. */
 export function overrideFlag(name: OverrideName): string {
-  return OPTIONS.find((o) => o.name === name)!.flags.split(', ').pop()!;
+  return OPTIONS.find((o) => o.name === name)!
+    .flags.split(', ')
+    .pop()!;
 }

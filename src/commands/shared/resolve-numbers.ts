@@ -25,10 +25,17 @@ async function byName(port: TwilioPort, ref: string, all: () => Promise<Incoming
   if (named.length === 1) return named[0]!;
   const account = maskSid(port.accountSid);
   if (named.length > 1) {
-    const listed = named.slice(0, 10).map((n) => `${n.phoneNumber} (${n.friendlyName})`).join(', ');
-    throw new UsageError(`"${ref.trim()}" matches ${named.length} numbers by name: ${listed}; pass the full +E.164 number or the PN SID`);
+    const listed = named
+      .slice(0, 10)
+      .map((n) => `${n.phoneNumber} (${n.friendlyName})`)
+      .join(', ');
+    throw new UsageError(
+      `"${ref.trim()}" matches ${named.length} numbers by name: ${listed}; pass the full +E.164 number or the PN SID`,
+    );
   }
-  throw new UsageError(`no number named "${ref.trim()}" on account ${account}: give it as +E.164, PN SID or digits; \`twhook numbers list\` shows the account's numbers`);
+  throw new UsageError(
+    `no number named "${ref.trim()}" on account ${account}: give it as +E.164, PN SID or digits; \`twhook numbers list\` shows the account's numbers`,
+  );
 }
 
 /** Resolves several references, in order, without duplicates. */
@@ -38,8 +45,11 @@ export async function resolveNumbers(port: TwilioPort, refs: string[]): Promise<
   const out: IncomingNumber[] = [];
   for (const ref of refs) {
     // An empty name would match every friendly name: `configure "$UNSET" --yes` must not pick one.
-    if (!ref.trim()) throw new UsageError('a number is empty (an unset variable?): give +E.164, a PN SID, digits or a name');
-    const number = looksLikeNumber(ref) ? await resolveNumber(port.numbers, port.accountSid, ref) : await byName(port, ref, all);
+    if (!ref.trim())
+      throw new UsageError('a number is empty (an unset variable?): give +E.164, a PN SID, digits or a name');
+    const number = looksLikeNumber(ref)
+      ? await resolveNumber(port.numbers, port.accountSid, ref)
+      : await byName(port, ref, all);
     if (!out.some((n) => n.sid === number.sid)) out.push(number);
   }
   return out;

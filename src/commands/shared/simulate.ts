@@ -32,11 +32,13 @@ export function simulationSigning(ctx: Ctx): { authToken?: string; accountSid?: 
   const creds = ctx.credentials();
   const sid = creds.accountSid?.value;
   const accountSid = sid && /^AC[0-9a-fA-F]{32}$/.test(sid) ? sid : undefined;
-  let tokens: string[] = [];
+  let tokens: string[];
   try {
     tokens = signingTokens(creds);
   } catch {
-    ctx.out.warn('no auth token (TWILIO_AUTH_TOKEN or --auth-token): requests go unsigned, and an app that validates signatures answers 403');
+    ctx.out.warn(
+      'no auth token (TWILIO_AUTH_TOKEN or --auth-token): requests go unsigned, and an app that validates signatures answers 403',
+    );
     return { accountSid };
   }
   if (tokens.length > 1) ctx.out.warn(severalTokens(tokens.length));
@@ -65,7 +67,9 @@ export async function openCapture(ctx: Ctx, option: string | boolean | undefined
   try {
     writer = await CaptureWriter.open(path);
   } catch (err) {
-    throw new UsageError(`cannot write the capture ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (give another --capture, or --no-capture)`);
+    throw new UsageError(
+      `cannot write the capture ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (give another --capture, or --no-capture)`,
+    );
   }
   let warned = false;
   return {
@@ -74,7 +78,9 @@ export async function openCapture(ctx: Ctx, option: string | boolean | undefined
       writer.append(record).catch((err: Error) => {
         if (warned) return;
         warned = true;
-        ctx.out.warn(`capture ${path}: ${(err as NodeJS.ErrnoException).code ?? err.message}; later requests are not captured`);
+        ctx.out.warn(
+          `capture ${path}: ${(err as NodeJS.ErrnoException).code ?? err.message}; later requests are not captured`,
+        );
       });
     },
     close: () => writer.close(),
@@ -85,8 +91,10 @@ export async function openCapture(ctx: Ctx, option: string | boolean | undefined
 export function checkSavePath(ctx: Ctx, file: string): string {
   const path = resolve(ctx.cwd, file);
   const folder = dirname(path);
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`--save ${file}: the folder ${folder} does not exist`);
-  if (!/\.ya?ml$/i.test(path)) throw new UsageError(`--save writes a YAML spec: give a file ending in .yaml or .yml, not ${file}`);
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new UsageError(`--save ${file}: the folder ${folder} does not exist`);
+  if (!/\.ya?ml$/i.test(path))
+    throw new UsageError(`--save writes a YAML spec: give a file ending in .yaml or .yml, not ${file}`);
   return path;
 }
 
@@ -94,7 +102,9 @@ export function writeSaved(path: string, text: string): void {
   try {
     writeFileAtomic(path, text);
   } catch (err) {
-    throw new UsageError(`cannot write --save ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(
+      `cannot write --save ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
@@ -120,13 +130,25 @@ export async function checkListening(url: string, signal?: AbortSignal): Promise
     socket.once('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
   });
   if (refused) {
-    const what = refused === 'ECONNREFUSED' ? 'nothing listens' : refused === 'ENOTFOUND' ? 'the host is unknown' : `cannot connect (${refused})`;
-    throw new RemoteError(`${what} at ${u.host}: start your app, or give the port or URL it listens on`, { code: refused, service: 'app' });
+    const what =
+      refused === 'ECONNREFUSED'
+        ? 'nothing listens'
+        : refused === 'ENOTFOUND'
+          ? 'the host is unknown'
+          : `cannot connect (${refused})`;
+    throw new RemoteError(`${what} at ${u.host}: start your app, or give the port or URL it listens on`, {
+      code: refused,
+      service: 'app',
+    });
   }
 }
 
 /** A number's configured webhooks, as the simulated Twilio would use them (`--number`). */
-export async function numberTarget(ctx: Ctx, ref: string, channel: 'call' | 'text'): Promise<{ target: AppTarget; number: IncomingNumber }> {
+export async function numberTarget(
+  ctx: Ctx,
+  ref: string,
+  channel: 'call' | 'text',
+): Promise<{ target: AppTarget; number: IncomingNumber }> {
   if (!ref.trim()) throw new UsageError('--number is empty (an unset variable?): give +E.164, a PN SID or digits');
   const port = await ctx.twilio();
   const number = await resolveNumber(port.numbers, port.accountSid, ref);
@@ -139,13 +161,20 @@ export async function numberTarget(ctx: Ctx, ref: string, channel: 'call' | 'tex
   }
   const url = voice ? number.voiceUrl : number.smsUrl;
   if (!url) {
-    throw new UsageError(`${number.phoneNumber} has no ${voice ? 'voice' : 'SMS'} URL: set one with \`twhook configure ${number.phoneNumber} --${voice ? 'voice' : 'sms'}-url …\`, or pass <app>`);
+    throw new UsageError(
+      `${number.phoneNumber} has no ${voice ? 'voice' : 'SMS'} URL: set one with \`twhook configure ${number.phoneNumber} --${voice ? 'voice' : 'sms'}-url …\`, or pass <app>`,
+    );
   }
   const method = (voice ? number.voiceMethod : number.smsMethod) ?? 'POST';
   const target: AppTarget = { url, method };
   const fallback = voice ? number.voiceFallbackUrl : number.smsFallbackUrl;
-  if (fallback) target.fallback = { url: fallback, method: (voice ? number.voiceFallbackMethod : number.smsFallbackMethod) ?? 'POST' };
-  if (voice && number.statusCallback) target.statusCallback = { url: number.statusCallback, method: number.statusCallbackMethod ?? 'POST' };
+  if (fallback)
+    target.fallback = {
+      url: fallback,
+      method: (voice ? number.voiceFallbackMethod : number.smsFallbackMethod) ?? 'POST',
+    };
+  if (voice && number.statusCallback)
+    target.statusCallback = { url: number.statusCallback, method: number.statusCallbackMethod ?? 'POST' };
   // Basic-auth passwords in configured URLs are secrets: never in the transcript or --json.
   for (const u of [target.url, target.fallback?.url, target.statusCallback?.url]) ctx.out.redactor.add(urlPassword(u));
   return { target, number };

@@ -9,7 +9,10 @@ import { splitOverrides } from '../../webhooks/overrides.js';
 
 /** True for localhost, 127.0.0.0/8, ::1, 0.0.0.0 (and :: and their IPv4-mapped forms). */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   if (host === '0.0.0.0' || host === '::' || host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
   const v4 = host.replace(/^::ffff:/, '');
@@ -21,7 +24,7 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /** Why a URL cannot be a webhook URL (one clause), or undefined when it can. */
 export function webhookUrlProblem(value: string): string | undefined {
-  if (value.length > 4000) return 'is longer than 4000 characters (Twilio\'s limit)';
+  if (value.length > 4000) return "is longer than 4000 characters (Twilio's limit)";
   if (/\s/.test(value)) return 'contains white space';
   let url: URL;
   try {
@@ -56,7 +59,8 @@ export function checkWebhookUrl(value: string, from: string): string {
 /** GET or POST (any case) -> upper case; anything else is a UsageError naming the option. */
 export function checkMethod(value: string, from: string): 'GET' | 'POST' {
   const upper = value.trim().toUpperCase();
-  if (upper !== 'GET' && upper !== 'POST') throw new UsageError(`${from} must be GET or POST, not ${JSON.stringify(value)}`);
+  if (upper !== 'GET' && upper !== 'POST')
+    throw new UsageError(`${from} must be GET or POST, not ${JSON.stringify(value)}`);
   return upper;
 }
 

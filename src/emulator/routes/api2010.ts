@@ -4,7 +4,8 @@
  */
 import { ApiError, notFound, rejectUnknownParams, type EmuRequest } from '../http.js';
 import { page2010 } from '../paging.js';
-import { randomSid, type EmulatorState, type RouteModule } from '../server.js';
+import type { EmulatorState, RouteModule } from '../server.js';
+import { randomSid } from '../ids.js';
 
 /** An IncomingPhoneNumber as Twilio returns it (the fields twhook and its tests touch). */
 export interface NumberResource {
@@ -232,18 +233,22 @@ function applyUpdate(state: EmulatorState, number: NumberResource, req: EmuReque
       if (value.length > 64) throw new ApiError(400, 20002, 'FriendlyName must be at most 64 characters');
       changes.friendly_name = value;
     } else if (key === 'AccountSid') {
-      if (value !== state.accountSid) throw new ApiError(400, 20001, `AccountSid ${value} is not a subaccount of this account`);
+      if (value !== state.accountSid)
+        throw new ApiError(400, 20001, `AccountSid ${value} is not a subaccount of this account`);
     } else if (key === 'VoiceCallerIdLookup') {
-      if (value !== 'true' && value !== 'false') throw new ApiError(400, 20001, 'VoiceCallerIdLookup must be true or false');
+      if (value !== 'true' && value !== 'false')
+        throw new ApiError(400, 20001, 'VoiceCallerIdLookup must be true or false');
       changes.voice_caller_id_lookup = value === 'true';
     } else if (key === 'VoiceReceiveMode') {
       if (value !== 'voice' && value !== 'fax') throw new ApiError(400, 20001, 'VoiceReceiveMode must be voice or fax');
       changes.voice_receive_mode = value;
     } else if (key === 'EmergencyStatus') {
-      if (value !== 'Active' && value !== 'Inactive') throw new ApiError(400, 20001, 'EmergencyStatus must be Active or Inactive');
+      if (value !== 'Active' && value !== 'Inactive')
+        throw new ApiError(400, 20001, 'EmergencyStatus must be Active or Inactive');
       changes.emergency_status = value;
     } else if (key === 'ApiVersion') {
-      if (value !== '2010-04-01' && value !== '2008-08-01') throw new ApiError(400, 20001, 'ApiVersion must be 2010-04-01 or 2008-08-01');
+      if (value !== '2010-04-01' && value !== '2008-08-01')
+        throw new ApiError(400, 20001, 'ApiVersion must be 2010-04-01 or 2008-08-01');
       changes.api_version = value;
     }
   }
@@ -300,7 +305,10 @@ export const register: RouteModule['register'] = (router, state, options) => {
     return { status: 200, body: page2010(req, list, 'incoming_phone_numbers') };
   });
 
-  router.get(`${API}/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json`, (req) => ({ status: 200, body: find(req) }));
+  router.get(`${API}/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json`, (req) => ({
+    status: 200,
+    body: find(req),
+  }));
 
   router.post(`${API}/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json`, (req) => {
     const number = find(req);

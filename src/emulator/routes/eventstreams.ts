@@ -21,7 +21,8 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ApiError, formValue, formValues, notFound, rejectUnknownParams, type EmuRequest } from '../http.js';
 import { pageV1 } from '../paging.js';
-import { randomHex, randomSid, type EmulatorState, type RouteModule } from '../server.js';
+import type { EmulatorState, RouteModule } from '../server.js';
+import { randomHex, randomSid } from '../ids.js';
 
 export type EmuSinkType = 'kinesis' | 'webhook' | 'segment' | 'email';
 export type EmuSinkStatus = 'initialized' | 'validating' | 'active' | 'failed';
@@ -148,14 +149,31 @@ export const DEFAULT_EVENT_TYPES: EventTypeSeed[] = [
   t('com.twilio.messaging.message.undelivered', 'Messaging.MessageStatus', 'Messaging- undelivered message'),
   t('com.twilio.messaging.message.failed', 'Messaging.MessageStatus', 'Messaging- failed message'),
   t('com.twilio.messaging.message.read', 'Messaging.MessageStatus', 'Messaging- message read'),
-  t('com.twilio.messaging.inbound-message.received', 'Messaging.InboundMessageV1', 'Messaging- inbound message received'),
+  t(
+    'com.twilio.messaging.inbound-message.received',
+    'Messaging.InboundMessageV1',
+    'Messaging- inbound message received',
+  ),
   t('com.twilio.voice.status-callback.call.initiated', 'Voice.CallStatus', 'Voice- call initiated'),
   t('com.twilio.voice.status-callback.call.ringing', 'Voice.CallStatus', 'Voice- call ringing'),
   t('com.twilio.voice.status-callback.call.answered', 'Voice.CallStatus', 'Voice- call answered'),
   t('com.twilio.voice.status-callback.call.completed', 'Voice.CallStatus', 'Voice- call completed'),
-  t('com.twilio.voice.insights.call-summary.complete', 'VoiceInsights.CallSummary', 'Voice Insights- call summary complete'),
-  t('com.twilio.voice.insights.call-summary.partial', 'VoiceInsights.CallSummary', 'Voice Insights- partial call summary'),
-  t('com.twilio.voice.insights.call-event.gateway', 'VoiceInsights.CallEvent', 'Voice Insights- carrier gateway event', 'deprecated'),
+  t(
+    'com.twilio.voice.insights.call-summary.complete',
+    'VoiceInsights.CallSummary',
+    'Voice Insights- call summary complete',
+  ),
+  t(
+    'com.twilio.voice.insights.call-summary.partial',
+    'VoiceInsights.CallSummary',
+    'Voice Insights- partial call summary',
+  ),
+  t(
+    'com.twilio.voice.insights.call-event.gateway',
+    'VoiceInsights.CallEvent',
+    'Voice Insights- carrier gateway event',
+    'deprecated',
+  ),
   t('com.twilio.voice.insights.call-event.sdk', 'VoiceInsights.CallEvent', 'Voice Insights- SDK event'),
   t('com.twilio.studio.flow.execution.started', 'Studio.FlowExecution', 'Studio- flow execution started'),
   t('com.twilio.studio.flow.execution.ended', 'Studio.FlowExecution', 'Studio- flow execution ended'),
@@ -169,7 +187,12 @@ export const DEFAULT_EVENT_TYPES: EventTypeSeed[] = [
   t('com.twilio.error-logs.error.logged', 'ErrorLogs.ErrorLog', 'Error Logs- error logged'),
   t('com.twilio.video.insights.log-analyzer.room-summary', 'VideoInsights.RoomSummary', 'Video Insights- room summary'),
   t('com.twilio.conversations.message.added', 'Conversations.Message', 'Conversations- message added'),
-  t('com.twilio.conversations.message.removed', 'Conversations.Message', 'Conversations- message removed', 'restricted'),
+  t(
+    'com.twilio.conversations.message.removed',
+    'Conversations.Message',
+    'Conversations- message removed',
+    'restricted',
+  ),
 ];
 
 const TEST_EVENT_TYPE = 'com.twilio.eventstreams.test-event';
@@ -221,7 +244,8 @@ export const register: RouteModule['register'] = (router, state, options) => {
       for (const sub of subscriptions.values()) {
         const version = sub.types.get(type);
         const sink = sinks.get(sub.sinkSid);
-        if (version !== undefined && sink?.status === 'active' && !targets.has(sink.sid)) targets.set(sink.sid, version);
+        if (version !== undefined && sink?.status === 'active' && !targets.has(sink.sid))
+          targets.set(sink.sid, version);
       }
       const schemaId = types.find((x) => x.type === type)?.schemaId ?? 'Unknown';
       return Promise.all(
@@ -311,7 +335,9 @@ export const register: RouteModule['register'] = (router, state, options) => {
     if (asked === undefined || asked === null || asked === '') return newest;
     const version = Number(asked);
     if (!Number.isInteger(version) || version < 1 || version > newest) {
-      throw invalid(`Schema version ${String(asked)} does not exist for ${type} (${known.schemaId} has versions 1 to ${newest})`);
+      throw invalid(
+        `Schema version ${String(asked)} does not exist for ${type} (${known.schemaId} has versions 1 to ${newest})`,
+      );
     }
     return version;
   };
@@ -321,10 +347,14 @@ export const register: RouteModule['register'] = (router, state, options) => {
   router.get('/v1/Sinks', (req) => {
     let all = [...sinks.values()];
     const inUse = req.query.get('InUse');
-    if (inUse !== null) all = all.filter((s) => (subscriptionsOf(s.sid).length > 0) === (inUse === 'true'));
+    if (inUse !== null) all = all.filter((s) => subscriptionsOf(s.sid).length > 0 === (inUse === 'true'));
     const status = req.query.get('Status');
     if (status) all = all.filter((s) => s.status === status);
-    return paged(req, all.map((s) => sinkJson(req, s)), 'sinks');
+    return paged(
+      req,
+      all.map((s) => sinkJson(req, s)),
+      'sinks',
+    );
   });
 
   router.post('/v1/Sinks', (req) => {
@@ -335,11 +365,13 @@ export const register: RouteModule['register'] = (router, state, options) => {
     if (!description) throw invalid('Missing required parameter Description in the post body');
     if (!type) throw invalid('Missing required parameter SinkType in the post body');
     if (!rawConfiguration) throw invalid('Missing required parameter SinkConfiguration in the post body');
-    if (!SINK_TYPES.includes(type as EmuSinkType)) throw invalid(`Invalid SinkType ${type}: must be one of ${SINK_TYPES.join(', ')}`);
+    if (!SINK_TYPES.includes(type as EmuSinkType))
+      throw invalid(`Invalid SinkType ${type}: must be one of ${SINK_TYPES.join(', ')}`);
     let configuration: Record<string, unknown>;
     try {
       configuration = JSON.parse(rawConfiguration) as Record<string, unknown>;
-      if (!configuration || typeof configuration !== 'object' || Array.isArray(configuration)) throw new Error('not an object');
+      if (!configuration || typeof configuration !== 'object' || Array.isArray(configuration))
+        throw new Error('not an object');
     } catch {
       throw invalid('SinkConfiguration must be a JSON object');
     }
@@ -379,10 +411,15 @@ export const register: RouteModule['register'] = (router, state, options) => {
     sink.testId = randomSid('TE');
     if (sink.status !== 'active') sink.status = 'validating';
     sink.dateUpdated = now();
-    const event = cloudEvent(state, TEST_EVENT_TYPE, `EventStreams.TestSink/${schemaVersions.get('EventStreams.TestSink') ?? 1}`, {
-      test_id: sink.testId,
-      sink_sid: sink.sid,
-    });
+    const event = cloudEvent(
+      state,
+      TEST_EVENT_TYPE,
+      `EventStreams.TestSink/${schemaVersions.get('EventStreams.TestSink') ?? 1}`,
+      {
+        test_id: sink.testId,
+        sink_sid: sink.sid,
+      },
+    );
     event.source = 'Sink';
     await deliver(state, sink, [event]);
     return { status: 201, body: { result: 'submitted' } };
@@ -406,7 +443,11 @@ export const register: RouteModule['register'] = (router, state, options) => {
   router.get('/v1/Subscriptions', (req) => {
     const sinkSid = req.query.get('SinkSid');
     const all = [...subscriptions.values()].filter((s) => !sinkSid || s.sinkSid === sinkSid);
-    return paged(req, all.map((s) => subscriptionJson(req, s)), 'subscriptions');
+    return paged(
+      req,
+      all.map((s) => subscriptionJson(req, s)),
+      'subscriptions',
+    );
   });
 
   router.post('/v1/Subscriptions', (req) => {
@@ -433,10 +474,19 @@ export const register: RouteModule['register'] = (router, state, options) => {
     }
     if (sink.status !== 'active') throw invalid(`Sink ${sinkSid} is not active (status: ${sink.status})`);
     if (subscriptions.size >= events.limits.subscriptions) {
-      throw invalid(`Maximum number of Subscriptions reached: an account can have at most ${events.limits.subscriptions} Subscriptions`);
+      throw invalid(
+        `Maximum number of Subscriptions reached: an account can have at most ${events.limits.subscriptions} Subscriptions`,
+      );
     }
     const at = now();
-    const sub: SubscriptionRecord = { sid: randomSid('DF'), sinkSid, description, dateCreated: at, dateUpdated: at, types: selected };
+    const sub: SubscriptionRecord = {
+      sid: randomSid('DF'),
+      sinkSid,
+      description,
+      dateCreated: at,
+      dateUpdated: at,
+      types: selected,
+    };
     subscriptions.set(sub.sid, sub);
     return { status: 201, body: subscriptionJson(req, sub) };
   });
@@ -467,7 +517,11 @@ export const register: RouteModule['register'] = (router, state, options) => {
 
   router.get('/v1/Subscriptions/{SubscriptionSid}/SubscribedEvents', (req) => {
     const sub = checkSubscriptionSid(req);
-    return paged(req, [...sub.types.keys()].map((type) => subscribedEventJson(req, sub, type)), 'types');
+    return paged(
+      req,
+      [...sub.types.keys()].map((type) => subscribedEventJson(req, sub, type)),
+      'types',
+    );
   });
 
   router.post('/v1/Subscriptions/{SubscriptionSid}/SubscribedEvents', (req) => {
@@ -517,7 +571,12 @@ export const register: RouteModule['register'] = (router, state, options) => {
   router.get('/v1/Types', (req) => {
     const schemaId = req.query.get('SchemaId');
     const all = types.filter((x) => !schemaId || x.schemaId === schemaId);
-    return paged(req, all.map((x) => typeJson(req, x)), 'types', (x) => x.type);
+    return paged(
+      req,
+      all.map((x) => typeJson(req, x)),
+      'types',
+      (x) => x.type,
+    );
   });
 
   router.get('/v1/Types/{Type}', (req) => {
@@ -539,8 +598,10 @@ function checkConfiguration(type: EmuSinkType, c: Record<string, unknown>): void
     } catch {
       throw invalid(`SinkConfiguration destination ${String(c.destination)} is not a valid URL`);
     }
-    if (c.method !== undefined && c.method !== 'POST' && c.method !== 'GET') throw invalid('SinkConfiguration method must be POST or GET');
-    if (c.batch_events !== undefined && typeof c.batch_events !== 'boolean') throw invalid('SinkConfiguration batch_events must be a boolean');
+    if (c.method !== undefined && c.method !== 'POST' && c.method !== 'GET')
+      throw invalid('SinkConfiguration method must be POST or GET');
+    if (c.batch_events !== undefined && typeof c.batch_events !== 'boolean')
+      throw invalid('SinkConfiguration batch_events must be a boolean');
   } else if (type === 'kinesis') {
     need('arn');
     need('role_arn');

@@ -5,7 +5,8 @@
  */
 import { ApiError, formValue, notFound, rejectUnknownParams, type EmuRequest } from '../http.js';
 import { pageV1 } from '../paging.js';
-import { randomSid, type EmulatorState, type RouteModule } from '../server.js';
+import type { EmulatorState, RouteModule } from '../server.js';
+import { randomSid } from '../ids.js';
 
 /** A Service as Twilio returns it (snake_case, ISO 8601 dates). */
 export interface ServiceResource {
@@ -146,10 +147,12 @@ function applyServiceParams(service: ServiceResource, req: EmuRequest): void {
       if (value.length > 64) throw new ApiError(400, 20001, 'FriendlyName must be at most 64 characters');
       changes.friendly_name = value;
     } else if (key === 'ValidityPeriod') {
-      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 36000) throw new ApiError(400, 20001, 'ValidityPeriod must be 1 to 36000');
+      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 36000)
+        throw new ApiError(400, 20001, 'ValidityPeriod must be 1 to 36000');
       changes.validity_period = Number(value);
     } else if (key === 'ScanMessageContent') {
-      if (!['inherit', 'enable', 'disable'].includes(value)) throw new ApiError(400, 20001, 'ScanMessageContent must be inherit, enable or disable');
+      if (!['inherit', 'enable', 'disable'].includes(value))
+        throw new ApiError(400, 20001, 'ScanMessageContent must be inherit, enable or disable');
       changes.scan_message_content = value;
     } else if (key === 'Usecase') {
       changes.usecase = value;
@@ -161,7 +164,11 @@ function applyServiceParams(service: ServiceResource, req: EmuRequest): void {
 export const register: RouteModule['register'] = (router, state: EmulatorState, options) => {
   const services = new Map<string, ServiceResource>();
   const pools = new Map<string, Map<string, ServicePhoneNumberResource>>();
-  const iso = () => state.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = () =>
+    state
+      .now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
 
   const newService = (friendlyName: string, sid = randomSid('MG')): ServiceResource => {
     const url = `https://messaging.twilio.com${BASE}/${sid}`;
@@ -200,11 +207,16 @@ export const register: RouteModule['register'] = (router, state: EmulatorState, 
     const pool = pools.get(serviceSid);
     if (!pool) throw notFound(`${BASE}/${serviceSid}`);
     const number = state.api2010?.numbers.get(phoneNumberSid);
-    if (!/^PN[0-9a-fA-F]{32}$/.test(phoneNumberSid)) throw new ApiError(400, 21710, `PhoneNumberSid ${phoneNumberSid} is not a valid phone number SID`);
+    if (!/^PN[0-9a-fA-F]{32}$/.test(phoneNumberSid))
+      throw new ApiError(400, 21710, `PhoneNumberSid ${phoneNumberSid} is not a valid phone number SID`);
     if (!number) throw new ApiError(404, 21710, `The phone number ${phoneNumberSid} was not found on this account`);
     for (const [sid, other] of pools) {
       if (other.has(phoneNumberSid)) {
-        throw new ApiError(409, 21712, `Phone Number or Short Code is already associated with another Messaging Service (${sid})`);
+        throw new ApiError(
+          409,
+          21712,
+          `Phone Number or Short Code is already associated with another Messaging Service (${sid})`,
+        );
       }
     }
     const caps = number.capabilities;
@@ -251,7 +263,8 @@ export const register: RouteModule['register'] = (router, state: EmulatorState, 
 
   router.post(BASE, (req) => {
     const friendlyName = formValue(req, 'FriendlyName');
-    if (friendlyName === undefined || friendlyName === '') throw new ApiError(400, 20001, 'Missing required parameter FriendlyName in the post body');
+    if (friendlyName === undefined || friendlyName === '')
+      throw new ApiError(400, 20001, 'Missing required parameter FriendlyName in the post body');
     const service = newService(friendlyName);
     applyServiceParams(service, req);
     services.set(service.sid, service);

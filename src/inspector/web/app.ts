@@ -46,14 +46,30 @@ interface Detail {
   body: string;
   bodyEncoding: 'utf8' | 'base64';
   signature: { status: string; reason: string; header?: string };
-  answer: { status: number; ms: number | null; contentType?: string; headers: [string, string][]; body: string; bodyEncoding: 'utf8' | 'base64'; isXml: boolean } | null;
+  answer: {
+    status: number;
+    ms: number | null;
+    contentType?: string;
+    headers: [string, string][];
+    body: string;
+    bodyEncoding: 'utf8' | 'base64';
+    isXml: boolean;
+  } | null;
   twiml?: { ok: boolean; problems: string[]; verbs?: string[]; error?: { code: number; message: string; url: string } };
   hear: { available: boolean; channel?: string; reading?: unknown; note?: string };
 }
 
 interface ReplayOutcome {
   sent: { method: string; url: string; signedFor?: string; headers: [string, string][]; body: string };
-  answer?: { status: number; ms: number; contentType?: string; headers: [string, string][]; body: string; bodyEncoding: string; truncated: boolean };
+  answer?: {
+    status: number;
+    ms: number;
+    contentType?: string;
+    headers: [string, string][];
+    body: string;
+    bodyEncoding: string;
+    truncated: boolean;
+  };
   failure?: { code: string; message: string };
   twiml?: { ok: boolean; problems: string[]; twilioError?: { code: number; message: string } };
   captured: { status: number; contentType?: string; body: string } | null;
@@ -66,7 +82,11 @@ interface ReplayOutcome {
 
 type Child = Node | string | null | undefined | false;
 
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | boolean | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | boolean | undefined> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === false) continue;
@@ -88,7 +108,14 @@ function time(iso: string): string {
 }
 
 function verdictBadge(v: Summary['verdict']): HTMLElement {
-  const text = v.status === 'valid' ? '✓ valid' : v.status === 'invalid' ? '✗ invalid' : v.status === 'unsigned' ? '✗ unsigned' : 'unchecked';
+  const text =
+    v.status === 'valid'
+      ? '✓ valid'
+      : v.status === 'invalid'
+        ? '✗ invalid'
+        : v.status === 'unsigned'
+          ? '✗ unsigned'
+          : 'unchecked';
   return h('span', { class: `badge v-${v.status}`, title: v.reason }, text);
 }
 
@@ -105,7 +132,14 @@ function statusBadge(s: Summary): HTMLElement {
 }
 
 function hasProblem(s: Summary): boolean {
-  return s.verdict.status === 'invalid' || s.verdict.status === 'unsigned' || s.twimlOk === false || !!s.failure || !!s.twilioError || (s.response?.status ?? 200) >= 400;
+  return (
+    s.verdict.status === 'invalid' ||
+    s.verdict.status === 'unsigned' ||
+    s.twimlOk === false ||
+    !!s.failure ||
+    !!s.twilioError ||
+    (s.response?.status ?? 200) >= 400
+  );
 }
 
 // ---- state ----
@@ -135,7 +169,8 @@ function matches(s: Summary): boolean {
   if (path && !s.path.toLowerCase().includes(path.toLowerCase())) return false;
   const text = filters.text.value.trim().toLowerCase();
   if (text) {
-    const hay = `${s.method} ${s.path} ${s.kind} ${s.gist} ${s.verdict.reason} ${s.failure ?? ''} ${s.conversation?.label ?? ''} ${s.id}`.toLowerCase();
+    const hay =
+      `${s.method} ${s.path} ${s.kind} ${s.gist} ${s.verdict.reason} ${s.failure ?? ''} ${s.conversation?.label ?? ''} ${s.id}`.toLowerCase();
     if (!hay.includes(text)) return false;
   }
   return true;
@@ -151,10 +186,25 @@ function row(s: Summary): HTMLTableRowElement {
     h('td', { class: 'mono' }, s.method),
     h('td', { class: 'mono path' }, s.path),
     h('td', {}, h('span', { class: `kind k-${s.kind}` }, s.kind)),
-    h('td', { class: 'gist', title: s.gist }, s.gist, s.retryOf ? h('span', { class: 'retry', title: `Twilio retried ${s.retryOf}` }, ' ↻ retry') : null, s.replayOf ? h('span', { class: 'replayed', title: `replay of ${s.replayOf}` }, ' ⟲ replay') : null),
+    h(
+      'td',
+      { class: 'gist', title: s.gist },
+      s.gist,
+      s.retryOf ? h('span', { class: 'retry', title: `Twilio retried ${s.retryOf}` }, ' ↻ retry') : null,
+      s.replayOf ? h('span', { class: 'replayed', title: `replay of ${s.replayOf}` }, ' ⟲ replay') : null,
+    ),
     h('td', {}, verdictBadge(s.verdict)),
-    h('td', {}, statusBadge(s), s.twimlOk === false ? h('span', { class: 'badge st-4', title: 'TwiML problem' }, 'TwiML') : null),
-    h('td', { class: 'num mono dim' }, s.response?.ms === null || s.response?.ms === undefined ? '' : String(s.response.ms)),
+    h(
+      'td',
+      {},
+      statusBadge(s),
+      s.twimlOk === false ? h('span', { class: 'badge st-4', title: 'TwiML problem' }, 'TwiML') : null,
+    ),
+    h(
+      'td',
+      { class: 'num mono dim' },
+      s.response?.ms === null || s.response?.ms === undefined ? '' : String(s.response.ms),
+    ),
   );
   if (s.id === selected) tr.classList.add('selected');
   if (!matches(s)) tr.hidden = true;
@@ -237,7 +287,9 @@ function groupsOf(): Group[] {
   const list = [...groups.values()].filter((g) => g.type !== 'other');
   for (const g of list) g.items.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.seq - b.seq);
   // Latest activity first.
-  return list.sort((a, b) => b.items[b.items.length - 1]!.receivedAt.localeCompare(a.items[a.items.length - 1]!.receivedAt));
+  return list.sort((a, b) =>
+    b.items[b.items.length - 1]!.receivedAt.localeCompare(a.items[a.items.length - 1]!.receivedAt),
+  );
 }
 
 function offset(from: string, to: string): string {
@@ -250,7 +302,13 @@ function renderGroups(): void {
   const groups = groupsOf();
   const container = $('groups-view');
   if (!groups.length) {
-    container.replaceChildren(h('p', { class: 'empty' }, 'No calls or conversations yet: requests with a CallSid or a MessageSid are grouped here.'));
+    container.replaceChildren(
+      h(
+        'p',
+        { class: 'empty' },
+        'No calls or conversations yet: requests with a CallSid or a MessageSid are grouped here.',
+      ),
+    );
     return;
   }
   container.replaceChildren(
@@ -265,7 +323,11 @@ function renderGroups(): void {
           {},
           h('span', { class: `gicon ${g.type}` }, g.type === 'call' ? '☎' : '✉'),
           h('strong', {}, g.label),
-          h('span', { class: 'dim' }, ` · ${g.items.length} request${g.items.length === 1 ? '' : 's'} · ${time(first.receivedAt)}`),
+          h(
+            'span',
+            { class: 'dim' },
+            ` · ${g.items.length} request${g.items.length === 1 ? '' : 's'} · ${time(first.receivedAt)}`,
+          ),
           problems ? h('span', { class: 'badge st-5' }, `${problems} with problems`) : null,
         ),
         h(
@@ -274,7 +336,11 @@ function renderGroups(): void {
           ...g.items.map((s) =>
             h(
               'li',
-              { class: `step${hasProblem(s) ? ' problem' : ''}${s.id === selected ? ' selected' : ''}`, 'data-id': s.id, tabindex: '0' },
+              {
+                class: `step${hasProblem(s) ? ' problem' : ''}${s.id === selected ? ' selected' : ''}`,
+                'data-id': s.id,
+                tabindex: '0',
+              },
               h('span', { class: 'dot' }),
               h('span', { class: 'mono dim when' }, offset(first.receivedAt, s.receivedAt)),
               h('span', { class: `kind k-${s.kind}` }, s.kind),
@@ -310,11 +376,22 @@ function prettyXml(source: string): HTMLElement | undefined {
   const out = h('pre', { class: 'code xml' });
   const indent = (n: number) => '  '.repeat(n);
   const walk = (node: Element, depth: number) => {
-    const children = [...node.childNodes].filter((c) => c.nodeType === Node.ELEMENT_NODE || (c.nodeType === Node.TEXT_NODE && c.textContent!.trim()) || c.nodeType === Node.CDATA_SECTION_NODE);
+    const children = [...node.childNodes].filter(
+      (c) =>
+        c.nodeType === Node.ELEMENT_NODE ||
+        (c.nodeType === Node.TEXT_NODE && c.textContent!.trim()) ||
+        c.nodeType === Node.CDATA_SECTION_NODE,
+    );
     const open = () => {
       out.append(indent(depth), h('span', { class: 'x-p' }, '<'), h('span', { class: 'x-tag' }, node.tagName));
       for (const attr of [...node.attributes]) {
-        out.append(' ', h('span', { class: 'x-attr' }, attr.name), h('span', { class: 'x-p' }, '="'), h('span', { class: 'x-val' }, attr.value), h('span', { class: 'x-p' }, '"'));
+        out.append(
+          ' ',
+          h('span', { class: 'x-attr' }, attr.name),
+          h('span', { class: 'x-p' }, '="'),
+          h('span', { class: 'x-val' }, attr.value),
+          h('span', { class: 'x-p' }, '"'),
+        );
       }
     };
     open();
@@ -334,7 +411,12 @@ function prettyXml(source: string): HTMLElement | undefined {
       }
       out.append(indent(depth));
     }
-    out.append(h('span', { class: 'x-p' }, '</'), h('span', { class: 'x-tag' }, node.tagName), h('span', { class: 'x-p' }, '>'), '\n');
+    out.append(
+      h('span', { class: 'x-p' }, '</'),
+      h('span', { class: 'x-tag' }, node.tagName),
+      h('span', { class: 'x-p' }, '>'),
+      '\n',
+    );
   };
   walk(doc.documentElement, 0);
   return out;
@@ -367,9 +449,12 @@ function codeBlock(body: string, isXml: boolean, encoding = 'utf8'): HTMLElement
 function diffLines(a: string[], b: string[]): { op: ' ' | '-' | '+'; line: string }[] {
   const n = a.length;
   const m = b.length;
-  if (n * m > 250_000) return [...a.map((line) => ({ op: '-' as const, line })), ...b.map((line) => ({ op: '+' as const, line }))];
+  if (n * m > 250_000)
+    return [...a.map((line) => ({ op: '-' as const, line })), ...b.map((line) => ({ op: '+' as const, line }))];
   const table: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) table[i]![j] = a[i] === b[j] ? table[i + 1]![j + 1]! + 1 : Math.max(table[i + 1]![j]!, table[i]![j + 1]!);
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      table[i]![j] = a[i] === b[j] ? table[i + 1]![j + 1]! + 1 : Math.max(table[i + 1]![j]!, table[i]![j + 1]!);
   const out: { op: ' ' | '-' | '+'; line: string }[] = [];
   let i = 0;
   let j = 0;
@@ -387,8 +472,17 @@ function diffLines(a: string[], b: string[]): { op: ' ' | '-' | '+'; line: strin
 }
 
 function diffView(captured: string, fresh: string): HTMLElement {
-  const lines = diffLines(prettyText(captured).replace(/\n$/, '').split('\n'), prettyText(fresh).replace(/\n$/, '').split('\n'));
-  return h('pre', { class: 'code diff' }, ...lines.map((l) => h('span', { class: l.op === '+' ? 'd-add' : l.op === '-' ? 'd-del' : 'd-same' }, `${l.op} ${l.line}\n`)));
+  const lines = diffLines(
+    prettyText(captured).replace(/\n$/, '').split('\n'),
+    prettyText(fresh).replace(/\n$/, '').split('\n'),
+  );
+  return h(
+    'pre',
+    { class: 'code diff' },
+    ...lines.map((l) =>
+      h('span', { class: l.op === '+' ? 'd-add' : l.op === '-' ? 'd-del' : 'd-same' }, `${l.op} ${l.line}\n`),
+    ),
+  );
 }
 
 // ---- the detail view ----
@@ -409,7 +503,12 @@ function section(title: string, ...children: Child[]): HTMLElement {
 }
 
 function table(head: string[], body: Child[][], cls = ''): HTMLTableElement {
-  return h('table', { class: `kv ${cls}` }, h('thead', {}, h('tr', {}, ...head.map((t) => h('th', {}, t)))), h('tbody', {}, ...body.map((cells) => h('tr', {}, ...cells.map((c) => h('td', {}, c))))));
+  return h(
+    'table',
+    { class: `kv ${cls}` },
+    h('thead', {}, h('tr', {}, ...head.map((t) => h('th', {}, t)))),
+    h('tbody', {}, ...body.map((cells) => h('tr', {}, ...cells.map((c) => h('td', {}, c))))),
+  );
 }
 
 function select(id: string | undefined): void {
@@ -446,14 +545,39 @@ function detailView(d: Detail): HTMLElement[] {
   const head = h(
     'div',
     { class: 'detail-head' },
-    h('div', { class: 'title' }, h('span', { class: 'mono method' }, s.method), ' ', h('span', { class: 'mono' }, s.path)),
-    h('div', { class: 'meta' }, h('span', { class: `kind k-${s.kind}` }, s.kind), ' ', s.gist, ' · ', time(s.receivedAt), ' · ', statusBadge(s), s.response?.ms !== null && s.response?.ms !== undefined ? ` ${s.response.ms} ms` : '', s.retryOf ? h('span', { class: 'retry' }, ` ↻ retry of ${s.retryOf}`) : null, s.replayOf ? h('span', { class: 'replayed' }, ` ⟲ replay of ${s.replayOf}`) : null),
+    h(
+      'div',
+      { class: 'title' },
+      h('span', { class: 'mono method' }, s.method),
+      ' ',
+      h('span', { class: 'mono' }, s.path),
+    ),
+    h(
+      'div',
+      { class: 'meta' },
+      h('span', { class: `kind k-${s.kind}` }, s.kind),
+      ' ',
+      s.gist,
+      ' · ',
+      time(s.receivedAt),
+      ' · ',
+      statusBadge(s),
+      s.response?.ms !== null && s.response?.ms !== undefined ? ` ${s.response.ms} ms` : '',
+      s.retryOf ? h('span', { class: 'retry' }, ` ↻ retry of ${s.retryOf}`) : null,
+      s.replayOf ? h('span', { class: 'replayed' }, ` ⟲ replay of ${s.replayOf}`) : null,
+    ),
     h(
       'div',
       { class: 'actions' },
       button('Replay', 'primary', !replay?.available, replayHint, () => void doReplay(d, undefined, result)),
       button('Replay with edits', '', !replay?.available, replayHint, () => editMode(d, result)),
-      button('Copy as curl', '', !replay?.available, replay?.available ? 'a signed curl command (signed by twhook; the token stays on the server)' : replayHint, () => void copyCurl(d, undefined, result)),
+      button(
+        'Copy as curl',
+        '',
+        !replay?.available,
+        replay?.available ? 'a signed curl command (signed by twhook; the token stays on the server)' : replayHint,
+        () => void copyCurl(d, undefined, result),
+      ),
     ),
   );
 
@@ -466,8 +590,21 @@ function detailView(d: Detail): HTMLElement[] {
   out.push(
     section(
       'Signature',
-      h('p', { class: 'verdict' }, verdictBadge({ status: sig.status as Summary['verdict']['status'], reason: sig.reason }), ' ', h('span', { class: 'reason' }, sig.reason)),
-      h('p', { class: 'dim small' }, 'X-Twilio-Signature: ', h('span', { class: 'mono' }, sig.header ?? '(none)'), ' · signed URL: ', h('span', { class: 'mono' }, d.url)),
+      h(
+        'p',
+        { class: 'verdict' },
+        verdictBadge({ status: sig.status as Summary['verdict']['status'], reason: sig.reason }),
+        ' ',
+        h('span', { class: 'reason' }, sig.reason),
+      ),
+      h(
+        'p',
+        { class: 'dim small' },
+        'X-Twilio-Signature: ',
+        h('span', { class: 'mono' }, sig.header ?? '(none)'),
+        ' · signed URL: ',
+        h('span', { class: 'mono' }, d.url),
+      ),
     ),
   );
 
@@ -477,7 +614,16 @@ function detailView(d: Detail): HTMLElement[] {
         'Parameters',
         table(
           ['name', 'value', 'meaning'],
-          d.params.map((p) => [h('span', { class: 'mono pname' }, p.name, p.from === 'query' ? h('span', { class: 'dim' }, ' (query)') : null), h('span', { class: 'mono pval' }, p.value), h('span', { class: 'dim' }, p.meaning ?? '')]),
+          d.params.map((p) => [
+            h(
+              'span',
+              { class: 'mono pname' },
+              p.name,
+              p.from === 'query' ? h('span', { class: 'dim' }, ' (query)') : null,
+            ),
+            h('span', { class: 'mono pval' }, p.value),
+            h('span', { class: 'dim' }, p.meaning ?? ''),
+          ]),
           'params',
         ),
       ),
@@ -488,18 +634,47 @@ function detailView(d: Detail): HTMLElement[] {
   const answerCard = section('Answer');
   if (!a) answerCard.append(h('p', { class: 'dim' }, 'No answer was captured.'));
   else {
-    answerCard.append(h('p', {}, statusBadge(s), ' ', h('span', { class: 'mono dim' }, a.contentType ?? 'no Content-Type'), a.ms !== null ? h('span', { class: 'dim' }, ` · ${a.ms} ms`) : ''));
+    answerCard.append(
+      h(
+        'p',
+        {},
+        statusBadge(s),
+        ' ',
+        h('span', { class: 'mono dim' }, a.contentType ?? 'no Content-Type'),
+        a.ms !== null ? h('span', { class: 'dim' }, ` · ${a.ms} ms`) : '',
+      ),
+    );
     answerCard.append(codeBlock(a.body, a.isXml, a.bodyEncoding));
   }
   if (d.twiml) {
     const t = d.twiml;
-    if (t.ok) answerCard.append(h('p', { class: 'ok' }, '✓ TwiML check: Twilio would run this answer without an error', t.verbs?.length ? ` (${t.verbs.join(', ')})` : ''));
+    if (t.ok)
+      answerCard.append(
+        h(
+          'p',
+          { class: 'ok' },
+          '✓ TwiML check: Twilio would run this answer without an error',
+          t.verbs?.length ? ` (${t.verbs.join(', ')})` : '',
+        ),
+      );
     else {
       answerCard.append(
         h(
           'div',
           { class: 'findings' },
-          h('p', {}, h('strong', {}, 'TwiML check'), t.error ? ' · Twilio would log ' : '', t.error ? h('a', { href: t.error.url, target: '_blank', rel: 'noopener noreferrer' }, `error ${t.error.code} ${t.error.message}`) : ''),
+          h(
+            'p',
+            {},
+            h('strong', {}, 'TwiML check'),
+            t.error ? ' · Twilio would log ' : '',
+            t.error
+              ? h(
+                  'a',
+                  { href: t.error.url, target: '_blank', rel: 'noopener noreferrer' },
+                  `error ${t.error.code} ${t.error.message}`,
+                )
+              : '',
+          ),
           h('ul', {}, ...t.problems.map((p) => h('li', {}, p))),
         ),
       );
@@ -509,7 +684,12 @@ function detailView(d: Detail): HTMLElement[] {
 
   if (d.hear.channel) {
     const title = d.hear.channel === 'voice' ? 'What a caller would hear' : 'What the sender would read';
-    out.push(section(title, d.hear.available ? readingView(d.hear.reading) : h('p', { class: 'dim' }, d.hear.note ?? 'not available')));
+    out.push(
+      section(
+        title,
+        d.hear.available ? readingView(d.hear.reading) : h('p', { class: 'dim' }, d.hear.note ?? 'not available'),
+      ),
+    );
   }
 
   out.push(
@@ -517,12 +697,25 @@ function detailView(d: Detail): HTMLElement[] {
       'details',
       { class: 'card' },
       h('summary', {}, `Request headers (${d.headers.length})`),
-      table(['name', 'value'], d.headers.map(([n, v]) => [h('span', { class: 'mono' }, n), h('span', { class: 'mono' }, v)])),
+      table(
+        ['name', 'value'],
+        d.headers.map(([n, v]) => [h('span', { class: 'mono' }, n), h('span', { class: 'mono' }, v)]),
+      ),
     ),
     h('details', { class: 'card' }, h('summary', {}, 'Raw request body'), codeBlock(d.body, false, d.bodyEncoding)),
   );
   if (a) {
-    out.push(h('details', { class: 'card' }, h('summary', {}, `Answer headers (${a.headers.length})`), table(['name', 'value'], a.headers.map(([n, v]) => [h('span', { class: 'mono' }, n), h('span', { class: 'mono' }, v)]))));
+    out.push(
+      h(
+        'details',
+        { class: 'card' },
+        h('summary', {}, `Answer headers (${a.headers.length})`),
+        table(
+          ['name', 'value'],
+          a.headers.map(([n, v]) => [h('span', { class: 'mono' }, n), h('span', { class: 'mono' }, v)]),
+        ),
+      ),
+    );
   }
   return out;
 }
@@ -534,31 +727,87 @@ function simLine(e: Record<string, unknown>): HTMLElement {
   const loop = (n: unknown) => (typeof n === 'number' && n !== 1 ? (n === 0 ? ' (looping)' : ` (${n} times)`) : '');
   switch (e.type) {
     case 'say':
-      return h('li', { class: 'sim say' }, h('span', { class: 'sim-icon' }, '»'), 'Says ', quote(e.text), h('span', { class: 'dim' }, [e.voice, e.language].filter(Boolean).length ? ` · ${[e.voice, e.language].filter(Boolean).join(', ')}` : '', loop(e.loop)));
+      return h(
+        'li',
+        { class: 'sim say' },
+        h('span', { class: 'sim-icon' }, '»'),
+        'Says ',
+        quote(e.text),
+        h(
+          'span',
+          { class: 'dim' },
+          [e.voice, e.language].filter(Boolean).length ? ` · ${[e.voice, e.language].filter(Boolean).join(', ')}` : '',
+          loop(e.loop),
+        ),
+      );
     case 'play':
-      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '♪'), e.digits ? `Plays the tones ${str(e.digits)}` : 'Plays ', e.url ? h('span', { class: 'mono' }, str(e.url)) : '', h('span', { class: 'dim' }, loop(e.loop)));
+      return h(
+        'li',
+        { class: 'sim' },
+        h('span', { class: 'sim-icon' }, '♪'),
+        e.digits ? `Plays the tones ${str(e.digits)}` : 'Plays ',
+        e.url ? h('span', { class: 'mono' }, str(e.url)) : '',
+        h('span', { class: 'dim' }, loop(e.loop)),
+      );
     case 'pause':
       return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '‖'), `Silence for ${str(e.length)} s`);
     case 'gather':
-      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '#'), `Waits for the caller (${str(e.input)}${e.numDigits ? `, ${str(e.numDigits)} digit${e.numDigits === 1 ? '' : 's'}` : ''}, ${str(e.timeout)} s), then requests `, h('span', { class: 'mono' }, str(e.action)));
+      return h(
+        'li',
+        { class: 'sim' },
+        h('span', { class: 'sim-icon' }, '#'),
+        `Waits for the caller (${str(e.input)}${e.numDigits ? `, ${str(e.numDigits)} digit${e.numDigits === 1 ? '' : 's'}` : ''}, ${str(e.timeout)} s), then requests `,
+        h('span', { class: 'mono' }, str(e.action)),
+      );
     case 'record':
-      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '●'), `Records up to ${str(e.maxLength)} s, then requests `, h('span', { class: 'mono' }, str(e.action)));
+      return h(
+        'li',
+        { class: 'sim' },
+        h('span', { class: 'sim-icon' }, '●'),
+        `Records up to ${str(e.maxLength)} s, then requests `,
+        h('span', { class: 'mono' }, str(e.action)),
+      );
     case 'dial':
-      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '☎'), 'Dials ', h('span', { class: 'mono' }, (Array.isArray(e.to) ? e.to : []).join(', ')), e.action ? h('span', {}, ', then requests ', h('span', { class: 'mono' }, str(e.action))) : '');
+      return h(
+        'li',
+        { class: 'sim' },
+        h('span', { class: 'sim-icon' }, '☎'),
+        'Dials ',
+        h('span', { class: 'mono' }, (Array.isArray(e.to) ? e.to : []).join(', ')),
+        e.action ? h('span', {}, ', then requests ', h('span', { class: 'mono' }, str(e.action))) : '',
+      );
     case 'enqueue':
       return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '…'), `Waits in the queue ${str(e.queue)}`);
     case 'redirect':
-      return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '↪'), `Goes on with ${str(e.method)} `, h('span', { class: 'mono' }, str(e.url)));
+      return h(
+        'li',
+        { class: 'sim' },
+        h('span', { class: 'sim-icon' }, '↪'),
+        `Goes on with ${str(e.method)} `,
+        h('span', { class: 'mono' }, str(e.url)),
+      );
     case 'hangup':
       return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '✕'), 'Hangs up');
     case 'reject':
       return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '⊘'), `Rejects the call (${str(e.reason)})`);
     case 'message':
-      return h('li', { class: 'sim say' }, h('span', { class: 'sim-icon' }, '✉'), 'Replies ', quote(e.body), Array.isArray(e.media) && e.media.length ? h('span', { class: 'dim' }, ` + ${e.media.length} media`) : '');
+      return h(
+        'li',
+        { class: 'sim say' },
+        h('span', { class: 'sim-icon' }, '✉'),
+        'Replies ',
+        quote(e.body),
+        Array.isArray(e.media) && e.media.length ? h('span', { class: 'dim' }, ` + ${e.media.length} media`) : '',
+      );
     case 'unsupported':
       return h('li', { class: 'sim dim' }, h('span', { class: 'sim-icon' }, '?'), `<${str(e.verb)}> is not simulated`);
     case 'error':
-      return h('li', { class: 'sim error' }, h('span', { class: 'sim-icon' }, '✗'), `Twilio error ${str(e.code)}: ${str(e.message)}`);
+      return h(
+        'li',
+        { class: 'sim error' },
+        h('span', { class: 'sim-icon' }, '✗'),
+        `Twilio error ${str(e.code)}: ${str(e.message)}`,
+      );
     default:
       return h('li', { class: 'sim' }, h('span', { class: 'sim-icon' }, '·'), JSON.stringify(e));
   }
@@ -568,8 +817,15 @@ function simLine(e: Record<string, unknown>): HTMLElement {
 function readingView(reading: unknown): HTMLElement {
   if (typeof reading === 'string') return h('pre', { class: 'code hear' }, reading);
   if (Array.isArray(reading)) {
-    if (!reading.length) return h('p', { class: 'dim' }, 'Nothing: the answer is empty (no reply, or silence then the call ends).');
-    return h('ol', { class: 'hear' }, ...reading.map((r) => (r && typeof r === 'object' ? simLine(r as Record<string, unknown>) : h('li', {}, String(r)))));
+    if (!reading.length)
+      return h('p', { class: 'dim' }, 'Nothing: the answer is empty (no reply, or silence then the call ends).');
+    return h(
+      'ol',
+      { class: 'hear' },
+      ...reading.map((r) =>
+        r && typeof r === 'object' ? simLine(r as Record<string, unknown>) : h('li', {}, String(r)),
+      ),
+    );
   }
   const lines = (reading as { lines?: unknown })?.lines;
   if (Array.isArray(lines)) return readingView(lines);
@@ -591,7 +847,13 @@ function editMode(d: Detail, result: HTMLElement): void {
         'Replay with edits',
         h('p', { class: 'dim small' }, 'Edit the body; twhook signs it again on the server.'),
         area,
-        h('div', { class: 'actions' }, button('Send', 'primary', false, '', () => void doReplay(d, { body: area.value }, result)), button('Copy as curl', '', false, '', () => void copyCurl(d, { body: area.value }, result)), button('Cancel', 'ghost', false, '', () => result.replaceChildren())),
+        h(
+          'div',
+          { class: 'actions' },
+          button('Send', 'primary', false, '', () => void doReplay(d, { body: area.value }, result)),
+          button('Copy as curl', '', false, '', () => void copyCurl(d, { body: area.value }, result)),
+          button('Cancel', 'ghost', false, '', () => result.replaceChildren()),
+        ),
       ),
     );
     return;
@@ -607,20 +869,33 @@ function editMode(d: Detail, result: HTMLElement): void {
   };
   for (const p of body) addRow(p.name, p.value);
   const collect = (): [string, string][] =>
-    [...tbody.querySelectorAll('tr')].map((tr) => {
-      const [n, v] = tr.querySelectorAll('input');
-      return [n!.value, v!.value] as [string, string];
-    }).filter(([n]) => n !== '');
+    [...tbody.querySelectorAll('tr')]
+      .map((tr) => {
+        const [n, v] = tr.querySelectorAll('input');
+        return [n!.value, v!.value] as [string, string];
+      })
+      .filter(([n]) => n !== '');
   result.replaceChildren(
     section(
       'Replay with edits',
       h('p', { class: 'dim small' }, 'Change, add or remove parameters; twhook signs the request again on the server.'),
-      h('table', { class: 'kv edit' }, h('thead', {}, h('tr', {}, h('th', {}, 'name'), h('th', {}, 'value'), h('th', {}))), tbody),
+      h(
+        'table',
+        { class: 'kv edit' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'name'), h('th', {}, 'value'), h('th', {}))),
+        tbody,
+      ),
       h(
         'div',
         { class: 'actions' },
         button('+ parameter', 'ghost', false, '', () => addRow('', '')),
-        button('Send', 'primary', false, 'send the edited request', () => void doReplay(d, { params: collect() }, result)),
+        button(
+          'Send',
+          'primary',
+          false,
+          'send the edited request',
+          () => void doReplay(d, { params: collect() }, result),
+        ),
         button('Copy as curl', '', false, '', () => void copyCurl(d, { params: collect() }, result)),
         button('Cancel', 'ghost', false, '', () => result.replaceChildren()),
       ),
@@ -634,7 +909,10 @@ async function doReplay(d: Detail, edits: unknown, result: HTMLElement): Promise
   result.replaceChildren(...(editor ? [editor] : []), status);
   let r: ReplayOutcome;
   try {
-    r = await api<ReplayOutcome>(`/api/requests/${encodeURIComponent(d.summary.id)}/replay`, { method: 'POST', body: edits ?? {} });
+    r = await api<ReplayOutcome>(`/api/requests/${encodeURIComponent(d.summary.id)}/replay`, {
+      method: 'POST',
+      body: edits ?? {},
+    });
   } catch (err) {
     status.replaceChildren(h('h3', {}, 'Replay'), h('p', { class: 'error' }, (err as Error).message));
     return;
@@ -644,14 +922,26 @@ async function doReplay(d: Detail, edits: unknown, result: HTMLElement): Promise
 
 function replayView(r: ReplayOutcome, edited: boolean): HTMLElement {
   const card = h('section', { class: 'card replay' }, h('h3', {}, edited ? 'Replay with edits' : 'Replay'));
-  card.append(h('p', { class: 'dim small' }, `${r.sent.method} ${r.sent.url}`, r.sent.signedFor ? ` · signed for ${r.sent.signedFor}` : ''));
+  card.append(
+    h(
+      'p',
+      { class: 'dim small' },
+      `${r.sent.method} ${r.sent.url}`,
+      r.sent.signedFor ? ` · signed for ${r.sent.signedFor}` : '',
+    ),
+  );
   for (const note of r.notes) card.append(h('p', { class: 'warn small' }, note));
   if (r.failure) {
     card.append(h('p', { class: 'error' }, `✗ ${r.failure.message}`));
     return card;
   }
   const a = r.answer!;
-  const same = r.sameStatus === null ? '' : r.sameStatus && r.sameBody ? 'same answer as captured' : 'the answer differs from the captured one';
+  const same =
+    r.sameStatus === null
+      ? ''
+      : r.sameStatus && r.sameBody
+        ? 'same answer as captured'
+        : 'the answer differs from the captured one';
   card.append(
     h(
       'p',
@@ -661,18 +951,25 @@ function replayView(r: ReplayOutcome, edited: boolean): HTMLElement {
       h('span', { class: r.sameStatus && r.sameBody ? 'ok' : 'warn' }, same || 'nothing captured to compare with'),
     ),
   );
-  if (r.twiml && !r.twiml.ok) card.append(h('ul', { class: 'findings' }, ...r.twiml.problems.map((p) => h('li', {}, p))));
+  if (r.twiml && !r.twiml.ok)
+    card.append(h('ul', { class: 'findings' }, ...r.twiml.problems.map((p) => h('li', {}, p))));
   const capturedBody = r.captured?.body ?? '';
   const freshBody = a.bodyEncoding === 'base64' ? `(binary, base64) ${a.body}` : a.body;
   card.append(
     h(
       'div',
       { class: 'side' },
-      h('div', {}, h('h4', {}, `captured${r.captured ? ` · ${r.captured.status}` : ''}`), codeBlock(capturedBody, true)),
+      h(
+        'div',
+        {},
+        h('h4', {}, `captured${r.captured ? ` · ${r.captured.status}` : ''}`),
+        codeBlock(capturedBody, true),
+      ),
       h('div', {}, h('h4', {}, `replayed · ${a.status}`), codeBlock(freshBody, true)),
     ),
   );
-  if (r.sameBody === false || (r.captured && r.sameStatus === false)) card.append(h('h4', {}, 'differences'), diffView(capturedBody, freshBody));
+  if (r.sameBody === false || (r.captured && r.sameStatus === false))
+    card.append(h('h4', {}, 'differences'), diffView(capturedBody, freshBody));
   return card;
 }
 
@@ -692,7 +989,13 @@ async function copyCurl(d: Detail, edits: unknown, result: HTMLElement): Promise
     // No clipboard permission (a headless browser): the command is shown to copy by hand.
   }
   const existing = result.querySelector('.curl');
-  const card = h('section', { class: 'card curl' }, h('h3', {}, copied ? 'Copied to the clipboard' : 'curl command'), ...r.notes.map((n) => h('p', { class: 'warn small' }, n)), h('pre', { class: 'code' }, r.command));
+  const card = h(
+    'section',
+    { class: 'card curl' },
+    h('h3', {}, copied ? 'Copied to the clipboard' : 'curl command'),
+    ...r.notes.map((n) => h('p', { class: 'warn small' }, n)),
+    h('pre', { class: 'code' }, r.command),
+  );
   if (existing) existing.replaceWith(card);
   else result.append(card);
 }
@@ -703,9 +1006,16 @@ function renderSession(): void {
   const el = $('session');
   if (!session) return;
   if (session.mode === 'dev') {
-    el.replaceChildren(h('span', { class: 'mono' }, session.publicUrl ?? '(tunnel starting)'), h('span', { class: 'dim' }, ' → '), h('span', { class: 'mono' }, session.target ?? ''));
+    el.replaceChildren(
+      h('span', { class: 'mono' }, session.publicUrl ?? '(tunnel starting)'),
+      h('span', { class: 'dim' }, ' → '),
+      h('span', { class: 'mono' }, session.target ?? ''),
+    );
   } else {
-    el.replaceChildren(h('span', { class: 'dim' }, 'files: '), h('span', { class: 'mono' }, (session.files ?? []).join(', ')));
+    el.replaceChildren(
+      h('span', { class: 'dim' }, 'files: '),
+      h('span', { class: 'mono' }, (session.files ?? []).join(', ')),
+    );
   }
 }
 
@@ -739,7 +1049,8 @@ function connect(): void {
     refreshCounts();
   });
   source.addEventListener('error', () => {
-    conn.textContent = source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting… (has the session ended?)';
+    conn.textContent =
+      source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting… (has the session ended?)';
     conn.className = 'conn off';
   });
 }
