@@ -143,7 +143,10 @@ const CHOSEN_BY: Record<string, string> = {
   active: "twilio-cli's active profile",
 };
 
-/** Which twilio-cli profile was used, or why none was. Reads config.json for the report when the credentials did not. */
+/**
+ * Which twilio-cli profile was used, or why none was. Reads config.json for the report when the
+ * credentials did not.
+ */
 function profileCheck(ctx: Ctx, creds: Credentials): DoctorCheck {
   const name = 'twilio-cli';
   if (creds.profile) {

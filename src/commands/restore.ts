@@ -75,7 +75,10 @@ function resultSubject(r: RestoreResult): string {
   return r.kind === 'number' ? r.phoneNumber : resourceName(r.kind, r.sid);
 }
 
-/** What an entry set (numbers) or created (resources), in one line, secrets masked; fields it left as they were are not shown. */
+/**
+ * What an entry set (numbers) or created (resources), in one line, secrets masked; fields it left
+ * as they were are not shown.
+ */
 export function describeEntry(entry: JournalEntry): string {
   if (entry.kind !== 'number') return `created ${entry.description ? `"${entry.description}"` : entry.kind}`;
   const changed = NUMBER_FIELDS.filter(

@@ -470,7 +470,10 @@ function listing(fixture: Fixture, now: Date): { listing: EventListing; example:
   };
 }
 
-/** The variables that select a variant: its name for --final-status, else its selecting flag's default (gather --speech). */
+/**
+ * The variables that select a variant: its name for --final-status, else its selecting flag's
+ * default (gather --speech).
+ */
 function varsSelecting(fixture: Fixture, variant: string): Record<string, string> {
   if (fixture.variantBy) return { [fixture.variantBy]: variant };
   const selector = fixture.variants?.[variant]?.selectedBy?.[0];

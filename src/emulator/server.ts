@@ -21,7 +21,10 @@
  *
  *    export const register: RouteModule['register'] = (router, state, options) => {
  *      state.events = { sinks: new Map() };           // seed from options.sinks here
- *      router.get('/v1/Sinks', (req) => ({ status: 200, body: pageV1(req, [...state.events.sinks.values()], 'sinks') }));
+ *      router.get('/v1/Sinks', (req) => ({
+ *        status: 200,
+ *        body: pageV1(req, [...state.events.sinks.values()], 'sinks'),
+ *      }));
  *      router.get('/v1/Sinks/{Sid}', (req) => { ...; throw notFound(req.path); });
  *    };
  *    ```

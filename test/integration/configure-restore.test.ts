@@ -829,7 +829,8 @@ describe('dev sessions and the journal', () => {
       batch: newBatchId(),
     });
     expect((entry as NumberEntry).before.smsUrl).toBe('https://app.example.com/sms');
-    // The session's own restore at its end keeps that lasting change (dev entries restore only what still holds their URLs).
+    // The session's own restore at its end keeps that lasting change (dev entries restore only what
+    // still holds their URLs).
     const end = await restoreEntries(port, journal, journal.unrestored({ session: 'live' }));
     expect(end.failed).toEqual([]);
     expect(end.results[0]).toMatchObject({

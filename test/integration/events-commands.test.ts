@@ -119,7 +119,8 @@ describe('twhook sinks create', () => {
 
   it('checks every shape before any call', async () => {
     const { emu } = await setup();
-    const env = { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken }; // as for Twilio itself: no local API
+    // As for Twilio itself: no local API.
+    const env = { TWILIO_ACCOUNT_SID: emu.accountSid, TWILIO_AUTH_TOKEN: emu.authToken };
     const cases: [string[], RegExp][] = [
       [['--type', 'webhook', '--destination', 'http://example.com/e'], /https:\/\/ URL/],
       [['--type', 'webhook', '--destination', 'https://127.0.0.1:3000/e'], /Twilio cannot reach it.*dev --events/],
