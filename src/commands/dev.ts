@@ -190,6 +190,8 @@ export function devOptions(ctx: Ctx, app: string, flags: DevFlags): DevRunOption
     const username = colon > 0 ? flags.basicAuth.slice(0, colon) : '';
     const password = colon > 0 ? flags.basicAuth.slice(colon + 1) : '';
     if (!username || !password) throw new UsageError('--basic-auth takes USER:PASS (both non-empty)');
+    const problem = basicAuthProblem(username, password);
+    if (problem) throw new UsageError(problem);
     ctx.out.redactor.add(password);
     ctx.out.redactor.add(Buffer.from(`${username}:${password}`).toString('base64'));
     basicAuth = { username, password };
@@ -360,4 +362,31 @@ function parseSize(flag: string, text: string): number {
 function defaultCapture(ctx: Ctx): string {
   const date = ctx.clock.now().toISOString().slice(0, 10);
   return resolve(ctx.cwd, '.twhook', 'captures', `${date}.jsonl`);
+}
+
+/**
+ * Twilio's security page: "Be careful to not include any special characters, such as &, :, etc."
+ * in webhook credentials. Twilio splits and decodes the URL's userinfo itself, so these break
+ * the credentials it sends, or the URL, in ways the app only sees as a 401.
+ */
+const BASIC_AUTH_AVOID = ['&', '@', '#', '/', '?', '%', ' '];
+
+/** Why Twilio could not use these credentials, or undefined when it can. */
+export function basicAuthProblem(username: string, password: string): string | undefined {
+  const found = (text: string, extra: string[] = []) =>
+    [...extra, ...BASIC_AUTH_AVOID].filter((c) => text.includes(c) || (c === ' ' && /\s/.test(text)));
+  const inUser = found(username, [':']);
+  const inPassword = found(password);
+  if (!inUser.length && !inPassword.length) return undefined;
+  const shown = (chars: string[]) => chars.map((c) => (c === ' ' ? 'spaces' : `"${c}"`)).join(', ');
+  const where = [
+    inUser.length ? `the user has ${shown(inUser)}` : '',
+    inPassword.length ? `the password has ${shown(inPassword)}` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  return (
+    `--basic-auth: ${where}, which Twilio's security docs say to avoid in webhook credentials ` +
+    `(& : @ # / ? % and spaces): choose credentials of letters, digits and - . _ ~ + only`
+  );
 }

@@ -39,7 +39,7 @@ const WRITE_KEY = 'SegFakeWriteKey0123456789Abcdef';
 const INTERACTIVE_WRITE_KEY = 'PromptedWriteKey9876543210Zyx';
 const BAD_WRITE_KEY = 'Bad!SegWriteKey/0123456789';
 /** Basic-auth passwords: characters that URL encoding changes, so every encoding is looked for. */
-const DEV_PASSWORD = 'Dev+B@sic/P4ss-w0rd';
+const DEV_PASSWORD = 'Dev+Basic.P4ss-w0rd~';
 const CONFIGURE_PASSWORD = 'Conf1gure:P@ss/w0rd';
 const SEEDED_PASSWORD = 'Seeded-0ld/P@ss+99';
 const SINK_PASSWORD = 'S1nkHook+P@ss_7788';

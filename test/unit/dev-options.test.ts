@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { devOptions, extensionsFor, parseTarget, type DevFlags } from '../../src/commands/dev.js';
+import { basicAuthProblem, devOptions, extensionsFor, parseTarget, type DevFlags } from '../../src/commands/dev.js';
 import { makeCtx } from '../../src/ctx.js';
 import { UsageError } from '../../src/errors.js';
 import { numberUpdateFor } from '../../src/dev/session.js';
@@ -128,6 +128,31 @@ describe('devOptions', () => {
     expect(o.session.basicAuth).toEqual({ username: 'twilio', password: 's3cr3t-pass' });
     expect(c.out.redactor.redact('x s3cr3t-pass y')).toBe('x [redacted] y');
     expect(() => devOptions(c, '3000', flags({ basicAuth: 'nopass' }))).toThrow(/USER:PASS/);
+  });
+
+  it("--basic-auth refuses what Twilio's security docs say to avoid in webhook credentials", () => {
+    for (const value of [
+      'twilio:p@ss',
+      'twilio:a&b',
+      'twilio:a#b',
+      'twilio:a/b',
+      'twilio:a?b',
+      'twilio:50%',
+      'twi lio:x',
+    ]) {
+      expect(() => devOptions(ctx(), '3000', flags({ basicAuth: value })), value).toThrow(
+        /--basic-auth: the (user|password) has .*Twilio's security docs say to avoid/,
+      );
+    }
+    // A colon splits user from password, so a second one is the password's and Twilio keeps it.
+    expect(devOptions(ctx(), '3000', flags({ basicAuth: 'twilio:a:b' })).session.basicAuth).toEqual({
+      username: 'twilio',
+      password: 'a:b',
+    });
+    const message = basicAuthProblem('tw@lio', 'p&ss') ?? '';
+    expect(message).toContain('the user has "@" and the password has "&"');
+    expect(message).not.toContain('p&ss');
+    expect(basicAuthProblem('twilio', 'Dev+Basic.P4ss-w0rd~')).toBeUndefined();
   });
 
   it('refuses --no-sms --no-voice with numbers, bad paths, and enforcement without a token', () => {
