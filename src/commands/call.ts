@@ -9,22 +9,13 @@ import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { TwhookError, UsageError } from '../errors.js';
 import type { AppTarget, CallInput, InputRequest } from '../simulate/api.js';
-import type { DialOutcome, SimEvent } from '../simulate/events.js';
+import type { DialOutcome } from '../simulate/events.js';
 import { describeRequest, ScriptedCallInputs } from '../simulate/inputs.js';
 import { DIAL_OUTCOMES } from '../simulate/spec.js';
 import { nameFromFile, specYaml } from '../simulate/spec-writer.js';
 import { appLabel, appUrl, DEFAULT_FROM, DEFAULT_TO, webhookUrl } from '../simulate/target.js';
 import { checkAbsoluteUrl, parsePositiveInt } from './shared/flags.js';
-import { transcriptRenderer } from '../ui/sim-transcript.js';
-import {
-  checkListening,
-  checkSavePath,
-  loadEngine,
-  numberTarget,
-  openCapture,
-  simulationSigning,
-  writeSaved,
-} from './shared/simulate.js';
+import { checkSavePath, numberTarget, startSimulation, writeSaved } from './shared/simulate.js';
 import { checkMethod } from './shared/webhook-url.js';
 import { urlPassword } from '../webhooks/url.js';
 
@@ -247,18 +238,7 @@ export async function runCall(
   const savePath = flags.save ? checkSavePath(ctx, flags.save) : undefined;
   const { target, to: numberTo } = await callTarget(ctx, app, flags);
   const to = flags.to ?? numberTo ?? DEFAULT_TO;
-  // Basic-auth passwords in the app's URLs are secrets: never in the transcript or --json.
-  for (const url of [target.url, target.fallback?.url, target.statusCallback?.url])
-    ctx.out.redactor.add(urlPassword(url));
-  const signing = simulationSigning(ctx);
-  await checkListening(target.url, ctx.signal);
-  const engine = await loadEngine();
-  const capture = await openCapture(ctx, flags.capture);
-
-  const events: SimEvent[] = [];
-  const draw = ctx.out.json
-    ? (event: SimEvent) => ctx.out.emit(event)
-    : transcriptRenderer((line) => ctx.out.print(line), ctx.out.c);
+  const { signing, engine, capture, events, draw } = await startSimulation(ctx, target, flags.capture);
   const controller = new AbortController();
   const onAbort = () => controller.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onAbort, { once: true });

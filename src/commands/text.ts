@@ -9,22 +9,12 @@ import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { CancelError, TwhookError, UsageError } from '../errors.js';
 import type { AppTarget, TextInput } from '../simulate/api.js';
-import type { SimEvent } from '../simulate/events.js';
 import { ScriptedTextInputs } from '../simulate/inputs.js';
 import { conversationJarPath } from '../simulate/cookies.js';
 import { nameFromFile, specYaml } from '../simulate/spec-writer.js';
 import { appLabel, appUrl, DEFAULT_FROM, DEFAULT_TO, webhookUrl } from '../simulate/target.js';
 import { checkAbsoluteUrl, parsePositiveInt } from './shared/flags.js';
-import { transcriptRenderer } from '../ui/sim-transcript.js';
-import {
-  checkListening,
-  checkSavePath,
-  loadEngine,
-  numberTarget,
-  openCapture,
-  simulationSigning,
-  writeSaved,
-} from './shared/simulate.js';
+import { checkSavePath, numberTarget, startSimulation, writeSaved } from './shared/simulate.js';
 import { checkMethod } from './shared/webhook-url.js';
 import { urlPassword } from '../webhooks/url.js';
 
@@ -212,18 +202,7 @@ export async function runText(
   if (flags.method) target.method = checkMethod(flags.method, '--method');
   if (flags.fallback) target.fallback = { url: webhookUrl(flags.fallback, target.url, '--fallback') };
   const to = flags.to ?? numberTo ?? DEFAULT_TO;
-  // Basic-auth passwords in the app's URLs are secrets: never in the transcript or --json.
-  for (const url of [target.url, target.fallback?.url, target.statusCallback?.url])
-    ctx.out.redactor.add(urlPassword(url));
-  const signing = simulationSigning(ctx);
-  await checkListening(target.url, ctx.signal);
-  const engine = await loadEngine();
-  const capture = await openCapture(ctx, flags.capture);
-
-  const events: SimEvent[] = [];
-  const draw = ctx.out.json
-    ? (event: SimEvent) => ctx.out.emit(event)
-    : transcriptRenderer((line) => ctx.out.print(line), ctx.out.c);
+  const { signing, engine, capture, events, draw } = await startSimulation(ctx, target, flags.capture);
   let chatMedia = trailing;
   const ask = chat
     ? async (): Promise<TextInput | undefined> => {

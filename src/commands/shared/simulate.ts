@@ -18,6 +18,8 @@ import { signingTokens } from '../../twilio/credentials.js';
 import { resolveNumber } from '../../twilio/resolve-number.js';
 import type { IncomingNumber } from '../../twilio/port.js';
 import type { AppTarget } from '../../simulate/api.js';
+import type { SimEvent } from '../../simulate/events.js';
+import { transcriptRenderer } from '../../ui/sim-transcript.js';
 import type { SimEngine } from '../../simulate/run-spec.js';
 import { splitOverrides } from '../../webhooks/overrides.js';
 import { severalTokens } from './several-tokens.js';
@@ -178,4 +180,23 @@ export async function numberTarget(
   // Basic-auth passwords in configured URLs are secrets: never in the transcript or --json.
   for (const u of [target.url, target.fallback?.url, target.statusCallback?.url]) ctx.out.redactor.add(urlPassword(u));
   return { target, number };
+}
+
+/**
+ * What `call` and `text` share before the first request: the app's URL passwords taken as
+ * secrets (never in the transcript or --json), the signing token, a check that something listens,
+ * the engine, the capture, and the renderer (NDJSON or the transcript) with the events it saw.
+ */
+export async function startSimulation(ctx: Ctx, target: AppTarget, captureOption: string | boolean | undefined) {
+  for (const url of [target.url, target.fallback?.url, target.statusCallback?.url])
+    ctx.out.redactor.add(urlPassword(url));
+  const signing = simulationSigning(ctx);
+  await checkListening(target.url, ctx.signal);
+  const engine = await loadEngine();
+  const capture = await openCapture(ctx, captureOption);
+  const events: SimEvent[] = [];
+  const draw = ctx.out.json
+    ? (event: SimEvent) => ctx.out.emit(event)
+    : transcriptRenderer((line) => ctx.out.print(line), ctx.out.c);
+  return { signing, engine, capture, events, draw };
 }
