@@ -2,7 +2,6 @@
  * `twhook inspect FILE…`: the web inspector over capture files (JSONL or HAR), with no session:
  * look at what CI or a colleague captured. Replay there sends to --to, signed for it.
  */
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Wire } from './registry.js';
@@ -11,6 +10,7 @@ import { UsageError } from '../errors.js';
 import { CaptureFileError, readCaptureBatches } from '../capture/reader.js';
 import { checkAbsoluteUrl } from './shared/flags.js';
 import { urlPasswords } from '../webhooks/url.js';
+import { unreadableCapture } from './shared/capture-file.js';
 
 export interface InspectFlags {
   to?: string;
@@ -53,15 +53,7 @@ export async function runInspect(ctx: Ctx, captures: string[], flags: InspectFla
     throw new UsageError(`--keep ${flags.keep}: give a number from 1 to 100000`);
   const files = captures.map((c) => resolve(ctx.cwd, c));
   for (const [i, file] of files.entries()) {
-    const why = await stat(file).then(
-      (s) => (s.isDirectory() ? 'it is a folder (give the capture files in it)' : undefined),
-      (err: NodeJS.ErrnoException) =>
-        err.code === 'ENOENT'
-          ? 'no such file'
-          : err.code === 'EACCES'
-            ? 'permission denied'
-            : (err.code ?? err.message),
-    );
+    const why = await unreadableCapture(file);
     if (why) throw new UsageError(`cannot read ${captures[i]}: ${why}`);
   }
 

@@ -3,7 +3,6 @@
  * they validate (re-signed for the target, signed for another URL, or with the captured
  * signature kept), and shows each answer next to the captured one.
  */
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Wire } from './registry.js';
@@ -23,6 +22,7 @@ import type { SigningMode } from '../replay/prepare.js';
 import { parseFilters, selectRecords, type Selected } from '../replay/select.js';
 import type { CaptureSource } from '../capture/index.js';
 import { collect } from './shared/collect.js';
+import { unreadableCapture } from './shared/capture-file.js';
 
 export interface ReplayFlags {
   to?: string;
@@ -128,15 +128,7 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
   // A missing file is bad input: said alone, before the "replaying" line.
   for (const [i, source] of sources.entries()) {
     if (typeof source !== 'string') continue;
-    const why = await stat(source).then(
-      (s) => (s.isDirectory() ? 'it is a folder (give the capture files in it)' : undefined),
-      (err: NodeJS.ErrnoException) =>
-        err.code === 'ENOENT'
-          ? 'no such file'
-          : err.code === 'EACCES'
-            ? 'permission denied'
-            : (err.code ?? err.message),
-    );
+    const why = await unreadableCapture(source);
     if (why) throw new UsageError(`cannot read ${captures[i]}: ${why}`);
   }
   if (mode === 'keep' && new URL(to).pathname.replace(/\/+$/, '') !== '') {
