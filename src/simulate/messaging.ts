@@ -6,7 +6,8 @@
  * back as the reply. Cookies are kept per From/To pair for four hours, across runs with a
  * `cookieFile`. Errors go to the fallback URL with ErrorCode and ErrorUrl, as for a call.
  */
-import { inspectTwimlAnswer, type XmlElement } from '../webhooks/twiml.js';
+import type { XmlElement } from '../webhooks/twiml.js';
+import { answerDocument } from './answer.js';
 import type { SimulateTextOptions, SimulationResult, TextInput, TextInputSource, WebhookTarget } from './api.js';
 import { SimClock } from './clock.js';
 import { conversationJar } from './cookies.js';
@@ -164,22 +165,7 @@ class Conversation {
       this.jar,
     );
     if (!response.answer) return { error: { code: 11200, message: response.failure } };
-    const { answer } = response;
-    const inspection = inspectTwimlAnswer({
-      status: answer.status,
-      contentType: answer.contentType,
-      body: answer.body,
-      channel: 'messaging',
-    });
-    if (!inspection.check.ok) {
-      const error = inspection.check.twilioError ?? { code: 12100, message: 'Document parse failure' };
-      return { error: { code: error.code, message: inspection.check.problems[0] ?? error.message } };
-    }
-    if (inspection.kind === 'text') {
-      const text = inspection.text ?? '';
-      return { verbs: [{ name: 'Message', attributes: {}, children: [], text, content: [text] }], url: answer.url };
-    }
-    return { verbs: inspection.root?.children ?? [], url: answer.url };
+    return answerDocument(response.answer, 'messaging');
   }
 
   /** Runs a messaging document; returns the next document to fetch, if any. */

@@ -15,7 +15,8 @@
  * - <Reject> as the first verb leaves the call unanswered: busy (reason="busy") or no-answer.
  */
 import { UsageError } from '../errors.js';
-import { inspectTwimlAnswer, type XmlElement } from '../webhooks/twiml.js';
+import type { XmlElement } from '../webhooks/twiml.js';
+import { answerDocument } from './answer.js';
 import type {
   CallInput,
   CallInputSource,
@@ -96,10 +97,6 @@ function describeInput(input: CallInput): string {
     case 'wait':
       return `wait ${input.seconds} s`;
   }
-}
-
-function synthetic(name: string, text = '', attributes: Record<string, string> = {}): XmlElement {
-  return { name, attributes, children: [], text, content: text ? [text] : [] };
 }
 
 export async function simulateCall(options: SimulateCallOptions): Promise<SimulationResult> {
@@ -222,22 +219,9 @@ class Call {
       this.jar,
     );
     if (!response.answer) return this.fail(11200, response.failure, next, inQueue);
-    const { answer } = response;
-    const inspection = inspectTwimlAnswer({
-      status: answer.status,
-      contentType: answer.contentType,
-      body: answer.body,
-      channel: 'voice',
-    });
-    if (!inspection.check.ok) {
-      const error = inspection.check.twilioError ?? { code: 12100, message: 'Document parse failure' };
-      return this.fail(error.code, inspection.check.problems[0] ?? error.message, next, inQueue);
-    }
-    if (inspection.kind === 'audio')
-      return { verbs: [synthetic('Play', answer.url), synthetic('Hangup')], url: answer.url };
-    if (inspection.kind === 'text')
-      return { verbs: [synthetic('Say', inspection.text ?? ''), synthetic('Hangup')], url: answer.url };
-    return { verbs: inspection.root?.children ?? [], url: answer.url };
+    const doc = answerDocument(response.answer, 'voice');
+    if ('error' in doc) return this.fail(doc.error.code, doc.error.message, next, inQueue);
+    return doc;
   }
 
   private async fail(code: number, message: string, failed: Fetch, inQueue: boolean) {
