@@ -199,7 +199,7 @@ async function plainLoop(Agent, requests) {
 /** Child role: the loop. Prepares the requests from the capture (untimed), then runs RUNS_PER_PROCESS times. */
 async function runLoop(file, port) {
   const { Agent } = await import('undici');
-  const { rebaseUrl } = await import(dist('webhooks/signature.js').href);
+  const { rebaseUrl } = await import(dist('webhooks/url.js').href);
   const origin = `http://127.0.0.1:${port}`;
   const { readFileSync } = await import('node:fs');
   // The same requests as replay sends them (same URL, headers and body), built before timing.
