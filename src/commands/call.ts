@@ -15,9 +15,8 @@ import { DIAL_OUTCOMES } from '../simulate/spec.js';
 import { nameFromFile, specYaml } from '../simulate/spec-writer.js';
 import { appLabel, appUrl, DEFAULT_FROM, DEFAULT_TO, webhookUrl } from '../simulate/target.js';
 import { checkAbsoluteUrl, parsePositiveInt } from './shared/flags.js';
-import { checkSavePath, numberTarget, startSimulation, writeSaved } from './shared/simulate.js';
+import { checkSavePath, numberTarget, startSimulation, writeSpec } from './shared/simulate.js';
 import { checkMethod } from './shared/webhook-url.js';
-import { urlPassword } from '../webhooks/url.js';
 
 export interface CallFlags {
   from?: string;
@@ -304,13 +303,7 @@ export async function runCall(
       source.used,
       flags.save,
     );
-    writeSaved(savePath, text);
-    if ([target.url, target.fallback?.url, target.statusCallback?.url].some((u) => urlPassword(u))) {
-      ctx.out.warn(
-        `${flags.save} leaves out the URL passwords: run it with --app and the URL, e.g. twhook test ${flags.save} --app "$APP_URL"`,
-      );
-    }
-    ctx.out.note(`saved ${flags.save}: run it with \`twhook test ${flags.save}\``);
+    writeSpec(ctx, savePath, flags.save ?? savePath, text, target);
   }
   return result?.ok ? 0 : 1;
 }

@@ -200,3 +200,14 @@ export async function startSimulation(ctx: Ctx, target: AppTarget, captureOption
     : transcriptRenderer((line) => ctx.out.print(line), ctx.out.c);
   return { signing, engine, capture, events, draw };
 }
+
+/** Writes a `--save` spec, and says how to run it (URL passwords are left out of the file). */
+export function writeSpec(ctx: Ctx, path: string, given: string, text: string, target: AppTarget): void {
+  writeSaved(path, text);
+  if ([target.url, target.fallback?.url, target.statusCallback?.url].some((u) => urlPassword(u))) {
+    ctx.out.warn(
+      `${given} leaves out the URL passwords: run it with --app and the URL, e.g. twhook test ${given} --app "$APP_URL"`,
+    );
+  }
+  ctx.out.note(`saved ${given}: run it with \`twhook test ${given}\``);
+}
