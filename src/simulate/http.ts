@@ -5,17 +5,27 @@
  * Twilio's User-Agent, carrying the conversation's cookies, following 3xx redirects as a browser
  * does, and honouring the URL's connection overrides (#rt=…&rc=…&rp=…&tt=…): read timeout,
  * retries, total time. Twilio's default is a 15 s timeout and one retry of a failed connection.
+ * A URL with `user:password@` is answered as Twilio does (credentials.ts): without the
+ * credentials first, with Basic auth after a 401 challenge, then logged in for the rest of the call.
  */
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { CookieJar } from 'tough-cookie';
-import { encodeBody, newCaptureId, normalizeHeaders, type CaptureRecord } from '../capture/format.js';
+import {
+  encodeBody,
+  newCaptureId,
+  normalizeHeaders,
+  redactHeaders,
+  redactUrl,
+  type CaptureRecord,
+} from '../capture/format.js';
 import { errorCode } from '../net/error-code.js';
 import { encodeForm } from '../webhooks/form.js';
 import { effectiveOverrides, inspectOverrides, VOICE_CEILING_MS, type Overrides } from '../webhooks/overrides.js';
 import { signRequest } from '../webhooks/signature.js';
 import { rebaseUrl } from '../webhooks/url.js';
 import type { SimClock } from './clock.js';
+import { maskPasswords, offersBasic, urlCredentials } from './credentials.js';
 import type { RequestSimEvent } from './events.js';
 import type { Params } from './params.js';
 
@@ -71,6 +81,8 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
     : new undici.Agent({ keepAliveTimeout: 4_000, connect: { timeout: 10_000 } });
   const dispatcher: Dispatcher = options.dispatcher ?? owned!;
   let count = 0;
+  /** Hosts (and users) that challenged and accepted the credentials: Twilio stays logged in. */
+  const loggedIn = new Set<string>();
 
   const attempt = async (
     url: string,
@@ -83,7 +95,10 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
     attemptNo: number,
   ) => {
     const query = method === 'GET' ? encodeForm(params) : '';
-    const sendUrl = appendQuery(stripHash(url), query);
+    const credentials = urlCredentials(url);
+    const signedUrl = appendQuery(stripHash(url), query);
+    const sendUrl = credentials.authorization ? appendQuery(stripHash(credentials.bare), query) : signedUrl;
+    const authorized = credentials.realm !== undefined && loggedIn.has(credentials.realm);
     const body = method === 'POST' ? encodeForm(params) : undefined;
     const headers: Record<string, string> = {
       'user-agent': TWILIO_USER_AGENT,
@@ -93,7 +108,8 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
       'i-twilio-idempotency-token': token,
     };
     if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const signFor = options.publicUrl ? rebaseUrl(sendUrl, options.publicUrl) : sendUrl;
+    if (authorized) headers.authorization = credentials.authorization!;
+    const signFor = options.publicUrl ? publicSignedUrl(signedUrl, options.publicUrl) : signedUrl;
     if (options.authToken) {
       headers['x-twilio-signature'] = signRequest({
         authToken: options.authToken,
@@ -144,13 +160,14 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
       options.emit({
         type: 'request',
         t: options.clock.t,
-        url: sendUrl,
+        url: credentials.authorization ? maskPasswords(signedUrl) : sendUrl,
         method,
         params,
         status,
         ...(contentType ? { contentType } : {}),
         ms,
         attempt: attemptNo,
+        ...(authorized ? { auth: 'basic' as const } : {}),
       });
     }
     if (options.onExchange) {
@@ -159,12 +176,14 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
         id: newCaptureId(receivedAt),
         receivedAt: receivedAt.toISOString(),
         method,
-        url: signFor,
-        headers: normalizeHeaders({
-          host: hostOf(signFor),
-          ...headers,
-          ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
-        }),
+        url: signFor.indexOf('@') === -1 ? signFor : redactUrl(signFor),
+        headers: redactHeaders(
+          normalizeHeaders({
+            host: hostOf(signFor),
+            ...headers,
+            ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
+          }),
+        ),
         ...encodeBody(body),
         ...(status
           ? { response: { status, headers: normalizeHeaders(responseHeaders), ...encodeBody(bytes), ms } }
@@ -173,7 +192,12 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
       };
       options.onExchange(record);
     }
-    return { status, contentType, bytes, headers: responseHeaders, sendUrl, failure };
+    const challenged =
+      !failure && status === 401 && !authorized && credentials.realm !== undefined
+        ? offersBasic(responseHeaders['www-authenticate'])
+        : false;
+    if (challenged) loggedIn.add(credentials.realm!);
+    return { status, contentType, bytes, headers: responseHeaders, signedUrl, failure, challenged };
   };
 
   return {
@@ -204,10 +228,13 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
           request.emit ?? false,
           attemptNo,
         );
+        // The app asked for the URL's credentials: the same request again with them (not a retry).
+        if (r.challenged) continue;
         const location = r.headers.location;
         if (!r.failure && r.status >= 300 && r.status < 400 && location && r.status !== 304) {
           if (++hops > MAX_REDIRECTS) return { failure: `more than ${MAX_REDIRECTS} redirects`, status: r.status };
-          url = new URL(Array.isArray(location) ? location[0]! : location, r.sendUrl).href;
+          // Resolved against the URL with its credentials: a relative Location keeps them, as a browser's.
+          url = new URL(Array.isArray(location) ? location[0]! : location, r.signedUrl).href;
           // As browsers do: 303, and 301/302 after a POST, continue with a GET without the form.
           if (r.status === 303 || ((r.status === 301 || r.status === 302) && method === 'POST')) {
             method = 'GET';
@@ -315,6 +342,17 @@ function splitOrigin(url: string): { origin: string; path: string } {
   if (origins.size >= 4096) origins.clear();
   origins.set(url, parts);
   return parts;
+}
+
+/**
+ * The URL signed under --public-url: rebased onto the public base; the request URL's credentials
+ * stay when the base has none of its own (they are part of the URL configured at Twilio).
+ */
+function publicSignedUrl(url: string, base: string): string {
+  const rebased = rebaseUrl(url, base);
+  if (url.indexOf('@') === -1 || base.indexOf('@') !== -1) return rebased;
+  const info = /^[a-z][a-z0-9+.-]*:\/\/([^/?#@]*@)/i.exec(url)?.[1];
+  return info ? rebased.replace(/^([a-z][a-z0-9+.-]*:\/\/)/i, `$1${info}`) : rebased;
 }
 
 function hostOf(url: string): string {

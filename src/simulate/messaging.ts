@@ -12,6 +12,7 @@ import type { SimulateTextOptions, SimulationResult, TextInput, TextInputSource,
 import { SimClock } from './clock.js';
 import { conversationJar } from './cookies.js';
 import type { EndSimEvent, SimEvent } from './events.js';
+import { maskEventPasswords, withoutCredentials } from './credentials.js';
 import { createAppHttp, type AppHttp } from './http.js';
 import {
   API_VERSION,
@@ -43,7 +44,9 @@ export async function simulateText(options: SimulateTextOptions): Promise<Simula
   const app = typeof options.app === 'string' ? { url: options.app } : options.app;
   const events: SimEvent[] = [];
   const clock = new SimClock({ realtime: options.realtime, signal: options.signal });
-  const emit = (event: SimEvent) => {
+  const emit = (raw: SimEvent) => {
+    // URL passwords stay out of what anyone sees: events, --json, the transcript, --save.
+    const event = maskEventPasswords(raw);
     events.push(event);
     options.onEvent?.(event);
   };
@@ -146,7 +149,7 @@ class Conversation {
           next = {
             url: fallback.url,
             method: fallback.method ?? 'POST',
-            params: { ...base, ErrorCode: String(doc.error.code), ErrorUrl: stripHash(next.url) },
+            params: { ...base, ErrorCode: String(doc.error.code), ErrorUrl: withoutCredentials(stripHash(next.url)) },
           };
           continue;
         }

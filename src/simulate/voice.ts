@@ -28,6 +28,7 @@ import type {
 import { rfc2822, SimClock } from './clock.js';
 import { newJar } from './cookies.js';
 import type { DialOutcome, EndSimEvent, GatherResult, SimEvent } from './events.js';
+import { maskEventPasswords, withoutCredentials } from './credentials.js';
 import { createAppHttp, type AppHttp } from './http.js';
 import {
   callParams,
@@ -103,7 +104,9 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   const app = typeof options.app === 'string' ? { url: options.app } : options.app;
   const events: SimEvent[] = [];
   const clock = new SimClock({ realtime: options.realtime, signal: options.signal });
-  const emit = (event: SimEvent) => {
+  const emit = (raw: SimEvent) => {
+    // URL passwords stay out of what anyone sees: events, --json, the transcript, --save.
+    const event = maskEventPasswords(raw);
     events.push(event);
     options.onEvent?.(event);
   };
@@ -233,7 +236,7 @@ class Call {
       return this.fetchDoc({
         url: fallback.url,
         method: fallback.method ?? 'POST',
-        params: { ...failed.params, ErrorCode: String(code), ErrorUrl: stripHash(failed.url) },
+        params: { ...failed.params, ErrorCode: String(code), ErrorUrl: withoutCredentials(stripHash(failed.url)) },
       });
     }
     if (inQueue) return { end: { reason: 'error', status: 'completed' } };

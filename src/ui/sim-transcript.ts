@@ -34,8 +34,11 @@ export function transcriptLine(event: SimEvent, c: ChalkInstance): string {
         ? `${event.status}${event.contentType ? ` ${event.contentType.split(';')[0]}` : ''}`
         : 'no answer';
       const retry = event.attempt > 1 ? ` (attempt ${event.attempt})` : '';
-      const line = `      → ${event.method} ${short(event.url)}  ${answer}  ${Math.round(event.ms)} ms${retry}`;
-      return event.status >= 200 && event.status < 400 ? c.dim(line) : c.red(line);
+      // A 401 to a request sent without the URL's credentials is the challenge Twilio answers.
+      const challenge = event.status === 401 && !event.auth && event.url.includes(':***@');
+      const auth = event.auth ? ' (basic auth)' : challenge ? ' (challenge: sent again with the credentials)' : '';
+      const line = `      → ${event.method} ${short(event.url)}  ${answer}  ${Math.round(event.ms)} ms${retry}${auth}`;
+      return challenge || (event.status >= 200 && event.status < 400) ? c.dim(line) : c.red(line);
     }
     case 'say': {
       const loop = event.loop !== 1 ? c.dim(` ×${event.loop || '∞'}`) : '';

@@ -181,6 +181,89 @@ describe('simulateCall: capture records', () => {
   });
 });
 
+// https://www.twilio.com/docs/usage/security#http-authentication: "Twilio supports HTTP Basic and
+// Digest Authentication ... https://username:password@www.myserver.com/my_secure_document ... Twilio
+// will authenticate to your web server using the provided username and password and will remain
+// logged in for the duration of the call". Twilio answers a 401 challenge; the helper libraries'
+// tests ("should validate urls with credentials") sign the URL with its user:pass@.
+describe('simulateCall: a URL with credentials', () => {
+  const PASSWORD = 'Sim+Pa55/w@rd';
+  const encoded = encodeURIComponent(PASSWORD);
+  const basic = Buffer.from(`twilio:${PASSWORD}`).toString('base64');
+
+  async function guarded(password = PASSWORD): Promise<{ a: IvrApp; url: string }> {
+    app = await startIvrApp({ authToken: TOKEN, basicAuth: { user: 'twilio', password }, signedWithCredentials: true });
+    return { a: app, url: `http://twilio:${encoded}@127.0.0.1:${app.port}` };
+  }
+
+  it('answers the 401 challenge with Basic auth, stays logged in, and signs the URL with its credentials', async () => {
+    const { a, url } = await guarded();
+    const records: CaptureRecord[] = [];
+    const r = await simulateCall({
+      app: { url: `${url}/voice`, statusCallback: { url: `${url}/status` } },
+      authToken: TOKEN,
+      inputs: [
+        { kind: 'press', digits: '1' },
+        { kind: 'dial', status: 'busy' },
+      ],
+      onExchange: (record) => records.push(record),
+    });
+    expect(r.ok).toBe(true);
+    expect(says(r.events).at(-1)).toBe('Sales is busy. Please call again.');
+    // The first request goes without credentials and is challenged; the same request goes again
+    // with them (same idempotency token); every later one is sent logged in.
+    expect(a.seen.map((s) => s.authorized)).toEqual([false, true, true, true, true]);
+    expect(a.seen[0]!.headers.authorization).toBeUndefined();
+    expect(a.seen[1]!.headers.authorization).toBe(`Basic ${basic}`);
+    expect(a.seen[1]!.headers['i-twilio-idempotency-token']).toBe(a.seen[0]!.headers['i-twilio-idempotency-token']);
+    expect(a.seen.every((s) => s.valid)).toBe(true);
+    const requests = only(r.events, 'request');
+    expect(requests.map((e) => [e.status, e.auth, e.attempt])).toEqual([
+      [401, undefined, 1],
+      [200, 'basic', 1],
+      [200, 'basic', 1],
+      [200, 'basic', 1],
+    ]);
+    expect(requests[0]!.url).toBe(`http://twilio:***@127.0.0.1:${a.port}/voice`);
+    expect(only(r.events, 'callback')[0]).toMatchObject({
+      status: 204,
+      url: `http://twilio:***@127.0.0.1:${a.port}/status`,
+    });
+    // The password is in no event and no capture record, in any encoding.
+    const shown = JSON.stringify(r.events) + JSON.stringify(records);
+    for (const form of [PASSWORD, encoded, basic]) expect(shown).not.toContain(form);
+    expect(records[1]!.headers.authorization).toBe('Basic [redacted]');
+    expect(records[1]!.url).toBe(`http://twilio:***@127.0.0.1:${a.port}/voice`);
+  });
+
+  it('wrong credentials: the second 401 is error 11200, not another try', async () => {
+    const { a } = await guarded();
+    const r = await simulateCall({ app: `http://twilio:nope@127.0.0.1:${a.port}/voice`, authToken: TOKEN });
+    expect(a.seen.map((s) => s.authorized)).toEqual([false, false]);
+    expect(only(r.events, 'error')[0]).toMatchObject({
+      code: 11200,
+      url: `http://twilio:***@127.0.0.1:${a.port}/voice`,
+    });
+    expect(r.ok).toBe(false);
+    // Without credentials in the URL, no Authorization header: the 401 is the error.
+    const bare = await simulateCall({ app: `http://127.0.0.1:${a.port}/voice`, authToken: TOKEN });
+    expect(a.seen.slice(2).map((s) => s.headers.authorization)).toEqual([undefined]);
+    expect(only(bare.events, 'error')[0]!.code).toBe(11200);
+  });
+
+  it('the fallback gets ErrorUrl without the credentials', async () => {
+    const { a, url } = await guarded();
+    const r = await simulateCall({
+      app: { url: `${url}/broken`, fallback: { url: `${url}/fallback` } },
+      authToken: TOKEN,
+    });
+    const fallback = a.seen.find((s) => s.path === '/fallback')!;
+    expect(fallback.params.ErrorUrl).toBe(`http://127.0.0.1:${a.port}/broken`);
+    expect(fallback.authorized).toBe(true);
+    expect(JSON.stringify(r.events)).not.toContain(encoded);
+  });
+});
+
 describe('simulateCall: Dial, Record, Enqueue', () => {
   // https://www.twilio.com/docs/voice/twiml/dial#action: DialCallStatus, DialCallSid, DialCallDuration.
   it('Dial with an action: the outcome goes to action; verbs after the Dial are not reached', async () => {

@@ -987,8 +987,9 @@ describe('no secret reaches output, captures or journals', () => {
     const w = await world();
     const { run, byEnv, byFlags, cwd } = w;
     const app = await startIvrApp({ authToken: AUTH_TOKEN });
-    // Basic auth is the app's own business here: this one does not check signatures.
-    const open = await startIvrApp();
+    // This one requires the URL's credentials (HTTP Basic after a 401 challenge, as Twilio sends
+    // them) and does not check signatures.
+    const open = await startIvrApp({ basicAuth: { user: 'sim', password: SIM_PASSWORD } });
     cleanups.push(
       () => app.close(),
       () => open.close(),
@@ -1039,6 +1040,7 @@ describe('no secret reaches output, captures or journals', () => {
     });
     expect(app.seen.filter((s) => s.valid).length).toBeGreaterThanOrEqual(6);
     expect(open.seen.length).toBeGreaterThanOrEqual(6);
+    expect(open.seen.filter((s) => s.authorized).length).toBeGreaterThanOrEqual(6);
     const { files } = w.finish();
     expect(files).toEqual(expect.arrayContaining(['menu.yaml', 'bot.yaml', 'report.xml']));
     expect(readFileSync(join(cwd, 'menu.yaml'), 'utf8')).not.toContain('sim:');

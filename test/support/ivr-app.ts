@@ -23,6 +23,8 @@ export interface IvrSeen {
   headers: IncomingMessage['headers'];
   /** undefined when the app has no auth token to check with. */
   valid?: boolean;
+  /** With basicAuth: whether the request carried the right credentials (a 401 otherwise). */
+  authorized?: boolean;
 }
 
 export interface IvrApp {
@@ -171,7 +173,22 @@ function route(path: string, p: Record<string, string>, jar: Record<string, stri
   }
 }
 
-export async function startIvrApp(options: { authToken?: string; publicUrl?: string } = {}): Promise<IvrApp> {
+export interface IvrAppOptions {
+  authToken?: string;
+  publicUrl?: string;
+  /** Require HTTP Basic auth: a request without these credentials gets 401 and a Basic challenge. */
+  basicAuth?: { user: string; password: string };
+  /**
+   * With basicAuth: validate signatures against the URL with `user:password@` (as its owner
+   * configured it at Twilio) instead of the bare Host header's.
+   */
+  signedWithCredentials?: boolean;
+}
+
+export async function startIvrApp(options: IvrAppOptions = {}): Promise<IvrApp> {
+  const expected = options.basicAuth
+    ? `Basic ${Buffer.from(`${options.basicAuth.user}:${options.basicAuth.password}`).toString('base64')}`
+    : undefined;
   const seen: IvrSeen[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -184,7 +201,11 @@ export async function startIvrApp(options: { authToken?: string; publicUrl?: str
       for (const [k, v] of Object.entries(raw)) params[k] = Array.isArray(v) ? v[0]! : v;
       let valid: boolean | undefined;
       if (options.authToken) {
-        const base = options.publicUrl ?? `http://${req.headers.host}`;
+        const credentials =
+          options.signedWithCredentials && options.basicAuth
+            ? `${options.basicAuth.user}:${encodeURIComponent(options.basicAuth.password)}@`
+            : '';
+        const base = options.publicUrl ?? `http://${credentials}${req.headers.host}`;
         const signature = String(req.headers['x-twilio-signature'] ?? '');
         valid = validateRequest(
           options.authToken,
@@ -193,7 +214,14 @@ export async function startIvrApp(options: { authToken?: string; publicUrl?: str
           req.method === 'POST' ? raw : {},
         );
       }
-      seen.push({ method: req.method ?? 'GET', path, params, headers: req.headers, valid });
+      const authorized = expected ? req.headers.authorization === expected : undefined;
+      seen.push({ method: req.method ?? 'GET', path, params, headers: req.headers, valid, authorized });
+      if (authorized === false) {
+        res
+          .writeHead(401, { 'www-authenticate': 'Basic realm="ivr"', 'content-type': 'text/plain' })
+          .end('Unauthorized');
+        return;
+      }
       if (valid === false) {
         res.writeHead(403, { 'content-type': 'text/plain' }).end('Twilio Request Validation Failed.');
         return;
