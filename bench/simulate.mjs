@@ -9,6 +9,8 @@
 // request (its process only; the app is elsewhere). Target: the engine at >= 50% of autocannon's
 // requests per second. Prints a markdown section.
 // Usage: node bench/simulate.mjs [calls]   (build first: npm run build)
+//        node bench/simulate.mjs profile DIR [calls]   only the engine, under --cpu-prof: its V8
+//        profile lands in DIR (node bench/lib/profile-summary.mjs DIR, or Chrome's DevTools)
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
@@ -20,13 +22,7 @@ const TOKEN = 'f00dfeedf00dfeedf00dfeedf00dfeed';
 const JOBS = 8;
 const REQUESTS_PER_CALL = 6;
 const ROUNDS = 3;
-const CALLS =
-  Number(process.argv[3] ?? process.argv[2]) > 0 &&
-  process.argv[2] !== 'app' &&
-  process.argv[2] !== 'engine' &&
-  process.argv[2] !== 'autocannon'
-    ? Number(process.argv[2])
-    : 1000;
+const CALLS = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 1000;
 
 const DOCS = {
   '/voice':
@@ -110,7 +106,12 @@ async function runEngine(port, calls) {
   await dispatcher.close();
   const requests = calls * REQUESTS_PER_CALL;
   process.stdout.write(
-    JSON.stringify({ rps: requests / seconds, cpuUsPerRequest: (used.user + used.system) / requests, seconds }) + '\n',
+    JSON.stringify({
+      rps: requests / seconds,
+      cpuUsPerRequest: (used.user + used.system) / requests,
+      systemUsPerRequest: used.system / requests,
+      seconds,
+    }) + '\n',
   );
 }
 
@@ -154,9 +155,9 @@ async function runAutocannon(port, calls) {
   );
 }
 
-function child(role, port, calls) {
+function child(role, port, calls, nodeArgs = []) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [self, role, String(port), String(calls)], {
+    const p = spawn(process.execPath, [...nodeArgs, self, role, String(port), String(calls)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -212,8 +213,24 @@ async function main() {
   if (ratio < 0.5) process.exitCode = 1;
 }
 
+/** The engine alone under --cpu-prof: where its CPU per request goes. */
+async function runProfile(dir, calls) {
+  if (!dir) throw new Error('usage: node bench/simulate.mjs profile DIR [calls]');
+  const { child: app, port } = await startApp();
+  try {
+    const e = await child('engine', port, calls, ['--cpu-prof', '--cpu-prof-dir', dir]);
+    process.stdout.write(
+      `engine: ${Math.round(e.rps)} requests/s, ${Math.round(e.cpuUsPerRequest)} µs CPU per request (profiled); ` +
+        `profile in ${dir}: node bench/lib/profile-summary.mjs ${dir}\n`,
+    );
+  } finally {
+    app.kill();
+  }
+}
+
 const role = process.argv[2];
 if (role === 'app') runApp();
+else if (role === 'profile') await runProfile(process.argv[3], Number(process.argv[4] ?? 3000));
 else if (role === 'engine') await runEngine(Number(process.argv[3]), Number(process.argv[4]));
 else if (role === 'autocannon') await runAutocannon(Number(process.argv[3]), Number(process.argv[4]));
 else await main();
