@@ -1,4 +1,5 @@
-import { inspectTwimlAnswer, type XmlElement } from '../webhooks/twiml.js';
+import type { XmlElement } from '../webhooks/twiml.js';
+import { memoTwimlInspection } from '../webhooks/twiml-memo.js';
 
 /** The verbs Twilio runs for one answer of the app, or the error it logs instead. */
 export type AnswerDocument = { verbs: XmlElement[]; url: string } | { error: { code: number; message: string } };
@@ -6,6 +7,9 @@ export type AnswerDocument = { verbs: XmlElement[]; url: string } | { error: { c
 export function element(name: string, text = '', attributes: Record<string, string> = {}): XmlElement {
   return { name, attributes, children: [], text, content: text ? [text] : [] };
 }
+
+/** One memo for every simulation in the process (test --jobs runs the same documents many times). */
+const inspectTwimlAnswer = memoTwimlInspection();
 
 /**
  * Reads an answer as Twilio does, by its content type: TwiML runs as written; on a call audio is

@@ -5,7 +5,13 @@
  * channel and the body, so the answers seen last are remembered by exactly those (bodies up to
  * 8 KiB; larger ones are checked each time). Each caller gets its own copy of the result.
  */
-import { checkTwimlAnswer, type TwimlAnswer, type TwimlCheck } from './twiml.js';
+import {
+  checkTwimlAnswer,
+  inspectTwimlAnswer,
+  type TwimlAnswer,
+  type TwimlCheck,
+  type TwimlInspection,
+} from './twiml.js';
 
 const MAX_BODY = 8 * 1024;
 const MAX_ENTRIES = 256;
@@ -18,14 +24,8 @@ export function memoTwimlCheck(): TwimlChecker {
   const seen = new Map<string, TwimlCheck>();
   return {
     check(answer) {
-      const size = typeof answer.body === 'string' ? answer.body.length : answer.body.byteLength;
-      if (size > MAX_BODY) return checkTwimlAnswer(answer);
-      const text =
-        typeof answer.body === 'string'
-          ? answer.body
-          : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength).toString('latin1');
-      // latin1 keeps every byte as one character: two bodies map to one key only when equal.
-      const key = `${answer.status}\n${answer.contentType ?? ''}\n${answer.channel ?? ''}\n${typeof answer.body === 'string' ? 's' : 'b'}${text}`;
+      const key = answerKey(answer);
+      if (key === undefined) return checkTwimlAnswer(answer);
       let check = seen.get(key);
       if (check === undefined) {
         check = checkTwimlAnswer(answer);
@@ -35,6 +35,49 @@ export function memoTwimlCheck(): TwimlChecker {
       return copy(check);
     },
   };
+}
+
+/**
+ * inspectTwimlAnswer for the simulator, which runs the same few documents call after call: each
+ * distinct answer is parsed and checked once, and every caller shares the result, frozen (the
+ * parsed verbs are read, never changed: a change would throw rather than leak into other calls).
+ */
+export function memoTwimlInspection(): (answer: TwimlAnswer) => TwimlInspection {
+  const seen = new Map<string, TwimlInspection>();
+  return (answer) => {
+    const key = answerKey(answer);
+    if (key === undefined) return inspectTwimlAnswer(answer);
+    let inspection = seen.get(key);
+    if (inspection === undefined) {
+      inspection = deepFreeze(inspectTwimlAnswer(answer));
+      if (seen.size >= MAX_ENTRIES) seen.clear();
+      seen.set(key, inspection);
+    }
+    return inspection;
+  };
+}
+
+/** What a verdict depends on, as one string; undefined for bodies too large to remember. */
+function answerKey(answer: TwimlAnswer): string | undefined {
+  const size = typeof answer.body === 'string' ? answer.body.length : answer.body.byteLength;
+  if (size > MAX_BODY) return undefined;
+  const text =
+    typeof answer.body === 'string'
+      ? answer.body
+      : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength).toString('latin1');
+  // latin1 keeps every byte as one character: two bodies map to one key only when equal.
+  return `${answer.status}\n${answer.contentType ?? ''}\n${answer.channel ?? ''}\n${typeof answer.body === 'string' ? 's' : 'b'}${text}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const item = stack.pop();
+    if (item === null || typeof item !== 'object' || Object.isFrozen(item)) continue;
+    Object.freeze(item);
+    for (const key of Object.keys(item)) stack.push((item as Record<string, unknown>)[key]);
+  }
+  return value;
 }
 
 function copy(check: TwimlCheck): TwimlCheck {

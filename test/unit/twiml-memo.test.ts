@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkTwimlAnswer, type TwimlAnswer } from '../../src/webhooks/twiml.js';
-import { memoTwimlCheck } from '../../src/webhooks/twiml-memo.js';
+import { checkTwimlAnswer, inspectTwimlAnswer, type TwimlAnswer } from '../../src/webhooks/twiml.js';
+import { memoTwimlCheck, memoTwimlInspection } from '../../src/webhooks/twiml-memo.js';
 
 const answers: TwimlAnswer[] = [
   {
@@ -64,5 +64,39 @@ describe('memoTwimlCheck', () => {
     first.ok = !first.ok;
     if (first.twilioError) first.twilioError.code = 1;
     expect(memo.check(bad)).toEqual(checkTwimlAnswer(bad));
+  });
+});
+
+describe('memoTwimlInspection', () => {
+  it('gives what inspectTwimlAnswer gives (check, kind, parsed verbs, text), first time and remembered', () => {
+    const inspect = memoTwimlInspection();
+    for (let round = 0; round < 2; round++) {
+      for (const answer of answers) expect(inspect(answer)).toEqual(inspectTwimlAnswer(answer));
+    }
+  });
+
+  it('parses each distinct answer once and shares it frozen: no caller can change what the next one reads', () => {
+    const inspect = memoTwimlInspection();
+    const answer = {
+      status: 200,
+      contentType: 'text/xml',
+      body: Buffer.from('<Response><Gather action="/menu"><Say>Hi</Say></Gather></Response>'),
+      channel: 'voice' as const,
+    };
+    const first = inspect(answer);
+    expect(inspect({ ...answer, body: Buffer.from(answer.body) })).toBe(first);
+    const gather = first.root!.children[0]!;
+    expect(() => {
+      gather.attributes.action = '/elsewhere';
+    }).toThrow(TypeError);
+    expect(() => gather.children.push(gather)).toThrow(TypeError);
+    expect(() => first.check.problems.push('changed')).toThrow(TypeError);
+    expect(inspect(answer).root!.children[0]!.attributes.action).toBe('/menu');
+    // One byte apart: parsed on its own.
+    const other = inspect({
+      ...answer,
+      body: Buffer.from('<Response><Gather action="/menv"><Say>Hi</Say></Gather></Response>'),
+    });
+    expect(other.root!.children[0]!.attributes.action).toBe('/menv');
   });
 });
