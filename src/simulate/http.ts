@@ -75,10 +75,9 @@ export interface AppHttp {
 }
 
 export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
-  const undici = await import('undici');
   const owned = options.dispatcher
     ? undefined
-    : new undici.Agent({ keepAliveTimeout: 4_000, connect: { timeout: 10_000 } });
+    : new (await import('undici')).Agent({ keepAliveTimeout: 4_000, connect: { timeout: 10_000 } });
   const dispatcher: Dispatcher = options.dispatcher ?? owned!;
   let count = 0;
   /** Hosts (and users) that challenged and accepted the credentials: Twilio stays logged in. */
@@ -99,7 +98,7 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
     const signedUrl = appendQuery(stripHash(url), query);
     const sendUrl = credentials.authorization ? appendQuery(stripHash(credentials.bare), query) : signedUrl;
     const authorized = credentials.realm !== undefined && loggedIn.has(credentials.realm);
-    const body = method === 'POST' ? encodeForm(params) : undefined;
+    let body: string | undefined;
     const headers: Record<string, string> = {
       'user-agent': TWILIO_USER_AGENT,
       accept: '*/*',
@@ -107,15 +106,20 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
       'x-home-region': 'us1',
       'i-twilio-idempotency-token': token,
     };
-    if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    if (method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded';
     if (authorized) headers.authorization = credentials.authorization!;
     const signFor = options.publicUrl ? publicSignedUrl(signedUrl, options.publicUrl) : signedUrl;
     if (options.authToken) {
-      headers['x-twilio-signature'] = signRequest({
+      // signRequest encodes the form it signs: that is the body sent (one encoding per request).
+      const signed = signRequest({
         authToken: options.authToken,
         url: signFor,
         params: method === 'GET' ? {} : params,
-      }).signature;
+      });
+      headers['x-twilio-signature'] = signed.signature;
+      if (method === 'POST') body = signed.body;
+    } else if (method === 'POST') {
+      body = encodeForm(params);
     }
     let cookie = '';
     try {

@@ -118,7 +118,7 @@ export function encodeFormComponent(text: string): string {
       text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
     );
   }
-  return encoded.replace(/%20/g, '+');
+  return encoded.indexOf('%20') < 0 ? encoded : encoded.replace(/%20/g, '+');
 }
 
 /** Encodes parameters as a form body, in the order given; arrays repeat the name. */
