@@ -36,6 +36,14 @@ export interface CaptureRecord {
   response?: CaptureResponse;
   /** Id of an earlier record with the same I-Twilio-Idempotency-Token: Twilio retried it. */
   retryOf?: string;
+  /**
+   * `dev --basic-auth`: the URL Twilio was given, with the session's credentials and the password
+   * masked (`https://user:***@host/sms`). Twilio signs it with the credentials: `verify
+   * --basic-auth USER:PASS` puts the password back to check it. Never holds a password.
+   */
+  credentialedUrl?: string;
+  /** With `credentialedUrl`: the URL dev's verdict matched; absent when neither did or none was checked. */
+  matchedUrl?: 'with-credentials' | 'without-credentials';
   /** Free text (why the request was captured, what was changed when replayed...). */
   note?: string;
 }
@@ -157,6 +165,11 @@ export function checkRecord(value: unknown): CaptureRecord {
       break;
     }
   }
+  if (r.credentialedUrl !== undefined && typeof r.credentialedUrl !== 'string')
+    throw new CaptureFormatError('"credentialedUrl" is not a string');
+  // Only a hint for the verdict's wording: a value this twhook does not know is ignored.
+  if (r.matchedUrl !== undefined && r.matchedUrl !== 'with-credentials' && r.matchedUrl !== 'without-credentials')
+    delete r.matchedUrl;
   if (typeof r.id !== 'string') r.id = r.id === undefined ? '' : String(r.id);
   return r as CaptureRecord;
 }

@@ -13,6 +13,7 @@ import type { DevSessionOptions, SessionExtension, SessionSummary } from '../dev
 import { normalizePublicUrl } from '../tunnel/public-url.js';
 import { noAuthTokenMessage } from '../twilio/credentials.js';
 import { collect } from './shared/collect.js';
+import { parseBasicAuth } from './shared/flags.js';
 
 export interface DevFlags extends OverrideOptionValues {
   number?: string[];
@@ -184,18 +185,8 @@ export function devOptions(ctx: Ctx, app: string, flags: DevFlags): DevRunOption
       throw new UsageError(`--listen ${flags.listen}: give a port from 1 to 65535`);
   }
 
-  let basicAuth: DevSessionOptions['basicAuth'];
-  if (flags.basicAuth !== undefined) {
-    const colon = flags.basicAuth.indexOf(':');
-    const username = colon > 0 ? flags.basicAuth.slice(0, colon) : '';
-    const password = colon > 0 ? flags.basicAuth.slice(colon + 1) : '';
-    if (!username || !password) throw new UsageError('--basic-auth takes USER:PASS (both non-empty)');
-    const problem = basicAuthProblem(username, password);
-    if (problem) throw new UsageError(problem);
-    ctx.out.redactor.add(password);
-    ctx.out.redactor.add(Buffer.from(`${username}:${password}`).toString('base64'));
-    basicAuth = { username, password };
-  }
+  const basicAuth: DevSessionOptions['basicAuth'] =
+    flags.basicAuth !== undefined ? parseBasicAuth(flags.basicAuth, ctx.out.redactor) : undefined;
 
   const authTokens = ctx.credentials().authTokens.map((t) => t.value);
   if (flags.enforceSignatures && !authTokens.length) {
@@ -364,29 +355,4 @@ function defaultCapture(ctx: Ctx): string {
   return resolve(ctx.cwd, '.twhook', 'captures', `${date}.jsonl`);
 }
 
-/**
- * Twilio's security page: "Be careful to not include any special characters, such as &, :, etc."
- * in webhook credentials. Twilio splits and decodes the URL's userinfo itself, so these break
- * the credentials it sends, or the URL, in ways the app only sees as a 401.
- */
-const BASIC_AUTH_AVOID = ['&', '@', '#', '/', '?', '%', ' '];
-
-/** Why Twilio could not use these credentials, or undefined when it can. */
-export function basicAuthProblem(username: string, password: string): string | undefined {
-  const found = (text: string, extra: string[] = []) =>
-    [...extra, ...BASIC_AUTH_AVOID].filter((c) => text.includes(c) || (c === ' ' && /\s/.test(text)));
-  const inUser = found(username, [':']);
-  const inPassword = found(password);
-  if (!inUser.length && !inPassword.length) return undefined;
-  const shown = (chars: string[]) => chars.map((c) => (c === ' ' ? 'spaces' : `"${c}"`)).join(', ');
-  const where = [
-    inUser.length ? `the user has ${shown(inUser)}` : '',
-    inPassword.length ? `the password has ${shown(inPassword)}` : '',
-  ]
-    .filter(Boolean)
-    .join(' and ');
-  return (
-    `--basic-auth: ${where}, which Twilio's security docs say to avoid in webhook credentials ` +
-    `(& : @ # / ? % and spaces): choose credentials of letters, digits and - . _ ~ + only`
-  );
-}
+export { basicAuthProblem } from '../webhooks/basic-auth.js';

@@ -8,7 +8,7 @@ import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { UsageError } from '../errors.js';
 import { CaptureFileError, readCaptureBatches } from '../capture/reader.js';
-import { checkAbsoluteUrl } from './shared/flags.js';
+import { checkAbsoluteUrl, parseBasicAuth } from './shared/flags.js';
 import { urlPasswords } from '../webhooks/url.js';
 import { unreadableCapture } from './shared/capture-file.js';
 
@@ -16,6 +16,7 @@ export interface InspectFlags {
   to?: string;
   port?: string;
   keep?: string;
+  basicAuth?: string;
 }
 
 export function register(cmd: Command, wire: Wire): void {
@@ -24,6 +25,7 @@ export function register(cmd: Command, wire: Wire): void {
     .option('--to <url>', "your app's base URL, for Replay (each request keeps its path and query)")
     .option('--port <port>', "the inspector's port on 127.0.0.1 (default 4040, or the next free one; 0: any free one)")
     .option('--keep <n>', 'how many requests to hold (the last N of the files)', '1000')
+    .option('--basic-auth <user:pass>', 'the credentials of a dev --basic-auth session, to check its signatures')
     .addHelpText(
       'after',
       `
@@ -34,6 +36,7 @@ Examples:
   $ twhook inspect .twhook/captures/2026-11-27.jsonl
   $ twhook inspect ci-artifacts/*.jsonl --to http://localhost:3000
   $ twhook inspect ngrok-export.har --port 4050 --json
+  $ twhook inspect .twhook/captures/2026-11-27.jsonl --basic-auth twilio:$BASIC_PASSWORD
 `,
     )
     .action(wire(async (ctx: Ctx, captures: string[], flags: InspectFlags) => runInspect(ctx, captures, flags)));
@@ -42,6 +45,7 @@ Examples:
 export async function runInspect(ctx: Ctx, captures: string[], flags: InspectFlags): Promise<number> {
   const to = flags.to !== undefined ? checkAbsoluteUrl(flags.to, '--to', 'http://localhost:3000/sms') : undefined;
   if (to) ctx.out.redactor.add(...urlPasswords(to));
+  const basicAuth = flags.basicAuth !== undefined ? parseBasicAuth(flags.basicAuth, ctx.out.redactor) : undefined;
   let port: number | undefined;
   if (flags.port !== undefined) {
     port = Number(flags.port);
@@ -75,7 +79,7 @@ export async function runInspect(ctx: Ctx, captures: string[], flags: InspectFla
           continue;
         }
         read++;
-        store.addRecord(item.record, tokens);
+        store.addRecord(item.record, tokens, basicAuth);
       }
     }
   } catch (err) {

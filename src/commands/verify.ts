@@ -18,10 +18,16 @@ import { JunitWriter, type JunitCase } from '../capture/junit.js';
 import { classify, looksLikeTwilio, type WebhookKind } from '../webhooks/kinds.js';
 import { plural } from '../ui/format.js';
 import { hex, PROBE_KINDS, probeCases, probeVerdict, type ProbeKind, type ProbeResult } from '../webhooks/probe.js';
-import { type ContentType, type Verdict } from '../webhooks/signature.js';
-import { verifyAndExplain } from '../webhooks/signature-explain.js';
+import type { ContentType } from '../webhooks/signature.js';
+import {
+  PASS_BASIC_AUTH,
+  capturedCredentials,
+  verifyWithBasicAuth,
+  type BasicAuth,
+  type CredentialsVerdict,
+} from '../webhooks/basic-auth.js';
 import { maskUrl, rebaseUrl, splitUrl, stripFragment, urlPasswords } from '../webhooks/url.js';
-import { checkAbsoluteUrl } from './shared/flags.js';
+import { checkAbsoluteUrl, parseBasicAuth } from './shared/flags.js';
 
 export interface VerifyFlags {
   url?: string;
@@ -37,6 +43,7 @@ export interface VerifyFlags {
   junit?: string;
   allowUnsigned?: boolean;
   allowEmpty?: boolean;
+  basicAuth?: string;
 }
 
 export function register(cmd: Command, wire: Wire): void {
@@ -53,6 +60,10 @@ export function register(cmd: Command, wire: Wire): void {
     .option('--allow-unsigned', 'requests without X-Twilio-Signature do not fail the run')
     .option('--allow-empty', 'captures with no request to verify do not fail the run')
     .option('--junit <file>', 'also write a JUnit XML report (one test case per request)')
+    .option(
+      '--basic-auth <user:pass>',
+      "the credentials of a dev --basic-auth session: check each request's URL with them, then without",
+    )
     .option('--url <url>', 'one request: the full URL the app received (with the query string)')
     .option('--signature <sig>', 'one request: the X-Twilio-Signature header value')
     .option('--body <string>', 'one request: the raw body (form-encoded, or the JSON text)')
@@ -68,18 +79,23 @@ Exit codes: 0 all valid; 1 an invalid (or unsigned, unless --allow-unsigned) req
 malformed line or a truncated HAR, no request at all (unless --allow-empty), or an endpoint
 that accepts forgeries; 2 bad usage or an unreadable file; 3 the endpoint cannot be reached.
 HAR entries that are not Twilio webhooks (no signature, no Twilio header or parameter, such as a
-browser's GET /favicon.ico) are skipped and counted as such.
+browser's GET /favicon.ico) are skipped and counted as such. Twilio signs a URL with basic-auth
+credentials including them: a capture of dev --basic-auth keeps that URL with the password masked,
+and its requests are verified with --basic-auth USER:PASS (the session's), as dev's live view did.
 
 Examples:
   $ twhook verify captures/today.jsonl
   $ twhook verify traffic.har --public-url-base https://abc123.ngrok.app --json
   $ twhook verify captures/*.jsonl --auth-token $PRIMARY --auth-token $SECONDARY --junit verify.xml
+  $ twhook verify .twhook/captures/today.jsonl --basic-auth twilio:$BASIC_PASSWORD   # dev --basic-auth
   $ twhook verify --url https://abc123.ngrok.app/sms --signature 'tNs…=' --body 'Body=Hi&From=%2B15551234567'
   $ twhook verify --endpoint http://localhost:3000/sms --public-url https://abc123.ngrok.app/sms
 `,
     )
     .action(wire(async (ctx, captures: string[], flags: VerifyFlags) => runVerify(ctx, { ...flags, captures })));
 }
+
+type SecretSink = Parameters<typeof parseBasicAuth>[1];
 
 export interface VerifyOptions extends VerifyFlags {
   captures?: string[];
@@ -96,6 +112,7 @@ export type VerifyPlan =
       strict: boolean;
       allowUnsigned: boolean;
       allowEmpty: boolean;
+      basicAuth?: BasicAuth;
     }
   | {
       mode: 'one';
@@ -105,11 +122,16 @@ export type VerifyPlan =
       body: { text: string } | { file: string };
       contentType?: ContentType;
       strict: boolean;
+      basicAuth?: BasicAuth;
     }
   | { mode: 'probe'; endpoint: string; publicUrl: string; kind: ProbeKind };
 
-/** Checks the flags once, before anything is read or sent: a bad combination is one UsageError. */
-export function verifyOptions(flags: VerifyOptions): VerifyPlan {
+/**
+ * Checks the flags once, before anything is read or sent: a bad combination is one UsageError.
+ * A --basic-auth password is given to `redactor` before any check.
+ */
+export function verifyOptions(flags: VerifyOptions, redactor: SecretSink = { add: () => undefined }): VerifyPlan {
+  const basicAuth = flags.basicAuth !== undefined ? parseBasicAuth(flags.basicAuth, redactor) : undefined;
   const captures = flags.captures ?? [];
   const modes = [captures.length > 0, flags.url !== undefined, flags.endpoint !== undefined].filter(Boolean).length;
   if (modes === 0)
@@ -140,6 +162,10 @@ export function verifyOptions(flags: VerifyOptions): VerifyPlan {
     const kind = (flags.kind ?? 'sms').toLowerCase() as ProbeKind;
     if (!PROBE_KINDS.includes(kind))
       throw new UsageError(`--kind is one of ${PROBE_KINDS.join(', ')}, not "${flags.kind}"`);
+    if (basicAuth)
+      throw new UsageError(
+        '--basic-auth is for capture files and --url: for --endpoint, put the credentials in its URL (https://USER:PASS@host/sms)',
+      );
     return { mode: 'probe', endpoint, publicUrl, kind };
   }
   if (flags.url !== undefined) {
@@ -156,6 +182,7 @@ export function verifyOptions(flags: VerifyOptions): VerifyPlan {
       body,
       ...(contentType ? { contentType } : {}),
       strict: !!flags.strict,
+      ...(basicAuth ? { basicAuth } : {}),
     };
   }
   for (const flag of ['signature', 'body', 'bodyFile'] as const) {
@@ -172,6 +199,7 @@ export function verifyOptions(flags: VerifyOptions): VerifyPlan {
     strict: !!flags.strict,
     allowUnsigned: !!flags.allowUnsigned,
     allowEmpty: !!flags.allowEmpty,
+    ...(basicAuth ? { basicAuth } : {}),
   };
 }
 
@@ -179,7 +207,7 @@ export async function runVerify(ctx: Ctx, options: VerifyOptions): Promise<numbe
   // Registered before any check: a usage error may quote a URL.
   for (const url of [options.url, options.endpoint, options.publicUrl, options.publicUrlBase])
     ctx.out.redactor.add(...urlPasswords(url));
-  const plan = verifyOptions(options);
+  const plan = verifyOptions(options, ctx.out.redactor);
   const tokens = signingTokens(ctx.credentials());
   if (plan.mode === 'probe') return runProbe(ctx, plan, tokens);
   if (plan.mode === 'one') return runOne(ctx, plan, tokens);
@@ -229,14 +257,10 @@ async function runOne(ctx: Ctx, plan: Extract<VerifyPlan, { mode: 'one' }>, toke
   const text = typeof body === 'string' ? body : body.toString('utf8');
   const headers = contentType === 'json' ? { 'content-type': 'application/json' } : {};
   const { kind } = classify({ method: 'POST', url, headers, body: text });
-  const verdict = verifyAndExplain({
-    url,
-    signature: plan.signature,
-    body,
-    contentType,
-    authTokens: tokens,
-    strict: plan.strict,
-  });
+  const verdict = verifyWithBasicAuth(
+    { url, signature: plan.signature, body, contentType, authTokens: tokens, strict: plan.strict },
+    plan.basicAuth ? { credentials: plan.basicAuth } : {},
+  );
   ctx.out.result(
     { valid: verdict.valid, verdict: verdict.verdict, reason: verdict.reason ?? null, kind, ...extraFields(verdict) },
     () => {
@@ -254,13 +278,14 @@ function resolvePath(ctx: Ctx, path: string): string {
   return resolve(ctx.cwd, path);
 }
 
-function extraFields(v: Verdict): Record<string, unknown> {
+function extraFields(v: CredentialsVerdict): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (v.tokenIndex !== undefined) out.tokenIndex = v.tokenIndex;
   if (v.matchedUrl !== undefined) out.matchedUrl = v.matchedUrl;
   if (v.sdkValid !== undefined) out.sdkValid = v.sdkValid;
   if (v.strictValid !== undefined) out.strictValid = v.strictValid;
   if (v.disagreement !== undefined) out.disagreement = v.disagreement;
+  if (v.basicAuth !== undefined) out.basicAuth = v.basicAuth;
   return out;
 }
 
@@ -279,6 +304,8 @@ interface Counts {
   /** HAR entries that are not Twilio webhooks. */
   skipped: number;
   disagreements: number;
+  /** Invalid without the credentials of the dev --basic-auth session they came through, none given. */
+  needBasicAuth: number;
 }
 
 async function runFiles(ctx: Ctx, options: Extract<VerifyPlan, { mode: 'files' }>, tokens: string[]): Promise<number> {
@@ -314,7 +341,16 @@ async function runFiles(ctx: Ctx, options: Extract<VerifyPlan, { mode: 'files' }
   // half-written report is removed.
   const onAbort = () => undefined;
   if (junit) ctx.signal.addEventListener('abort', onAbort);
-  const counts: Counts = { total: 0, valid: 0, invalid: 0, unsigned: 0, malformed: 0, skipped: 0, disagreements: 0 };
+  const counts: Counts = {
+    total: 0,
+    valid: 0,
+    invalid: 0,
+    unsigned: 0,
+    malformed: 0,
+    skipped: 0,
+    disagreements: 0,
+    needBasicAuth: 0,
+  };
   const json = ctx.out.json;
   const tty = ctx.io.isStdoutTTY;
   const c = ctx.out.c;
@@ -351,6 +387,7 @@ async function runFiles(ctx: Ctx, options: Extract<VerifyPlan, { mode: 'files' }
         else if (row.verdict.verdict === 'unsigned') counts.unsigned++;
         else counts.invalid++;
         if (row.verdict.disagreement) counts.disagreements++;
+        if (row.verdict.basicAuth === 'missing') counts.needBasicAuth++;
         if (json && file !== lastFile) {
           lastFile = file;
           lastFileJson = JSON.stringify(file);
@@ -408,6 +445,8 @@ async function runFiles(ctx: Ctx, options: Extract<VerifyPlan, { mode: 'files' }
     ];
     if (counts.malformed) parts.push(plural(counts.malformed, 'malformed line'));
     if (counts.disagreements) parts.push(`${counts.disagreements} where the SDK and --strict disagree`);
+    if (counts.needBasicAuth)
+      parts.push(`${counts.needBasicAuth} signed with basic-auth credentials: ${PASS_BASIC_AUTH}`);
     const summary = `${plural(counts.total, 'request')}: ${parts.join(', ')}${skipped}`;
     ctx.out.note(`${ok ? c.green('✓') : c.red('✗')} ${summary}`);
     if (invalidSeen > EXPLAIN_LIMIT) ctx.out.note(`only the first ${EXPLAIN_LIMIT} invalid requests were explained`);
@@ -425,7 +464,7 @@ interface Row {
   line: number;
   kind: WebhookKind;
   gist: string;
-  verdict: Verdict;
+  verdict: CredentialsVerdict;
 }
 
 /** The row of one captured request; undefined for a HAR entry that is not a Twilio webhook. */
@@ -434,7 +473,7 @@ function verifyCapture(
   file: string,
   tokens: string[],
   base: string | undefined,
-  options: { strict: boolean },
+  options: { strict: boolean; basicAuth?: BasicAuth },
   explain: boolean,
 ): Row | undefined {
   const record = item.record;
@@ -449,17 +488,20 @@ function verifyCapture(
   const { kind, gist, params } = classification;
   // A dev capture holds only what reached the webhook URL: every request there counts.
   if (item.har && !looksLikeTwilio(input, classification)) return undefined;
-  const verdict = verifyAndExplain({
-    url,
-    signature,
-    body: bytes ?? text,
-    headers,
-    params,
-    method: record.method,
-    authTokens: tokens,
-    strict: options.strict,
-    explain,
-  });
+  const verdict = verifyWithBasicAuth(
+    {
+      url,
+      signature,
+      body: bytes ?? text,
+      headers,
+      params,
+      method: record.method,
+      authTokens: tokens,
+      strict: options.strict,
+      explain,
+    },
+    capturedCredentials(record, options.basicAuth),
+  );
   if (verdict.verdict === 'invalid' && !splitUrl(url)) {
     verdict.reason = `the captured url "${maskUrl(url)}" is not absolute: give the public base it was received at with --public-url-base https://…`;
   }
@@ -480,6 +522,7 @@ function jsonRow(row: Row, fileJson: string | undefined): string {
   // Both verdicts only where they differ; otherwise they are `valid`.
   if (v.disagreement !== undefined)
     out += `,"sdkValid":${v.sdkValid},"strictValid":${v.strictValid},"disagreement":${jsonString(v.disagreement)}`;
+  if (v.basicAuth !== undefined) out += `,"basicAuth":"${v.basicAuth}"`;
   return `${out}}`;
 }
 

@@ -21,7 +21,7 @@ import type { IncomingNumber, NumberField, NumberUpdate, TwilioPort } from '../t
 import type { Tunnel, TunnelFactory, TunnelRequest } from '../tunnel/types.js';
 import { bodyFormParams, classify } from '../webhooks/kinds.js';
 import { withOverrides, type Overrides } from '../webhooks/overrides.js';
-import { verifyAndExplain } from '../webhooks/signature-explain.js';
+import { credentialedShape, verifyWithBasicAuth } from '../webhooks/basic-auth.js';
 import { EventChannel } from './channel.js';
 import { numberPath, planPaths } from './paths.js';
 import type { DevEvent, ReadyNumber, RequestEvent, RestoredNumber, SignatureVerdict } from './events.js';
@@ -330,6 +330,7 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
               event,
               id,
               event.retryOf !== undefined ? captureIds.get(event.retryOf) : undefined,
+              options.basicAuth?.username,
             );
             // Written at the end of this turn of the event loop, with the other requests of the
             // turn (the answer has gone out by then); a failure is reported by onError.
@@ -803,46 +804,27 @@ function verifier(
   authTokens: string[],
   basicAuth: DevSessionOptions['basicAuth'],
 ): (input: VerifyInput) => SignatureVerdict {
+  const context = basicAuth ? { credentials: basicAuth } : {};
   return (input) => {
-    const signature = firstValue(input.headers['x-twilio-signature']);
-    const check = (url: string, explain: boolean) =>
-      verifyAndExplain({
-        url,
-        signature,
+    const v = verifyWithBasicAuth(
+      {
+        url: input.url,
+        signature: firstValue(input.headers['x-twilio-signature']),
         body: input.body,
         headers: input.headers,
         authTokens,
         method: input.method,
-        explain,
+        explain: true,
         ...(input.params ? { params: input.params } : {}),
-      });
-    if (!basicAuth) {
-      const v = check(input.url, true);
-      return { status: v.verdict, reason: v.reason ?? (v.valid ? 'signature matches' : 'invalid signature') };
-    }
-    const withCredentials = new URL(input.url);
-    withCredentials.username = encodeURIComponent(basicAuth.username);
-    withCredentials.password = encodeURIComponent(basicAuth.password);
-    const first = check(withCredentials.href, false);
-    if (first.valid)
-      return {
-        status: 'valid',
-        reason: 'signature matches the URL with the basic-auth credentials',
-        matchedUrl: 'with-credentials',
-      };
-    if (first.verdict === 'unsigned')
-      return { status: 'unsigned', reason: first.reason ?? 'no X-Twilio-Signature header' };
-    const second = check(input.url, true);
-    if (second.valid)
-      return {
-        status: 'valid',
-        reason: 'signature matches the URL without the basic-auth credentials',
-        matchedUrl: 'without-credentials',
-      };
-    return {
-      status: second.verdict,
-      reason: `${second.reason ?? 'invalid signature'} (checked the URL with and without the basic-auth credentials)`,
+      },
+      context,
+    );
+    const verdict: SignatureVerdict = {
+      status: v.verdict,
+      reason: v.reason ?? (v.valid ? 'signature matches' : 'invalid signature'),
     };
+    if (v.basicAuth === 'with-credentials' || v.basicAuth === 'without-credentials') verdict.matchedUrl = v.basicAuth;
+    return verdict;
   };
 }
 
@@ -850,7 +832,12 @@ function firstValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function captureRecord(event: RequestEvent, id: string, retryOf: string | undefined): CaptureRecord {
+function captureRecord(
+  event: RequestEvent,
+  id: string,
+  retryOf: string | undefined,
+  basicAuthUser: string | undefined,
+): CaptureRecord {
   const request = event.request;
   const record: CaptureRecord = {
     v: 1,
@@ -873,6 +860,11 @@ function captureRecord(event: RequestEvent, id: string, retryOf: string | undefi
     record.response = { status: event.status, ms: event.latencyMs };
   }
   if (retryOf) record.retryOf = retryOf;
+  // What verify needs to agree with the live view: the URL Twilio was given, password masked.
+  if (basicAuthUser !== undefined) {
+    record.credentialedUrl = credentialedShape(request.url, basicAuthUser);
+    if (event.verdict.matchedUrl) record.matchedUrl = event.verdict.matchedUrl;
+  }
   if (event.outcome !== 'answered') record.note = event.failure ?? event.outcome;
   return record;
 }

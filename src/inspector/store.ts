@@ -8,7 +8,7 @@ import { bodyText, header, redactHeaders, redactUrl, type CaptureRecord } from '
 import type { RequestEvent, SignatureVerdict } from '../dev/events.js';
 import { describeRecord } from '../replay/select.js';
 import type { FormParams } from '../webhooks/form.js';
-import { verifyAndExplain } from '../webhooks/signature-explain.js';
+import { capturedCredentials, verifyWithBasicAuth, type BasicAuth } from '../webhooks/basic-auth.js';
 import { checkTwimlAnswer, type TwilioErrorRef, type TwimlCheck } from '../webhooks/twiml.js';
 
 /** How many requests the inspector keeps in memory by default. */
@@ -128,7 +128,7 @@ export class InspectorStore {
   }
 
   /** A record read from a capture file: classified, verified (with `authTokens`) and checked here. */
-  addRecord(record: CaptureRecord, authTokens: readonly string[] = []): InspectorEntry {
+  addRecord(record: CaptureRecord, authTokens: readonly string[] = [], basicAuth?: BasicAuth): InspectorEntry {
     const safe = safeRecord(record);
     const seq = this.seq + 1;
     if (!safe.id || this.entries.has(safe.id)) safe.id = `${safe.id || 'req'}-${seq}`;
@@ -158,7 +158,7 @@ export class InspectorStore {
       path,
       kind: described.kind,
       gist: described.gist,
-      verdict: recordVerdict(safe, described.params, authTokens),
+      verdict: recordVerdict(safe, described.params, authTokens, basicAuth),
       response: response ? { status: response.status, ms: response.ms ?? null } : null,
       ...(safe.note ? { failure: safe.note } : {}),
       ...(safe.retryOf ? { retryOf: safe.retryOf } : {}),
@@ -205,6 +205,7 @@ export class InspectorStore {
 /** The record as a capture file would hold it: no password in the URL, no Authorization value. */
 function safeRecord(record: CaptureRecord): CaptureRecord {
   const copy: CaptureRecord = { ...record, url: redactUrl(record.url), headers: redactHeaders(record.headers) };
+  if (record.credentialedUrl !== undefined) copy.credentialedUrl = redactUrl(record.credentialedUrl);
   if (record.response?.headers)
     copy.response = {
       ...record.response,
@@ -217,6 +218,7 @@ function recordVerdict(
   record: CaptureRecord,
   params: FormParams | undefined,
   authTokens: readonly string[],
+  basicAuth: BasicAuth | undefined,
 ): RequestSummary['verdict'] {
   if (!authTokens.length)
     return {
@@ -228,15 +230,19 @@ function recordVerdict(
   } catch {
     return { status: 'unchecked', reason: `the captured URL ${JSON.stringify(record.url)} is not absolute` };
   }
-  const v = verifyAndExplain({
-    url: record.url,
-    signature: header(record.headers, 'x-twilio-signature'),
-    body: record.bodyBase64 !== undefined ? Buffer.from(record.bodyBase64, 'base64') : (record.body ?? ''),
-    headers: record.headers,
-    authTokens,
-    method: record.method,
-    ...(params ? { params } : {}),
-  });
+  // The verdict dev's live view gave, with the credentials of its --basic-auth session if given.
+  const v = verifyWithBasicAuth(
+    {
+      url: record.url,
+      signature: header(record.headers, 'x-twilio-signature'),
+      body: record.bodyBase64 !== undefined ? Buffer.from(record.bodyBase64, 'base64') : (record.body ?? ''),
+      headers: record.headers,
+      authTokens,
+      method: record.method,
+      ...(params ? { params } : {}),
+    },
+    capturedCredentials(record, basicAuth),
+  );
   return { status: v.verdict, reason: v.reason ?? (v.valid ? 'signature matches' : 'invalid signature') };
 }
 

@@ -1,5 +1,6 @@
 /** Flag values parsed the same way by every command: one-line UsageErrors that name the fix. */
 import { UsageError } from '../../errors.js';
+import { basicAuthProblem, type BasicAuth } from '../../webhooks/basic-auth.js';
 import { maskUrl } from '../../webhooks/url.js';
 
 /**
@@ -50,4 +51,25 @@ export function parseRate(value: string): number {
   if (!m || !(n > 0))
     throw new UsageError(`--rate takes requests per second or minute, such as 20/s or 600/m, not "${value}"`);
   return /^m/i.test(m[2] ?? '') ? n / 60 : n;
+}
+
+/**
+ * `--basic-auth USER:PASS`, as dev, verify and inspect take it: both parts non-empty, no
+ * character Twilio cannot carry in webhook credentials. The password (and its Basic header
+ * form) is registered with `redactor` before anything can print it.
+ */
+export function parseBasicAuth(
+  value: string,
+  redactor: { add(...secrets: Array<string | undefined>): void },
+  flag = '--basic-auth',
+): BasicAuth {
+  const colon = value.indexOf(':');
+  const username = colon > 0 ? value.slice(0, colon) : '';
+  const password = colon > 0 ? value.slice(colon + 1) : '';
+  redactor.add(password);
+  if (username && password) redactor.add(Buffer.from(`${username}:${password}`).toString('base64'));
+  if (!username || !password) throw new UsageError(`${flag} takes USER:PASS (both non-empty)`);
+  const problem = basicAuthProblem(username, password);
+  if (problem) throw new UsageError(problem);
+  return { username, password };
 }
