@@ -446,7 +446,7 @@ async function runFiles(ctx: Ctx, options: Extract<VerifyPlan, { mode: 'files' }
     if (counts.malformed) parts.push(plural(counts.malformed, 'malformed line'));
     if (counts.disagreements) parts.push(`${counts.disagreements} where the SDK and --strict disagree`);
     if (counts.needBasicAuth)
-      parts.push(`${counts.needBasicAuth} signed with basic-auth credentials: ${PASS_BASIC_AUTH}`);
+      parts.push(`${counts.needBasicAuth} not checked with the basic-auth credentials: ${PASS_BASIC_AUTH}`);
     const summary = `${plural(counts.total, 'request')}: ${parts.join(', ')}${skipped}`;
     ctx.out.note(`${ok ? c.green('✓') : c.red('✗')} ${summary}`);
     if (invalidSeen > EXPLAIN_LIMIT) ctx.out.note(`only the first ${EXPLAIN_LIMIT} invalid requests were explained`);
