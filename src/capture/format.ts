@@ -137,6 +137,9 @@ export function redactUrl(url: string): string {
 
 export class CaptureFormatError extends Error {}
 
+/** `scheme://user:***@`: a URL's credentials with the password masked. */
+const MASKED_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#@:]*:\*\*\*@/i;
+
 const isHeaders = (value: unknown): value is CaptureHeaders =>
   !!value && typeof value === 'object' && !Array.isArray(value);
 
@@ -167,6 +170,12 @@ export function checkRecord(value: unknown): CaptureRecord {
   }
   if (r.credentialedUrl !== undefined && typeof r.credentialedUrl !== 'string')
     throw new CaptureFormatError('"credentialedUrl" is not a string');
+  // A URL whose password is the mask (the simulator's records, a hand-made one) is the
+  // credentialed shape: the request went to the URL without the credentials.
+  if (r.credentialedUrl === undefined && MASKED_USERINFO.test(r.url)) {
+    r.credentialedUrl = r.url;
+    r.url = r.url.replace(MASKED_USERINFO, '$1');
+  }
   // Only a hint for the verdict's wording: a value this twhook does not know is ignored.
   if (r.matchedUrl !== undefined && r.matchedUrl !== 'with-credentials' && r.matchedUrl !== 'without-credentials')
     delete r.matchedUrl;

@@ -131,7 +131,9 @@ describe.runIf(built)('dev --basic-auth, then verify of its capture (built bin)'
       env,
       cwd,
     });
-    expect(lines(otherUser.stdout)[0]!.reason).toContain('(captured with the user "twhookdev", --basic-auth gives "someone")');
+    expect(lines(otherUser.stdout)[0]!.reason).toContain(
+      '(captured with the user "twhookdev", --basic-auth gives "someone")',
+    );
     const wrong = await runBin(['verify', 'cap.jsonl', '--basic-auth', `${USER}:not-the-password`], { env, cwd });
     expect(wrong.stdout).toMatch(/check the --basic-auth password/);
 

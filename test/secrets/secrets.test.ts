@@ -625,6 +625,47 @@ describe('no secret reaches output, captures or journals', () => {
       { env: byEnv, code: 1 },
     );
 
+    // verify with the session's --basic-auth: the capture keeps only the credentialed URL's shape
+    // (password masked), verify puts the password back; text, --json with JUnit, a refused value.
+    const capturedLines = readFileSync(capture, 'utf8').trim().split('\n');
+    expect(capturedLines.every((l) => l.includes('"credentialedUrl":"https://twhookdev:***@dev.example.test/'))).toBe(
+      true,
+    );
+    const verified = await w.run(
+      'verify --basic-auth --json --junit (env)',
+      [
+        'verify',
+        'cap.jsonl',
+        'live.jsonl',
+        '--basic-auth',
+        `twhookdev:${DEV_PASSWORD}`,
+        '--json',
+        '--junit',
+        'basic.xml',
+        '--allow-unsigned',
+      ],
+      { env: byEnv, code: 0 },
+    );
+    expect(verified.stdout).toContain('"basicAuth":"with-credentials"');
+    await w.run('verify --basic-auth, text (flag token)', [
+      'verify',
+      'cap.jsonl',
+      '--basic-auth',
+      `twhookdev:${DEV_PASSWORD}`,
+      '--allow-unsigned',
+      ...byFlags,
+    ]);
+    await w.run(
+      'verify --basic-auth with a refused character',
+      ['verify', 'cap.jsonl', '--basic-auth', `twhookdev:${DEV_PASSWORD}&x`],
+      { env: byEnv, code: 2 },
+    );
+    await w.run(
+      'verify --basic-auth with --endpoint',
+      ['verify', '--endpoint', 'http://127.0.0.1:9/sms', '--basic-auth', `twhookdev:${DEV_PASSWORD}`],
+      { env: byEnv, code: 2 },
+    );
+
     // replay the capture to a signature-checking app: re-signed (env), --keep-signature (flags), --json.
     const checking = await startTwilioApp({ authToken: AUTH_TOKEN });
     cleanups.push(() => checking.close());
@@ -682,11 +723,14 @@ describe('no secret reaches output, captures or journals', () => {
     expect(checking.seen.length).toBeGreaterThan(0);
 
     // twhook inspect over the capture: signatures checked and replays signed with the token (env).
-    const inspecting = startRun(['inspect', 'cap.jsonl', '--to', careless.url, '--json'], {
-      cwd,
-      configDir,
-      env: byEnv,
-    });
+    const inspecting = startRun(
+      ['inspect', 'cap.jsonl', '--to', careless.url, '--basic-auth', `twhookdev:${DEV_PASSWORD}`, '--json'],
+      {
+        cwd,
+        configDir,
+        env: byEnv,
+      },
+    );
     const inspectReady = await waitFor('inspect ready', () => inspecting.json().find((e) => e.type === 'ready'));
     for (const { label, text } of await everythingServed(inspectReady.url)) scan.text(`inspect: ${label}`, text);
     inspecting.stop();

@@ -2,6 +2,7 @@ import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { describe, expect, it } from 'vitest';
 import { checkRecord } from '../../src/capture/format.js';
 import { UsageError } from '../../src/errors.js';
+import { InspectorStore } from '../../src/inspector/store.js';
 import { parseBasicAuth } from '../../src/commands/shared/flags.js';
 import {
   capturedCredentials,
@@ -145,6 +146,18 @@ describe('the capture record fields', () => {
     );
     expect(() => checkRecord({ ...base, credentialedUrl: 42 })).toThrow(/"credentialedUrl" is not a string/);
   });
+
+  it("reads a URL with a masked password (the simulator's records) as the URL without, plus its shape", () => {
+    const record = checkRecord({ ...base, url: 'http://twilio:***@127.0.0.1:3000/voice?x=1' });
+    expect(record.url).toBe('http://127.0.0.1:3000/voice?x=1');
+    expect(record.credentialedUrl).toBe('http://twilio:***@127.0.0.1:3000/voice?x=1');
+    const signed = getExpectedTwilioSignature(TOKEN, withCredentials(record.url, AUTH), parseForm(BODY));
+    const v = verifyWithBasicAuth(request(signed, record.url), capturedCredentials(record, AUTH));
+    expect(v).toMatchObject({ valid: true, basicAuth: 'with-credentials' });
+    expect(verifyWithBasicAuth(request(signed, record.url), capturedCredentials(record)).basicAuth).toBe('missing');
+    // A real password is left alone: it is the record's own business (and never this twhook's output).
+    expect(checkRecord({ ...base, url: 'https://u:pw@h.test/' }).url).toBe('https://u:pw@h.test/');
+  });
 });
 
 describe('parseBasicAuth (dev, verify, inspect)', () => {
@@ -162,5 +175,34 @@ describe('parseBasicAuth (dev, verify, inspect)', () => {
     expect(() => parseBasicAuth(':pass-word', sink())).toThrow(UsageError);
     expect(() => parseBasicAuth('user:', sink())).toThrow('--basic-auth takes USER:PASS (both non-empty)');
     expect(() => parseBasicAuth('us@er:p&ss-word', sink())).toThrow(/the user has "@" and the password has "&"/);
+  });
+});
+
+describe('inspect (the inspector over capture files) gives the same verdicts', () => {
+  const record = (signature: string) =>
+    checkRecord({
+      v: 1,
+      id: 'req_1',
+      receivedAt: '2026-11-27T10:00:00Z',
+      method: 'POST',
+      url: PUBLIC,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+      body: BODY,
+      ...CAPTURED,
+    });
+  it('without --basic-auth: says the password is missing; with it: valid with the credentials', () => {
+    const store = new InspectorStore();
+    const without = store.addRecord(record(sign(CREDENTIALED)), [TOKEN]);
+    expect(without.summary.verdict).toEqual({
+      status: 'invalid',
+      reason:
+        'signed over a URL with basic-auth credentials (https://twilio:***@abc123.ngrok.app/sms?x=1): pass --basic-auth USER:PASS',
+    });
+    const withAuth = store.addRecord(record(sign(CREDENTIALED)), [TOKEN], AUTH);
+    expect(withAuth.summary.verdict).toEqual({
+      status: 'valid',
+      reason: 'signature matches the URL with the basic-auth credentials',
+    });
+    expect(JSON.stringify(store.list())).not.toContain(encodeURIComponent(PASSWORD));
   });
 });
