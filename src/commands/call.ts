@@ -35,7 +35,7 @@ export interface CallFlags {
 
 /** A caller's input flag as given, in command-line order. */
 export interface InputFlag {
-  flag: 'press' | 'speak' | 'dial-status' | 'dial-seconds' | 'record-seconds' | 'hangup-after';
+  flag: 'press' | 'speak' | 'dial-status' | 'dial-seconds' | 'record-seconds' | 'hangup-after' | 'dequeue-after';
   value: string;
 }
 
@@ -75,6 +75,11 @@ export function register(cmd: Command, wire: Wire): void {
       input('record-seconds'),
     )
     .option(
+      '--dequeue-after <seconds>',
+      'at the next <Enqueue>, an agent takes the call this many seconds into the wait (default: after one round of the waitUrl)',
+      input('dequeue-after'),
+    )
+    .option(
       '--hangup-after <seconds>',
       'the caller hangs up this many (simulated) seconds into the call',
       input('hangup-after'),
@@ -102,7 +107,8 @@ export function register(cmd: Command, wire: Wire): void {
       'after',
       `
 The caller's inputs are used in the order given, one each time the call waits for the caller:
---press or --speak at a <Gather>, --dial-status at a <Dial>, --record-seconds at a <Record>.
+--press or --speak at a <Gather>, --dial-status at a <Dial>, --record-seconds at a <Record>,
+--dequeue-after at an <Enqueue> (while the waitUrl's hold music plays, a --press answers its Gather).
 On a terminal, a <Gather> with no input left asks for keys or words (Enter alone: no input);
 never with --json or when stdin is not a terminal. Requests are signed with TWILIO_AUTH_TOKEN
 (or --auth-token); without one they go unsigned, with a warning.
@@ -163,6 +169,9 @@ export function callScript(ordered: InputFlag[]): CallScript {
       }
       case 'record-seconds':
         script.inputs.push({ input: { kind: 'record', seconds: seconds(value, '--record-seconds') }, tag });
+        break;
+      case 'dequeue-after':
+        script.inputs.push({ input: { kind: 'dequeue', after: seconds(value, '--dequeue-after') }, tag });
         break;
       case 'hangup-after':
         if (script.hangupAfter !== undefined)

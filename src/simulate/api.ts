@@ -33,13 +33,20 @@ export type CallInput =
   /** The caller hangs up at this point. */
   | { kind: 'hangup' }
   /** The caller stays silent this long (a Gather times out; the clock moves on). */
-  | { kind: 'wait'; seconds: number };
+  | { kind: 'wait'; seconds: number }
+  /**
+   * At an <Enqueue>: an agent dequeues the caller `after` seconds into the wait (default: when the
+   * waitUrl's document has run once) and they talk `seconds` (default the Dial length, 10).
+   */
+  | { kind: 'dequeue'; after?: number; seconds?: number };
 
 /** What the call is waiting for when it asks for input. */
 export type InputRequest =
   | { kind: 'gather'; gather: Omit<GatherSimEvent, 'type' | 't' | 'result'> }
   | { kind: 'dial'; to: string[] }
-  | { kind: 'record'; maxLength: number };
+  | { kind: 'record'; maxLength: number }
+  /** Optional: an input that does not fit (a press for the hold music's Gather) is left for later. */
+  | { kind: 'enqueue'; queue: string; waitUrl?: string };
 
 /**
  * Asked each time the call waits for the caller. `undefined`: nothing scripted (a Gather times

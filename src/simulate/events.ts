@@ -87,8 +87,12 @@ export interface EnqueueSimEvent {
   t: number;
   queue: string;
   waitUrl?: string;
-  /** QueueResult as Twilio reports it to `action`: bridged, hangup, leave, … */
+  /** QueueResult as Twilio reports it to `action`: bridged, hangup, leave, error. */
   result: string;
+  /** Seconds the caller waited in the queue (QueueTime). */
+  queueTime?: number;
+  /** Bridged: how long the call with the agent lasts. */
+  duration?: number;
 }
 
 export interface RedirectSimEvent {

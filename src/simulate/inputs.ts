@@ -35,6 +35,8 @@ export function inputFits(input: CallInput, request: InputRequest): boolean {
       return request.kind === 'dial';
     case 'record':
       return request.kind === 'record';
+    case 'dequeue':
+      return request.kind === 'enqueue';
   }
 }
 
@@ -50,6 +52,8 @@ export function describeRequest(request: InputRequest): string {
       return `a <Dial> to ${request.to.join(', ') || 'nobody'}`;
     case 'record':
       return `a <Record> (up to ${request.maxLength} s)`;
+    case 'enqueue':
+      return `an <Enqueue> (queue ${request.queue})`;
   }
 }
 
@@ -78,6 +82,8 @@ export class ScriptedCallInputs<T> implements CallInputSource {
     if (this.mismatch) return { kind: 'hangup' };
     const at = this.eventCount();
     const item = this.script[this.index];
+    // An Enqueue takes a dequeue (or hangup) only when it comes next; anything else waits for its turn.
+    if (request.kind === 'enqueue' && (!item || !inputFits(item.input, request))) return undefined;
     if (item) {
       if (!inputFits(item.input, request)) {
         this.mismatch = { tag: item.tag, input: item.input, request };

@@ -166,6 +166,8 @@ function inputWaitsFor(kind: string): string | undefined {
       return 'a <Dial>';
     case 'record':
       return 'a <Record>';
+    case 'dequeue':
+      return 'an <Enqueue>';
     case 'send':
       return undefined;
     default:

@@ -58,6 +58,14 @@ function inputStep(input: CallInput | TextInput): Step {
       return 'hangup';
     case 'wait':
       return { wait: input.seconds };
+    case 'dequeue': {
+      const shape = {
+        ...(input.after !== undefined ? { after: input.after } : {}),
+        ...(input.seconds !== undefined ? { seconds: input.seconds } : {}),
+      };
+      if (shape.seconds !== undefined) return { dequeue: shape };
+      return input.after !== undefined ? { dequeue: input.after } : 'dequeue';
+    }
   }
 }
 

@@ -356,9 +356,11 @@ class NodeReader {
       const word = String(node.value);
       if (word === 'hangup' && channel === 'call')
         return { kind: 'input', input: { kind: 'hangup' }, at, text: 'hangup' };
+      if (word === 'dequeue' && channel === 'call')
+        return { kind: 'input', input: { kind: 'dequeue' }, at, text: 'dequeue' };
       this.fail(
         node,
-        `a step is "expect: …" or an input (${channel === 'call' ? 'press, speak, dial, record, hangup, wait' : 'send'}), not ${JSON.stringify(word)}`,
+        `a step is "expect: …" or an input (${channel === 'call' ? 'press, speak, dial, record, hangup, wait, dequeue' : 'send'}), not ${JSON.stringify(word)}`,
       );
     }
     const entries = this.entries(node, 'a step');
@@ -372,11 +374,11 @@ class NodeReader {
       );
     const { key, value } = main;
     if (key === 'expect') return this.expect(value, at, channel);
-    const callInputs = ['press', 'speak', 'dial', 'record', 'hangup', 'wait'];
+    const callInputs = ['press', 'speak', 'dial', 'record', 'hangup', 'wait', 'dequeue'];
     if (channel === 'text' && callInputs.includes(key))
       this.fail(main.keyNode, `${key} is a call input; a text conversation sends messages (send: …)`);
     if (channel === 'call' && key === 'send')
-      this.fail(main.keyNode, 'send is a text input; a call takes press, speak, dial, record, hangup, wait');
+      this.fail(main.keyNode, 'send is a text input; a call takes press, speak, dial, record, hangup, wait, dequeue');
     const shown = `${key}: ${JSON.stringify(this.plain(value))}`;
     switch (key) {
       case 'press': {
@@ -427,6 +429,26 @@ class NodeReader {
       }
       case 'hangup':
         return { kind: 'input', input: { kind: 'hangup' }, at, text: 'hangup' };
+      case 'dequeue': {
+        // dequeue: 45 (an agent takes the queued caller 45 s in), or { after, seconds } (and talks that long).
+        if (value && isMap(value)) {
+          const input: CallInput & { kind: 'dequeue' } = { kind: 'dequeue' };
+          for (const e of this.entries(value, 'dequeue:')) {
+            if (e.key === 'after') input.after = this.seconds(e.value, 'dequeue.after');
+            else if (e.key === 'seconds') input.seconds = this.seconds(e.value, 'dequeue.seconds');
+            else this.fail(e.keyNode, `dequeue: takes after and seconds, not ${e.key}`);
+          }
+          return { kind: 'input', input, at, text: shown };
+        }
+        if (value === null || (isScalar(value) && value.value === null))
+          return { kind: 'input', input: { kind: 'dequeue' }, at, text: 'dequeue' };
+        return {
+          kind: 'input',
+          input: { kind: 'dequeue', after: this.seconds(value, 'dequeue', at) },
+          at,
+          text: shown,
+        };
+      }
       case 'wait':
         return { kind: 'input', input: { kind: 'wait', seconds: this.seconds(value, 'wait', at) }, at, text: shown };
       case 'send': {
@@ -453,7 +475,7 @@ class NodeReader {
       default:
         this.fail(
           main.keyNode,
-          `unknown step "${key}": a step is expect: or an input (${channel === 'call' ? 'press, speak, dial, record, hangup, wait' : 'send'})`,
+          `unknown step "${key}": a step is expect: or an input (${channel === 'call' ? 'press, speak, dial, record, hangup, wait, dequeue' : 'send'})`,
         );
     }
   }

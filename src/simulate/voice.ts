@@ -30,6 +30,7 @@ import { newJar } from './cookies.js';
 import type { DialOutcome, EndSimEvent, GatherResult, SimEvent } from './events.js';
 import { maskEventPasswords, withoutCredentials } from './credentials.js';
 import { createAppHttp, type AppHttp } from './http.js';
+import { inputFits } from './inputs.js';
 import {
   callParams,
   DEFAULT_ACCOUNT_SID,
@@ -74,13 +75,25 @@ type Flow =
   | { kind: 'continue' };
 
 class CallerHungUp extends Error {}
+/** An agent took the queued caller (a `dequeue` input's time came, mid-verb if need be). */
+class Dequeued extends Error {}
+
+/**
+ * An audio file's length is unknown to the simulator; in a queue's hold music each <Play> of a URL
+ * counts this long, so that QueueTime moves and a `dequeue` after N seconds comes.
+ */
+export const HOLD_PLAY_SECONDS = 30;
 
 /** Inputs given as a list are consumed in order; undefined when none is left. */
 export function inputSource(inputs: CallInput[] | CallInputSource | undefined): CallInputSource {
   if (!inputs) return { next: async () => undefined };
   if (!Array.isArray(inputs)) return inputs;
   const queue = [...inputs];
-  return { next: async () => queue.shift() };
+  return {
+    // An Enqueue takes the next input only when it is a dequeue or a hangup (inputs.ts).
+    next: async (request) =>
+      request.kind === 'enqueue' && queue[0] && !inputFits(queue[0], request) ? undefined : queue.shift(),
+  };
 }
 
 function describeInput(input: CallInput): string {
@@ -97,6 +110,8 @@ function describeInput(input: CallInput): string {
       return 'hangup';
     case 'wait':
       return `wait ${input.seconds} s`;
+    case 'dequeue':
+      return `dequeue${input.after !== undefined ? ` after ${input.after} s` : ''}`;
   }
 }
 
@@ -139,6 +154,8 @@ class Call {
   private readonly callSid: string;
   private readonly inputs: CallInputSource;
   private readonly maxRequests: number;
+  /** While the caller waits in a queue: when a scripted dequeue takes them (simulated seconds). */
+  private queueWait?: { dequeueAt?: number };
 
   constructor(
     private readonly options: SimulateCallOptions,
@@ -252,9 +269,14 @@ class Call {
     await this.statusCallback('answered');
   }
 
-  /** Moves the clock; the caller hangs up when hangupAfter comes. */
+  /** Moves the clock; the caller hangs up when hangupAfter comes, an agent dequeues when its time comes. */
   private async wait(seconds: number): Promise<void> {
     const limit = this.options.hangupAfter;
+    const dequeueAt = this.queueWait?.dequeueAt;
+    if (dequeueAt !== undefined && this.t + seconds >= dequeueAt && (limit === undefined || dequeueAt < limit)) {
+      await this.clock.advance(dequeueAt - this.t);
+      throw new Dequeued();
+    }
     if (limit !== undefined && this.t + seconds >= limit) {
       await this.clock.advance(limit - this.t);
       throw new CallerHungUp();
@@ -264,6 +286,11 @@ class Call {
 
   /** loop="0": Twilio repeats until the caller hangs up. */
   private async untilHangup(): Promise<never> {
+    if (this.queueWait) {
+      // Hold music on a loop: the agent comes at the scripted time, else after one round of it.
+      await this.wait(this.queueWait.dequeueAt !== undefined ? Infinity : HOLD_PLAY_SECONDS);
+      throw new Dequeued();
+    }
     const limit = this.options.hangupAfter;
     if (limit !== undefined) await this.wait(Math.max(0, limit - this.t));
     throw new CallerHungUp();
@@ -385,9 +412,11 @@ class Call {
         ...(play.digits ? { digits: play.digits } : {}),
       });
       if (play.loop === 0) await this.untilHangup();
-      // An audio file's length is unknown here: only DTMF tones take time (half a second each).
+      // An audio file's length is unknown here: only DTMF tones take time (half a second each),
+      // and hold music in a queue (HOLD_PLAY_SECONDS).
       if (play.digits)
         await this.wait(play.digits.replace(/w/gi, '').length * 0.5 + (play.digits.match(/w/gi)?.length ?? 0) * 0.5);
+      else if (play.url && this.queueWait) await this.wait(HOLD_PLAY_SECONDS * play.loop);
     } else if (el.name === 'Pause') {
       const { length } = readPause(el);
       this.emit({ type: 'pause', t: this.t, length });
@@ -558,61 +587,101 @@ class Call {
   }
 
   /**
-   * The caller waits in the queue: the waitUrl's TwiML is played (a <Leave> there leaves the
-   * queue); when it ends, an agent is taken to answer (QueueResult bridged) and talks for the dial
-   * length. Then `action` with QueueResult, or the next verb.
+   * The caller waits in the queue (https://www.twilio.com/docs/voice/twiml/enqueue): Twilio requests
+   * waitUrl with the queue's parameters and plays its TwiML (Say, Play, Pause, Gather, Redirect,
+   * Leave, Hangup), and requests it again each time it ends, QueueTime grown, until the caller
+   * leaves: <Leave> (QueueResult leave), <Hangup> or the caller hanging up (hangup), an error
+   * (error), or an agent taking the call (bridged). The agent is scripted: a `dequeue` input given
+   * next takes the caller `after` seconds into the wait; by default, when the waitUrl's document
+   * has run once (at once without a waitUrl: Twilio's own hold music is not simulated). A bridged
+   * call lasts the input's `seconds` (default the Dial length). Then `action` with QueueResult,
+   * QueueSid and QueueTime (also after a hangup, though its answer is not run), or the next verb.
    */
   private async enqueue(el: XmlElement, docUrl: string): Promise<Flow | undefined> {
     const q = readEnqueue(el, docUrl);
+    const input = await this.nextInput({
+      kind: 'enqueue',
+      queue: q.queue,
+      ...(q.waitUrl ? { waitUrl: q.waitUrl } : {}),
+    });
+    if (input?.kind === 'hangup') throw new CallerHungUp();
+    if (input && input.kind !== 'dequeue') throw this.misfit(input, `<Enqueue> ${q.queue}`);
     const queueSid = newSid('QU');
     const entered = this.t;
+    const queueTime = () => String(Math.round(this.t - entered));
     const queueParams = (): Params => ({
       QueueSid: queueSid,
       QueuePosition: '1',
-      QueueTime: String(Math.round(this.t - entered)),
+      QueueTime: queueTime(),
       AvgQueueTime: '0',
       CurrentQueueSize: '1',
-      MaxQueueSize: '100',
+      MaxQueueSize: '1000',
     });
+    const talk = input?.seconds ?? this.options.dialSeconds ?? DEFAULT_DIAL_SECONDS;
+    this.queueWait = input?.after !== undefined ? { dequeueAt: entered + input.after } : {};
     let result = 'bridged';
-    let next: Fetch | undefined = q.waitUrl ? { url: q.waitUrl, method: q.waitUrlMethod, params: {} } : undefined;
-    while (next) {
-      const doc = await this.fetchDoc({ ...next, params: { ...next.params, ...queueParams() } }, true);
-      if ('end' in doc) {
-        if (doc.end.reason === 'loop') return { kind: 'end', ...doc.end };
-        result = 'error';
-        break;
+    let ended: Flow | undefined;
+    try {
+      let next: Fetch | undefined = q.waitUrl ? { url: q.waitUrl, method: q.waitUrlMethod, params: {} } : undefined;
+      while (next) {
+        const doc = await this.fetchDoc({ ...next, params: { ...next.params, ...queueParams() } }, true);
+        if ('end' in doc) {
+          if (doc.end.reason === 'loop') return { kind: 'end', ...doc.end };
+          result = 'error';
+          break;
+        }
+        const flow = await this.runVerbs(doc.verbs, doc.url, true);
+        if (flow.kind === 'fetch') next = flow.next;
+        else if (flow.kind === 'leave') {
+          result = 'leave';
+          next = undefined;
+        } else if (flow.kind === 'end') {
+          result = 'hangup';
+          ended = flow;
+          next = undefined;
+        } else if (this.queueWait.dequeueAt !== undefined) {
+          // The document ended before the agent came: Twilio requests waitUrl again.
+          next = { url: q.waitUrl!, method: q.waitUrlMethod, params: {} };
+        } else next = undefined;
       }
-      const flow = await this.runVerbs(doc.verbs, doc.url, true);
-      if (flow.kind === 'fetch') {
-        next = flow.next;
-        continue;
-      }
-      if (flow.kind === 'leave') result = 'leave';
-      if (flow.kind === 'end') {
-        this.emit({
-          type: 'enqueue',
-          t: this.t,
-          queue: q.queue,
-          ...(q.waitUrl ? { waitUrl: q.waitUrl } : {}),
-          result: 'hangup',
-        });
-        return flow;
-      }
-      next = undefined;
+    } catch (err) {
+      if (err instanceof CallerHungUp) {
+        result = 'hangup';
+        ended = { kind: 'end', reason: 'caller-hangup', status: 'completed' };
+      } else if (!(err instanceof Dequeued)) throw err;
+    } finally {
+      this.queueWait = undefined;
     }
-    const queueTime = String(Math.round(this.t - entered));
-    this.emit({ type: 'enqueue', t: this.t, queue: q.queue, ...(q.waitUrl ? { waitUrl: q.waitUrl } : {}), result });
-    if (result === 'bridged') await this.wait(this.options.dialSeconds ?? DEFAULT_DIAL_SECONDS);
+    const waited = queueTime();
+    this.emit({
+      type: 'enqueue',
+      t: this.t,
+      queue: q.queue,
+      ...(q.waitUrl ? { waitUrl: q.waitUrl } : {}),
+      result,
+      queueTime: Number(waited),
+      ...(result === 'bridged' ? { duration: talk } : {}),
+    });
+    const actionParams: Params = { QueueResult: result, QueueSid: queueSid, QueueTime: waited };
+    if (ended) {
+      // The caller is gone: the action still hears how the wait ended, its answer is not run.
+      if (q.action) {
+        await this.http.send(
+          {
+            url: q.action,
+            method: q.method,
+            params: { ...callParams(this.party, this.callSid, 'completed'), ...actionParams },
+            voice: true,
+            emit: true,
+          },
+          this.jar,
+        );
+      }
+      return ended;
+    }
+    if (result === 'bridged') await this.wait(talk);
     if (!q.action) return undefined;
-    return {
-      kind: 'fetch',
-      next: {
-        url: q.action,
-        method: q.method,
-        params: { QueueResult: result, QueueSid: queueSid, QueueTime: queueTime },
-      },
-    };
+    return { kind: 'fetch', next: { url: q.action, method: q.method, params: actionParams } };
   }
 
   private async callback(kind: 'status' | 'recording', target: WebhookTarget, params: Params): Promise<void> {

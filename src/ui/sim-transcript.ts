@@ -74,8 +74,11 @@ export function transcriptLine(event: SimEvent, c: ChalkInstance): string {
       const outcome = event.outcome === 'completed' ? c.green(event.outcome) : c.yellow(event.outcome);
       return `${at} ${label('dial')}${event.to.join(', ')} → ${outcome}${event.duration ? ` (${event.duration} s)` : ''}`;
     }
-    case 'enqueue':
-      return `${at} ${label('enqueue')}${event.queue} → ${event.result}`;
+    case 'enqueue': {
+      const waited = event.queueTime !== undefined ? ` after ${event.queueTime} s` : '';
+      const talk = event.duration ? ` (${event.duration} s)` : '';
+      return `${at} ${label('enqueue')}${event.queue} → ${event.result}${waited}${talk}`;
+    }
     case 'redirect':
       return `${at} ${c.dim(`${label('redirect')}${event.method} ${short(event.url)}`)}`;
     case 'hangup':

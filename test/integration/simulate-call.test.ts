@@ -392,6 +392,91 @@ describe('simulateCall: Dial, Record, Enqueue', () => {
     });
   });
 
+  // https://www.twilio.com/docs/voice/twiml/enqueue#waiturl: the waitUrl's TwiML "will be executed in
+  // a loop" while the caller waits (Play, Say, Pause, Hangup, Redirect, Leave, Gather allowed).
+  it('Enqueue: waitUrl requested again each time its TwiML ends, QueueTime grown, until the agent dequeues', async () => {
+    const a = await ivr();
+    const r = await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      inputs: [
+        { kind: 'press', digits: '3' },
+        { kind: 'dequeue', after: 70, seconds: 20 },
+      ],
+    });
+    const holds = a.seen.filter((s) => s.path === '/hold');
+    // Each round: "You are number 1 in the queue." then the hold music (30 s, its length unknown).
+    expect(holds).toHaveLength(3);
+    const times = holds.map((h) => Number(h.params.QueueTime));
+    expect(times[0]).toBe(0);
+    expect(times[1]).toBeGreaterThan(30);
+    expect(times[2]).toBeGreaterThan(times[1]!);
+    expect(new Set(holds.map((h) => h.params.QueueSid)).size).toBe(1);
+    // The agent came mid-music in the third round.
+    expect(only(r.events, 'enqueue')).toEqual([
+      expect.objectContaining({ queue: 'support', result: 'bridged', queueTime: 70, duration: 20 }),
+    ]);
+    expect(a.seen.find((s) => s.path === '/queue-done')!.params).toMatchObject({
+      QueueResult: 'bridged',
+      QueueTime: '70',
+    });
+    expect(r.end.duration).toBeGreaterThanOrEqual(90);
+    expect(r.ok).toBe(true);
+
+    // A waitUrl that loops without time passing stops at maxRequests, as any TwiML loop.
+    const loop = await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      maxRequests: 12,
+      inputs: [{ kind: 'press', digits: '8' }],
+    });
+    expect(loop.end.reason).toBe('loop');
+    expect(only(loop.events, 'error')[0]!.code).toBe(0);
+    expect(says(loop.events)).not.toContain('After the queue.');
+  });
+
+  it('Enqueue: a Gather in the hold music takes the next press; its action may <Leave>', async () => {
+    const a = await ivr();
+    const r = await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      inputs: [
+        { kind: 'press', digits: '6' },
+        { kind: 'press', digits: '0' },
+      ],
+    });
+    expect(a.seen.find((s) => s.path === '/hold-choice')!.params).toMatchObject({
+      Digits: '0',
+      QueueTime: expect.stringMatching(/^\d+$/),
+    });
+    expect(only(r.events, 'enqueue')[0]).toMatchObject({ result: 'leave', queueTime: expect.any(Number) });
+    expect(says(r.events).slice(-2)).toEqual(['Leaving the queue.', 'Queue result: leave.']);
+  });
+
+  it('Enqueue: a Hangup in the hold music, or the caller hanging up, tells action QueueResult hangup', async () => {
+    const a = await ivr();
+    const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '7' }] });
+    expect(only(r.events, 'enqueue')[0]).toMatchObject({ result: 'hangup' });
+    expect(a.seen.at(-1)!.params).toMatchObject({ QueueResult: 'hangup', CallStatus: 'completed' });
+    // The call is over: the action's answer is not played.
+    expect(says(r.events)).not.toContain('Queue result: hangup.');
+    expect(r.end.reason).toBe('hangup');
+
+    const gone = await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      hangupAfter: 50,
+      inputs: [
+        { kind: 'press', digits: '3' },
+        { kind: 'dequeue', after: 300 },
+      ],
+    });
+    expect(only(gone.events, 'enqueue')[0]).toMatchObject({ result: 'hangup' });
+    expect(gone.end).toMatchObject({ reason: 'caller-hangup', duration: 50 });
+    expect(a.seen.at(-1)!.path).toBe('/queue-done');
+    expect(a.seen.at(-1)!.params.QueueResult).toBe('hangup');
+  });
+
   it('Leave in the waitUrl leaves the queue: QueueResult leave', async () => {
     const a = await ivr();
     const r = await simulateCall({ app: `${a.url}/voice`, authToken: TOKEN, inputs: [{ kind: 'press', digits: '5' }] });

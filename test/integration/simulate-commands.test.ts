@@ -163,14 +163,14 @@ describe('twhook call', () => {
 
   it('on a terminal, an unscripted Gather asks; Enter alone is no input', async () => {
     const app = await useIvrApp();
-    const prompter = scriptedPrompter(['7', '']);
+    const prompter = scriptedPrompter(['0', '']);
     const run = await runCli(['call', String(app.port), '--no-capture'], { env: SIGNED, prompter, tty: true });
     expect(run.code).toBe(0);
     expect(prompter.asked.map((a) => a.message)).toEqual([
       'press keys (Enter alone: no input)',
       'press keys (Enter alone: no input)',
     ]);
-    // 7 is not an option: the app redirects to the menu, which asks again.
+    // 0 is not an option: the app redirects to the menu, which asks again.
     expect(app.seen.map((s) => s.path)).toEqual(['/voice', '/menu', '/voice']);
     expect(run.stdout).toMatch(/We did not get your choice/);
   });
@@ -318,6 +318,25 @@ describe('twhook call', () => {
     const test = await runCli(['test', 'specs'], { env: SIGNED, cwd });
     expect(test.stdout).toMatch(/✓ menu specs\/menu\.yaml:2/);
     expect(test.code).toBe(0);
+  });
+
+  it('--dequeue-after: the caller waits in the queue (waitUrl again and again) until the agent comes; --save keeps it', async () => {
+    const app = await useIvrApp();
+    const cwd = tempDir();
+    const run = await runCli(
+      ['call', String(app.port), '--press', '6', '--dequeue-after', '40', '--save', 'queue.yaml', '--no-capture'],
+      { env: SIGNED, cwd },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/enqueue\s+support → bridged after 40 s \(10 s\)/);
+    // Round one: "Waited 0 seconds…", the Gather times out (5 s), hold music (30 s); round two at 39 s.
+    expect(app.seen.filter((s) => s.path === '/hold-gather').map((s) => s.params.QueueTime)).toEqual(['0', '39']);
+    const yaml = readFileSync(join(cwd, 'queue.yaml'), 'utf8');
+    expect(yaml).toContain('  - dequeue: 40\n');
+    const before = app.seen.length;
+    const test = await runCli(['test', 'queue.yaml'], { env: SIGNED, cwd });
+    expect(test.code).toBe(0);
+    expect(app.seen.slice(before).map((s) => s.path)).toEqual(app.seen.slice(0, before).map((s) => s.path));
   });
 });
 

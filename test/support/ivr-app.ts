@@ -9,7 +9,9 @@
  * Menu (POST /voice): 1 sales (Dial +15551230000, action dial-done), 2 voicemail (Record, action
  * /recorded, recordingStatusCallback /recording-status), 3 support queue (Enqueue support, waitUrl
  * /hold, action /queue-done), 4 speech (Redirect to "speech", relative), 5 leave the queue (Enqueue
- * with waitUrl /hold-leave), 9 start over (Redirect to /voice); anything else: "not an option".
+ * with waitUrl /hold-leave), 6 the queue with a Gather in its hold music (press 0 to leave), 7 a queue
+ * whose hold music hangs up, 8 a queue whose waitUrl redirects to itself (a loop), 9 start over
+ * (Redirect to /voice); anything else: "not an option".
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -95,6 +97,12 @@ function route(path: string, p: Record<string, string>, jar: Record<string, stri
           return twiml('<Redirect>speech</Redirect>');
         case '5':
           return twiml('<Enqueue waitUrl="/hold-leave" action="/queue-done">support</Enqueue>');
+        case '6':
+          return twiml('<Enqueue waitUrl="/hold-gather" action="/queue-done">support</Enqueue>');
+        case '7':
+          return twiml('<Enqueue waitUrl="/hold-hangup" action="/queue-done">support</Enqueue>');
+        case '8':
+          return twiml('<Enqueue waitUrl="/hold-loop">support</Enqueue><Say>After the queue.</Say>');
         case '9':
           return twiml('<Redirect method="POST">/voice</Redirect>');
         default:
@@ -116,6 +124,16 @@ function route(path: string, p: Record<string, string>, jar: Record<string, stri
       return twiml(
         `<Say>You are number ${xml(p.QueuePosition ?? '?')} in the queue.</Say><Play>https://example.com/hold.mp3</Play>`,
       );
+    case '/hold-gather':
+      return twiml(
+        `<Gather numDigits="1" action="/hold-choice" timeout="5"><Say>Waited ${xml(p.QueueTime ?? '?')} seconds. Press 0 to leave the queue.</Say></Gather><Play>https://example.com/hold.mp3</Play>`,
+      );
+    case '/hold-choice':
+      return twiml(p.Digits === '0' ? '<Say>Leaving the queue.</Say><Leave/>' : '<Say>Still waiting.</Say>');
+    case '/hold-hangup':
+      return twiml('<Say>We are closed.</Say><Hangup/>');
+    case '/hold-loop':
+      return twiml('<Redirect>/hold-loop</Redirect>');
     case '/hold-leave':
       return twiml('<Say>Nobody is free.</Say><Leave/>');
     case '/queue-done':

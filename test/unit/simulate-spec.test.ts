@@ -147,12 +147,26 @@ describe('spec files', () => {
       /a second spec named "a"/,
     ],
     ['name: a\ncall: { app: 3000 }\nsteps:\n  - record: -1\n', 4, /record must be a number of seconds/],
+    ['name: a\ncall: { app: 3000 }\nsteps:\n  - dequeue: { when: 3 }\n', 4, /dequeue: takes after and seconds/],
+    ['name: a\ntext: { app: 3000 }\nsteps:\n  - dequeue: 3\n', 4, /dequeue is a call input/],
   ])('refuses an invalid spec with file:line (%#)', (text, line, problem) => {
     const err = specError(text);
     expect(err.exitCode).toBe(2);
     expect(err.at.line).toBe(line);
     expect(err.message).toMatch(/^specs\/x\.yaml:\d+: /);
     expect(err.problem).toMatch(problem);
+  });
+
+  it('dequeue: when an agent takes the queued caller, and how long they talk', () => {
+    const [spec] = parseSpecs(
+      'name: q\ncall: { app: 3000 }\nsteps:\n  - dequeue: 45\n  - dequeue: { after: 10, seconds: 60 }\n  - dequeue\n',
+      'q.yaml',
+    );
+    expect(spec!.steps.map((s) => (s as InputStep).input)).toEqual([
+      { kind: 'dequeue', after: 45 },
+      { kind: 'dequeue', after: 10, seconds: 60 },
+      { kind: 'dequeue' },
+    ]);
   });
 
   it('says a file with no spec is not a spec file', () => {
