@@ -8,14 +8,118 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CookieJar, type SerializedCookieJar } from 'tough-cookie';
+import { CookieJar, type Cookie, type SerializedCookieJar } from 'tough-cookie';
 import { writeFileAtomic } from '../state/atomic.js';
 
 /** Twilio forgets a messaging conversation's cookies four hours after its last message. */
 export const CONVERSATION_TTL_MS = 4 * 60 * 60 * 1000;
 
 export function newJar(): CookieJar {
-  return new CookieJar(undefined, { looseMode: true, rejectPublicSuffixes: false, allowSpecialUseDomain: true });
+  const jar = new CookieJar(undefined, { looseMode: true, rejectPublicSuffixes: false, allowSpecialUseDomain: true });
+  known.set(jar, { simple: true, empty: true, headers: new Map(), setBy: new Map(), lastSet: new Map() });
+  return jar;
+}
+
+/**
+ * What the simulator knows of a jar it made (newJar) and has filled only through storeCookies: a
+ * call asks tough-cookie the same question on every request, and most apps set one session cookie
+ * with Path=/ on every answer. While every cookie in the jar is such a cookie (path '/', no
+ * Expires or Max-Age), the Cookie header tough-cookie gives depends only on the scheme and host:
+ * it is remembered per origin until the jar changes. A Set-Cookie line the same context stored
+ * last for its cookie (the same session cookie again) changes nothing and is not stored again.
+ * Anything else goes to tough-cookie, which stays the jar.
+ */
+interface JarState {
+  /** Every cookie stored has path '/' and no expiry. */
+  simple: boolean;
+  /** Nothing stored yet. */
+  empty: boolean;
+  /** Cookie header by origin (scheme://host:port), while simple. */
+  headers: Map<string, string>;
+  /** Context+line -> the cookie (domain, path, name) it stored, for session cookies. */
+  setBy: Map<string, string>;
+  /** Cookie (domain, path, name) -> the context+line that stored it last. */
+  lastSet: Map<string, string>;
+}
+
+const known = new WeakMap<CookieJar, JarState>();
+
+/** The Cookie header for a request to `url` (empty when none applies or tough-cookie cannot place the URL). */
+export function cookieHeader(jar: CookieJar, url: string): string {
+  const state = known.get(jar);
+  if (state?.empty) return '';
+  const origin = state?.simple ? originOf(url) : undefined;
+  if (origin !== undefined) {
+    const header = state!.headers.get(origin);
+    if (header !== undefined) return header;
+  }
+  let header = '';
+  try {
+    header = jar.getCookieStringSync(url);
+  } catch {
+    // A URL tough-cookie cannot place: no cookies.
+  }
+  if (origin !== undefined) state!.headers.set(origin, header);
+  return header;
+}
+
+/** Stores an answer's Set-Cookie lines; a cookie tough-cookie refuses is ignored, as Twilio ignores it. */
+export function storeCookies(jar: CookieJar, setCookie: string | string[] | undefined, url: string): void {
+  if (setCookie === undefined) return;
+  const state = known.get(jar);
+  const context = state ? setContext(url) : undefined;
+  for (const line of Array.isArray(setCookie) ? setCookie : [setCookie]) {
+    const key = context === undefined ? undefined : `${context}\n${line}`;
+    if (key !== undefined) {
+      const id = state!.setBy.get(key);
+      if (id !== undefined && state!.lastSet.get(id) === key) continue;
+    }
+    let cookie: Cookie | undefined;
+    try {
+      cookie = jar.setCookieSync(line, url);
+    } catch {
+      continue;
+    }
+    if (!state) continue;
+    state.empty = false;
+    state.headers.clear();
+    if (!cookie) continue;
+    const persistent = cookie.isPersistent();
+    if (persistent || cookie.path !== '/') state.simple = false;
+    const id = `${cookie.domain}\n${cookie.path}\n${cookie.key}`;
+    if (key !== undefined && !persistent) {
+      state.setBy.set(key, id);
+      state.lastSet.set(id, key);
+    } else {
+      state.lastSet.delete(id);
+    }
+  }
+}
+
+const ORIGIN = /^([a-z][a-z0-9+.-]*:\/\/[^/?#\\]*)/i;
+
+function originOf(url: string): string | undefined {
+  return ORIGIN.exec(url)?.[1];
+}
+
+/**
+ * What tough-cookie reads from a URL when it stores a cookie (scheme, host, the path's directory
+ * for a default Path), as a string; undefined when the path could normalise to another directory.
+ */
+function setContext(url: string): string | undefined {
+  const origin = originOf(url);
+  if (origin === undefined) return undefined;
+  let end = url.length;
+  for (let i = origin.length; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 63 /* ? */ || c === 35 /* # */) {
+      end = i;
+      break;
+    }
+  }
+  const path = url.slice(origin.length, end);
+  if (path.includes('/.') || path.includes('%') || path.includes('\\')) return undefined;
+  return origin + path.slice(0, path.lastIndexOf('/') + 1);
 }
 
 /** Where `twhook text` keeps conversations between runs: `<config dir>/simulate/conversations.json`. */
