@@ -230,10 +230,8 @@ class Call {
       });
       return { end: { reason: 'loop', status: 'completed' } };
     }
-    const params = {
-      ...callParams(this.party, this.callSid, this.answered ? 'in-progress' : 'ringing'),
-      ...next.params,
-    };
+    const params = callParams(this.party, this.callSid, this.answered ? 'in-progress' : 'ringing');
+    for (const name in next.params) params[name] = next.params[name]!;
     const response = await this.http.send(
       { url: next.url, method: next.method, params, voice: true, emit: true },
       this.jar,

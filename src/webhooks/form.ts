@@ -106,8 +106,13 @@ function split(body: string, decodeField: (text: string) => string): FormParams 
   return params;
 }
 
+/** The characters encodeURIComponent never escapes. */
+const UNRESERVED = /^[A-Za-z0-9_.!~*'()-]*$/;
+
 /** Percent-encodes like Twilio's form bodies: UTF-8, spaces as '+'. */
 export function encodeFormComponent(text: string): string {
+  // Most names and values (SIDs, numbers, statuses) are what encodeURIComponent leaves as they are.
+  if (UNRESERVED.test(text)) return text;
   let encoded: string;
   try {
     encoded = encodeURIComponent(text);
@@ -123,16 +128,21 @@ export function encodeFormComponent(text: string): string {
 
 /** Encodes parameters as a form body, in the order given; arrays repeat the name. */
 export function encodeForm(params: FormInput): string {
-  const parts: string[] = [];
-  const pairs: Iterable<readonly [string, string | string[]]> = Array.isArray(params)
-    ? (params as ReadonlyArray<readonly [string, string]>)
-    : Object.entries(params as FormParams);
-  for (const [name, value] of pairs) {
+  // Built by concatenation, without an entries array or a parts array: the simulator and replay
+  // encode a form for every request.
+  let out = '';
+  const add = (name: string, value: string | readonly string[]) => {
     const key = encodeFormComponent(name);
-    if (Array.isArray(value)) for (const v of value) parts.push(`${key}=${encodeFormComponent(v)}`);
-    else parts.push(`${key}=${encodeFormComponent(value)}`);
+    if (typeof value === 'string') out += `${out ? '&' : ''}${key}=${encodeFormComponent(value)}`;
+    else for (const v of value) out += `${out ? '&' : ''}${key}=${encodeFormComponent(v)}`;
+  };
+  if (Array.isArray(params)) {
+    for (const [name, value] of params as ReadonlyArray<readonly [string, string]>) add(name, value);
+  } else {
+    const record = params as FormParams;
+    for (const name of Object.keys(record)) add(name, record[name]!);
   }
-  return parts.join('&');
+  return out;
 }
 
 /** Turns ordered pairs into FormParams (repeated names become arrays, in order). */
