@@ -325,8 +325,9 @@ async function askCaller(ctx: Ctx, request: InputRequest): Promise<CallInput | u
   const speech = input.includes('speech');
   const what =
     dtmf && speech ? 'press keys or say something' : speech ? 'say something (type the words)' : 'press keys';
+  const who = request.gather.leg === 'callee' ? 'the called party: ' : '';
   const answer = await ctx.prompter.input({
-    message: `${what} (Enter alone: no input)`,
+    message: `${who}${what} (Enter alone: no input)`,
     validate: (value) => {
       const text = value.trim();
       if (!text || speech) return true;

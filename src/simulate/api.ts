@@ -42,7 +42,7 @@ export type CallInput =
 
 /** What the call is waiting for when it asks for input. */
 export type InputRequest =
-  | { kind: 'gather'; gather: Omit<GatherSimEvent, 'type' | 't' | 'result'> }
+  | { kind: 'gather'; gather: Omit<GatherSimEvent, 'type' | 't' | 'result'> & { leg?: 'callee' } }
   | { kind: 'dial'; to: string[] }
   | { kind: 'record'; maxLength: number }
   /** Optional: an input that does not fit (a press for the hold music's Gather) is left for later. */

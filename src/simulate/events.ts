@@ -80,6 +80,8 @@ export interface DialSimEvent {
   action?: string;
   outcome: DialOutcome;
   duration: number;
+  /** <Dial record="…">: the recording made (its callback and the action carry its URL and SID). */
+  recording?: { duration: number; channels: number };
 }
 
 export interface EnqueueSimEvent {
@@ -170,7 +172,16 @@ export interface EndSimEvent {
   reason: string;
 }
 
-export type SimEvent =
+/**
+ * `callee` on the events of the called party's leg: a <Number url> (or <Client>, <Sip>) whisper's
+ * requests and what its TwiML plays to the person answering, before the parties are connected.
+ * Absent on everything the caller's own call does.
+ */
+export interface LegField {
+  leg?: 'callee';
+}
+
+export type SimEvent = (
   | RequestSimEvent
   | SaySimEvent
   | PlaySimEvent
@@ -187,6 +198,8 @@ export type SimEvent =
   | CallbackSimEvent
   | UnsupportedSimEvent
   | ErrorSimEvent
-  | EndSimEvent;
+  | EndSimEvent
+) &
+  LegField;
 
 export type SimEventType = SimEvent['type'];

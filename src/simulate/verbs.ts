@@ -147,6 +147,31 @@ export interface DialVerb {
   callerId?: string;
   /** The first noun's kind: number, client, sip, conference, queue, … */
   kind: string;
+  /** do-not-record, record-from-answer, record-from-ringing, and their -dual forms. */
+  record: string;
+  recordingStatusCallback?: string;
+  recordingStatusCallbackMethod: 'GET' | 'POST';
+  recordingStatusCallbackEvent: string[];
+  /**
+   * The first party's `url` (<Number>, <Client>, <Sip>): TwiML run for the called party when they
+   * answer, before the parties are connected (a whisper).
+   */
+  whisper?: { to: string; url: string; method: 'GET' | 'POST' };
+}
+
+const RECORD_MODES = [
+  'do-not-record',
+  'record-from-answer',
+  'record-from-ringing',
+  'record-from-answer-dual',
+  'record-from-ringing-dual',
+];
+
+/** Dial's record attribute: `true` is the old spelling of record-from-answer. */
+function recordMode(el: XmlElement): string {
+  const raw = attr(el, 'record')?.toLowerCase();
+  if (raw === 'true') return 'record-from-answer';
+  return raw && RECORD_MODES.includes(raw) ? raw : 'do-not-record';
 }
 
 const DIAL_NOUNS: Record<string, string> = {
@@ -176,6 +201,9 @@ export function readDial(el: XmlElement, docUrl: string): DialVerb {
     to.push(target.startsWith(prefix) ? target : prefix + target);
     if (i === 0) kind = noun.name.toLowerCase();
   });
+  const first = nouns[0];
+  const whisperUrl =
+    first && ['Number', 'Client', 'Sip'].includes(first.name) ? optionalAction(first, docUrl, 'url') : undefined;
   return {
     to,
     action: optionalAction(el, docUrl),
@@ -184,6 +212,13 @@ export function readDial(el: XmlElement, docUrl: string): DialVerb {
     timeLimit: intAttr(el, 'timeLimit', 14400),
     callerId: attr(el, 'callerId') || undefined,
     kind,
+    record: recordMode(el),
+    recordingStatusCallback: optionalAction(el, docUrl, 'recordingStatusCallback'),
+    recordingStatusCallbackMethod: methodAttr(el, 'recordingStatusCallbackMethod'),
+    recordingStatusCallbackEvent: (attr(el, 'recordingStatusCallbackEvent') || 'completed')
+      .split(/[\s,]+/)
+      .filter(Boolean),
+    ...(whisperUrl && first ? { whisper: { to: to[0]!, url: whisperUrl, method: methodAttr(first) } } : {}),
   };
 }
 

@@ -27,7 +27,7 @@ import type {
 } from './api.js';
 import { rfc2822, SimClock } from './clock.js';
 import { newJar } from './cookies.js';
-import type { DialOutcome, EndSimEvent, GatherResult, SimEvent } from './events.js';
+import type { DialOutcome, EndSimEvent, GatherResult, LegField, SimEvent } from './events.js';
 import { maskEventPasswords, withoutCredentials } from './credentials.js';
 import { createAppHttp, type AppHttp } from './http.js';
 import { inputFits } from './inputs.js';
@@ -84,6 +84,9 @@ class Dequeued extends Error {}
  */
 export const HOLD_PLAY_SECONDS = 30;
 
+/** What a <Number url> whisper may run (https://www.twilio.com/docs/voice/twiml/number#url). */
+const WHISPER_VERBS = new Set(['Say', 'Play', 'Pause', 'Gather', 'Redirect', 'Hangup', 'Reject']);
+
 /** Inputs given as a list are consumed in order; undefined when none is left. */
 export function inputSource(inputs: CallInput[] | CallInputSource | undefined): CallInputSource {
   if (!inputs) return { next: async () => undefined };
@@ -119,9 +122,11 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   const app = typeof options.app === 'string' ? { url: options.app } : options.app;
   const events: SimEvent[] = [];
   const clock = new SimClock({ realtime: options.realtime, signal: options.signal });
+  // While a whisper runs on the called party's leg, every event (its requests included) says so.
+  const leg: LegField = {};
   const emit = (raw: SimEvent) => {
     // URL passwords stay out of what anyone sees: events, --json, the transcript, --save.
-    const event = maskEventPasswords(raw);
+    const event = maskEventPasswords(leg.leg ? { ...raw, leg: leg.leg } : raw);
     events.push(event);
     options.onEvent?.(event);
   };
@@ -135,7 +140,7 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
     dispatcher: options.dispatcher,
   });
   try {
-    const call = new Call(options, app, http, clock, emit);
+    const call = new Call(options, app, http, clock, emit, leg);
     const end = await call.run();
     return { events, end, ok: !call.hadError && end.reason !== 'loop' };
   } finally {
@@ -163,6 +168,8 @@ class Call {
     private readonly http: AppHttp,
     private readonly clock: SimClock,
     private readonly emit: (event: SimEvent) => void,
+    /** Set to callee while a whisper runs (simulateCall's emit marks the events). */
+    private readonly leg: LegField = {},
   ) {
     this.party = {
       accountSid: options.accountSid ?? DEFAULT_ACCOUNT_SID,
@@ -218,6 +225,8 @@ class Call {
   private async fetchDoc(
     next: Fetch,
     inQueue = false,
+    /** The call's own parameters, replaced for another leg (a whisper's called party). */
+    base?: Params,
   ): Promise<{ verbs: XmlElement[]; url: string } | { end: { reason: string; status: string } }> {
     if (this.http.count >= this.maxRequests) {
       this.hadError = true;
@@ -230,7 +239,7 @@ class Call {
       });
       return { end: { reason: 'loop', status: 'completed' } };
     }
-    const params = callParams(this.party, this.callSid, this.answered ? 'in-progress' : 'ringing');
+    const params = base ? { ...base } : callParams(this.party, this.callSid, this.answered ? 'in-progress' : 'ringing');
     for (const name in next.params) params[name] = next.params[name]!;
     const response = await this.http.send(
       { url: next.url, method: next.method, params, voice: true, emit: true },
@@ -307,6 +316,11 @@ class Call {
   private async runVerbs(verbs: XmlElement[], docUrl: string, inQueue: boolean): Promise<Flow> {
     for (const el of verbs) {
       if (this.options.signal?.aborted) return { kind: 'end', reason: 'aborted', status: 'canceled' };
+      // A whisper plays to the called party: no Dial, queue or recording of its own.
+      if (this.leg.leg && !WHISPER_VERBS.has(el.name)) {
+        this.emit({ type: 'unsupported', t: this.t, verb: el.name });
+        continue;
+      }
       switch (el.name) {
         case 'Say':
         case 'Play':
@@ -431,6 +445,8 @@ class Call {
       finishOnKey: g.finishOnKey,
       timeout: g.timeout,
       action: g.action,
+      // The called party answers a whisper's Gather (a prompt says so).
+      ...(this.leg.leg ? { leg: this.leg.leg } : {}),
     };
     const input = await this.nextInput({ kind: 'gather', gather: description });
     let result: GatherResult = null;
@@ -558,6 +574,12 @@ class Call {
     return { kind: 'fetch', next: { url: r.action, method: r.method, params } };
   }
 
+  /**
+   * https://www.twilio.com/docs/voice/twiml/dial: the dialled party answers (or not, as the `dial`
+   * input says); a <Number url> whisper runs on their leg first (whisper()); then the call lasts
+   * its length. With `record`, the recording (from the answer, or from the ringing) is reported to
+   * recordingStatusCallback and to `action` with RecordingUrl, RecordingSid, RecordingDuration.
+   */
   private async dial(el: XmlElement, docUrl: string): Promise<Flow | undefined> {
     const d = readDial(el, docUrl);
     const input = await this.nextInput({ kind: 'dial', to: d.to });
@@ -571,17 +593,108 @@ class Call {
     } else if (input && input.kind !== 'wait') {
       throw this.misfit(input, `<Dial> ${d.to.join(', ')}`);
     }
+    const dialSid = newSid('CA');
+    if (outcome === 'completed' && d.whisper) {
+      const answered = await this.whisper(d, dialSid);
+      if (answered === 'loop') return { kind: 'end', reason: 'loop', status: 'completed' };
+      outcome = answered;
+    }
     const duration = outcome === 'completed' ? Math.max(0, Math.min(Math.round(seconds), d.timeLimit)) : 0;
-    if (outcome === 'no-answer') await this.wait(d.timeout);
-    else await this.wait(duration);
-    this.emit({ type: 'dial', t: this.t, to: d.to, ...(d.action ? { action: d.action } : {}), outcome, duration });
+    const ringing = outcome === 'no-answer' ? d.timeout : 0;
+    // record-from-ringing includes the ringing; record-from-answer only the connected call.
+    const recorded =
+      d.record === 'do-not-record' ? 0 : d.record.startsWith('record-from-ringing') ? ringing + duration : duration;
+    const recording = recorded > 0 ? { sid: newSid('RE'), channels: d.record.endsWith('-dual') ? 2 : 1 } : undefined;
+    const startedAt = this.clock.now();
+    if (recording) await this.recordingCallback(d, 'in-progress', recording, 0, startedAt);
+    await this.wait(ringing + duration);
+    this.emit({
+      type: 'dial',
+      t: this.t,
+      to: d.to,
+      ...(d.action ? { action: d.action } : {}),
+      outcome,
+      duration,
+      ...(recording ? { recording: { duration: recorded, channels: recording.channels } } : {}),
+    });
+    if (recording) await this.recordingCallback(d, 'completed', recording, recorded, startedAt);
     if (!d.action) return undefined;
     const params: Params = {
       DialCallStatus: outcome,
-      DialCallSid: newSid('CA'),
+      DialCallSid: dialSid,
       ...(outcome === 'completed' ? { DialCallDuration: String(duration) } : {}),
+      ...(recording
+        ? {
+            RecordingUrl: recordingUrl(this.party.accountSid, recording.sid),
+            RecordingSid: recording.sid,
+            RecordingDuration: String(recorded),
+          }
+        : {}),
     };
     return { kind: 'fetch', next: { url: d.action, method: d.method, params } };
+  }
+
+  /** A Dial's recording status callback, for the events recordingStatusCallbackEvent names. */
+  private async recordingCallback(
+    d: ReturnType<typeof readDial>,
+    status: 'in-progress' | 'completed',
+    recording: { sid: string; channels: number },
+    duration: number,
+    startedAt: Date,
+  ): Promise<void> {
+    if (!d.recordingStatusCallback || !d.recordingStatusCallbackEvent.includes(status)) return;
+    await this.callback(
+      'recording',
+      { url: d.recordingStatusCallback, method: d.recordingStatusCallbackMethod },
+      {
+        AccountSid: this.party.accountSid,
+        CallSid: this.callSid,
+        RecordingSid: recording.sid,
+        RecordingUrl: recordingUrl(this.party.accountSid, recording.sid),
+        RecordingStatus: status,
+        RecordingDuration: String(duration),
+        RecordingChannels: String(recording.channels),
+        RecordingStartTime: rfc2822(startedAt),
+        RecordingSource: 'DialVerb',
+        ErrorCode: '0',
+      },
+    );
+  }
+
+  /**
+   * https://www.twilio.com/docs/voice/twiml/number#url: when the called party answers, Twilio
+   * requests the noun's `url` for their leg (their own CallSid, ParentCallSid the caller's,
+   * Direction outbound-dial, From the callerId, To the party) and runs its TwiML for them while
+   * the caller still hears ringing; the parties are connected when it ends. A <Hangup> (or
+   * <Reject>) there declines the call: the Dial ends as not answered. Its events have leg callee.
+   */
+  private async whisper(d: ReturnType<typeof readDial>, childSid: string): Promise<DialOutcome | 'loop'> {
+    const w = d.whisper!;
+    const base: Params = {
+      ...callParams(
+        { accountSid: this.party.accountSid, from: d.callerId ?? this.party.from, to: w.to },
+        childSid,
+        'in-progress',
+      ),
+      Direction: 'outbound-dial',
+      ParentCallSid: this.callSid,
+    };
+    this.leg.leg = 'callee';
+    try {
+      let next: Fetch | undefined = { url: w.url, method: w.method, params: {} };
+      while (next) {
+        const doc = await this.fetchDoc(next, true, base);
+        // An error on the called party's leg drops it (no fallback: that is the caller's).
+        if ('end' in doc) return doc.end.reason === 'loop' ? 'loop' : 'failed';
+        const flow = await this.runVerbs(doc.verbs, doc.url, false);
+        if (flow.kind === 'fetch') next = flow.next;
+        else if (flow.kind === 'end') return 'no-answer';
+        else next = undefined;
+      }
+      return 'completed';
+    } finally {
+      this.leg.leg = undefined;
+    }
   }
 
   /**

@@ -26,6 +26,16 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 /** The transcript line of one event (without its newline); undefined for none. */
 export function transcriptLine(event: SimEvent, c: ChalkInstance): string {
+  const line = eventLine(event, c);
+  if (event.leg !== 'callee') return line;
+  // The called party's leg (a <Number url> whisper): marked, so it is not taken for the caller's.
+  const at = c.dim(clock(event.t).padStart(5));
+  return line.startsWith(`${at} `)
+    ? `${at} ${c.magenta('callee›')} ${line.slice(at.length + 1)}`
+    : `${line} ${c.magenta('(callee)')}`;
+}
+
+function eventLine(event: SimEvent, c: ChalkInstance): string {
   const at = c.dim(clock(event.t).padStart(5));
   const label = (name: string) => name.padEnd(9);
   switch (event.type) {
@@ -72,7 +82,8 @@ export function transcriptLine(event: SimEvent, c: ChalkInstance): string {
     }
     case 'dial': {
       const outcome = event.outcome === 'completed' ? c.green(event.outcome) : c.yellow(event.outcome);
-      return `${at} ${label('dial')}${event.to.join(', ')} → ${outcome}${event.duration ? ` (${event.duration} s)` : ''}`;
+      const recorded = event.recording ? c.dim(`, recorded ${event.recording.duration} s`) : '';
+      return `${at} ${label('dial')}${event.to.join(', ')} → ${outcome}${event.duration ? ` (${event.duration} s)` : ''}${recorded}`;
     }
     case 'enqueue': {
       const waited = event.queueTime !== undefined ? ` after ${event.queueTime} s` : '';

@@ -308,6 +308,128 @@ describe('simulateCall: Dial, Record, Enqueue', () => {
     expect(says(r.events)).toContain('Sales is busy. Please call again.');
   });
 
+  // https://www.twilio.com/docs/voice/twiml/dial#record: record-from-answer (or -ringing, -dual);
+  // the recording goes to recordingStatusCallback (RecordingSource DialVerb) and the action gets
+  // RecordingUrl, RecordingSid and RecordingDuration.
+  it('Dial record: the recording goes to recordingStatusCallback and to action', async () => {
+    const a = await ivr();
+    const r = await simulateCall({
+      app: `${a.url}/dial-record`,
+      authToken: TOKEN,
+      inputs: [{ kind: 'dial', status: 'completed', seconds: 42 }],
+    });
+    expect(only(r.events, 'dial')[0]).toMatchObject({
+      outcome: 'completed',
+      duration: 42,
+      recording: { duration: 42, channels: 2 },
+    });
+    const callbacks = only(r.events, 'callback').filter((c) => c.kind === 'recording');
+    expect(callbacks.map((c) => c.params.RecordingStatus)).toEqual(['in-progress', 'completed']);
+    const completed = callbacks[1]!.params;
+    expect(completed).toMatchObject({
+      RecordingDuration: '42',
+      RecordingChannels: '2',
+      RecordingSource: 'DialVerb',
+      CallSid: a.seen[0]!.params.CallSid,
+    });
+    expect(callbacks[0]!.params.RecordingSid).toBe(completed.RecordingSid);
+    const done = a.seen.find((s) => s.path === '/dial-done')!.params;
+    expect(done).toMatchObject({
+      DialCallStatus: 'completed',
+      DialCallDuration: '42',
+      RecordingSid: completed.RecordingSid,
+      RecordingUrl: completed.RecordingUrl,
+      RecordingDuration: '42',
+    });
+    expect(done.RecordingUrl).toMatch(
+      /^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC\w+\/Recordings\/RE\w{32}$/,
+    );
+    expect(a.seen.find((s) => s.path === '/recording-status')!.valid).toBe(true);
+
+    // record-from-ringing records the ringing too: a call nobody answers leaves the ringing (timeout 20 s).
+    const ringing = await simulateCall({
+      app: `${a.url}/dial-record-ringing`,
+      authToken: TOKEN,
+      inputs: [{ kind: 'dial', status: 'no-answer' }],
+    });
+    expect(only(ringing.events, 'dial')[0]).toMatchObject({
+      outcome: 'no-answer',
+      recording: { duration: 20, channels: 1 },
+    });
+    expect(a.seen.at(-1)!.params).toMatchObject({ DialCallStatus: 'no-answer', RecordingDuration: '20' });
+    // Without record, nothing of the kind.
+    const plain = await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      inputs: [{ kind: 'press', digits: '1' }],
+    });
+    expect(only(plain.events, 'dial')[0]!.recording).toBeUndefined();
+    expect(a.seen.at(-1)!.params.RecordingUrl).toBeUndefined();
+  });
+
+  // https://www.twilio.com/docs/voice/twiml/number#url: the url's TwiML runs for the called party
+  // when they answer, before the parties are connected; the caller hears ringing meanwhile.
+  it('Number url: the whisper runs on the called party leg (leg callee), then the parties are connected', async () => {
+    const a = await ivr();
+    const r = await simulateCall({
+      app: `${a.url}/dial-whisper`,
+      authToken: TOKEN,
+      inputs: [
+        { kind: 'dial', status: 'completed', seconds: 30 },
+        { kind: 'press', digits: '1' },
+      ],
+    });
+    const parent = a.seen[0]!.params.CallSid;
+    const whisper = a.seen.find((s) => s.path === '/whisper')!;
+    expect(whisper.valid).toBe(true);
+    expect(whisper.params).toMatchObject({
+      ParentCallSid: parent,
+      Direction: 'outbound-dial',
+      CallStatus: 'in-progress',
+      From: '+15017122661',
+      To: '+15551230000',
+    });
+    expect(whisper.params.CallSid).toMatch(/^CA\w{32}$/);
+    expect(whisper.params.CallSid).not.toBe(parent);
+    expect(a.seen.find((s) => s.path === '/whisper-choice')!.params).toMatchObject({
+      Digits: '1',
+      ParentCallSid: parent,
+    });
+    const done = a.seen.find((s) => s.path === '/dial-done')!.params;
+    expect(done).toMatchObject({
+      DialCallStatus: 'completed',
+      DialCallSid: whisper.params.CallSid,
+      DialCallDuration: '30',
+    });
+    // The callee's events say so; the caller's do not.
+    const callee = r.events.filter((e) => e.leg === 'callee');
+    expect(callee.map((e) => e.type)).toEqual(['request', 'say', 'gather', 'request', 'say']);
+    expect(only(callee, 'say').map((e) => e.text)).toEqual([
+      'Call from Acme support. Press 1 to accept.',
+      'Connecting.',
+    ]);
+    expect(
+      only(r.events, 'say')
+        .filter((e) => !e.leg)
+        .map((e) => e.text),
+    ).toEqual(['Please hold.', 'Your call lasted 30 seconds. Goodbye.']);
+    expect(r.ok).toBe(true);
+  });
+
+  it('Number url: a Hangup in the whisper declines the call: the Dial ends not answered', async () => {
+    const a = await ivr();
+    const r = await simulateCall({
+      app: `${a.url}/dial-whisper`,
+      authToken: TOKEN,
+      inputs: [{ kind: 'dial', status: 'completed', seconds: 30 }],
+    });
+    expect(only(r.events, 'hangup')[0]).toMatchObject({ leg: 'callee' });
+    expect(only(r.events, 'dial')[0]).toMatchObject({ outcome: 'no-answer', duration: 0 });
+    expect(a.seen.find((s) => s.path === '/dial-done')!.params.DialCallStatus).toBe('no-answer');
+    expect(says(r.events).at(-1)).toBe('Sales is no-answer. Please call again.');
+    expect(r.end.reason).toBe('hangup');
+  });
+
   // https://www.twilio.com/docs/voice/twiml/record: RecordingUrl, RecordingSid, RecordingDuration,
   // Digits; "if Twilio receives an empty recording, it will not make a request to the action URL".
   it('Record: the recording goes to action and to recordingStatusCallback; an empty one falls through', async () => {

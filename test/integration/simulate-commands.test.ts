@@ -320,6 +320,38 @@ describe('twhook call', () => {
     expect(test.code).toBe(0);
   });
 
+  it("the transcript marks the called party's leg (a whisper) and a Dial's recording; a spec can expect either", async () => {
+    const app = await useIvrApp();
+    const cwd = tempDir();
+    const run = await runCli(
+      ['call', `${app.url}/dial-whisper`, '--dial-status', 'completed', '--press', '1', '--no-capture'],
+      { env: SIGNED, cwd },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/0:\d\d callee› say\s+"Call from Acme support\. Press 1 to accept\."/);
+    expect(run.stdout).toMatch(/→ POST 127\.0\.0\.1:\d+\/whisper\s+200 .* \(callee\)/);
+    expect(run.stdout).toMatch(/^\s+0:\d\d say\s+"Please hold\."/m);
+    const recorded = await runCli(['call', `${app.url}/dial-record`, '--no-capture'], { env: SIGNED, cwd });
+    expect(recorded.stdout).toMatch(/dial\s+\+15551230000 → completed \(10 s\), recorded 10 s/);
+    writeFileSync(
+      join(cwd, 'whisper.yaml'),
+      [
+        'name: whisper',
+        `call: { app: "${app.url}/dial-whisper" }`,
+        'steps:',
+        '  - dial: completed',
+        '  - expect: { say: { text: /accept/, leg: callee } }',
+        '  - press: "1"',
+        '  - expect: { dial: { outcome: completed } }',
+        '  - expect: { say: /lasted/ }',
+        '',
+      ].join('\n'),
+    );
+    const test = await runCli(['test', 'whisper.yaml'], { env: SIGNED, cwd });
+    expect(test.stdout).toMatch(/✓ whisper/);
+    expect(test.code).toBe(0);
+  });
+
   it('--dequeue-after: the caller waits in the queue (waitUrl again and again) until the agent comes; --save keeps it', async () => {
     const app = await useIvrApp();
     const cwd = tempDir();

@@ -11,7 +11,9 @@
  * /hold, action /queue-done), 4 speech (Redirect to "speech", relative), 5 leave the queue (Enqueue
  * with waitUrl /hold-leave), 6 the queue with a Gather in its hold music (press 0 to leave), 7 a queue
  * whose hold music hangs up, 8 a queue whose waitUrl redirects to itself (a loop), 9 start over
- * (Redirect to /voice); anything else: "not an option".
+ * (Redirect to /voice); anything else: "not an option". Started elsewhere: /dial-record and
+ * /dial-record-ringing (a recorded Dial), /dial-whisper (a <Number url> whisper the called party
+ * accepts with 1).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -118,6 +120,24 @@ function route(path: string, p: Record<string, string>, jar: Record<string, stri
       if (p.DialCallStatus === 'completed')
         return twiml(`<Say>Your call lasted ${xml(p.DialCallDuration ?? '?')} seconds. Goodbye.</Say><Hangup/>`);
       return twiml(`<Say>Sales is ${xml(p.DialCallStatus ?? '')}. Please call again.</Say><Hangup/>`);
+    case '/dial-record':
+      return twiml(
+        '<Dial action="/dial-done" record="record-from-answer-dual" recordingStatusCallback="/recording-status" recordingStatusCallbackEvent="in-progress completed">+15551230000</Dial>',
+      );
+    case '/dial-record-ringing':
+      return twiml(
+        '<Dial action="/dial-done" timeout="20" record="record-from-ringing" recordingStatusCallback="/recording-status">+15551230000</Dial>',
+      );
+    case '/dial-whisper':
+      return twiml(
+        '<Say>Please hold.</Say><Dial action="/dial-done" callerId="+15017122661"><Number url="whisper">+15551230000</Number></Dial>',
+      );
+    case '/whisper':
+      return twiml(
+        '<Gather numDigits="1" action="/whisper-choice" timeout="3"><Say>Call from Acme support. Press 1 to accept.</Say></Gather><Hangup/>',
+      );
+    case '/whisper-choice':
+      return twiml(p.Digits === '1' ? '<Say>Connecting.</Say>' : '<Hangup/>');
     case '/recorded':
       return twiml(`<Say>Thanks, we got ${xml(p.RecordingDuration ?? '0')} seconds.</Say><Hangup/>`);
     case '/hold':
