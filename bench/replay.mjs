@@ -13,6 +13,8 @@
 // after the other, alternating. Target (issue 16): replay at least 70% of autocannon's rate,
 // whole process and warm. Prints a markdown section.
 // Usage: node bench/replay.mjs [requests]   (build first: npm run build)
+//        node bench/replay.mjs profile DIR [requests]   only the warm replay child, under --cpu-prof:
+//        its V8 profile lands in DIR (read it with bench/lib/profile-summary.mjs DIR)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -319,9 +321,9 @@ async function runReplayChild(file, port, total) {
   process.stdout.write(JSON.stringify(runs) + '\n');
 }
 
-function measure(role, file, port, total) {
+function measure(role, file, port, total, nodeFlags = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [self, role, file, String(port), String(total)], {
+    const child = spawn(process.execPath, [...nodeFlags, self, role, file, String(port), String(total)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -429,10 +431,37 @@ function packageVersion(name) {
   }
 }
 
+/**
+ * The replay child (RUNS_PER_PROCESS runs in one process, the first cold) under V8's sampling
+ * profiler: the profile, written when the child exits, lands in `profileDir`.
+ */
+async function runProfile(profileDir, total) {
+  if (!profileDir) {
+    console.error('usage: node bench/replay.mjs profile DIR [requests]');
+    process.exit(2);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'twhook-bench-replay-'));
+  const file = join(dir, 'capture.jsonl');
+  writeFileSync(file, (await makeCapture(total)).join('\n') + '\n');
+  const app = await startApp();
+  try {
+    const run = await measure('replay', file, app.port, total, ['--cpu-prof', '--cpu-prof-dir', profileDir]);
+    console.log(
+      `replay warm: ${Math.round(run.warm.rps)} req/s, ${run.warm.cpu.toFixed(1)} µs of CPU per request (profiler on); ` +
+        `profile in ${profileDir}: node bench/lib/profile-summary.mjs ${profileDir}`,
+    );
+  } finally {
+    app.child.removeAllListeners('exit');
+    app.child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const [role, roleFile, rolePort, roleTotal] = process.argv.slice(2);
 if (role === 'app') runApp();
 else if (role === 'loop') await runLoop(roleFile, Number(rolePort));
 else if (role === 'replay') await runReplayChild(roleFile, Number(rolePort), Number(roleTotal));
 else if (role === 'sender') await runSenderChild(roleFile, Number(rolePort));
 else if (role === 'autocannon') await runAutocannonChild(roleFile, Number(rolePort), Number(roleTotal));
+else if (role === 'profile') await runProfile(roleFile, Number(rolePort ?? 20_000));
 else await runBench(Number(role ?? 20_000));

@@ -74,6 +74,19 @@ export async function replay(
   const prepare = createPreparer(prepareOptions);
   // The app answers most requests with the same few documents: each is parsed once.
   const twimlCheck = memoTwimlCheck();
+  // The captured answers repeat too: each distinct body is turned into bytes once.
+  const capturedBodies = new Map<string, Buffer>();
+  const capturedBytes = (response: NonNullable<Selected['record']['response']>): Buffer => {
+    const key = response.bodyBase64 !== undefined ? `b${response.bodyBase64}` : `t${response.body ?? ''}`;
+    if (key.length > 8192) return bodyBytes(response);
+    let bytes = capturedBodies.get(key);
+    if (bytes === undefined) {
+      bytes = bodyBytes(response);
+      if (capturedBodies.size >= 256) capturedBodies.clear();
+      capturedBodies.set(key, bytes);
+    }
+    return bytes;
+  };
   const summary: ReplaySummary = {
     total: 0,
     sent: 0,
@@ -92,7 +105,7 @@ export async function replay(
         const sent = await sender.send(request, options.signal);
         const captured = item.record.response;
         // A capture stores an empty body as no body field at all.
-        const capturedAnswer = captured ? { status: captured.status, body: bodyBytes(captured) } : undefined;
+        const capturedAnswer = captured ? { status: captured.status, body: capturedBytes(captured) } : undefined;
         if (sent.failure) {
           return {
             index,

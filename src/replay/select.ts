@@ -138,20 +138,24 @@ export function describeRecord(record: CaptureRecord): {
   expectsTwiml: false | 'voice' | 'messaging';
   params?: FormParams;
 } {
+  const { file: _file, line: _line, record: _record, ...described } = selectedOf('', 0, record);
+  return described;
+}
+
+/** A record with what it is, in one object (a replay makes one per request). */
+function selectedOf(file: string, line: number, record: CaptureRecord): Selected {
   const c = classify({ method: record.method, url: record.url, headers: record.headers, body: bodyText(record) });
-  const described: {
-    kind: WebhookKind;
-    gist: string;
-    expectsTwiml: false | 'voice' | 'messaging';
-    params?: FormParams;
-  } = {
+  const selected: Selected = {
+    file,
+    line,
+    record,
     kind: c.kind,
     gist: c.gist,
     expectsTwiml: c.expectsTwiml ? twimlChannel(c.kind) || 'messaging' : false,
   };
   const params = bodyFormParams(c);
-  if (params) described.params = params;
-  return described;
+  if (params) selected.params = params;
+  return selected;
 }
 
 /**
@@ -184,10 +188,9 @@ export async function selectRecords(
         read++;
         const record = item.record;
         if (ids && !ids.has(record.id)) continue;
-        const described = describeRecord(record);
-        if (!filters.every((f) => filterMatches(f, record, described.kind))) continue;
+        const pick = selectedOf(item.file, item.line, record);
+        if (!filters.every((f) => filterMatches(f, record, pick.kind))) continue;
         if (ids) found.add(record.id);
-        const pick: Selected = { file: item.file, line: item.line, record, ...described };
         count++;
         if (stream) {
           const room = feed.push(pick);

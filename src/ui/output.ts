@@ -42,6 +42,11 @@ export class Output {
     this.io.stdout.write(this.redactor.redact(JSON.stringify(value)) + '\n');
   }
 
+  /** One line of JSON already serialized (a hot path's own JSON.stringify), on stdout. */
+  emitJson(json: string): void {
+    this.io.stdout.write(this.redactor.redact(json) + '\n');
+  }
+
   /** A human note on stderr (progress, context). Silent with --json, whose stdout is the record. */
   note(text: string): void {
     if (this.json) return;
