@@ -55,8 +55,22 @@ export interface Sender {
 
 export const TWILIO_TIMEOUT_MS = 15_000;
 
+/**
+ * undici's Agent alone: its index also loads fetch, WebSocket, the cache and cookies, about 120 ms
+ * of CPU at start that a replay of a few thousand requests would spend again in full (undici
+ * has no `exports` map, so the file is reachable; the index is the fallback should it move).
+ */
+async function loadAgent(): Promise<typeof import('undici').Agent> {
+  const path: string = 'undici/lib/dispatcher/agent.js';
+  try {
+    return ((await import(path)) as { default: typeof import('undici').Agent }).default;
+  } catch {
+    return (await import('undici')).Agent;
+  }
+}
+
 export async function createSender(options: SenderOptions = {}): Promise<Sender> {
-  const { Agent } = await import('undici');
+  const Agent = await loadAgent();
   const timeoutMs = options.timeoutMs ?? TWILIO_TIMEOUT_MS;
   const limit = options.maxBodyBytes ?? 1024 * 1024;
   const agent = new Agent({
