@@ -18,6 +18,9 @@ interface HarNameValue {
 
 interface HarEntry {
   _id?: unknown;
+  /** twhook's own (HAR allows `_` fields): the capture record's credentialedUrl and matchedUrl. */
+  _credentialedUrl?: unknown;
+  _matchedUrl?: unknown;
   startedDateTime?: unknown;
   time?: unknown;
   request?: {
@@ -58,6 +61,11 @@ export function harEntryToRecord(value: unknown, n: number): CaptureRecord {
     url: request.url,
     headers: harHeaders(request.headers),
   };
+  if (typeof entry._credentialedUrl === 'string') {
+    record.credentialedUrl = redactUrl(entry._credentialedUrl);
+    if (entry._matchedUrl === 'with-credentials' || entry._matchedUrl === 'without-credentials')
+      record.matchedUrl = entry._matchedUrl;
+  }
   const post = request.postData;
   if (post && typeof post === 'object') {
     if (typeof post.text === 'string') {
@@ -105,6 +113,8 @@ export function recordToHarEntry(record: CaptureRecord): Record<string, unknown>
   const response = record.response;
   return {
     _id: record.id,
+    ...(record.credentialedUrl !== undefined ? { _credentialedUrl: redactUrl(record.credentialedUrl) } : {}),
+    ...(record.matchedUrl !== undefined ? { _matchedUrl: record.matchedUrl } : {}),
     startedDateTime: record.receivedAt,
     time: response?.ms ?? 0,
     request: {

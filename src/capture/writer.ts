@@ -84,8 +84,11 @@ export class CaptureWriter {
     if (this.closed) return Promise.reject(new Error(`capture file ${this.path} is closed`));
     const url = record.url.includes('@') ? redactUrl(record.url) : record.url;
     const headers = redactHeaders(record.headers, this.options.redactHeaders);
+    const credentialedUrl = record.credentialedUrl === undefined ? undefined : redactUrl(record.credentialedUrl);
     const line = formatCaptureLine(
-      url === record.url && headers === record.headers ? record : { ...record, url, headers },
+      url === record.url && headers === record.headers && credentialedUrl === record.credentialedUrl
+        ? record
+        : { ...record, url, headers, ...(credentialedUrl !== undefined ? { credentialedUrl } : {}) },
     );
     const batch = (this.batch ??= newBatch());
     batch.lines.push(line);

@@ -1,6 +1,11 @@
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { describe, expect, it } from 'vitest';
 import { checkRecord } from '../../src/capture/format.js';
+import { harEntryToRecord, recordToHarEntry } from '../../src/capture/har.js';
+import { CaptureWriter } from '../../src/capture/writer.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../support/run-cli.js';
 import { UsageError } from '../../src/errors.js';
 import { InspectorStore } from '../../src/inspector/store.js';
 import { parseBasicAuth } from '../../src/commands/shared/flags.js';
@@ -157,6 +162,31 @@ describe('the capture record fields', () => {
     expect(verifyWithBasicAuth(request(signed, record.url), capturedCredentials(record)).basicAuth).toBe('missing');
     // A real password is left alone: it is the record's own business (and never this twhook's output).
     expect(checkRecord({ ...base, url: 'https://u:pw@h.test/' }).url).toBe('https://u:pw@h.test/');
+  });
+
+  it('the capture writer masks a password put in credentialedUrl, as it does in url', async () => {
+    const path = join(tempDir(), 'c.jsonl');
+    const writer = await CaptureWriter.open(path);
+    const record = checkRecord({ ...base, credentialedUrl: 'https://twilio:hunter2-secret@abc123.ngrok.app/sms' });
+    await writer.append(record);
+    await writer.append(checkRecord({ ...base, ...CAPTURED }));
+    await writer.close();
+    const text = readFileSync(path, 'utf8');
+    expect(text).not.toContain('hunter2-secret');
+    expect(text.match(/"credentialedUrl":"https:\/\/twilio:\*\*\*@abc123\.ngrok\.app\/sms/g)).toHaveLength(2);
+  });
+
+  it("survive a HAR round trip (the inspector's HAR download) as _credentialedUrl and _matchedUrl", () => {
+    const record = checkRecord({ ...base, ...CAPTURED });
+    const entry = recordToHarEntry(record);
+    expect(entry).toMatchObject({ _credentialedUrl: CAPTURED.credentialedUrl, _matchedUrl: 'with-credentials' });
+    expect(harEntryToRecord(entry, 1)).toMatchObject(CAPTURED);
+    // A password put there by hand is masked on the way in and out.
+    const leaky = { ...record, credentialedUrl: 'https://twilio:hunter2-secret@abc123.ngrok.app/sms' };
+    expect(JSON.stringify(recordToHarEntry(leaky))).not.toContain('hunter2-secret');
+    expect(harEntryToRecord({ ...entry, _credentialedUrl: leaky.credentialedUrl }, 1).credentialedUrl).toBe(
+      'https://twilio:***@abc123.ngrok.app/sms',
+    );
   });
 });
 
