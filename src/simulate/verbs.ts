@@ -6,6 +6,23 @@
  */
 import { textContent, type XmlElement } from '../webhooks/twiml.js';
 
+/**
+ * A reader that keeps its last reading of each element: the simulator runs the same parsed
+ * documents (shared between calls, frozen) call after call, and reading a verb (its text, its
+ * URLs resolved with new URL) is pure in the element and the document's URL. Callers copy the
+ * fields they use and never change a reading.
+ */
+function remembered<T>(read: (el: XmlElement, docUrl: string) => T): (el: XmlElement, docUrl?: string) => T {
+  const last = new WeakMap<XmlElement, { docUrl: string; value: T }>();
+  return (el, docUrl = '') => {
+    const seen = last.get(el);
+    if (seen !== undefined && seen.docUrl === docUrl) return seen.value;
+    const value = read(el, docUrl);
+    last.set(el, { docUrl, value });
+    return value;
+  };
+}
+
 export function attr(el: XmlElement, name: string): string | undefined {
   const v = el.attributes[name];
   return v === undefined ? undefined : v.trim();
@@ -57,14 +74,14 @@ export interface SayVerb {
   loop: number;
 }
 
-export function readSay(el: XmlElement): SayVerb {
+export const readSay: (el: XmlElement) => SayVerb = remembered(function readSay(el: XmlElement): SayVerb {
   return {
     text: textContent(el),
     voice: attr(el, 'voice') || undefined,
     language: attr(el, 'language') || undefined,
     loop: intAttr(el, 'loop', 1),
   };
-}
+});
 
 export interface PlayVerb {
   url?: string;
@@ -72,7 +89,7 @@ export interface PlayVerb {
   digits?: string;
 }
 
-export function readPlay(el: XmlElement, docUrl: string): PlayVerb {
+export const readPlay = remembered(function readPlay(el: XmlElement, docUrl: string): PlayVerb {
   const text = textContent(el);
   const digits = attr(el, 'digits');
   return {
@@ -80,11 +97,11 @@ export function readPlay(el: XmlElement, docUrl: string): PlayVerb {
     loop: intAttr(el, 'loop', 1),
     ...(digits ? { digits } : {}),
   };
-}
+});
 
-export function readPause(el: XmlElement): { length: number } {
+export const readPause: (el: XmlElement) => { length: number } = remembered(function readPause(el: XmlElement) {
   return { length: intAttr(el, 'length', 1) };
-}
+});
 
 export interface GatherVerb {
   input: string;
@@ -96,7 +113,7 @@ export interface GatherVerb {
   actionOnEmptyResult: boolean;
 }
 
-export function readGather(el: XmlElement, docUrl: string): GatherVerb {
+export const readGather = remembered(function readGather(el: XmlElement, docUrl: string): GatherVerb {
   const numDigits = intAttr(el, 'numDigits', 0);
   const finishOnKey = el.attributes.finishOnKey;
   return {
@@ -109,7 +126,7 @@ export function readGather(el: XmlElement, docUrl: string): GatherVerb {
     method: methodAttr(el),
     actionOnEmptyResult: boolAttr(el, 'actionOnEmptyResult', false),
   };
-}
+});
 
 export interface RecordVerb {
   action: string;
@@ -242,10 +259,13 @@ export function readEnqueue(el: XmlElement, docUrl: string): EnqueueVerb {
   };
 }
 
-export function readRedirect(el: XmlElement, docUrl: string): { url: string; method: 'GET' | 'POST' } | undefined {
+export const readRedirect = remembered(function readRedirect(
+  el: XmlElement,
+  docUrl: string,
+): { url: string; method: 'GET' | 'POST' } | undefined {
   const text = textContent(el);
   return text ? { url: resolveUrl(text, docUrl), method: methodAttr(el) } : undefined;
-}
+});
 
 export interface MessageVerb {
   body: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rfc2822, SimClock } from '../../src/simulate/clock.js';
-import { mediaType, messageParams, segments } from '../../src/simulate/params.js';
-import { readGather, readMessage, readRecord } from '../../src/simulate/verbs.js';
+import { mediaType, messageParams, newSid, segments } from '../../src/simulate/params.js';
+import { readGather, readMessage, readRecord, readRedirect, readSay } from '../../src/simulate/verbs.js';
 import { parseXml, type XmlElement } from '../../src/webhooks/twiml.js';
 
 const el = (source: string): XmlElement => {
@@ -68,6 +68,27 @@ describe('verb defaults, as Twilio documents them', () => {
     expect(
       readMessage(el('<Message><Body>A</Body><Media>p.png</Media></Message>'), 'https://a.example/x/sms'),
     ).toMatchObject({ body: 'A', media: ['https://a.example/x/p.png'] });
+  });
+});
+
+describe('verb readings kept per element', () => {
+  it('resolve against the document each reading names, and read a changed element afresh', () => {
+    const doc = el('<Response><Redirect method="GET">next</Redirect><Say loop="2">Hi  there</Say></Response>');
+    const [redirect, say] = doc.children as [XmlElement, XmlElement];
+    expect(readRedirect(redirect, 'http://a.test/x/voice')).toEqual({ url: 'http://a.test/x/next', method: 'GET' });
+    expect(readRedirect(redirect, 'http://b.test/y/menu')).toEqual({ url: 'http://b.test/y/next', method: 'GET' });
+    expect(readRedirect(redirect, 'http://a.test/x/voice')).toEqual({ url: 'http://a.test/x/next', method: 'GET' });
+    expect(readSay(say)).toEqual({ text: 'Hi there', voice: undefined, language: undefined, loop: 2 });
+    const other = el('<Say loop="3">Bye</Say>');
+    expect(readSay(other).loop).toBe(3);
+  });
+});
+
+describe('SIDs', () => {
+  it('are the prefix and 32 hex digits, and never repeat', () => {
+    const sids = Array.from({ length: 2000 }, () => newSid('CA'));
+    for (const sid of sids.slice(0, 5)) expect(sid).toMatch(/^CA[0-9a-f]{32}$/);
+    expect(new Set(sids).size).toBe(sids.length);
   });
 });
 
