@@ -11,7 +11,7 @@
  * - message status callbacks: https://www.twilio.com/docs/messaging/guides/track-outbound-message-status
  * Geographic fields are fixed, plausible values (the simulator has no carrier lookup).
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 export type Params = Record<string, string>;
 
@@ -22,8 +22,18 @@ export const API_VERSION = '2010-04-01';
 
 /** A SID of this prefix: the prefix and 32 hex digits. */
 export function newSid(prefix: string): string {
-  return prefix + randomBytes(16).toString('hex');
+  // From a buffer refilled every 256 SIDs, as crypto.randomUUID does: randomBytes(16) costs ~10 µs a call.
+  if (sidOffset >= sidPool.length) {
+    randomFillSync(sidPool);
+    sidOffset = 0;
+  }
+  const sid = prefix + sidPool.toString('hex', sidOffset, sidOffset + 16);
+  sidOffset += 16;
+  return sid;
 }
+
+const sidPool = Buffer.alloc(16 * 256);
+let sidOffset = sidPool.length;
 
 export interface Party {
   accountSid: string;
