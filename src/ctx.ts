@@ -28,6 +28,8 @@ export interface Io {
 
 export interface Clock {
   now(): Date;
+  /** Waits for real (`call --realtime`); absent: a timer. Tests give one that records instead. */
+  sleep?(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /**

@@ -268,6 +268,7 @@ export async function runCall(
       publicUrl,
       maxRequests,
       realtime: flags.realtime,
+      ...(ctx.clock.sleep ? { sleep: ctx.clock.sleep.bind(ctx.clock) } : {}),
       inputs: source,
       hangupAfter: script.hangupAfter,
       dialSeconds: script.dialSeconds,

@@ -83,9 +83,15 @@ interface SimulateCommon {
   maxRequests?: number;
   /** Wait for real (Pause, Gather timeouts, dials) instead of advancing the simulated clock. */
   realtime?: boolean;
+  /** How `realtime` waits (default a timer); rejects when the signal aborts. For tests and custom clocks. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   onEvent?: (event: SimEvent) => void;
   /** Every HTTP exchange with the app, as a capture record (for --capture, verify and replay). */
   onExchange?: (record: CaptureRecord) => void;
+  /**
+   * Stops the run: a wait or a request under way ends at once, no more requests are made (no
+   * final status callback), and the result ends with `end` {status canceled, reason aborted}.
+   */
   signal?: AbortSignal;
   /** One undici connection pool shared by many simulations (`twhook test --jobs`); default one per simulation. */
   dispatcher?: Dispatcher;
@@ -117,6 +123,6 @@ export interface SimulateTextOptions extends SimulateCommon {
 export interface SimulationResult {
   events: SimEvent[];
   end: EndSimEvent;
-  /** True when the conversation ran to its natural end with no Twilio error. */
+  /** True when the conversation ran to its natural end (not stopped) with no Twilio error. */
   ok: boolean;
 }

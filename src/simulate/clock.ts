@@ -3,14 +3,30 @@
  * waiting, so a five-minute IVR runs in milliseconds; CallDuration and Timestamps follow it.
  * `realtime` waits for real (`twhook call --realtime`), for a person listening along.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as timer } from 'node:timers/promises';
+
+/** How `realtime` waits: resolves after `ms`, rejects when the signal aborts. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+const realSleep: Sleep = async (ms, signal) => {
+  await timer(ms, undefined, { signal });
+};
+
+/** The run was stopped (Ctrl-C, the caller's AbortSignal) while it waited or a request was out. */
+export class SimAborted extends Error {
+  constructor() {
+    super('stopped');
+  }
+}
 
 export class SimClock {
   /** Simulated seconds since the start. */
   private seconds = 0;
   readonly startedAt: Date;
 
-  constructor(private readonly options: { realtime?: boolean; signal?: AbortSignal; start?: Date } = {}) {
+  constructor(
+    private readonly options: { realtime?: boolean; signal?: AbortSignal; start?: Date; sleep?: Sleep } = {},
+  ) {
     this.startedAt = options.start ?? new Date();
   }
 
@@ -24,9 +40,19 @@ export class SimClock {
     return new Date(this.startedAt.getTime() + this.seconds * 1000);
   }
 
+  /** Moves on `seconds`; throws SimAborted if the signal aborts (before, or during a realtime wait). */
   async advance(seconds: number): Promise<void> {
     if (!(seconds > 0)) return;
-    if (this.options.realtime) await sleep(seconds * 1000, undefined, { signal: this.options.signal });
+    const signal = this.options.signal;
+    if (signal?.aborted) throw new SimAborted();
+    if (this.options.realtime) {
+      try {
+        await (this.options.sleep ?? realSleep)(seconds * 1000, signal);
+      } catch (err) {
+        if (signal?.aborted) throw new SimAborted();
+        throw err;
+      }
+    }
     this.seconds += seconds;
   }
 }

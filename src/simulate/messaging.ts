@@ -9,7 +9,7 @@
 import type { XmlElement } from '../webhooks/twiml.js';
 import { answerDocument } from './answer.js';
 import type { SimulateTextOptions, SimulationResult, TextInput, TextInputSource, WebhookTarget } from './api.js';
-import { SimClock } from './clock.js';
+import { SimAborted, SimClock } from './clock.js';
 import { conversationJar } from './cookies.js';
 import type { EndSimEvent, SimEvent } from './events.js';
 import { maskEventPasswords, withoutCredentials } from './credentials.js';
@@ -43,7 +43,7 @@ export function textSource(messages: TextInput[] | TextInputSource): TextInputSo
 export async function simulateText(options: SimulateTextOptions): Promise<SimulationResult> {
   const app = typeof options.app === 'string' ? { url: options.app } : options.app;
   const events: SimEvent[] = [];
-  const clock = new SimClock({ realtime: options.realtime, signal: options.signal });
+  const clock = new SimClock({ realtime: options.realtime, signal: options.signal, sleep: options.sleep });
   const emit = (raw: SimEvent) => {
     // URL passwords stay out of what anyone sees: events, --json, the transcript, --save.
     const event = maskEventPasswords(raw);
@@ -79,7 +79,14 @@ export async function simulateText(options: SimulateTextOptions): Promise<Simula
         reason = 'aborted';
         break;
       }
-      const outcome = await texting.inbound(input);
+      let outcome: 'ok' | 'loop';
+      try {
+        outcome = await texting.inbound(input);
+      } catch (err) {
+        if (!(err instanceof SimAborted)) throw err;
+        reason = 'aborted';
+        break;
+      }
       conversation.save(new Date());
       if (outcome === 'loop') {
         reason = 'loop';
@@ -95,7 +102,7 @@ export async function simulateText(options: SimulateTextOptions): Promise<Simula
       reason,
     };
     emit(end);
-    return { events, end, ok: !texting.hadError && reason !== 'loop' };
+    return { events, end, ok: !texting.hadError && reason !== 'loop' && reason !== 'aborted' };
   } finally {
     await http.close();
   }
@@ -167,6 +174,8 @@ class Conversation {
       { url: next.url, method: next.method, params: next.params, emit: true },
       this.jar,
     );
+    // Stopped while the request was out: not the app's failure.
+    if (this.options.signal?.aborted) throw new SimAborted();
     if (!response.answer) return { error: { code: 11200, message: response.failure } };
     return answerDocument(response.answer, 'messaging');
   }
@@ -214,6 +223,7 @@ class Conversation {
     const delivery = this.options.delivery ?? 'delivered';
     const statuses = delivery === 'failed' ? ['queued', 'failed'] : ['queued', 'sent', delivery];
     for (const status of statuses) {
+      if (this.options.signal?.aborted) return; // stopped: no more requests
       const params: Params = {
         SmsSid: sid,
         SmsStatus: status,

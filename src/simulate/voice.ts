@@ -25,7 +25,7 @@ import type {
   SimulationResult,
   WebhookTarget,
 } from './api.js';
-import { rfc2822, SimClock } from './clock.js';
+import { rfc2822, SimAborted, SimClock } from './clock.js';
 import { newJar } from './cookies.js';
 import type { DialOutcome, EndSimEvent, GatherResult, LegField, SimEvent } from './events.js';
 import { maskEventPasswords, withoutCredentials } from './credentials.js';
@@ -121,7 +121,7 @@ function describeInput(input: CallInput): string {
 export async function simulateCall(options: SimulateCallOptions): Promise<SimulationResult> {
   const app = typeof options.app === 'string' ? { url: options.app } : options.app;
   const events: SimEvent[] = [];
-  const clock = new SimClock({ realtime: options.realtime, signal: options.signal });
+  const clock = new SimClock({ realtime: options.realtime, signal: options.signal, sleep: options.sleep });
   // While a whisper runs on the called party's leg, every event (its requests included) says so.
   const leg: LegField = {};
   const emit = (raw: SimEvent) => {
@@ -142,7 +142,7 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   try {
     const call = new Call(options, app, http, clock, emit, leg);
     const end = await call.run();
-    return { events, end, ok: !call.hadError && end.reason !== 'loop' };
+    return { events, end, ok: !call.hadError && end.reason !== 'loop' && end.reason !== 'aborted' };
   } finally {
     await http.close();
   }
@@ -192,8 +192,9 @@ class Call {
       await this.statusCallback('ringing');
       end = await this.loop({ url: this.app.url, method: this.app.method ?? 'POST', params: {} });
     } catch (err) {
-      if (!(err instanceof CallerHungUp)) throw err;
-      end = { reason: 'caller-hangup', status: 'completed' };
+      if (err instanceof SimAborted) end = { reason: 'aborted', status: 'canceled' };
+      else if (err instanceof CallerHungUp) end = { reason: 'caller-hangup', status: 'completed' };
+      else throw err;
     }
     const duration = this.answered ? Math.round(this.t) : 0;
     await this.statusCallback('completed', end.status, duration);
@@ -245,6 +246,8 @@ class Call {
       { url: next.url, method: next.method, params, voice: true, emit: true },
       this.jar,
     );
+    // Stopped while the request was out: not the app's failure, and nothing more is asked of it.
+    if (this.options.signal?.aborted) throw new SimAborted();
     if (!response.answer) return this.fail(11200, response.failure, next, inQueue);
     const doc = answerDocument(response.answer, 'voice');
     if ('error' in doc) return this.fail(doc.error.code, doc.error.message, next, inQueue);
@@ -796,6 +799,7 @@ class Call {
   }
 
   private async callback(kind: 'status' | 'recording', target: WebhookTarget, params: Params): Promise<void> {
+    if (this.options.signal?.aborted) return; // stopped: no more requests
     const response = await this.http.send({ url: target.url, method: target.method ?? 'POST', params }, this.jar);
     this.emit({ type: 'callback', t: this.t, kind, url: target.url, params, status: response.answer?.status ?? 0 });
   }

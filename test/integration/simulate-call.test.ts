@@ -1,6 +1,6 @@
 // The simulator's call engine against a real app on 127.0.0.1 (test/support/ivr-app.ts), rule by
 // rule, each against Twilio's TwiML docs (https://www.twilio.com/docs/voice/twiml/<verb>).
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { simulateCall, APPLICATION_ERROR_MESSAGE } from '../../src/simulate/index.js';
 import type { SimEvent } from '../../src/simulate/events.js';
 import { startIvrApp, type IvrApp } from '../support/ivr-app.js';
@@ -714,5 +714,66 @@ describe('simulateCall: status callbacks and the clock', () => {
     });
     expect(only(r.events, 'callback').map((c) => c.params.CallStatus)).toEqual(['completed']);
     expect(r.end).toMatchObject({ reason: 'caller-hangup', duration: 3 });
+  });
+});
+
+describe('simulateCall: --realtime and stopping a call', () => {
+  // --realtime waits for real; the simulated clock decides how long. A recording sleep shows the
+  // waits go through it (no wall-clock assertion).
+  it('realtime: every wait of the simulated clock goes through sleep; without it nothing sleeps', async () => {
+    const a = await ivr();
+    const slept: number[] = [];
+    const sleep = async (ms: number) => void slept.push(ms);
+    const r = await simulateCall({ app: `${a.url}/pause`, authToken: TOKEN, realtime: true, sleep });
+    expect(r.ok).toBe(true);
+    // "Hold on." (0.8 s), the Pause (3 s), the Gather's timeout (2 s), "Done." (0.4 s).
+    expect(slept).toEqual([800, 3000, 2000, 400]);
+    expect(slept.reduce((sum, ms) => sum + ms, 0)).toBe(r.end.t * 1000);
+    slept.length = 0;
+    const simulated = await simulateCall({ app: `${a.url}/pause`, authToken: TOKEN, sleep });
+    expect(simulated.end.t).toBe(r.end.t);
+    expect(slept).toEqual([]);
+  });
+
+  it('stopped during a realtime wait: the call ends at once with end aborted, no more requests', async () => {
+    const a = await ivr();
+    const controller = new AbortController();
+    // The Pause's wait is where Ctrl-C comes: it only ends by the abort; the others pass at once.
+    const sleep = (ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve, reject) => {
+        if (ms !== 3000) return resolve();
+        signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+        controller.abort();
+      });
+    const r = await simulateCall({
+      app: { url: `${a.url}/pause`, statusCallback: { url: `${a.url}/status` } },
+      authToken: TOKEN,
+      realtime: true,
+      sleep,
+      signal: controller.signal,
+    });
+    expect(r.end).toMatchObject({ type: 'end', status: 'canceled', reason: 'aborted', requests: 1 });
+    expect(r.events.map((e) => e.type)).toEqual(['request', 'say', 'pause', 'end']);
+    expect(r.ok).toBe(false);
+    // Stopped is not the app's failure, and no status callback goes after it.
+    expect(paths(a)).toEqual(['/pause']);
+  });
+
+  it('stopped while a request is out: the request is dropped, no error 11200, no fallback', async () => {
+    const a = await ivr();
+    const controller = new AbortController();
+    const done = simulateCall({
+      app: { url: `${a.url}/hang`, fallback: { url: `${a.url}/fallback` } },
+      authToken: TOKEN,
+      signal: controller.signal,
+    });
+    await vi.waitFor(() => expect(a.seen).toHaveLength(1));
+    controller.abort();
+    const r = await done;
+    expect(r.end).toMatchObject({ status: 'canceled', reason: 'aborted' });
+    expect(only(r.events, 'error')).toEqual([]);
+    expect(says(r.events)).toEqual([]);
+    expect(paths(a)).toEqual(['/hang']);
+    await vi.waitFor(() => expect(a.seen[0]!.gone).toBe(true));
   });
 });

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SimEvent } from '../../src/simulate/events.js';
 import { useEmulator } from '../support/emulator.js';
 import { startIvrApp, type IvrApp } from '../support/ivr-app.js';
@@ -182,6 +182,43 @@ describe('twhook call', () => {
     });
     expect(run.code).toBe(0);
     expect(events(run.stdout).pop()).toMatchObject({ type: 'end', reason: 'caller-hangup' });
+  });
+
+  it('--realtime waits through the clock (the simulated lengths); without it, nothing waits', async () => {
+    const app = await useIvrApp();
+    const slept: number[] = [];
+    const now = new Date('2026-11-27T10:00:00.000Z');
+    const clock = { now: () => now, sleep: async (ms: number) => void slept.push(ms) };
+    const real = await runCli(['call', `${app.url}/pause`, '--realtime', '--no-capture'], { env: SIGNED, clock });
+    expect(real.code).toBe(0);
+    expect(slept).toEqual([800, 3000, 2000, 400]);
+    slept.length = 0;
+    const simulated = await runCli(['call', `${app.url}/pause`, '--no-capture'], { env: SIGNED, clock });
+    expect(simulated.code).toBe(0);
+    expect(slept).toEqual([]);
+  });
+
+  it('Ctrl-C mid-call: the request under way is dropped, the call ends (end aborted), exit 130', async () => {
+    const app = await useIvrApp();
+    const controller = new AbortController();
+    const cwd = tempDir();
+    const running = runCli(['call', `${app.url}/hang`, '--json', '--capture', 'c.jsonl'], {
+      env: SIGNED,
+      signal: controller.signal,
+      cwd,
+    });
+    await vi.waitFor(() => expect(app.seen).toHaveLength(1));
+    controller.abort();
+    const run = await running;
+    expect(run.code).toBe(130);
+    const list = events(run.stdout);
+    expect(list.at(-1)).toMatchObject({ type: 'end', status: 'canceled', reason: 'aborted' });
+    expect(list.filter((e) => e.type === 'error')).toEqual([]);
+    await vi.waitFor(() => expect(app.seen[0]!.gone).toBe(true));
+    // The capture holds the request that was under way, with no answer.
+    const records = readFileSync(join(cwd, 'c.jsonl'), 'utf8').trim().split('\n');
+    expect(records).toHaveLength(1);
+    expect(JSON.parse(records[0]!).response).toBeUndefined();
   });
 
   it('exit 3 when nothing listens at <app>', async () => {

@@ -29,6 +29,8 @@ export interface IvrSeen {
   valid?: boolean;
   /** With basicAuth: whether the request carried the right credentials (a 401 otherwise). */
   authorized?: boolean;
+  /** The client closed the connection before an answer was sent (GET /hang never answers). */
+  gone?: boolean;
 }
 
 export interface IvrApp {
@@ -120,6 +122,8 @@ function route(path: string, p: Record<string, string>, jar: Record<string, stri
       if (p.DialCallStatus === 'completed')
         return twiml(`<Say>Your call lasted ${xml(p.DialCallDuration ?? '?')} seconds. Goodbye.</Say><Hangup/>`);
       return twiml(`<Say>Sales is ${xml(p.DialCallStatus ?? '')}. Please call again.</Say><Hangup/>`);
+    case '/pause':
+      return twiml('<Say>Hold on.</Say><Pause length="3"/><Gather timeout="2"/><Say>Done.</Say>');
     case '/dial-record':
       return twiml(
         '<Dial action="/dial-done" record="record-from-answer-dual" recordingStatusCallback="/recording-status" recordingStatusCallbackEvent="in-progress completed">+15551230000</Dial>',
@@ -253,7 +257,12 @@ export async function startIvrApp(options: IvrAppOptions = {}): Promise<IvrApp> 
         );
       }
       const authorized = expected ? req.headers.authorization === expected : undefined;
-      seen.push({ method: req.method ?? 'GET', path, params, headers: req.headers, valid, authorized });
+      const entry: IvrSeen = { method: req.method ?? 'GET', path, params, headers: req.headers, valid, authorized };
+      seen.push(entry);
+      res.on('close', () => {
+        if (!res.writableEnded) entry.gone = true;
+      });
+      if (path === '/hang') return; // never answers: the caller gives up or is stopped
       if (authorized === false) {
         res
           .writeHead(401, { 'www-authenticate': 'Basic realm="ivr"', 'content-type': 'text/plain' })
