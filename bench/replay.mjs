@@ -308,6 +308,7 @@ async function replayRun(main, file, port, total) {
   );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const used = process.cpuUsage(cpu);
+  rmSync(deps.configDir, { recursive: true, force: true });
   const summary = JSON.parse(stdout.last).summary;
   if (code !== 0 || summary?.ok !== total) throw new Error(`replay: exit ${code}, ${JSON.stringify(summary)}`);
   return { rps: total / seconds, cpu: (used.user + used.system) / total };

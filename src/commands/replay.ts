@@ -13,6 +13,7 @@ import { urlPasswords } from '../webhooks/url.js';
 import { signingTokens } from '../twilio/credentials.js';
 import { severalTokens } from './shared/several-tokens.js';
 import { answerText } from '../send/compare.js';
+import type { TwimlCheck } from '../webhooks/twiml.js';
 import { replay, type ReplayResult, type ReplaySummary } from '../replay/engine.js';
 import { failureAdvice } from '../send/http.js';
 import { checkAbsoluteUrl, parsePositiveInt, parseRate } from './shared/flags.js';
@@ -161,6 +162,7 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
   // once a line. On a terminal each line goes out at once, in step with the progress bar.
   const batched = ctx.io.isStdoutTTY ? undefined : (await import('../ui/batched-output.js')).batchedOutput(ctx.out);
   const out = batched?.out ?? ctx.out;
+  const resultLine = out.json ? resultLines(mode) : undefined;
   let done = 0;
   let failed = 0;
   let warnedAuthorization = false;
@@ -186,7 +188,7 @@ export async function runReplay(ctx: Ctx, captures: string[], flags: ReplayFlags
         warnedAuthorization = true;
         out.warn('captures keep no passwords: requests are sent without their Authorization header');
       }
-      if (out.json) out.emitJson(resultJson(result, mode));
+      if (resultLine) out.emitJson(resultLine(result));
       else printResult(out, ctx.io.isStdoutTTY, result, flags.verbose ?? false);
       bar?.update(done, failed);
     },
@@ -300,32 +302,63 @@ function printResult(out: Output, isStdoutTTY: boolean, result: ReplayResult, ve
 }
 
 /**
- * The --json line of a result, built as a string: the same bytes as JSON.stringify of the object
+ * The --json lines of a replay, built as strings: the same bytes as JSON.stringify of the object
  * (keys in this order, undefined fields left out) without making the object, once per request.
+ * A replay repeats the same file, URL and answer in line after line: each is escaped once while
+ * it repeats, and each distinct TwiML verdict (shared by the engine) once.
  */
-function resultJson(result: ReplayResult, mode: SigningMode): string {
-  const { record, kind, gist, file, line } = result.selected;
-  const cmp = result.comparison;
-  const { answer, failure } = result;
-  const reason = failureReason(result);
-  return (
-    `{"id":${str(record.id)},"file":${str(file)},"line":${num(line)},"kind":${str(kind)},"gist":${str(gist)}` +
-    `,"method":${str(result.request.method)},"url":${str(result.request.url)},"signing":${str(mode)}` +
-    `,"signedFor":${strOrNull(result.request.signedFor)},"status":${answer ? num(answer.status) : 'null'}` +
-    `,"contentType":${strOrNull(answer?.contentType)},"ms":${num(Math.round((answer?.ms ?? failure!.ms) * 10) / 10)}` +
-    `,"body":${answer ? str(answerText(answer)) : 'null'}` +
-    (failure ? `,"error":{"code":${str(failure.code)},"message":${str(failure.message)}}` : '') +
-    (result.twiml ? `,"twiml":${JSON.stringify(result.twiml)}` : '') +
-    // The captured status is whatever the capture file holds (a hand-edited file may hold a string).
-    `,"captured":${cmp.capturedStatus === undefined ? '{}' : `{"status":${JSON.stringify(cmp.capturedStatus)}}`}` +
-    `,"statusSame":${String(cmp.statusSame)},"bodySame":${String(cmp.bodySame)},"ok":${String(result.ok)}` +
-    (reason !== undefined ? `,"reason":${str(reason)}` : '') +
-    '}'
-  );
+function resultLines(mode: SigningMode): (result: ReplayResult) => string {
+  const file = lastJson();
+  const url = lastJson();
+  const signedFor = lastJson();
+  const body = lastJson();
+  const twimlJson = new WeakMap<TwimlCheck, string>();
+  const signing = JSON.stringify(mode);
+  return (result) => {
+    const { record, kind, gist, line } = result.selected;
+    const cmp = result.comparison;
+    const { answer, failure, twiml } = result;
+    const reason = failureReason(result);
+    let twimlText: string | undefined;
+    if (twiml) {
+      twimlText = twimlJson.get(twiml);
+      if (twimlText === undefined) twimlJson.set(twiml, (twimlText = JSON.stringify(twiml)));
+    }
+    const sentFor = result.request.signedFor;
+    return (
+      `{"id":${JSON.stringify(record.id)},"file":${file(result.selected.file)},"line":${num(line)}` +
+      `,"kind":${JSON.stringify(kind)},"gist":${JSON.stringify(gist)}` +
+      `,"method":${JSON.stringify(result.request.method)},"url":${url(result.request.url)},"signing":${signing}` +
+      `,"signedFor":${sentFor == null ? 'null' : signedFor(sentFor)},"status":${answer ? num(answer.status) : 'null'}` +
+      `,"contentType":${answer?.contentType == null ? 'null' : JSON.stringify(answer.contentType)}` +
+      `,"ms":${num(Math.round((answer?.ms ?? failure!.ms) * 10) / 10)}` +
+      `,"body":${answer ? body(answerText(answer)) : 'null'}` +
+      (failure
+        ? `,"error":{"code":${JSON.stringify(failure.code)},"message":${JSON.stringify(failure.message)}}`
+        : '') +
+      (twimlText !== undefined ? `,"twiml":${twimlText}` : '') +
+      // The captured status is whatever the capture file holds (a hand-edited file may hold a string).
+      `,"captured":${cmp.capturedStatus === undefined ? '{}' : `{"status":${JSON.stringify(cmp.capturedStatus)}}`}` +
+      `,"statusSame":${String(cmp.statusSame)},"bodySame":${String(cmp.bodySame)},"ok":${String(result.ok)}` +
+      (reason !== undefined ? `,"reason":${JSON.stringify(reason)}` : '') +
+      '}'
+    );
+  };
 }
 
-const str = (text: string): string => JSON.stringify(text);
-const strOrNull = (text: string | null | undefined): string => (text == null ? 'null' : JSON.stringify(text));
+/** JSON.stringify of a string, remembering the last one (comparing is cheaper than escaping). */
+function lastJson(): (text: string) => string {
+  let last: string | undefined;
+  let json = '';
+  return (text) => {
+    if (text !== last) {
+      last = text;
+      json = JSON.stringify(text);
+    }
+    return json;
+  };
+}
+
 /** As JSON.stringify writes a number: NaN and the infinities as null. */
 const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
 

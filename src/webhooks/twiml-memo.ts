@@ -3,7 +3,8 @@
  * answers most webhooks with the same few documents, and parsing one costs more than the rest of
  * what dev does with a request. The verdict depends only on the status, the Content-Type, the
  * channel and the body, so the answers seen last are remembered by exactly those (bodies up to
- * 8 KiB; larger ones are checked each time). Each caller gets its own copy of the result.
+ * 8 KiB; larger ones are checked each time). Each caller gets its own copy of the result, or with
+ * shared() the remembered one, frozen.
  */
 import {
   checkTwimlAnswer,
@@ -18,23 +19,28 @@ const MAX_ENTRIES = 256;
 
 export interface TwimlChecker {
   check(answer: TwimlAnswer): TwimlCheck;
+  /**
+   * The same verdict, shared by every caller with the same answer and frozen (a change throws
+   * rather than leaking into other results): for callers that only read it, such as replay, which
+   * serializes each distinct verdict once.
+   */
+  shared(answer: TwimlAnswer): TwimlCheck;
 }
 
 export function memoTwimlCheck(): TwimlChecker {
   const seen = new Map<string, TwimlCheck>();
-  return {
-    check(answer) {
-      const key = answerKey(answer);
-      if (key === undefined) return checkTwimlAnswer(answer);
-      let check = seen.get(key);
-      if (check === undefined) {
-        check = checkTwimlAnswer(answer);
-        if (seen.size >= MAX_ENTRIES) seen.clear();
-        seen.set(key, check);
-      }
-      return copy(check);
-    },
+  const shared = (answer: TwimlAnswer): TwimlCheck => {
+    const key = answerKey(answer);
+    if (key === undefined) return deepFreeze(checkTwimlAnswer(answer));
+    let check = seen.get(key);
+    if (check === undefined) {
+      check = deepFreeze(checkTwimlAnswer(answer));
+      if (seen.size >= MAX_ENTRIES) seen.clear();
+      seen.set(key, check);
+    }
+    return check;
   };
+  return { shared, check: (answer) => copy(shared(answer)) };
 }
 
 /**
