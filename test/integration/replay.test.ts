@@ -460,6 +460,61 @@ describe('twhook replay: answers', () => {
   });
 });
 
+describe('twhook replay --json: each line is what JSON.stringify writes', () => {
+  it('same keys in the same order, the same escaping, undefined fields left out, whatever the record holds', async () => {
+    const a = await app();
+    const records = captured([...MIXED, ['sms', '/sms', { body: 'Quote " back \\ line\u2028sep é 😀 \u0001' }]]);
+    // Hand-edited records: no captured answer, a status written as a string, an answer without status.
+    delete records[0]!.response;
+    (records[1]!.response as unknown as { status: string }).status = '204';
+    delete (records[2]!.response as { status?: number }).status;
+    const ok = await runCli(['replay', captureFile(records), '--to', a.url, '--json'], { env });
+    const down = await runCli(
+      ['replay', captureFile(records.slice(0, 1)), '--to', `http://127.0.0.1:${await closedPort()}`, '--json'],
+      {
+        env,
+      },
+    );
+    const lines = [...ok.stdout.trim().split('\n'), ...down.stdout.trim().split('\n')].filter(
+      (l) => !l.startsWith('{"summary"'),
+    );
+    expect(lines.length).toBeGreaterThan(records.length);
+    const order = [
+      'id',
+      'file',
+      'line',
+      'kind',
+      'gist',
+      'method',
+      'url',
+      'signing',
+      'signedFor',
+      'status',
+      'contentType',
+      'ms',
+      'body',
+      'error',
+      'twiml',
+      'captured',
+      'statusSame',
+      'bodySame',
+      'ok',
+      'reason',
+    ];
+    for (const line of lines) {
+      const value = JSON.parse(line) as Record<string, unknown>;
+      expect(line).toBe(JSON.stringify(value));
+      expect(Object.keys(value)).toEqual(order.filter((key) => key in value));
+    }
+    const parsed = lines.map((l) => JSON.parse(l) as ResultLine & { captured: unknown; gist: string });
+    expect(parsed[0]!.captured).toEqual({ status: null });
+    expect(parsed[1]!.captured).toEqual({ status: '204' });
+    expect(parsed[2]!.captured).toEqual({});
+    expect(parsed.some((p) => p.gist.includes('Quote " back'))).toBe(true);
+    expect(parsed.at(-1)!.error!.code).toBe('ECONNREFUSED');
+  });
+});
+
 describe('twhook replay: concurrency and rate', () => {
   const many = () => captured(Array.from({ length: 12 }, () => ['recording', '/rec'] as [string, string]));
 

@@ -65,6 +65,27 @@ describe('memoTwimlCheck', () => {
     if (first.twilioError) first.twilioError.code = 1;
     expect(memo.check(bad)).toEqual(checkTwimlAnswer(bad));
   });
+
+  it('shared(): one frozen verdict per distinct answer (replay serializes each once), the same as check()', () => {
+    const memo = memoTwimlCheck();
+    for (const answer of answers) expect(memo.shared(answer)).toEqual(checkTwimlAnswer(answer));
+    const bad = answers[4]!;
+    const first = memo.shared(bad);
+    expect(memo.shared({ ...bad })).toBe(first);
+    expect(() => first.problems.push('changed')).toThrow(TypeError);
+    expect(() => {
+      first.ok = !first.ok;
+    }).toThrow(TypeError);
+    // check() still hands out copies a caller may change.
+    const copy = memo.check(bad);
+    expect(copy).not.toBe(first);
+    copy.problems.push('changed');
+    expect(memo.shared(bad).problems).toEqual(checkTwimlAnswer(bad).problems);
+    // Too large to remember: checked each time, still frozen.
+    const large = answers[answers.length - 1]!;
+    expect(Object.isFrozen(memo.shared(large))).toBe(true);
+    expect(memo.shared(large)).toEqual(checkTwimlAnswer(large));
+  });
 });
 
 describe('memoTwimlInspection', () => {
