@@ -128,21 +128,38 @@ export function encodeFormComponent(text: string): string {
 
 /** Encodes parameters as a form body, in the order given; arrays repeat the name. */
 export function encodeForm(params: FormInput): string {
-  // Built by concatenation, without an entries array or a parts array: the simulator and replay
-  // encode a form for every request.
-  let out = '';
-  const add = (name: string, value: string | readonly string[]) => {
-    const key = encodeFormComponent(name);
-    if (typeof value === 'string') out += `${out ? '&' : ''}${key}=${encodeFormComponent(value)}`;
-    else for (const v of value) out += `${out ? '&' : ''}${key}=${encodeFormComponent(v)}`;
-  };
+  const parts: string[] = [];
   if (Array.isArray(params)) {
-    for (const [name, value] of params as ReadonlyArray<readonly [string, string]>) add(name, value);
+    for (const [name, value] of params as ReadonlyArray<readonly [string, string]>) parts.push(encodePair(name, value));
   } else {
     const record = params as FormParams;
-    for (const name of Object.keys(record)) add(name, record[name]!);
+    for (const name of Object.keys(record)) {
+      const value = record[name]!;
+      if (typeof value === 'string') parts.push(encodePair(name, value));
+      else for (const v of value) parts.push(encodePair(name, v));
+    }
   }
-  return out;
+  return parts.join('&');
+}
+
+/**
+ * The last encoding of each parameter name: the simulator and replay send the same parameters
+ * (AccountSid, From, To, the geographic fields…) with the same values request after request.
+ */
+const lastPairs = new Map<string, { value: string; pair: string }>();
+
+function encodePair(name: string, value: string): string {
+  const last = lastPairs.get(name);
+  if (last !== undefined && last.value === value) return last.pair;
+  const pair = `${encodeFormComponent(name)}=${encodeFormComponent(value)}`;
+  if (last !== undefined) {
+    last.value = value;
+    last.pair = pair;
+  } else {
+    if (lastPairs.size >= 1024) lastPairs.clear();
+    lastPairs.set(name, { value, pair });
+  }
+  return pair;
 }
 
 /** Turns ordered pairs into FormParams (repeated names become arrays, in order). */

@@ -47,6 +47,16 @@ describe('encodeForm', () => {
     expect(encodeForm({ Tag: ['x', 'y'], N: '1' })).toBe('Tag=x&Tag=y&N=1');
   });
 
+  it('encodes each value it is given, whatever it encoded for the same name before', () => {
+    const values = ['+1555', 'a b', '+1555', '', 'ringing', 'a b', '__proto__'];
+    for (const value of values) {
+      expect(encodeForm({ From: value, __proto__x: value })).toBe(
+        `From=${encodeURIComponent(value).replace(/%20/g, '+')}&__proto__x=${encodeURIComponent(value).replace(/%20/g, '+')}`,
+      );
+      expect(encodeForm([['From', value]])).toBe(`From=${encodeURIComponent(value).replace(/%20/g, '+')}`);
+    }
+  });
+
   it('round-trips through parseForm', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.string({ minLength: 1 }), fc.string()), { maxLength: 8 }), (pairs) => {
