@@ -100,7 +100,7 @@ export function normalizeHeaders(
     else if (Array.isArray(previous)) previous.push(value);
     else out[key] = [previous, value];
   };
-  if (Array.isArray(input)) for (const [name, value] of input) add(name, value);
+  if (Array.isArray(input)) for (let i = 0; i < input.length; i++) add(input[i]![0], input[i]![1]);
   else {
     for (const [name, value] of Object.entries(input)) {
       if (value === undefined) continue;

@@ -99,7 +99,16 @@ export interface ProxyOptions {
   verify?: (input: VerifyInput) => SignatureVerdict;
   /** Wall clock for event times. */
   now?: () => Date;
-  onEvent: (event: RequestEvent) => void;
+  /** Called with each request's event, and what the proxy knows of it beyond the event. */
+  onEvent: (event: RequestEvent, info: ExchangeInfo) => void;
+}
+
+/** What the proxy knows of a request beyond its event, for those who keep it (capture, inspector). */
+export interface ExchangeInfo {
+  /** When it arrived (the event's `time`). */
+  readonly receivedAt: Date;
+  /** What the inspection made of it, with the form it parsed. */
+  readonly inspection: Inspection;
 }
 
 export interface ProxyServer {
@@ -150,7 +159,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const id = nextId++;
-    const time = now().toISOString();
+    const received = now();
+    const time = received.toISOString();
     const path = req.url ?? '/';
     const method = req.method ?? 'GET';
     const publicBase = publicBaseText ?? `http://${req.headers.host ?? '127.0.0.1'}`;
@@ -237,7 +247,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       if (fields.outcome !== 'answered' && fields.outcome !== 'challenged') {
         event.twilioError = twilioErrorRef(11200);
       }
-      options.onEvent(event);
+      options.onEvent(event, { receivedAt: received, inspection: inspected() });
     };
 
     if (tooLarge) {
@@ -394,7 +404,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
       if (latency > limit / 2) {
         event.warnings.push(`slow: ${formatMs(latency)} of the ${formatMs(limit)} Twilio waits`);
       }
-      options.onEvent(event);
+      options.onEvent(event, { receivedAt: received, inspection });
     }
   };
 

@@ -12,7 +12,7 @@ import { resolveNumber } from '../twilio/resolve-number.js';
 import { maskSid } from '../redact.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { steadyOldGeneration } from '../capture/memory.js';
-import { newCaptureId, normalizeHeaders, type CaptureRecord } from '../capture/format.js';
+import { newCaptureId, normalizeHeaders, type CaptureRecord, type CaptureResponse } from '../capture/format.js';
 import { currentOwner, isOwnerAlive, Journal, newBatchId, type JournalEntry } from '../state/journal.js';
 import { applyNumberChange } from '../state/number-change.js';
 import { maskUrl } from '../webhooks/url.js';
@@ -76,7 +76,7 @@ export interface DevSessionOptions {
    * Called with each request and its capture record (the same id as in the capture file, even
    * with no capture file): the web inspector keeps these.
    */
-  onRecord?: (event: RequestEvent, record: CaptureRecord) => void;
+  onRecord?: (event: RequestEvent, record: CaptureRecord, inspection: Inspection) => void;
 }
 
 /** What an extension's setup receives: everything it needs to change the account safely. */
@@ -315,10 +315,10 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
         inspect,
         verify,
         now,
-        onEvent: (event) => {
+        onEvent: (event, info) => {
           requests++;
           if (capture || options.onRecord) {
-            const id = newCaptureId(new Date(event.time));
+            const id = newCaptureId(info.receivedAt);
             // Only a first request with an idempotency token can be named by a later retryOf;
             // remembered as long as the proxy remembers tokens (twice over: events complete
             // out of arrival order), so a long session does not keep one entry per request.
@@ -335,7 +335,7 @@ export function startDevSession(options: DevSessionOptions, deps: SessionDeps): 
             // Written at the end of this turn of the event loop, with the other requests of the
             // turn (the answer has gone out by then); a failure is reported by onError.
             void capture?.append(record);
-            options.onRecord?.(event, record);
+            options.onRecord?.(event, record, info.inspection);
           }
           emit(event);
         },
@@ -839,6 +839,7 @@ function captureRecord(
   basicAuthUser: string | undefined,
 ): CaptureRecord {
   const request = event.request;
+  // Assigned in the file's key order (no spreads: one record a request).
   const record: CaptureRecord = {
     v: 1,
     id,
@@ -846,16 +847,16 @@ function captureRecord(
     method: request.method,
     url: request.url,
     headers: normalizeHeaders(request.headers),
-    ...(request.bodyEncoding === 'base64' ? { bodyBase64: request.body } : request.body ? { body: request.body } : {}),
   };
-  if (event.response) {
-    const r = event.response;
-    record.response = {
-      status: event.status,
-      headers: normalizeHeaders(r.headers),
-      ...(r.bodyEncoding === 'base64' ? { bodyBase64: r.body } : r.body ? { body: r.body } : {}),
-      ms: event.latencyMs,
-    };
+  if (request.bodyEncoding === 'base64') record.bodyBase64 = request.body;
+  else if (request.body) record.body = request.body;
+  const r = event.response;
+  if (r) {
+    const response: CaptureResponse = { status: event.status, headers: normalizeHeaders(r.headers) };
+    if (r.bodyEncoding === 'base64') response.bodyBase64 = r.body;
+    else if (r.body) response.body = r.body;
+    response.ms = event.latencyMs;
+    record.response = response;
   } else {
     record.response = { status: event.status, ms: event.latencyMs };
   }

@@ -10,11 +10,11 @@ import type { DevSessionOptions, SessionExtension } from '../dev/session.js';
 import type { CaptureRecord } from '../capture/format.js';
 import { createSender } from '../send/http.js';
 import { startInspector, type InspectorServer } from './server.js';
-import { InspectorStore } from './store.js';
+import { InspectorStore, type EventInspection } from './store.js';
 
 export interface DevInspector {
   server: InspectorServer;
-  onRecord(event: RequestEvent, record: CaptureRecord): void;
+  onRecord(event: RequestEvent, record: CaptureRecord, inspection?: EventInspection): void;
   extension: SessionExtension;
   close(): Promise<void>;
 }
@@ -45,7 +45,7 @@ export async function startDevInspector(
   };
   return {
     server,
-    onRecord: (event, record) => store.addEvent(event, record),
+    onRecord: (event, record, inspection) => store.addEvent(event, record, inspection),
     extension: {
       name: 'inspector',
       async setup(context) {

@@ -58,6 +58,14 @@ export interface InspectorEntry {
   record: CaptureRecord;
   twiml?: TwimlCheck;
   channel?: 'voice' | 'messaging';
+  /** The parsed form, kept for records read from files; a dev session's is parsed when asked for. */
+  params?: FormParams;
+}
+
+/** What a dev session's inspection made of a request (src/dev/server.ts's Inspection). */
+export interface EventInspection {
+  expectsTwiml: boolean;
+  channel?: 'voice' | 'messaging';
   params?: FormParams;
 }
 
@@ -92,11 +100,25 @@ export class InspectorStore {
     return this.entries.get(id);
   }
 
-  /** A dev session's request, with the record the session built for it. */
-  addEvent(event: RequestEvent, record: CaptureRecord): InspectorEntry {
+  /**
+   * A dev session's request, with the record the session built for it and, when the session
+   * gives it, what its inspection made of the request (its form parsed once, not again here).
+   */
+  addEvent(event: RequestEvent, record: CaptureRecord, inspection?: EventInspection): InspectorEntry {
     const safe = safeRecord(record);
-    const described = describeRecord(safe);
-    const summary: RequestSummary = {
+    let channel: 'voice' | 'messaging' | false;
+    let params: FormParams | undefined;
+    if (inspection) {
+      channel = inspection.expectsTwiml ? (inspection.channel ?? 'messaging') : false;
+      params = inspection.params;
+    } else {
+      const described = describeRecord(safe);
+      channel = described.expectsTwiml;
+      params = described.params;
+    }
+    // Assigned in the key order of addRecord's summaries (no spreads: one summary a request);
+    // expectsTwiml comes after the optional fields before it.
+    const summary = {
       id: safe.id,
       seq: ++this.seq,
       receivedAt: event.time,
@@ -107,24 +129,24 @@ export class InspectorStore {
       verdict: { status: event.verdict.status, reason: event.verdict.reason },
       response: { status: event.status, ms: Math.round(event.latencyMs) },
       outcome: event.outcome,
-      ...(event.failure ? { failure: event.failure } : {}),
-      ...(safe.retryOf ? { retryOf: safe.retryOf } : {}),
-      ...(header(safe.headers, 'x-twhook-replay') ? { replayOf: header(safe.headers, 'x-twhook-replay') } : {}),
-      expectsTwiml: event.expectsTwiml,
-      ...(event.twiml ? { twimlOk: event.twiml.ok } : {}),
-      ...(event.twilioError ? { twilioError: event.twilioError } : {}),
-      ...(event.response?.contentType ? { contentType: event.response.contentType } : {}),
-      ...(event.warnings.length ? { warnings: event.warnings } : {}),
-    };
-    const conversation = conversationOf(described.params, safe);
+    } as RequestSummary;
+    if (event.failure) summary.failure = event.failure;
+    if (safe.retryOf) summary.retryOf = safe.retryOf;
+    const replayOf = header(safe.headers, 'x-twhook-replay');
+    if (replayOf) summary.replayOf = replayOf;
+    summary.expectsTwiml = event.expectsTwiml;
+    if (event.twiml) summary.twimlOk = event.twiml.ok;
+    if (event.twilioError) summary.twilioError = event.twilioError;
+    if (event.response?.contentType) summary.contentType = event.response.contentType;
+    if (event.warnings.length) summary.warnings = event.warnings;
+    const conversation = conversationOf(params, safe);
     if (conversation) summary.conversation = conversation;
-    return this.put({
-      summary,
-      record: safe,
-      ...(event.twiml ? { twiml: event.twiml } : {}),
-      ...(described.expectsTwiml ? { channel: described.expectsTwiml } : {}),
-      ...(described.params ? { params: described.params } : {}),
-    });
+    // Not the parsed form: a session keeps the last thousand entries, each would hold a few dozen
+    // more objects for the collector to copy and promote; a page that opens one parses its body.
+    const entry: InspectorEntry = { summary, record: safe };
+    if (event.twiml) entry.twiml = event.twiml;
+    if (channel) entry.channel = channel;
+    return this.put(entry);
   }
 
   /** A record read from a capture file: classified, verified (with `authTokens`) and checked here. */
@@ -202,15 +224,29 @@ export class InspectorStore {
   }
 }
 
-/** The record as a capture file would hold it: no password in the URL, no Authorization value. */
+const RESPONSE_SECRET_HEADERS = ['set-cookie', 'authorization'];
+
+/**
+ * The record as a capture file would hold it: no password in the URL, no Authorization value.
+ * The record itself when it holds none (a dev session's records never do): the store changes
+ * nothing in it.
+ */
 function safeRecord(record: CaptureRecord): CaptureRecord {
-  const copy: CaptureRecord = { ...record, url: redactUrl(record.url), headers: redactHeaders(record.headers) };
-  if (record.credentialedUrl !== undefined) copy.credentialedUrl = redactUrl(record.credentialedUrl);
-  if (record.response?.headers)
-    copy.response = {
-      ...record.response,
-      headers: redactHeaders(record.response.headers, ['set-cookie', 'authorization']),
-    };
+  const url = record.url.indexOf('@') === -1 ? record.url : redactUrl(record.url);
+  const credentialedUrl = record.credentialedUrl === undefined ? undefined : redactUrl(record.credentialedUrl);
+  const headers = redactHeaders(record.headers);
+  const response = record.response;
+  const responseHeaders = response?.headers && redactHeaders(response.headers, RESPONSE_SECRET_HEADERS);
+  if (
+    url === record.url &&
+    credentialedUrl === record.credentialedUrl &&
+    headers === record.headers &&
+    responseHeaders === response?.headers
+  )
+    return record;
+  const copy: CaptureRecord = { ...record, url, headers };
+  if (credentialedUrl !== undefined) copy.credentialedUrl = credentialedUrl;
+  if (response?.headers) copy.response = { ...response, headers: responseHeaders };
   return copy;
 }
 
