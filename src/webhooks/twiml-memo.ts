@@ -49,16 +49,32 @@ export function memoTwimlCheck(): TwimlChecker {
  * parsed verbs are read, never changed: a change would throw rather than leak into other calls).
  */
 export function memoTwimlInspection(): (answer: TwimlAnswer) => TwimlInspection {
-  const seen = new Map<string, TwimlInspection>();
+  // By status, type, channel and size, then the bytes compared: no key as long as the body to
+  // decode, build and hash for every answer.
+  const seen = new Map<string, Array<{ body: string | Buffer; inspection: TwimlInspection }>>();
+  let count = 0;
   return (answer) => {
-    const key = answerKey(answer);
-    if (key === undefined) return inspectTwimlAnswer(answer);
-    let inspection = seen.get(key);
-    if (inspection === undefined) {
-      inspection = deepFreeze(inspectTwimlAnswer(answer));
-      if (seen.size >= MAX_ENTRIES) seen.clear();
-      seen.set(key, inspection);
+    const body = answer.body;
+    const isText = typeof body === 'string';
+    const size = isText ? body.length : body.byteLength;
+    if (size > MAX_BODY) return inspectTwimlAnswer(answer);
+    const head = `${answer.status}\n${answer.contentType ?? ''}\n${answer.channel ?? ''}\n${isText ? 's' : 'b'}${size}`;
+    let bucket = seen.get(head);
+    if (bucket !== undefined) {
+      for (const entry of bucket) {
+        if (isText ? entry.body === body : (entry.body as Buffer).equals(body)) return entry.inspection;
+      }
     }
+    const inspection = deepFreeze(inspectTwimlAnswer(answer));
+    if (count >= MAX_ENTRIES) {
+      seen.clear();
+      count = 0;
+      bucket = undefined;
+    }
+    if (bucket === undefined) seen.set(head, (bucket = []));
+    // A copy: the caller's buffer may be reused for other bytes.
+    bucket.push({ body: isText ? body : Buffer.from(body), inspection });
+    count++;
     return inspection;
   };
 }
