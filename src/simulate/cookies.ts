@@ -16,7 +16,7 @@ export const CONVERSATION_TTL_MS = 4 * 60 * 60 * 1000;
 
 export function newJar(): CookieJar {
   const jar = new CookieJar(undefined, { looseMode: true, rejectPublicSuffixes: false, allowSpecialUseDomain: true });
-  known.set(jar, { simple: true, empty: true, headers: new Map(), setBy: new Map(), lastSet: new Map() });
+  known.set(jar, { simple: true, empty: true, headers: new Map(), setBy: new Map(), lastSet: new Map(), history: '' });
   return jar;
 }
 
@@ -40,17 +40,31 @@ interface JarState {
   setBy: Map<string, string>;
   /** Cookie (domain, path, name) -> the context+line that stored it last. */
   lastSet: Map<string, string>;
+  /**
+   * Every context+line the jar stored, in order, while each can be told by its context and line;
+   * undefined once one cannot. Two such jars with the same history hold the same cookies, in the
+   * same order: while simple, they send the same header to an origin.
+   */
+  history: string | undefined;
 }
 
 const known = new WeakMap<CookieJar, JarState>();
+
+/** Cookie headers by origin and history, shared by every call: each call's jar fills the same way. */
+const headersByHistory = new Map<string, string>();
 
 /** The Cookie header for a request to `url` (empty when none applies or tough-cookie cannot place the URL). */
 export function cookieHeader(jar: CookieJar, url: string): string {
   const state = known.get(jar);
   if (state?.empty) return '';
   const origin = state?.simple ? originOf(url) : undefined;
+  const shared = origin !== undefined && state!.history !== undefined ? `${origin}\u0001${state!.history}` : undefined;
   if (origin !== undefined) {
-    const header = state!.headers.get(origin);
+    let header = state!.headers.get(origin);
+    if (header === undefined && shared !== undefined) {
+      header = headersByHistory.get(shared);
+      if (header !== undefined) state!.headers.set(origin, header);
+    }
     if (header !== undefined) return header;
   }
   let header = '';
@@ -60,6 +74,10 @@ export function cookieHeader(jar: CookieJar, url: string): string {
     // A URL tough-cookie cannot place: no cookies.
   }
   if (origin !== undefined) state!.headers.set(origin, header);
+  if (shared !== undefined) {
+    if (headersByHistory.size >= 1024) headersByHistory.clear();
+    headersByHistory.set(shared, header);
+  }
   return header;
 }
 
@@ -83,6 +101,8 @@ export function storeCookies(jar: CookieJar, setCookie: string | string[] | unde
     if (!state) continue;
     state.empty = false;
     state.headers.clear();
+    state.history =
+      key !== undefined && cookie && state.history !== undefined ? `${state.history}\u0000${key}` : undefined;
     if (!cookie) continue;
     const persistent = cookie.isPersistent();
     if (persistent || cookie.path !== '/') state.simple = false;

@@ -118,6 +118,23 @@ describe('the simulator cookie jar (tough-cookie with a remembered header)', () 
     for (const [got, expected] of pairs) expect(got).toBe(expected);
   });
 
+  it('gives each call the header of its own history, when calls fill their jars alike or not', () => {
+    const calls: Step[][] = [
+      [{ set: 'a=1; Path=/', url: `${A}/voice` }, { set: 'b=2; Path=/', url: `${A}/menu` }, { get: `${A}/x` }],
+      [{ set: 'b=2; Path=/', url: `${A}/voice` }, { set: 'a=1; Path=/', url: `${A}/menu` }, { get: `${A}/x` }],
+      [{ set: 'a=1; Path=/', url: `${A}/voice` }, { get: `${A}/x` }, { set: 'b=2; Path=/', url: `${A}/s` }],
+      [{ set: 'a=1; Path=/', url: `${A}/voice` }, { set: 'b=2; Path=/', url: `${A}/menu` }, { get: `${A}/x` }],
+      [{ set: 'a=1; Path=/', url: `${A}/v/../voice` }, { set: 'b=2; Path=/', url: `${A}/menu` }, { get: `${A}/x` }],
+      [{ set: ['a=1; Path=/', 'a=3; Path=/'], url: `${A}/voice` }, { get: `${A}/x` }],
+    ];
+    const headers = calls.map((steps) => {
+      const pairs = replay(steps);
+      for (const [got, expected] of pairs) expect(got).toBe(expected);
+      return pairs.map((p) => p[0]).join(' | ');
+    });
+    expect(headers).toEqual(['a=1; b=2', 'b=2; a=1', 'a=1', 'a=1; b=2', 'a=1; b=2', 'a=3']);
+  });
+
   it('leaves a jar it did not make entirely to tough-cookie', () => {
     const jar = reference();
     jar.setCookieSync('k=v; Path=/only', `${A}/only/x`);
