@@ -1,15 +1,17 @@
 /**
  * Webhook URLs with credentials (`https://user:password@host/voice`), as Twilio handles them
- * (https://www.twilio.com/docs/usage/security#http-authentication): the request goes to the URL
- * without them, the first request to a host goes without an Authorization header, and when the
- * app answers 401 with a `WWW-Authenticate: Basic` challenge Twilio sends it again with the
- * credentials, then stays logged in for the rest of the call. The signature covers the URL as
+ * (https://www.twilio.com/docs/usage/security#http-authentication: "Twilio supports HTTP Basic and
+ * Digest Authentication"): the request goes to the URL without them, the first request to a host
+ * goes without an Authorization header, and when the app answers 401 with a `WWW-Authenticate`
+ * challenge (Digest, RFC 7616 with MD5 or SHA-256 and qop auth, or Basic) Twilio sends it again
+ * with the credentials, then stays logged in for the rest of the call. The signature covers the URL as
  * configured, credentials included (the helper libraries' own tests sign `user:pass@` URLs as
  * written).
  *
  * The password is the app's secret: events, `--json`, captures and saved specs show the URL with
  * `user:***@`, and form parameters that would carry a URL (ErrorUrl) carry it without credentials.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { splitUrl } from '../webhooks/url.js';
 import type { SimEvent } from './events.js';
 
@@ -20,6 +22,8 @@ export interface UrlCredentials {
   authorization?: string;
   /** Scheme, host, port and user: what a login is remembered by for the rest of the call. */
   realm?: string;
+  user?: string;
+  password?: string;
 }
 
 /** Splits the credentials off a URL; a URL without `@` costs one indexOf. */
@@ -35,6 +39,8 @@ export function urlCredentials(url: string): UrlCredentials {
     bare: p.scheme + p.host + p.port + p.rest,
     authorization: `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`,
     realm: `${p.scheme.toLowerCase()}${p.host.toLowerCase()}${p.port} ${user}`,
+    user,
+    password,
   };
 }
 
@@ -47,6 +53,82 @@ export function withoutCredentials(url: string): string {
 export function offersBasic(header: string | string[] | undefined): boolean {
   if (!header) return false;
   return (Array.isArray(header) ? header : [header]).some((h) => /(?:^|,)\s*basic(?:\s|,|$)/i.test(h));
+}
+
+/** A login kept for the rest of the call: the Authorization header of each request. */
+export interface Login {
+  scheme: 'basic' | 'digest';
+  header(method: string, uri: string): string;
+}
+
+/**
+ * The login a 401's challenge asks for, with the URL's credentials: Digest when offered (the
+ * stronger), else Basic; undefined when it offers neither (the 401 is the app's answer).
+ */
+export function loginFor(header: string | string[] | undefined, credentials: UrlCredentials): Login | undefined {
+  if (!header || credentials.authorization === undefined) return undefined;
+  const lines = Array.isArray(header) ? header : [header];
+  const digest = lines.map(digestChallenge).find((c) => c !== undefined);
+  if (digest) return digestLogin(digest, credentials.user ?? '', credentials.password ?? '');
+  if (offersBasic(header)) return { scheme: 'basic', header: () => credentials.authorization! };
+  return undefined;
+}
+
+/** Whether a Digest challenge says the nonce went stale (the same credentials, a new nonce). */
+export function staleDigest(header: string | string[] | undefined): boolean {
+  if (!header) return false;
+  return (Array.isArray(header) ? header : [header]).some((h) => digestChallenge(h)?.stale?.toLowerCase() === 'true');
+}
+
+type DigestChallenge = Record<string, string>;
+
+function digestChallenge(line: string): DigestChallenge | undefined {
+  const m = /(?:^|,)\s*digest\s+(.*)$/i.exec(line);
+  if (!m) return undefined;
+  const out: DigestChallenge = {};
+  for (const part of m[1]!.matchAll(/([a-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/gi))
+    out[part[1]!.toLowerCase()] = part[2] !== undefined ? part[2].replace(/\\(.)/g, '$1') : part[3]!;
+  return out.nonce !== undefined ? out : undefined;
+}
+
+/** RFC 7616: MD5 or SHA-256 (their -sess forms too), qop auth when offered; nc counts the nonce's uses. */
+function digestLogin(c: DigestChallenge, user: string, password: string): Login | undefined {
+  const algorithm = (c.algorithm ?? 'MD5').toUpperCase();
+  const hashName = algorithm.startsWith('SHA-256') ? 'sha256' : algorithm.startsWith('MD5') ? 'md5' : undefined;
+  if (!hashName) return undefined;
+  const hash = (text: string) => createHash(hashName).update(text, 'utf8').digest('hex');
+  const realm = c.realm ?? '';
+  const qop = c.qop?.split(/\s*,\s*/).includes('auth') ? 'auth' : undefined;
+  let nc = 0;
+  return {
+    scheme: 'digest',
+    header(method, uri) {
+      nc += 1;
+      const count = nc.toString(16).padStart(8, '0');
+      const cnonce = randomBytes(8).toString('hex');
+      let ha1 = hash(`${user}:${realm}:${password}`);
+      if (algorithm.endsWith('-SESS')) ha1 = hash(`${ha1}:${c.nonce}:${cnonce}`);
+      const ha2 = hash(`${method}:${uri}`);
+      const response = qop
+        ? hash(`${ha1}:${c.nonce}:${count}:${cnonce}:${qop}:${ha2}`)
+        : hash(`${ha1}:${c.nonce}:${ha2}`);
+      const fields = [
+        `username="${quote(user)}"`,
+        `realm="${quote(realm)}"`,
+        `nonce="${quote(c.nonce!)}"`,
+        `uri="${quote(uri)}"`,
+        `algorithm=${c.algorithm ?? 'MD5'}`,
+        `response="${response}"`,
+        ...(c.opaque !== undefined ? [`opaque="${quote(c.opaque)}"`] : []),
+        ...(qop ? [`qop=${qop}`, `nc=${count}`, `cnonce="${cnonce}"`] : []),
+      ];
+      return `Digest ${fields.join(', ')}`;
+    },
+  };
+}
+
+function quote(text: string): string {
+  return text.replace(/(["\\])/g, '\\$1');
 }
 
 const PASSWORD_IN_URL = /([a-z][a-z0-9+.-]*:\/\/[^/?#@:\s]*):[^/?#@\s]*@/gi;

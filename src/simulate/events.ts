@@ -20,10 +20,10 @@ export interface RequestSimEvent {
   /** 1 for the first try, 2... for retries made by the URL's connection overrides. */
   attempt: number;
   /**
-   * `basic`: sent with the URL's credentials (after the app's 401 challenge, or logged in since);
+   * `basic` or `digest`: sent with the URL's credentials (after the app's 401 challenge, or logged in since);
    * absent when no Authorization header went. URLs show a password as `user:***@`.
    */
-  auth?: 'basic';
+  auth?: 'basic' | 'digest';
 }
 
 export interface SaySimEvent {

@@ -6,7 +6,7 @@
  * does, and honouring the URL's connection overrides (#rt=…&rc=…&rp=…&tt=…): read timeout,
  * retries, total time. Twilio's default is a 15 s timeout and one retry of a failed connection.
  * A URL with `user:password@` is answered as Twilio does (credentials.ts): without the
- * credentials first, with Basic auth after a 401 challenge, then logged in for the rest of the call.
+ * credentials first, with Digest or Basic auth after a 401 challenge, then logged in for the rest of the call.
  */
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
@@ -26,7 +26,7 @@ import { signRequest } from '../webhooks/signature.js';
 import { rebaseUrl } from '../webhooks/url.js';
 import type { SimClock } from './clock.js';
 import { cookieHeader, storeCookies } from './cookies.js';
-import { maskPasswords, offersBasic, urlCredentials } from './credentials.js';
+import { loginFor, maskPasswords, staleDigest, urlCredentials, type Login } from './credentials.js';
 import type { RequestSimEvent } from './events.js';
 import type { Params } from './params.js';
 
@@ -83,8 +83,8 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
     : new (await import('undici')).Agent({ keepAliveTimeout: 4_000, connect: { timeout: 10_000 } });
   const dispatcher: Dispatcher = options.dispatcher ?? owned!;
   let count = 0;
-  /** Hosts (and users) that challenged and accepted the credentials: Twilio stays logged in. */
-  const loggedIn = new Set<string>();
+  /** Hosts (and users) that challenged: Twilio stays logged in (Basic or Digest) for the call. */
+  const loggedIn = new Map<string, Login>();
 
   const attempt = async (
     url: string,
@@ -100,7 +100,7 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
     const credentials = urlCredentials(url);
     const signedUrl = appendQuery(stripHash(url), query);
     const sendUrl = credentials.authorization ? appendQuery(stripHash(credentials.bare), query) : signedUrl;
-    const authorized = credentials.realm !== undefined && loggedIn.has(credentials.realm);
+    const login = credentials.realm !== undefined ? loggedIn.get(credentials.realm) : undefined;
     let body: string | undefined;
     const headers: Record<string, string> = {
       'user-agent': TWILIO_USER_AGENT,
@@ -110,7 +110,7 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
       'i-twilio-idempotency-token': token,
     };
     if (method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded';
-    if (authorized) headers.authorization = credentials.authorization!;
+    if (login) headers.authorization = login.header(method, splitOrigin(sendUrl).path);
     const signFor = options.publicUrl ? publicSignedUrl(signedUrl, options.publicUrl) : signedUrl;
     if (options.authToken) {
       // signRequest encodes the form it signs: that is the body sent (one encoding per request).
@@ -165,7 +165,7 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
       if (contentType) event.contentType = contentType;
       event.ms = ms;
       event.attempt = attemptNo;
-      if (authorized) event.auth = 'basic';
+      if (login) event.auth = login.scheme;
       options.emit(event);
     }
     if (options.onExchange && receivedAt) {
@@ -190,11 +190,17 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
       };
       options.onExchange(record);
     }
-    const challenged =
-      !failure && status === 401 && !authorized && credentials.realm !== undefined
-        ? offersBasic(responseHeaders['www-authenticate'])
-        : false;
-    if (challenged) loggedIn.add(credentials.realm!);
+    // A 401 with a challenge: log in (or, for a stale Digest nonce, again) and send it again.
+    let challenged = false;
+    if (!failure && status === 401 && credentials.realm !== undefined) {
+      const challenge = responseHeaders['www-authenticate'];
+      const next =
+        !login || (login.scheme === 'digest' && staleDigest(challenge)) ? loginFor(challenge, credentials) : undefined;
+      if (next) {
+        loggedIn.set(credentials.realm, next);
+        challenged = true;
+      }
+    }
     return { status, contentType, bytes, headers: responseHeaders, signedUrl, failure, challenged };
   };
 
@@ -214,6 +220,7 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
       let method = request.method;
       let params = request.params;
       let hops = 0;
+      let challenges = 0;
       for (let attemptNo = 1; ;) {
         const timeLeft = Math.max(100, total - (performance.now() - started));
         const r = await attempt(
@@ -227,7 +234,7 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
           attemptNo,
         );
         // The app asked for the URL's credentials: the same request again with them (not a retry).
-        if (r.challenged) continue;
+        if (r.challenged && ++challenges <= 2) continue;
         const location = r.headers.location;
         if (!r.failure && r.status >= 300 && r.status < 400 && location && r.status !== 304) {
           if (++hops > MAX_REDIRECTS) return { failure: `more than ${MAX_REDIRECTS} redirects`, status: r.status };

@@ -46,7 +46,11 @@ function eventLine(event: SimEvent, c: ChalkInstance): string {
       const retry = event.attempt > 1 ? ` (attempt ${event.attempt})` : '';
       // A 401 to a request sent without the URL's credentials is the challenge Twilio answers.
       const challenge = event.status === 401 && !event.auth && event.url.includes(':***@');
-      const auth = event.auth ? ' (basic auth)' : challenge ? ' (challenge: sent again with the credentials)' : '';
+      const auth = event.auth
+        ? ` (${event.auth} auth)`
+        : challenge
+          ? ' (challenge: sent again with the credentials)'
+          : '';
       const line = `      → ${event.method} ${short(event.url)}  ${answer}  ${Math.round(event.ms)} ms${retry}${auth}`;
       return challenge || (event.status >= 200 && event.status < 400) ? c.dim(line) : c.red(line);
     }

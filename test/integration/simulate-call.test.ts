@@ -236,6 +236,34 @@ describe('simulateCall: a URL with credentials', () => {
     expect(records[1]!.url).toBe(`http://twilio:***@127.0.0.1:${a.port}/voice`);
   });
 
+  it('a Digest challenge is answered with Digest (RFC 7616), nc counting up while logged in', async () => {
+    app = await startIvrApp({
+      authToken: TOKEN,
+      basicAuth: { user: 'twilio', password: PASSWORD },
+      digest: true,
+      signedWithCredentials: true,
+    });
+    const url = `http://twilio:${encoded}@127.0.0.1:${app.port}`;
+    const r = await simulateCall({
+      app: `${url}/voice`,
+      authToken: TOKEN,
+      inputs: [
+        { kind: 'press', digits: '1' },
+        { kind: 'dial', status: 'busy' },
+      ],
+    });
+    expect(r.ok).toBe(true);
+    expect(app.seen.map((s) => s.authorized)).toEqual([false, true, true, true]);
+    expect(app.seen.slice(1).map((s) => /nc=(\w+)/.exec(String(s.headers.authorization))?.[1])).toEqual([
+      '00000001',
+      '00000002',
+      '00000003',
+    ]);
+    expect(app.seen.every((s) => s.valid)).toBe(true);
+    expect(only(r.events, 'request').map((e) => e.auth)).toEqual([undefined, 'digest', 'digest', 'digest']);
+    expect(JSON.stringify(r.events)).not.toContain(encoded);
+  });
+
   it('wrong credentials: the second 401 is error 11200, not another try', async () => {
     const { a } = await guarded();
     const r = await simulateCall({ app: `http://twilio:nope@127.0.0.1:${a.port}/voice`, authToken: TOKEN });

@@ -15,6 +15,7 @@
  * /dial-record-ringing (a recorded Dial), /dial-whisper (a <Number url> whisper the called party
  * accepts with 1).
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks.js';
@@ -220,6 +221,8 @@ export interface IvrAppOptions {
   publicUrl?: string;
   /** Require HTTP Basic auth: a request without these credentials gets 401 and a Basic challenge. */
   basicAuth?: { user: string; password: string };
+  /** With basicAuth: challenge for HTTP Digest instead (RFC 7616, MD5, qop auth), checked in full. */
+  digest?: boolean;
   /**
    * With basicAuth: validate signatures against the URL with `user:password@` (as its owner
    * configured it at Twilio) instead of the bare Host header's.
@@ -256,7 +259,11 @@ export async function startIvrApp(options: IvrAppOptions = {}): Promise<IvrApp> 
           req.method === 'POST' ? raw : {},
         );
       }
-      const authorized = expected ? req.headers.authorization === expected : undefined;
+      const authorized = options.basicAuth
+        ? options.digest
+          ? digestValid(req, options.basicAuth)
+          : req.headers.authorization === expected
+        : undefined;
       const entry: IvrSeen = { method: req.method ?? 'GET', path, params, headers: req.headers, valid, authorized };
       seen.push(entry);
       res.on('close', () => {
@@ -264,9 +271,10 @@ export async function startIvrApp(options: IvrAppOptions = {}): Promise<IvrApp> 
       });
       if (path === '/hang') return; // never answers: the caller gives up or is stopped
       if (authorized === false) {
-        res
-          .writeHead(401, { 'www-authenticate': 'Basic realm="ivr"', 'content-type': 'text/plain' })
-          .end('Unauthorized');
+        const challenge = options.digest
+          ? `Digest realm="${DIGEST_REALM}", qop="auth", nonce="${DIGEST_NONCE}", opaque="0paque", algorithm=MD5`
+          : 'Basic realm="ivr"';
+        res.writeHead(401, { 'www-authenticate': challenge, 'content-type': 'text/plain' }).end('Unauthorized');
         return;
       }
       if (valid === false) {
@@ -291,4 +299,21 @@ export async function startIvrApp(options: IvrAppOptions = {}): Promise<IvrApp> 
         server.close(() => resolve());
       }),
   };
+}
+
+const DIGEST_REALM = 'ivr@127.0.0.1';
+const DIGEST_NONCE = 'dcd98b7102dd2f0e8b11d0f600bfb0c093';
+
+/** RFC 7616 Digest (MD5, qop auth), as a web server checks it: every field, the response hash. */
+function digestValid(req: IncomingMessage, credentials: { user: string; password: string }): boolean {
+  const header = req.headers.authorization ?? '';
+  if (!header.startsWith('Digest ')) return false;
+  const f: Record<string, string> = {};
+  for (const m of header.slice(7).matchAll(/([a-z]+)=(?:"([^"]*)"|([^\s,]*))/g)) f[m[1]!] = m[2] ?? m[3]!;
+  const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+  if (f.username !== credentials.user || f.realm !== DIGEST_REALM || f.nonce !== DIGEST_NONCE) return false;
+  if (f.uri !== req.url || f.qop !== 'auth' || f.opaque !== '0paque' || !/^[0-9a-f]{8}$/.test(f.nc ?? '')) return false;
+  const ha1 = md5(`${credentials.user}:${DIGEST_REALM}:${credentials.password}`);
+  const ha2 = md5(`${req.method}:${f.uri}`);
+  return f.response === md5(`${ha1}:${f.nonce}:${f.nc}:${f.cnonce}:auth:${ha2}`);
 }
