@@ -93,10 +93,8 @@ function digestChallenge(line: string): DigestChallenge | undefined {
 
 /** RFC 7616: MD5 or SHA-256 (their -sess forms too), qop auth when offered; nc counts the nonce's uses. */
 function digestLogin(c: DigestChallenge, user: string, password: string): Login | undefined {
-  const algorithm = (c.algorithm ?? 'MD5').toUpperCase();
-  const hashName = algorithm.startsWith('SHA-256') ? 'sha256' : algorithm.startsWith('MD5') ? 'md5' : undefined;
-  if (!hashName) return undefined;
-  const hash = (text: string) => createHash(hashName).update(text, 'utf8').digest('hex');
+  const algorithm = c.algorithm ?? 'MD5';
+  if (!digestHashName(algorithm)) return undefined;
   const realm = c.realm ?? '';
   const qop = c.qop?.split(/\s*,\s*/).includes('auth') ? 'auth' : undefined;
   let nc = 0;
@@ -106,18 +104,24 @@ function digestLogin(c: DigestChallenge, user: string, password: string): Login 
       nc += 1;
       const count = nc.toString(16).padStart(8, '0');
       const cnonce = randomBytes(8).toString('hex');
-      let ha1 = hash(`${user}:${realm}:${password}`);
-      if (algorithm.endsWith('-SESS')) ha1 = hash(`${ha1}:${c.nonce}:${cnonce}`);
-      const ha2 = hash(`${method}:${uri}`);
-      const response = qop
-        ? hash(`${ha1}:${c.nonce}:${count}:${cnonce}:${qop}:${ha2}`)
-        : hash(`${ha1}:${c.nonce}:${ha2}`);
+      const response = digestResponse({
+        algorithm,
+        user,
+        realm,
+        password,
+        nonce: c.nonce!,
+        nc: count,
+        cnonce,
+        qop,
+        method,
+        uri,
+      });
       const fields = [
         `username="${quote(user)}"`,
         `realm="${quote(realm)}"`,
         `nonce="${quote(c.nonce!)}"`,
         `uri="${quote(uri)}"`,
-        `algorithm=${c.algorithm ?? 'MD5'}`,
+        `algorithm=${algorithm}`,
         `response="${response}"`,
         ...(c.opaque !== undefined ? [`opaque="${quote(c.opaque)}"`] : []),
         ...(qop ? [`qop=${qop}`, `nc=${count}`, `cnonce="${cnonce}"`] : []),
@@ -125,6 +129,33 @@ function digestLogin(c: DigestChallenge, user: string, password: string): Login 
       return `Digest ${fields.join(', ')}`;
     },
   };
+}
+
+function digestHashName(algorithm: string): 'sha256' | 'md5' | undefined {
+  const name = algorithm.toUpperCase();
+  return name.startsWith('SHA-256') ? 'sha256' : name.startsWith('MD5') ? 'md5' : undefined;
+}
+
+/** The `response` of an RFC 7616 Digest Authorization header (section 3.4.1), exported for its test vectors. */
+export function digestResponse(d: {
+  algorithm: string;
+  user: string;
+  realm: string;
+  password: string;
+  nonce: string;
+  nc: string;
+  cnonce: string;
+  qop: string | undefined;
+  method: string;
+  uri: string;
+}): string {
+  const hashName = digestHashName(d.algorithm);
+  if (!hashName) throw new Error(`unsupported Digest algorithm ${d.algorithm}`);
+  const hash = (text: string) => createHash(hashName).update(text, 'utf8').digest('hex');
+  let ha1 = hash(`${d.user}:${d.realm}:${d.password}`);
+  if (d.algorithm.toUpperCase().endsWith('-SESS')) ha1 = hash(`${ha1}:${d.nonce}:${d.cnonce}`);
+  const ha2 = hash(`${d.method}:${d.uri}`);
+  return d.qop ? hash(`${ha1}:${d.nonce}:${d.nc}:${d.cnonce}:${d.qop}:${ha2}`) : hash(`${ha1}:${d.nonce}:${ha2}`);
 }
 
 function quote(text: string): string {
