@@ -651,7 +651,7 @@ async function runBench(total) {
     ...stages.map(([name, cost]) => `| ${name} | ${cost.toFixed(1)} µs |`),
     `| **sum** | **${staged.toFixed(1)} µs** |`,
     '',
-    `At c=10 dev spent ${us(c10.cpu.dev)} per request under load, the bare forwarder ${us(c10.cpu.bare)}: ${us(c10.cpu.dev - c10.cpu.bare)} more, of which these stages are ${staged.toFixed(0)} µs; the rest is the request's bookkeeping (event and record objects, the forward's timeout and listeners, the async hand-off) and the garbage collection all of it causes. ` +
+    `At c=10 dev spent ${us(c10.cpu.dev)} per request under load, the bare forwarder ${us(c10.cpu.bare)}: ${us(c10.cpu.dev - c10.cpu.bare)} more, of which these stages are ${staged.toFixed(0)} µs; the rest is that same work run between sockets rather than in a tight loop (its code and data no longer in the caches the app, the load generator and the neighbours share), the event and record objects, the garbage collection they cause, and Node's own HTTP and stream code for a handler that does more than pass bytes (\`node bench/proxy.mjs profile DIR\` shows the split). ` +
       `1.5x the bare forwarder leaves ${us(0.5 * c10.cpu.bare)} for everything dev adds to a hop.`,
   );
   lines.push(
