@@ -229,20 +229,43 @@ async function runSenderChild(file, port) {
   const { createSender } = await import(dist('send/http.js').href);
   const { createPreparer } = await import(dist('replay/prepare.js').href);
   const { describeRecord } = await import(dist('replay/select.js').href);
+  const { checkRecord } = await import(dist('capture/format.js').href);
   const { readFileSync } = await import('node:fs');
   const prepare = createPreparer({ to: `http://127.0.0.1:${port}`, mode: 'resign', authToken: TOKEN });
-  const records = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line));
-  // Preparing is re-signing (the SDK's getExpectedTwilioSignature, with the parameters that
-  // classification parsed, as replay does) and copying headers: timed warm, as a part of what
-  // replay does beside sending.
-  const params = records.map((record) => describeRecord(record).params);
-  let requests = records.map((record, i) => prepare(record, params[i]));
-  const prepareCpu = process.cpuUsage();
-  requests = records.map((record, i) => prepare(record, params[i]));
-  const prepareUsed = process.cpuUsage(prepareCpu);
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  // The stages replay runs on each request beside sending, timed warm here one by one (CPU per
+  // request, the best of three passes): parsing the capture line, classifying it (the form parse
+  // that signing reuses), and preparing, which is re-signing (the SDK's getExpectedTwilioSignature,
+  // with the parameters classification parsed, as replay does) and copying headers. 256 lines at a
+  // time, dropped after, as replay streams them: holding all 20,000 would time the garbage
+  // collector copying them instead.
+  const cpuNow = () => {
+    const used = process.cpuUsage();
+    return used.user + used.system;
+  };
+  const stages = { parseCpu: Infinity, classifyCpu: Infinity, prepareCpu: Infinity };
+  for (let pass = 0; pass < 3; pass++) {
+    let parse = 0;
+    let classify = 0;
+    let prep = 0;
+    for (let from = 0; from < lines.length; from += 256) {
+      const t0 = cpuNow();
+      const chunk = lines.slice(from, from + 256).map((line) => checkRecord(JSON.parse(line)));
+      const t1 = cpuNow();
+      const chunkParams = chunk.map((record) => describeRecord(record).params);
+      const t2 = cpuNow();
+      chunk.forEach((record, i) => prepare(record, chunkParams[i]));
+      const t3 = cpuNow();
+      parse += t1 - t0;
+      classify += t2 - t1;
+      prep += t3 - t2;
+    }
+    stages.parseCpu = Math.min(stages.parseCpu, parse / lines.length);
+    stages.classifyCpu = Math.min(stages.classifyCpu, classify / lines.length);
+    stages.prepareCpu = Math.min(stages.prepareCpu, prep / lines.length);
+  }
+  const records = lines.map((line) => checkRecord(JSON.parse(line)));
+  const requests = records.map((record) => prepare(record, describeRecord(record).params));
   const runs = [];
   for (let r = 0; r < RUNS_PER_PROCESS; r++) {
     const sender = await createSender({ connections: CONCURRENCY });
@@ -266,7 +289,7 @@ async function runSenderChild(file, port) {
     runs.push({
       rps: requests.length / seconds,
       cpu: (used.user + used.system) / requests.length,
-      prepareCpu: (prepareUsed.user + prepareUsed.system) / requests.length,
+      ...stages,
     });
   }
   process.stdout.write(JSON.stringify(runs) + '\n');
@@ -402,10 +425,16 @@ async function runBench(total) {
     const replayCpu = median(warm.replay.map((r) => r.cpu));
     const senderCpu = median(warm.sender.map((r) => r.cpu));
     const acCpu = median(warm.autocannon.map((r) => r.cpu));
+    const stages = best(warm.sender);
+    const rest = replayCpu - senderCpu - stages.parseCpu - stages.classifyCpu - stages.prepareCpu;
     lines.push(
       '',
-      `Where the time goes: the client process is the bottleneck (the app has the other core), so req/s follows its CPU per request. 70% of autocannon's rate needs at most ${us(acCpu / 0.7)} per request; replay spends ${us(replayCpu)}: sending ${us(senderCpu)}, ` +
-        `and ${us(replayCpu - senderCpu)} for reading and classifying the capture, re-signing with the SDK (${us(best(warm.sender).prepareCpu)} with the header copy), checking the TwiML, comparing and the --json line.`,
+      `Where the time goes (warm CPU per request; \`node bench/replay.mjs profile DIR\` writes the whole profile): where replay has a core of its own, req/s follows its CPU per request, and 70% of autocannon's rate at autocannon's ${us(acCpu)} needs at most ${us(acCpu / 0.7)}. ` +
+        `Replay spends ${us(replayCpu)}. Sending alone, by its sender with every request prepared beforehand, spends ${us(senderCpu)} at ${rps(warm.sender)} req/s (undici's dispatch and the kernel's loopback write and read, which autocannon pays too), and more at replay's lower rate, with fewer answers per turn of the event loop. ` +
+        `Timed apart, streamed as replay streams them: parsing the capture line ${us(stages.parseCpu)}, classifying it ${us(stages.classifyCpu)} (the form parse that signing reuses), re-signing with the SDK and copying the headers ${us(stages.prepareCpu)}; ` +
+        `the other ${us(Math.max(0, rest))} is reading and splitting the file, the TwiML check (once per distinct answer), the comparison, the --json line, the in-order hand-off, the garbage collection of all that, and sending's higher cost at the lower rate. ` +
+        `Sending alone takes ${((100 * senderCpu) / (acCpu / 0.7)).toFixed(0)}% of the budget; what is left is less than reading, classifying and signing each request cost, and those are what replay is for: every captured line is read, and every request is different and signed again by the SDK (an HMAC each). ` +
+        `The rest could only come from a sender that writes prebuilt request bytes on raw sockets as autocannon does, in place of undici. On this shared machine the rates also move with the neighbours' load (see the rounds), which is why each ratio is taken within a round.`,
     );
   }
   lines.push(
