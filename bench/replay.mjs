@@ -426,15 +426,21 @@ async function runBench(total) {
     const senderCpu = median(warm.sender.map((r) => r.cpu));
     const acCpu = median(warm.autocannon.map((r) => r.cpu));
     const stages = best(warm.sender);
-    const rest = replayCpu - senderCpu - stages.parseCpu - stages.classifyCpu - stages.prepareCpu;
+    const stageCpu = stages.parseCpu + stages.classifyCpu + stages.prepareCpu;
+    const rest = replayCpu - senderCpu - stageCpu;
+    const left = acCpu / 0.7 - senderCpu;
     lines.push(
       '',
       `Where the time goes (warm CPU per request; \`node bench/replay.mjs profile DIR\` writes the whole profile): where replay has a core of its own, req/s follows its CPU per request, and 70% of autocannon's rate at autocannon's ${us(acCpu)} needs at most ${us(acCpu / 0.7)}. ` +
         `Replay spends ${us(replayCpu)}. Sending alone, by its sender with every request prepared beforehand, spends ${us(senderCpu)} at ${rps(warm.sender)} req/s (undici's dispatch and the kernel's loopback write and read, which autocannon pays too), and more at replay's lower rate, with fewer answers per turn of the event loop. ` +
         `Timed apart, streamed as replay streams them: parsing the capture line ${us(stages.parseCpu)}, classifying it ${us(stages.classifyCpu)} (the form parse that signing reuses), re-signing with the SDK and copying the headers ${us(stages.prepareCpu)}; ` +
         `the other ${us(Math.max(0, rest))} is reading and splitting the file, the TwiML check (once per distinct answer), the comparison, the --json line, the in-order hand-off, the garbage collection of all that, and sending's higher cost at the lower rate. ` +
-        `Sending alone takes ${((100 * senderCpu) / (acCpu / 0.7)).toFixed(0)}% of the budget; what is left is less than reading, classifying and signing each request cost, and those are what replay is for: every captured line is read, and every request is different and signed again by the SDK (an HMAC each). ` +
-        `The rest could only come from a sender that writes prebuilt request bytes on raw sockets as autocannon does, in place of undici. On this shared machine the rates also move with the neighbours' load (see the rounds), which is why each ratio is taken within a round.`,
+        `Sending alone takes ${((100 * senderCpu) / (acCpu / 0.7)).toFixed(0)}% of the budget, leaving ${us(left)}; ` +
+        (stageCpu > left
+          ? `that is less than parsing, classifying and signing cost (${us(stageCpu)}), and those are what replay is for: every captured line is read, and every request is different and signed again by the SDK (an HMAC each). `
+          : `that holds parsing, classifying and signing (${us(stageCpu)}), which replay cannot skip (every captured line is read, and every request is different and signed again by the SDK, an HMAC each), but not the other ${us(Math.max(0, rest))}. `) +
+        `Closing the gap takes both: less of the other work (in the profile, mostly garbage collection, the file reader and the hand-off between reader, workers and output) and a cheaper sender than undici, one that writes prebuilt request bytes on raw sockets as autocannon does. ` +
+        `On this shared machine the rates also move with the neighbours' load (see the rounds), which is why each ratio is taken within a round.`,
     );
   }
   lines.push(
