@@ -135,23 +135,21 @@ function startChild(args) {
 }
 
 /** `twhook dev` as a user runs it, its log to /dev/null; resolves with the proxy's port. */
-function startDev(appPort, dir, profileDir) {
+function startDev(appPort, dir, profileDir, hopOnly = false) {
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  // The hop alone: no auth token (no verdict), no capture, no inspector; the log line stays.
+  const inspection = hopOnly ? ['--no-capture', '--no-inspect'] : ['--capture', join(dir, 'capture.jsonl')];
   const child = spawn(
     process.execPath,
-    [
-      ...profile,
-      bin,
-      'dev',
-      `http://127.0.0.1:${appPort}`,
-      '--public-url',
-      PUBLIC,
-      '--capture',
-      join(dir, 'capture.jsonl'),
-    ],
+    [...profile, bin, 'dev', `http://127.0.0.1:${appPort}`, '--public-url', PUBLIC, ...inspection],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, TWILIO_AUTH_TOKEN: TOKEN, TWHOOK_CONFIG_DIR: join(dir, 'config'), NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        TWILIO_AUTH_TOKEN: hopOnly ? '' : TOKEN,
+        TWHOOK_CONFIG_DIR: join(dir, hopOnly ? 'config-hop' : 'config'),
+        NO_COLOR: '1',
+      },
     },
   );
   let stderr = '';
@@ -524,6 +522,7 @@ async function runBench(total) {
   const requests = await makeRequests(total);
   const app = await startChild(['app']);
   const dev = await startDev(app.port, dir);
+  const devHop = await startDev(app.port, dir, undefined, true);
   const bare = await startChild(['bare', String(app.port)]);
   const nodeProxy = await startChild(['http-proxy', String(app.port)]);
   const targets = {
@@ -531,6 +530,7 @@ async function runBench(total) {
     dev: { port: dev.port, pids: [dev.child.pid, app.child.pid] },
     httpProxy: { port: nodeProxy.port, pids: [nodeProxy.child.pid, app.child.pid] },
     bare: { port: bare.port, pids: [bare.child.pid, app.child.pid] },
+    devHop: { port: devHop.port, pids: [devHop.child.pid, app.child.pid] },
   };
   const rows = [];
   let single;
@@ -572,11 +572,13 @@ async function runBench(total) {
       child.removeAllListeners('exit');
       child.kill('SIGTERM');
     }
-    dev.child.removeAllListeners('exit');
-    await new Promise((resolve) => {
-      dev.child.once('exit', resolve);
-      dev.child.kill('SIGINT');
-    });
+    for (const { child } of [dev, devHop]) {
+      child.removeAllListeners('exit');
+      await new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGINT');
+      });
+    }
   }
   // Every request that went through dev is a line of its capture: the capture did its work.
   const captured = readFileSync(join(dir, 'capture.jsonl'), 'utf8').split('\n').filter(Boolean).length;
@@ -593,19 +595,20 @@ async function runBench(total) {
     dev: '`twhook dev`',
     httpProxy: 'node-http-proxy',
     bare: 'bare undici forwarder',
+    devHop: '`twhook dev`, no verdict/capture/inspector',
   };
   const lines = [
     '## proxy: `twhook dev` against node-http-proxy and a bare forwarder',
     '',
     `${total.toLocaleString('en-US')} signed inbound-SMS POSTs (19-field form, TwiML answer) per round, loopback, through \`twhook dev\` as a user runs it: the built bin with \`--public-url\` and an auth token, so every request gets the SDK's signature verdict, a capture line, a log line (to /dev/null) and a place in the web inspector's store (on by default). ` +
-      `Beside it, in the same run: node-http-proxy ${httpProxyVersion()} forwarding blindly (keep-alive agent, xfwd; it inspects and keeps nothing) and a bare undici forwarder (reads the body, dispatches it, streams the answer back: the least any hop does). ` +
+      `Beside it, in the same run: the same \`twhook dev\` without verdict, capture and inspector (no auth token, \`--no-capture\`, \`--no-inspect\`: the hop with only its classification and log line), node-http-proxy ${httpProxyVersion()} forwarding blindly (keep-alive agent, xfwd; it inspects and keeps nothing) and a bare undici forwarder (reads the body, dispatches it, streams the answer back: the least any hop does). ` +
       `App, proxies and load generator are separate processes; ${ROUNDS} alternating rounds per target; req/s and latency from the median round, ratios are the median of the per-round ratios, CPU per request (user + system, from /proc) the median round's.`,
     '',
     '| c | target | p50 | p99 | req/s | CPU/req (proxy) | CPU/req (app) |',
     '|---:|:---|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    for (const name of ['direct', 'dev', 'httpProxy', 'bare']) {
+    for (const name of ['direct', 'dev', 'devHop', 'httpProxy', 'bare']) {
       const p = r.pick[name];
       lines.push(
         `| ${r.concurrency} | ${names[name]} | ${ms(p.p50)} | ${ms(p.p99)} | ${Math.round(p.rps)} | ${name === 'direct' ? '' : us(r.cpu[name])} | ${us(p.cpu?.[name === 'direct' ? 0 : 1])} |`,
@@ -614,7 +617,7 @@ async function runBench(total) {
   }
   lines.push(
     '',
-    `Rounds (req/s, dev / node-http-proxy / bare / direct): ${rows.map((r) => `c=${r.concurrency}: ${['dev', 'httpProxy', 'bare', 'direct'].map((n) => r.runs[n].map((x) => Math.round(x.rps)).join(' ')).join(' / ')}`).join('; ')}.`,
+    `Rounds (req/s, dev / dev without verdict, capture, inspector / node-http-proxy / bare / direct): ${rows.map((r) => `c=${r.concurrency}: ${['dev', 'devHop', 'httpProxy', 'bare', 'direct'].map((n) => r.runs[n].map((x) => Math.round(x.rps)).join(' ')).join(' / ')}`).join('; ')}.`,
     '',
     '| c | dev req/s ÷ node-http-proxy req/s | dev CPU/req ÷ bare forwarder CPU/req | dev p50 added to direct |',
     '|---:|---:|---:|---:|',
@@ -651,7 +654,8 @@ async function runBench(total) {
     ...stages.map(([name, cost]) => `| ${name} | ${cost.toFixed(1)} µs |`),
     `| **sum** | **${staged.toFixed(1)} µs** |`,
     '',
-    `At c=10 dev spent ${us(c10.cpu.dev)} per request under load, the bare forwarder ${us(c10.cpu.bare)}: ${us(c10.cpu.dev - c10.cpu.bare)} more, of which these stages are ${staged.toFixed(0)} µs; the rest is that same work run between sockets rather than in a tight loop (its code and data no longer in the caches the app, the load generator and the neighbours share), the event and record objects, the garbage collection they cause, and Node's own HTTP and stream code for a handler that does more than pass bytes (\`node bench/proxy.mjs profile DIR\` shows the split). ` +
+    `At c=10 dev spent ${us(c10.cpu.dev)} per request under load, the bare forwarder ${us(c10.cpu.bare)}: ${us(c10.cpu.dev - c10.cpu.bare)} more. ` +
+      `Without verdict, capture and inspector (still classifying and logging each request, through the same event pipeline) dev spent ${us(c10.cpu.devHop)}, ${(c10.cpu.devHop / c10.cpu.bare).toFixed(2)}x the bare forwarder's at c=10 and ${(rows[1].cpu.devHop / rows[1].cpu.bare).toFixed(2)}x at c=50; the verdict, capture and inspector added ${us(c10.cpu.dev - c10.cpu.devHop)} at c=10 and ${us(rows[1].cpu.dev - rows[1].cpu.devHop)} at c=50, of which these stages are ${staged.toFixed(0)} µs in a tight loop; the rest is that same work run between sockets rather than in a tight loop (its code and data no longer in the caches the app, the load generator and the neighbours share), the event and record objects, the garbage collection they cause, and Node's own HTTP and stream code for a handler that does more than pass bytes (\`node bench/proxy.mjs profile DIR\` shows the split). ` +
       `1.5x the bare forwarder leaves ${us(0.5 * c10.cpu.bare)} for everything dev adds to a hop.`,
   );
   lines.push(
