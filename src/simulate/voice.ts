@@ -562,19 +562,24 @@ class Call {
     };
     if (hungUp) {
       // Twilio still reports the recording; the call is over, so the answer is not run.
-      await this.http.send(
-        {
-          url: r.action,
-          method: r.method,
-          params: { ...callParams(this.party, this.callSid, 'completed'), ...params },
-          voice: true,
-          emit: true,
-        },
-        this.jar,
-      );
+      await this.tellAfterHangup(r.action, r.method, params);
       throw new CallerHungUp();
     }
     return { kind: 'fetch', next: { url: r.action, method: r.method, params } };
+  }
+
+  /** An action Twilio still requests after the caller hung up (the call is over: its answer is not run). */
+  private async tellAfterHangup(url: string, method: 'GET' | 'POST', params: Params): Promise<void> {
+    await this.http.send(
+      {
+        url,
+        method,
+        params: { ...callParams(this.party, this.callSid, 'completed'), ...params },
+        voice: true,
+        emit: true,
+      },
+      this.jar,
+    );
   }
 
   /**
@@ -780,16 +785,7 @@ class Call {
     if (ended) {
       // The caller is gone: the action still hears how the wait ended, its answer is not run.
       if (q.action) {
-        await this.http.send(
-          {
-            url: q.action,
-            method: q.method,
-            params: { ...callParams(this.party, this.callSid, 'completed'), ...actionParams },
-            voice: true,
-            emit: true,
-          },
-          this.jar,
-        );
+        await this.tellAfterHangup(q.action, q.method, actionParams);
       }
       return ended;
     }
