@@ -501,6 +501,22 @@ describe('simulateCall: Dial, Record, Enqueue', () => {
     expect(says(empty.events).at(-1)).toBe('We got no message.');
   });
 
+  // https://www.twilio.com/docs/voice/twiml/record: action gets Digits "hangup" when the caller hung up;
+  // the call is over, so that answer is not run.
+  it('Record: a caller who hangs up while recording still sends the recording to action', async () => {
+    const a = await ivr();
+    const r = await simulateCall({
+      app: `${a.url}/voice`,
+      authToken: TOKEN,
+      inputs: [{ kind: 'press', digits: '2' }, { kind: 'hangup' }],
+    });
+    expect(only(r.events, 'record')[0]!.result).toMatchObject({ digits: 'hangup' });
+    const recorded = a.seen.find((s) => s.path === '/recorded')!;
+    expect(recorded.params).toMatchObject({ Digits: 'hangup', CallStatus: 'completed' });
+    expect(says(r.events).some((text) => text.startsWith('Thanks, we got'))).toBe(false);
+    expect(r.events.at(-1)).toMatchObject({ type: 'end', status: 'completed' });
+  });
+
   it('Record: maxLength caps the duration', async () => {
     const a = await ivr();
     const r = await simulateCall({
