@@ -16,7 +16,7 @@ const inspectTwimlAnswer = memoTwimlInspection();
  * played and plain text read aloud, then the call hangs up; on a message plain text is the reply.
  */
 export function answerDocument(
-  answer: { status: number; contentType?: string; body: string | Uint8Array; url: string },
+  answer: { status: number; contentType?: string; body: string | Uint8Array; url: string; asksForCredentials?: true },
   channel: 'voice' | 'messaging',
 ): AnswerDocument {
   const inspection = inspectTwimlAnswer({
@@ -27,7 +27,11 @@ export function answerDocument(
   });
   if (!inspection.check.ok) {
     const error = inspection.check.twilioError ?? { code: 12100, message: 'Document parse failure' };
-    return { error: { code: error.code, message: inspection.check.problems[0] ?? error.message } };
+    let message = inspection.check.problems[0] ?? error.message;
+    if (answer.asksForCredentials)
+      message +=
+        '; it asks for HTTP authentication: give the user and password in the URL, as user:password@ before the host';
+    return { error: { code: error.code, message } };
   }
   if (inspection.kind === 'audio') return { verbs: [element('Play', answer.url), element('Hangup')], url: answer.url };
   if (inspection.kind === 'text') {

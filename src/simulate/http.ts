@@ -54,6 +54,8 @@ export interface SimAnswer {
   body: Buffer;
   /** The URL that answered, after redirects (the base of relative URLs in its TwiML). */
   url: string;
+  /** A 401 asking for HTTP authentication of a URL that carries no credentials to answer it with. */
+  asksForCredentials?: true;
 }
 
 export type SimResponse =
@@ -259,7 +261,10 @@ export async function createAppHttp(options: AppHttpOptions): Promise<AppHttp> {
           continue;
         }
         if (r.failure) return { failure: r.failure.message, status: 0 };
-        return { answer: { status: r.status, contentType: r.contentType, body: r.bytes, url } };
+        const answer: SimAnswer = { status: r.status, contentType: r.contentType, body: r.bytes, url };
+        if (r.status === 401 && r.headers['www-authenticate'] && urlCredentials(url).authorization === undefined)
+          answer.asksForCredentials = true;
+        return { answer };
       }
     },
     async close() {

@@ -277,6 +277,9 @@ describe('simulateCall: a URL with credentials', () => {
     const bare = await simulateCall({ app: `http://127.0.0.1:${a.port}/voice`, authToken: TOKEN });
     expect(a.seen.slice(2).map((s) => s.headers.authorization)).toEqual([undefined]);
     expect(only(bare.events, 'error')[0]!.code).toBe(11200);
+    // Only the URL without credentials is told how to give them; wrong ones are the app's refusal.
+    expect(only(bare.events, 'error')[0]!.message).toMatch(/asks for HTTP authentication: give the user and password/);
+    expect(only(r.events, 'error')[0]!.message).not.toMatch(/asks for HTTP authentication/);
   });
 
   it('the fallback gets ErrorUrl without the credentials', async () => {
