@@ -252,7 +252,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
 
     if (tooLarge) {
       const limit = formatBytes(bodyLimit);
-      reply(res, 413, `twhook: request body over ${limit}\n`, true);
+      refuseBody(req, res, 413, `twhook: request body over ${limit}\n`, bodyLimit);
       finish({
         outcome: 'too-large',
         status: 413,
@@ -471,6 +471,37 @@ function likelyAppUrl(signedUrl: string, appPath: string, publicPath: string, ta
 
 function refusedValid(status: number, signedUrl: string, appUrl: string): string {
   return `the app refused a correctly signed request (${status}): Twilio signed ${signedUrl}; the app most likely validated against ${appUrl}`;
+}
+
+/** How long, and how many more bytes, a refused body is read and dropped before its connection closes. */
+const LINGER_MS = 2_000;
+const LINGER_MIN_BYTES = 1024 * 1024;
+
+/**
+ * Answers a request whose body is refused without losing the answer. Closing a connection while
+ * bytes of the caller's body are still unread makes the kernel send a reset, which can discard the
+ * answer before the caller reads it (a test saw EPIPE and no 413). So, as web servers' "lingering
+ * close" does, the rest of the body is read and dropped until it ends, or for a bounded time and
+ * size, and only then is the connection closed.
+ */
+function refuseBody(req: IncomingMessage, res: ServerResponse, status: number, text: string, limit: number): void {
+  reply(res, status, text);
+  if (req.complete) return;
+  const socket = req.socket;
+  let dropped = 0;
+  const close = () => {
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  const timer = setTimeout(close, LINGER_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > Math.max(limit, LINGER_MIN_BYTES)) close();
+  });
+  // The body ended: the connection is a kept-alive one again, for the caller to reuse or close.
+  req.once('end', () => clearTimeout(timer));
+  req.resume();
 }
 
 function reply(res: ServerResponse, status: number, text: string, close = false): void {
