@@ -287,9 +287,10 @@ describe.skipIf(!!skipReason)('the web inspector in Chromium', () => {
       other.on('pageerror', (e) => pageErrors.push(e.message));
       await other.goto(ready.url);
       await expect.poll(() => other.locator('#rows tr').count()).toBe(2);
-      expect(await other.locator('#dropped').innerText()).toMatch(
-        /last 2 requests: 1 older one was dropped from memory \(the capture file keeps them all\)/,
-      );
+      // The page fills the note from its own answer, which may land after the rows: wait for it.
+      await expect
+        .poll(() => other.locator('#dropped').innerText())
+        .toMatch(/last 2 requests: 1 older one was dropped from memory \(the capture file keeps them all\)/);
       expect(await other.locator('#rows tr').first().innerText()).toMatch(/✓ valid/);
       await other.close();
     } finally {
