@@ -13,10 +13,9 @@ import type { DialOutcome } from '../simulate/events.js';
 import { describeRequest, ScriptedCallInputs } from '../simulate/inputs.js';
 import { DIAL_OUTCOMES } from '../simulate/spec.js';
 import { nameFromFile, specYaml } from '../simulate/spec-writer.js';
-import { appLabel, appUrl, DEFAULT_FROM, DEFAULT_TO, webhookUrl } from '../simulate/target.js';
+import { appLabel, DEFAULT_FROM, DEFAULT_TO, webhookUrl } from '../simulate/target.js';
 import { checkAbsoluteUrl, parsePositiveInt } from './shared/flags.js';
-import { checkSavePath, numberTarget, startSimulation, writeSpec } from './shared/simulate.js';
-import { checkMethod } from './shared/webhook-url.js';
+import { checkSavePath, resolveTarget, startSimulation, writeSpec } from './shared/simulate.js';
 
 export interface CallFlags {
   from?: string;
@@ -205,17 +204,7 @@ async function callTarget(
     throw new UsageError(
       "where to? give your app: twhook call 3000 (or --number +E.164 to use a number's configured voice URL)",
     );
-  let target: AppTarget;
-  let to: string | undefined;
-  if (flags.number !== undefined) {
-    const found = await numberTarget(ctx, flags.number, 'call');
-    target = found.target;
-    to = found.number.phoneNumber;
-  } else {
-    target = { url: appUrl(app!, 'call') };
-  }
-  if (flags.method) target.method = checkMethod(flags.method, '--method');
-  if (flags.fallback) target.fallback = { url: webhookUrl(flags.fallback, target.url, '--fallback') };
+  const { target, numberTo: to } = await resolveTarget(ctx, app, flags, 'call');
   if (flags.statusCallback)
     target.statusCallback = { url: webhookUrl(flags.statusCallback, target.url, '--status-callback') };
   if (flags.statusEvents !== undefined) {

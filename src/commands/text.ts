@@ -8,14 +8,13 @@ import type { Command, Option } from 'commander';
 import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
 import { CancelError, TwhookError, UsageError } from '../errors.js';
-import type { AppTarget, TextInput } from '../simulate/api.js';
+import type { TextInput } from '../simulate/api.js';
 import { ScriptedTextInputs } from '../simulate/inputs.js';
 import { conversationJarPath } from '../simulate/cookies.js';
 import { nameFromFile, specYaml } from '../simulate/spec-writer.js';
-import { appLabel, appUrl, DEFAULT_FROM, DEFAULT_TO, webhookUrl } from '../simulate/target.js';
+import { appLabel, DEFAULT_FROM, DEFAULT_TO } from '../simulate/target.js';
 import { checkAbsoluteUrl, parsePositiveInt } from './shared/flags.js';
-import { checkSavePath, numberTarget, startSimulation, writeSpec } from './shared/simulate.js';
-import { checkMethod } from './shared/webhook-url.js';
+import { checkSavePath, resolveTarget, startSimulation, writeSpec } from './shared/simulate.js';
 
 export interface TextFlags {
   media?: string[];
@@ -189,17 +188,7 @@ export async function runText(
   if (script.some((s) => !s.input.body && !s.input.media?.length))
     throw new UsageError('a message is empty (an unset variable?): give its text');
 
-  let target: AppTarget;
-  let numberTo: string | undefined;
-  if (flags.number !== undefined) {
-    const found = await numberTarget(ctx, flags.number, 'text');
-    target = found.target;
-    numberTo = found.number.phoneNumber;
-  } else {
-    target = { url: appUrl(appArg!, 'text') };
-  }
-  if (flags.method) target.method = checkMethod(flags.method, '--method');
-  if (flags.fallback) target.fallback = { url: webhookUrl(flags.fallback, target.url, '--fallback') };
+  const { target, numberTo } = await resolveTarget(ctx, appArg, flags, 'text');
   const to = flags.to ?? numberTo ?? DEFAULT_TO;
   const { signing, engine, capture, events, draw } = await startSimulation(ctx, target, flags.capture);
   let chatMedia = trailing;

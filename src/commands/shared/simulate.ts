@@ -22,7 +22,9 @@ import type { SimEvent } from '../../simulate/events.js';
 import { transcriptRenderer } from '../../ui/sim-transcript.js';
 import type { SimEngine } from '../../simulate/run-spec.js';
 import { splitOverrides } from '../../webhooks/overrides.js';
+import { appUrl, webhookUrl } from '../../simulate/target.js';
 import { severalTokens } from './several-tokens.js';
+import { checkMethod } from './webhook-url.js';
 
 export async function loadEngine(): Promise<SimEngine> {
   const { simulateCall, simulateText } = await import('../../simulate/index.js');
@@ -180,6 +182,30 @@ export async function numberTarget(
   // Basic-auth passwords in configured URLs are secrets: never in the transcript or --json.
   for (const u of [target.url, target.fallback?.url, target.statusCallback?.url]) ctx.out.redactor.add(urlPassword(u));
   return { target, number };
+}
+
+/**
+ * Where `call` and `text` send the first request: the number's configured webhooks (`--number`),
+ * else `<app>`; then `--method` and `--fallback` over either. `numberTo` is the number's own.
+ */
+export async function resolveTarget(
+  ctx: Ctx,
+  app: string | undefined,
+  flags: { number?: string; method?: string; fallback?: string },
+  channel: 'call' | 'text',
+): Promise<{ target: AppTarget; numberTo?: string }> {
+  let target: AppTarget;
+  let numberTo: string | undefined;
+  if (flags.number !== undefined) {
+    const found = await numberTarget(ctx, flags.number, channel);
+    target = found.target;
+    numberTo = found.number.phoneNumber;
+  } else {
+    target = { url: appUrl(app!, channel) };
+  }
+  if (flags.method) target.method = checkMethod(flags.method, '--method');
+  if (flags.fallback) target.fallback = { url: webhookUrl(flags.fallback, target.url, '--fallback') };
+  return { target, numberTo };
 }
 
 /**
