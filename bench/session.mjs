@@ -16,6 +16,7 @@ import { createServer } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { quantile, sendAll, signedSmsRequests } from './lib/sms-load.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const bin = fileURLToPath(new URL('../bin/twhook.js', import.meta.url));
@@ -81,98 +82,16 @@ function rssOf(pid) {
 }
 
 /** BLOCK different signed requests; each block sends them again with new idempotency tokens. */
-async function makeRequests() {
-  const { getExpectedTwilioSignature } = await import('twilio/lib/webhooks/webhooks.js');
-  const requests = [];
-  for (let i = 0; i < BLOCK; i++) {
-    const sid = `SM${String(i).padStart(32, '0')}`;
-    const params = {
-      ToCountry: 'US',
-      ToState: 'CA',
-      SmsMessageSid: sid,
-      NumMedia: '0',
-      ToCity: 'SAN FRANCISCO',
-      FromZip: '94105',
-      SmsSid: sid,
-      FromState: 'CA',
-      SmsStatus: 'received',
-      FromCity: 'SAN FRANCISCO',
-      Body: `Hello from the benchmark, message ${i}`,
-      FromCountry: 'US',
-      To: '+15017122661',
-      ToZip: '94105',
-      NumSegments: '1',
-      MessageSid: sid,
-      AccountSid: 'AC0123456789abcdef0123456789abcdef',
-      From: '+15551234567',
-      ApiVersion: '2010-04-01',
-    };
-    const body = Buffer.from(new URLSearchParams(params).toString());
-    const signature = getExpectedTwilioSignature(TOKEN, `${PUBLIC}/sms`, params);
-    requests.push({
-      body,
-      headers: [
-        'host',
-        'bench.example.test',
-        'content-type',
-        'application/x-www-form-urlencoded',
-        'x-twilio-signature',
-        signature,
-        'i-twilio-idempotency-token',
-        '',
-        'user-agent',
-        'TwilioProxy/1.1',
-      ],
-    });
-  }
-  return requests;
+function makeRequests() {
+  return signedSmsRequests(BLOCK, TOKEN, PUBLIC);
 }
 
-/** One block through `pool`: latencies (ms) of each request, in a typed array. */
+/** One block through `pool`: its p50 and p99 latency (ms) and its rate. */
 async function block(pool, requests, n) {
-  for (let i = 0; i < requests.length; i++) requests[i].headers[7] = `session-${n}-${i}`;
-  const latencies = new Float64Array(requests.length);
-  let next = 0;
-  let failures = 0;
-  const send = (i) =>
-    new Promise((resolve) => {
-      const r = requests[i];
-      const t0 = performance.now();
-      let status = 0;
-      pool.dispatch(
-        { method: 'POST', path: '/sms', headers: r.headers, body: r.body },
-        {
-          onRequestStart() {},
-          onResponseStart(_c, statusCode) {
-            status = statusCode;
-          },
-          onResponseData() {},
-          onResponseEnd() {
-            latencies[i] = performance.now() - t0;
-            if (status !== 200) failures++;
-            resolve();
-          },
-          onResponseError() {
-            failures++;
-            resolve();
-          },
-        },
-      );
-    });
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= requests.length) return;
-      await send(i);
-    }
-  };
-  const start = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const seconds = (performance.now() - start) / 1000;
+  const { latencies, seconds, failures } = await sendAll(pool, requests, CONCURRENCY, `session-${n}`);
   if (failures) throw new Error(`block ${n}: ${failures} requests failed`);
   const sorted = Array.from(latencies).sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { p50: at(0.5), p99: at(0.99), rps: requests.length / seconds };
+  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), rps: requests.length / seconds };
 }
 
 async function countLines(path) {
