@@ -235,7 +235,7 @@ export async function runCall(
   const savePath = flags.save ? checkSavePath(ctx, flags.save) : undefined;
   const { target, to: numberTo } = await callTarget(ctx, app, flags);
   const to = flags.to ?? numberTo ?? DEFAULT_TO;
-  const { signing, engine, capture, events, draw } = await startSimulation(ctx, target, flags.capture);
+  const { signing, engine, capture, events, onEvent } = await startSimulation(ctx, target, flags.capture);
   const controller = new AbortController();
   const onAbort = () => controller.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -261,10 +261,7 @@ export async function runCall(
       inputs: source,
       hangupAfter: script.hangupAfter,
       dialSeconds: script.dialSeconds,
-      onEvent: (event) => {
-        events.push(event);
-        draw(event);
-      },
+      onEvent,
       onExchange: capture?.record,
       signal: controller.signal,
     });

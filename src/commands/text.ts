@@ -190,7 +190,7 @@ export async function runText(
 
   const { target, numberTo } = await resolveTarget(ctx, appArg, flags, 'text');
   const to = flags.to ?? numberTo ?? DEFAULT_TO;
-  const { signing, engine, capture, events, draw } = await startSimulation(ctx, target, flags.capture);
+  const { signing, engine, capture, events, onEvent } = await startSimulation(ctx, target, flags.capture);
   let chatMedia = trailing;
   const ask = chat
     ? async (): Promise<TextInput | undefined> => {
@@ -229,10 +229,7 @@ export async function runText(
       delivery: delivery as 'delivered',
       cookieFile: conversationJarPath(ctx.configDir),
       newConversation: !!flags.newConversation,
-      onEvent: (event) => {
-        events.push(event);
-        draw(event);
-      },
+      onEvent,
       onExchange: capture?.record,
       signal: ctx.signal,
     });

@@ -224,7 +224,12 @@ export async function startSimulation(ctx: Ctx, target: AppTarget, captureOption
   const draw = ctx.out.json
     ? (event: SimEvent) => ctx.out.emit(event)
     : transcriptRenderer((line) => ctx.out.print(line), ctx.out.c);
-  return { signing, engine, capture, events, draw };
+  // Every event is kept (the inputs count them, --save writes them) and drawn as it happens.
+  const onEvent = (event: SimEvent) => {
+    events.push(event);
+    draw(event);
+  };
+  return { signing, engine, capture, events, onEvent };
 }
 
 /** Writes a `--save` spec, and says how to run it (URL passwords are left out of the file). */
