@@ -61,6 +61,15 @@ export class CancelError extends TwhookError {
   }
 }
 
+/** Why a file could not be read, in words, for a one-line error: `cannot read FILE: <this>`. */
+export function unreadableReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a folder';
+  return (err as Error).message ?? code ?? String(err);
+}
+
 export function exitCodeOf(err: unknown): number {
   if (err instanceof TwhookError) return err.exitCode;
   return 1;

@@ -6,6 +6,7 @@
 import { closeSync, open as fsOpen, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { unreadableReason } from '../errors.js';
 import { CaptureFormatError, checkRecord, type CaptureItem } from './format.js';
 import { harEntryToRecord } from './har.js';
 
@@ -55,15 +56,7 @@ export async function* readCaptureBatches(
 
 function fileError(name: string, err: unknown): CaptureFileError {
   const code = (err as NodeJS.ErrnoException).code;
-  const why =
-    code === 'ENOENT'
-      ? 'no such file'
-      : code === 'EACCES'
-        ? 'permission denied'
-        : code === 'EISDIR'
-          ? 'is a folder'
-          : ((err as Error).message ?? String(err));
-  return new CaptureFileError(name, code, `cannot read ${name}: ${why}`);
+  return new CaptureFileError(name, code, `cannot read ${name}: ${unreadableReason(err)}`);
 }
 
 /**

@@ -2,14 +2,15 @@
  * `twhook verify`: checks X-Twilio-Signature on captured requests (JSONL or HAR), on one request
  * given on the command line, or proves that a running endpoint refuses forged webhooks.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import type { Wire } from './registry.js';
 import type { Ctx } from '../ctx.js';
-import { CancelError, RemoteError, UsageError } from '../errors.js';
+import { CancelError, RemoteError, unreadableReason, UsageError } from '../errors.js';
+import { unreadableCapture } from './shared/capture-file.js';
 import { signingTokens } from '../twilio/credentials.js';
 import { CaptureFileError, readCaptureBatches, type CaptureSource } from '../capture/reader.js';
 import type { CaptureItem, CaptureRecord } from '../capture/format.js';
@@ -240,17 +241,8 @@ async function runOne(ctx: Ctx, plan: Extract<VerifyPlan, { mode: 'one' }>, toke
     try {
       body = file === '-' ? await readAll(ctx.io.stdin) : await readFile(resolvePath(ctx, file));
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOENT'
-          ? 'no such file'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : code === 'EISDIR'
-              ? 'it is a folder'
-              : (code ?? (err as Error).message);
       throw new UsageError(
-        `cannot read --body-file ${file}: ${why} (give the file with the request body, or - for stdin)`,
+        `cannot read --body-file ${file}: ${unreadableReason(err)} (give the file with the request body, or - for stdin)`,
       );
     }
   }
@@ -320,16 +312,8 @@ async function runFiles(ctx: Ctx, options: Extract<VerifyPlan, { mode: 'files' }
       continue;
     }
     const path = resolvePath(ctx, file);
-    try {
-      const s = await stat(path);
-      if (s.isDirectory()) throw new UsageError(`cannot read ${file}: it is a folder (give the capture files in it)`);
-    } catch (err) {
-      if (err instanceof UsageError) throw err;
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new UsageError(
-        `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code}`,
-      );
-    }
+    const why = await unreadableCapture(path);
+    if (why) throw new UsageError(`cannot read ${file}: ${why}`);
     sources.push(path);
   }
   const displayName = new Map<string, string>(

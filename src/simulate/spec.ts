@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from 'yaml';
 import type { CallInput, TextInput } from './api.js';
 import type { DialOutcome } from './events.js';
-import { UsageError } from '../errors.js';
+import { unreadableReason, UsageError } from '../errors.js';
 
 export interface SpecPlace {
   file: string;
@@ -114,10 +114,7 @@ export function readSpecFile(file: string, shown = file): Spec[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `cannot read ${shown}: ${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)}`,
-    );
+    throw new UsageError(`cannot read ${shown}: ${unreadableReason(err)}`);
   }
   return parseSpecs(text, shown);
 }
